@@ -1,0 +1,36 @@
+# Two entry points, each doing all the set-up itself on a fresh machine:
+#   make lab    JupyterLab on the quickstart notebook (emulator backend, no key needed)
+#   make test   the whole test suite: unit, client, emulator, studio, widgets,
+#               notebooks (nbval) and a real JupyterLab in headless Chromium
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: lab test lint bench chromium clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 notebooks/01-quickstart.ipynb
+
+chromium:
+	@bash scripts/install-chromium.sh
+
+test: $(STAMP) chromium
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -p no:randomly --nbval-lax notebooks/
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,273 @@
+"""Every error sora-notebook raises, under one root.
+
+```
+SoraNotebookError
+├── ValidationError            bad input, caught before any request (also a ValueError)
+├── APIError                   the server answered with an error status
+│   ├── BadRequestError          400
+│   ├── AuthenticationError      401
+│   ├── PermissionDeniedError    403
+│   ├── NotFoundError            404
+│   │   └── NotReadyError          404 "not ready yet": the job has no media yet
+│   ├── ConflictError            409
+│   ├── GoneError                410
+│   ├── UnprocessableEntityError 422
+│   ├── RateLimitError           429
+│   └── ServerError              5xx
+├── APIConnectionError         no answer: refused, reset, dropped
+│   └── APITimeoutError          no answer in time
+├── DownloadError              the media that arrived is not what was asked for
+├── VideoFailed                a job ended `failed` (raised only by an explicit wait)
+├── Expired                    the server no longer keeps this job's media
+├── WaitTimeout                a wait passed its deadline (also a TimeoutError)
+└── BudgetExceeded             a request would pass the studio's budget
+```
+
+HTTP statuses map to classes in exactly one place, `error_for_status`. Every message
+says what to do next. No message, repr or attribute ever carries a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BudgetExceeded",
+    "ConflictError",
+    "DownloadError",
+    "Expired",
+    "GoneError",
+    "NotFoundError",
+    "NotReadyError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "SoraNotebookError",
+    "UnprocessableEntityError",
+    "ValidationError",
+    "VideoFailed",
+    "WaitTimeout",
+    "error_for_status",
+]
+
+
+class SoraNotebookError(Exception):
+    """The root of every error this package raises."""
+
+
+class ValidationError(SoraNotebookError, ValueError):
+    """Input that would be refused, caught before anything is sent (nothing is billed)."""
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+class APIError(SoraNotebookError):
+    """The server answered with an error status.
+
+    `message`, `code`, `param` and `type` come from the `{"error": {...}}` envelope when
+    the server sent one; `body` is the parsed body (or text), `headers` the response headers.
+    """
+
+    hint = "Check the request against the server's documentation."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        code: str | int | None = None,
+        param: str | None = None,
+        type: str | None = None,
+    ) -> None:
+        self.message = message
+        self.status_code = status_code
+        self.body = body
+        self.headers = dict(headers or {})
+        self.code = code
+        self.param = param
+        self.type = type
+        super().__init__(f"{status_code}: {message} ({self.hint})")
+
+    @property
+    def request_id(self) -> str | None:
+        return self.headers.get("x-request-id")
+
+
+class BadRequestError(APIError):
+    hint = "Fix the parameter the message names; the request was not billed."
+
+
+class AuthenticationError(APIError):
+    hint = (
+        "Check the key: set OPENAI_API_KEY (or AZURE_OPENAI_API_KEY), or pass api_key= "
+        "to the Backend."
+    )
+
+
+class PermissionDeniedError(APIError):
+    hint = "This key may not use this model or resource; check its project and permissions."
+
+
+class NotFoundError(APIError):
+    hint = "Check the id and the backend: jobs live on the server that created them."
+
+
+class NotReadyError(NotFoundError):
+    hint = "The job has no media yet; wait for it to complete, then download."
+
+
+class ConflictError(APIError):
+    hint = "The job is busy (for example still cancelling); try again in a moment."
+
+
+class GoneError(APIError):
+    hint = "The server no longer keeps this; play the local copy if one was saved."
+
+
+class UnprocessableEntityError(APIError):
+    hint = "The server understood the request but cannot do it; change the input."
+
+
+class RateLimitError(APIError):
+    hint = "Too many requests or running jobs; wait and retry, or lower the concurrency."
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked to wait, from `retry-after-ms` or `Retry-After`."""
+        from sora_notebook.protocol import parse_retry_after
+
+        return parse_retry_after(self.headers)
+
+
+class ServerError(APIError):
+    hint = "The server failed; retry later. If it persists, the backend is down."
+
+
+class APIConnectionError(SoraNotebookError):
+    """No answer: the connection was refused, reset or dropped."""
+
+    def __init__(self, message: str = "", *, url: str | None = None) -> None:
+        self.url = url
+        where = f" to {url}" if url else ""
+        text = message or "Could not connect"
+        super().__init__(
+            f"{text}{where}. Check the base URL and that the server is running "
+            "(`sora-notebook emulator` starts a local one)."
+        )
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not answer in time."""
+
+
+class DownloadError(SoraNotebookError):
+    """What arrived is not the media asked for (an error page, a cut-short body...).
+
+    Nothing is kept: a partial file is removed, a complete earlier file is untouched.
+    """
+
+
+class VideoFailed(SoraNotebookError):
+    """A job ended `failed`. Raised only by an explicit wait; polling returns it as data."""
+
+    def __init__(self, video: Any) -> None:
+        self.video = video
+        error = getattr(video, "error", None)
+        reason = error.message if error is not None else "no reason given"
+        code = error.code if error is not None else None
+        self.code = code
+        hint = (
+            "Rephrase the prompt: avoid real people, copyrighted characters and adult content."
+            if code == "moderation_blocked" or "moderation" in reason.lower()
+            else "Change the prompt or parameters and submit again."
+        )
+        super().__init__(f"Video {video.id} failed: {reason} {hint}")
+
+
+class Expired(SoraNotebookError):
+    """The server no longer keeps this job's media (past `expires_at`)."""
+
+    def __init__(self, video_id: str, expires_at: int | None = None) -> None:
+        self.video_id = video_id
+        self.expires_at = expires_at
+        super().__init__(
+            f"The media of {video_id} has expired on the server. Play the local copy if it "
+            "was saved; otherwise generate it again."
+        )
+
+
+class WaitTimeout(SoraNotebookError, TimeoutError):
+    """A wait passed its deadline. The job goes on; nothing was cancelled."""
+
+    def __init__(self, video_id: str, timeout: float, last: Any = None) -> None:
+        self.video_id = video_id
+        self.timeout = timeout
+        self.last = last
+        status = getattr(last, "status", "unknown")
+        super().__init__(
+            f"{video_id} was still {status} after {timeout:g} s. The job goes on: wait again "
+            "with a longer timeout, or track it in the studio."
+        )
+
+
+class BudgetExceeded(SoraNotebookError):
+    """A request would pass the budget. Nothing was sent."""
+
+    def __init__(self, cost: float, spent: float, budget: float) -> None:
+        self.cost, self.spent, self.budget = cost, spent, budget
+        super().__init__(
+            f"This would cost ${cost:.2f}, and ${spent:.2f} of the ${budget:.2f} budget is "
+            "spent. Raise the budget, or choose fewer, shorter or smaller videos."
+        )
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    410: GoneError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_for_status(
+    status_code: int, body: Any = None, headers: Mapping[str, str] | None = None
+) -> APIError:
+    """The one place an HTTP error status becomes an exception."""
+    envelope = body.get("error") if isinstance(body, Mapping) else None
+    if isinstance(envelope, Mapping):
+        message = str(envelope.get("message") or "")
+        code, param, kind = envelope.get("code"), envelope.get("param"), envelope.get("type")
+    else:
+        message = body.strip()[:500] if isinstance(body, str) else ""
+        code = param = kind = None
+    message = message or f"HTTP {status_code}"
+    if status_code >= 500:
+        cls: type[APIError] = ServerError
+    elif status_code == 404 and "not ready" in message.lower():
+        cls = NotReadyError
+    else:
+        cls = _BY_STATUS.get(status_code, APIError)
+    return cls(
+        message,
+        status_code=status_code,
+        body=body,
+        headers=headers,
+        code=code,
+        param=param if isinstance(param, str) else None,
+        type=kind if isinstance(kind, str) else None,
+    )
