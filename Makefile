@@ -24,7 +24,7 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest -p no:randomly --nbval-lax notebooks/
+	$(BIN)/python -m pytest --nbval-lax notebooks/
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
