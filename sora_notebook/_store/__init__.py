@@ -1,0 +1,1 @@
+"""Private helpers of the library: schema, records, atomic files."""

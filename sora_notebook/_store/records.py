@@ -1,0 +1,163 @@
+"""The `Job` record and its mapping to and from SQLite rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Local statuses beyond the server's: a submission whose answer has not arrived yet,
+#: and one the server refused (nothing was created).
+PENDING = "pending"
+REJECTED = "rejected"
+DELETED_REMOTE = "deleted"
+FINAL_STATUSES = frozenset({"completed", "failed", REJECTED})
+EDGE_KINDS = ("remix", "edit", "extend", "frame", "reprompt")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    key TEXT PRIMARY KEY,
+    video_id TEXT,
+    backend TEXT NOT NULL,
+    backend_url TEXT NOT NULL DEFAULT '',
+    endpoint TEXT NOT NULL DEFAULT 'create',
+    status TEXT NOT NULL,
+    progress INTEGER NOT NULL DEFAULT 0,
+    prompt TEXT NOT NULL DEFAULT '',
+    model TEXT,
+    size TEXT,
+    seconds TEXT,
+    params TEXT NOT NULL DEFAULT '{}',
+    parent_key TEXT,
+    edge_kind TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    cost REAL,
+    submitted_at REAL NOT NULL,
+    created_at REAL,
+    completed_at REAL,
+    expires_at REAL,
+    updated_at REAL NOT NULL,
+    media TEXT NOT NULL DEFAULT '{}',
+    sha256 TEXT,
+    rating INTEGER,
+    notes TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]',
+    media_expired INTEGER NOT NULL DEFAULT 0,
+    snapshot TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_remote ON jobs(backend_url, video_id)
+    WHERE video_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent_key);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
+CREATE TABLE IF NOT EXISTS snapshots (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    at REAL NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS snapshots_key ON snapshots(key);
+"""
+
+COLUMNS = (
+    *("key", "video_id", "backend", "backend_url", "endpoint", "status", "progress"),
+    *("prompt", "model", "size", "seconds", "params", "parent_key", "edge_kind"),
+    *("error_code", "error_message", "cost", "submitted_at", "created_at", "completed_at"),
+    *("expires_at", "updated_at", "media", "sha256", "rating", "notes", "tags"),
+    *("media_expired", "snapshot"),
+)
+JSON_COLUMNS = {"params": dict, "media": dict, "tags": list, "snapshot": dict}
+
+
+@dataclass(frozen=True)
+class Job:
+    """The studio's local record of one generation.
+
+    `key` is local and stable before the server answers; `video_id` is the server's id
+    (None while pending). `media` maps a variant to a path relative to the library root.
+    Times are Unix seconds (float).
+    """
+
+    key: str
+    video_id: str | None
+    backend: str
+    status: str
+    progress: int
+    prompt: str
+    model: str | None
+    size: str | None
+    seconds: str | None
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
+    parent_key: str | None = None
+    edge_kind: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    cost: float | None = None
+    submitted_at: float = 0.0
+    created_at: float | None = None
+    completed_at: float | None = None
+    expires_at: float | None = None
+    media: dict[str, str] = field(default_factory=dict, hash=False)
+    sha256: str | None = None
+    rating: int | None = None
+    notes: str = ""
+    tags: tuple[str, ...] = ()
+    media_expired: bool = False
+    backend_url: str = ""
+    endpoint: str = "create"
+    updated_at: float = 0.0
+
+    @property
+    def is_final(self) -> bool:
+        """Completed, failed or refused: the server will not change it any more."""
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_pending(self) -> bool:
+        """Recorded, but the server's answer to the create has not arrived."""
+        return self.status == PENDING
+
+    @property
+    def has_video(self) -> bool:
+        return "video" in self.media
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready fields (for export and DataFrames)."""
+        return {
+            name: (list(value) if isinstance(value, tuple) else value)
+            for name, value in self.__dict__.items()
+        }
+
+
+def encode(name: str, value: Any) -> Any:
+    if name in JSON_COLUMNS:
+        if value is None and name == "snapshot":
+            return None
+        if isinstance(value, tuple):
+            value = list(value)
+        return json.dumps(value if value is not None else JSON_COLUMNS[name](), sort_keys=True)
+    if name == "media_expired":
+        return int(bool(value))
+    if name == "error_code" and value is not None:
+        return str(value)
+    return value
+
+
+def job_from_row(row: sqlite3.Row) -> Job:
+    data: dict[str, Any] = {k: row[k] for k in row.keys()}  # noqa: SIM118
+    data.pop("snapshot", None)
+    for name in ("params", "media", "tags"):
+        try:
+            data[name] = json.loads(data[name] or "null") or JSON_COLUMNS[name]()
+        except ValueError:
+            data[name] = JSON_COLUMNS[name]()
+    data["tags"] = tuple(str(t) for t in data["tags"])
+    data["media_expired"] = bool(data["media_expired"])
+    return Job(**data)
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

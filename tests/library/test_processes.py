@@ -1,0 +1,69 @@
+"""Two processes sharing one library; a process killed mid-write."""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sora_notebook.library import Library
+
+from .writer_script import payload
+
+SCRIPT = Path(__file__).with_name("writer_script.py")
+
+
+def spawn(root: Path, tag: str, count: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(SCRIPT), str(root), tag, str(count)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_processes_write_one_library(tmp_path):
+    root = tmp_path / "shared"
+    procs = [spawn(root, tag, 40) for tag in ("alpha", "beta")]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+        proc.stdout.close()
+    with Library(root) as lib:
+        jobs = lib.jobs()
+        assert len(jobs) == 80
+        assert {j.video_id for j in jobs} == {
+            f"{t}_{i}" for t in ("alpha", "beta") for i in range(40)
+        }
+        for job in jobs:
+            tag, i = job.video_id.split("_")
+            assert job.sha256 == hashlib.sha256(payload(tag, int(i))).hexdigest()
+            assert hashlib.sha256(lib.media_path(job).read_bytes()).hexdigest() == job.sha256
+        assert lib.check() == "ok"
+
+
+def test_kill_mid_write_leaves_consistent_library(tmp_path):
+    root = tmp_path / "killed"
+    proc = spawn(root, "k", 0)
+    assert proc.stdout.readline().strip() == "ready"
+    with Library(root) as watcher:
+        deadline = time.monotonic() + 60
+        while len(watcher.jobs()) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    with Library(root) as lib:  # opening sweeps the dead process's temp files
+        assert lib.check() == "ok"
+        assert not list((root / "media" / ".tmp").glob("*"))
+        jobs = lib.jobs()
+        assert len(jobs) >= 5
+        for job in jobs:
+            _, i = job.video_id.split("_")
+            if job.sha256 is not None:
+                assert hashlib.sha256(lib.media_path(job).read_bytes()).hexdigest() == job.sha256
+        # Every file in place is complete, recorded or not (rename is atomic).
+        for path in (root / "media").glob("k_*.mp4"):
+            i = int(path.stem.split("_")[1])
+            assert path.read_bytes() == payload("k", i)
