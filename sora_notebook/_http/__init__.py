@@ -1,0 +1,1 @@
+"""Private HTTP helpers for the client: retry schedule, multipart encoding, media checks."""

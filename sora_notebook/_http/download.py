@@ -1,0 +1,150 @@
+"""Stream media to `<path>.partial`, check it, resume after a break, rename when whole.
+
+The HTTP side (auth, status errors, retries of the opening request) belongs to the
+caller's `open_at(offset)`, which yields a successful streaming response (200 or 206).
+This module handles the bytes: Content-Type and magic checks, Content-Length /
+Content-Range accounting, `Range` resume (restart from zero when the server answers 200),
+fsync and the atomic rename. On any failure the partial file is removed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import BinaryIO
+
+import httpx
+
+from sora_notebook._http.media import check_content_type, check_magic, parse_content_range
+from sora_notebook.errors import APIConnectionError, DownloadError
+
+__all__ = ["ProgressCallback", "fetch_to_file", "partial_path"]
+
+ProgressCallback = Callable[[int, "int | None"], object]
+OpenAt = Callable[[int], AbstractAsyncContextManager[httpx.Response]]
+
+_HEAD = 12  # bytes needed to recognise a file
+
+
+class _Short(Exception):
+    """The body ended before its announced length."""
+
+
+def partial_path(target: Path) -> Path:
+    return target.with_name(target.name + ".partial")
+
+
+def _open(path: Path) -> BinaryIO:
+    return path.open("w+b")
+
+
+class _Sink:
+    """The partial file and what is known about it."""
+
+    def __init__(self, fh: BinaryIO, video_id: str, variant: str) -> None:
+        self.fh, self.video_id, self.variant = fh, video_id, variant
+        self.done = 0
+        self.total: int | None = None
+        self.head = b""
+
+    def restart(self, offset: int = 0) -> None:
+        self.fh.seek(offset)
+        self.fh.truncate()
+        self.done = offset
+        self.head = self.head[:offset]
+
+    def begin(self, response: httpx.Response) -> None:
+        """Position the file for this response (a fresh 200 or a 206 continuing)."""
+        check_content_type(self.video_id, self.variant, response.headers.get("content-type"))
+        if response.status_code == 206:
+            parsed = parse_content_range(response.headers.get("content-range"))
+            if parsed is None or parsed[0] > self.done:
+                raise DownloadError(
+                    f"The server answered a resume of {self.video_id} with an unusable "
+                    "range, so nothing was saved. Download again."
+                )
+            start, self.total = parsed
+            if start < self.done:
+                self.restart(start)
+            return
+        self.restart(0)
+        length = response.headers.get("content-length")
+        identity = response.headers.get("content-encoding", "identity") == "identity"
+        self.total = int(length) if length and length.isdigit() and identity else None
+
+    def write(self, chunk: bytes) -> None:
+        if len(self.head) < _HEAD:
+            self.head += chunk[: _HEAD - len(self.head)]
+            if len(self.head) >= _HEAD:
+                check_magic(self.video_id, self.variant, self.head)
+        self.fh.write(chunk)
+        self.done += len(chunk)
+        if self.total is not None and self.done > self.total:
+            raise DownloadError(
+                f"The server sent more bytes for {self.video_id} than it announced, so "
+                "nothing was saved. Download again."
+            )
+
+    def finish(self) -> None:
+        if self.total is not None and self.done < self.total:
+            raise _Short
+        if len(self.head) < _HEAD:
+            raise DownloadError(
+                f"The {self.variant} of {self.video_id} arrived empty or too short "
+                f"({self.done} bytes), so nothing was saved. Retry later."
+            )
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+
+async def fetch_to_file(
+    open_at: OpenAt,
+    target: Path,
+    *,
+    video_id: str,
+    variant: str,
+    max_retries: int,
+    delay: Callable[[int], float],
+    sleep: Callable[[float], Awaitable[object]],
+    on_progress: ProgressCallback | None = None,
+) -> Path:
+    """Download into `target` through `<target>.partial`; resume up to `max_retries`
+    times in a row without progress after a broken or short body."""
+    partial = partial_path(target)
+    failures = 0
+    fh = _open(partial)
+    try:
+        sink = _Sink(fh, video_id, variant)
+        while True:
+            before = sink.done
+            try:
+                async with open_at(sink.done) as response:
+                    sink.begin(response)
+                    async for chunk in response.aiter_bytes():
+                        sink.write(chunk)
+                        if on_progress is not None:
+                            on_progress(sink.done, sink.total)
+                sink.finish()
+                break
+            except (httpx.TransportError, _Short) as exc:
+                failures = 1 if sink.done > before else failures + 1
+                if failures > max_retries:
+                    if isinstance(exc, _Short):
+                        raise DownloadError(
+                            f"The {variant} of {video_id} kept arriving cut short "
+                            f"({sink.done} of {sink.total} bytes), so nothing was saved. "
+                            "Retry later."
+                        ) from None
+                    raise APIConnectionError(
+                        f"The download of {video_id} broke off at {sink.done} bytes"
+                    ) from exc
+                await sleep(delay(failures - 1))
+        fh.close()
+        os.replace(partial, target)
+    except BaseException:
+        fh.close()
+        partial.unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,255 @@
+"""Where the Video API lives: base URL, auth and quirks, as one small config object.
+
+```python
+Backend.emulator()                        # in-process, offline (the default)
+Backend.openai()                          # OPENAI_API_KEY / OPENAI_BASE_URL
+Backend.azure("https://res.openai.azure.com", api_key=...)  # or token_provider=
+Backend.compatible("http://gpu:8000/v1", flavor="vllm-omni")
+Backend.from_env()                        # the first of these the environment names
+```
+The key is held privately: it never appears in `repr`, `str`, an exception or a log.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from sora_notebook.errors import ValidationError
+
+__all__ = ["FLAVORS", "Backend", "TokenProvider"]
+
+TokenProvider = Callable[[], "str | Awaitable[str]"]
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+EMULATOR_BASE_URL = "http://emulator.local/v1"
+
+#: Known compatible servers and how they differ (see PROTOCOL.md, "Differences").
+FLAVORS: Mapping[str, Mapping[str, Any]] = {
+    "vllm-omni": {
+        "label": "vLLM-Omni",
+        "multipart": True,
+        "supports_remix": False,
+        "supports_edit": False,
+        "supports_extend": False,
+        "image_url_field": "image_reference",
+    },
+    "litellm": {"label": "LiteLLM", "multipart": True},
+    "sglang": {
+        "label": "SGLang",
+        "multipart": False,
+        "supports_remix": False,
+        "supports_edit": False,
+        "supports_extend": False,
+    },
+}
+
+
+class _EmulatorTransport(httpx.AsyncBaseTransport):
+    """ASGI in-process, with a dropped connection surfacing as a real socket shows it."""
+
+    def __init__(self, app: Any) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await self._inner.handle_async_request(request)
+        except ConnectionError as exc:
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a complete response.", request=request
+            ) from exc
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Backend:
+    """A server speaking the Video API.
+
+    `name` is `emulator | openai | azure | compatible`; `label` is for display. Quirks:
+    `multipart` (send create as multipart, else JSON unless a file is attached),
+    `supports_remix/edit/extend`, `check_models` (hold known models to the capability
+    table; compatible servers with no model given stay open), `image_url_field` (the
+    form field for a reference given by URL), `api_version` (Azure's query parameter).
+    """
+
+    name: str
+    base_url: str
+    label: str
+    multipart: bool = True
+    supports_remix: bool = True
+    supports_edit: bool = True
+    supports_extend: bool = True
+    check_models: bool = True
+    flavor: str | None = None
+    image_url_field: str | None = None
+    api_version: str | None = None
+    app: Any = field(default=None, compare=False)
+    _api_key: str | None = field(default=None, compare=False)
+    _auth_header: str = field(default="authorization", compare=False)
+    _token_provider: TokenProvider | None = field(default=None, compare=False)
+
+    # --- factories -----------------------------------------------------------------
+
+    @classmethod
+    def openai(cls, api_key: str | None = None, *, base_url: str | None = None) -> Backend:
+        """OpenAI's hosted API (`OPENAI_API_KEY`, `OPENAI_BASE_URL` when not given)."""
+        key = api_key or os.environ.get("OPENAI_API_KEY")
+        if not key:
+            raise ValidationError(
+                "No OpenAI key: pass api_key= or set OPENAI_API_KEY. Without a key, use "
+                "Backend.emulator() to work offline."
+            )
+        url = (base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_BASE_URL).rstrip("/")
+        return cls(name="openai", base_url=url, label="OpenAI", _api_key=key)
+
+    @classmethod
+    def azure(
+        cls,
+        endpoint: str,
+        api_key: str | None = None,
+        token_provider: TokenProvider | None = None,
+        api_version: str | None = None,
+    ) -> Backend:
+        """Azure AI Foundry: `api-key` header, or an Entra ID token from `token_provider`.
+
+        `token_provider` is a sync or async callable returning a bearer token; it is
+        called for every request so it can refresh. `model` is the deployment name.
+        """
+        if not endpoint:
+            raise ValidationError(
+                "Azure needs the resource endpoint, e.g. https://NAME.openai.azure.com."
+            )
+        key = api_key or (None if token_provider else os.environ.get("AZURE_OPENAI_API_KEY"))
+        if not key and token_provider is None:
+            raise ValidationError(
+                "No Azure credential: pass api_key=, set AZURE_OPENAI_API_KEY, or pass "
+                "token_provider= (an Entra ID token function)."
+            )
+        root = endpoint.rstrip("/")
+        if root.endswith("/openai/v1"):
+            root = root[: -len("/openai/v1")]
+        host = urlsplit(root).hostname or root
+        return cls(
+            name="azure",
+            base_url=f"{root}/openai/v1",
+            label=f"Azure: {host}",
+            api_version=api_version,
+            _api_key=None if token_provider else key,
+            _auth_header="authorization" if token_provider else "api-key",
+            _token_provider=token_provider,
+        )
+
+    @classmethod
+    def compatible(
+        cls, base_url: str, api_key: str | None = None, *, flavor: str | None = None
+    ) -> Backend:
+        """Any server speaking the protocol; `flavor` in FLAVORS names its quirks."""
+        if not base_url or urlsplit(base_url).scheme not in {"http", "https"}:
+            raise ValidationError(
+                f"base_url must be an http(s) URL such as http://localhost:8000/v1; got "
+                f"{base_url!r}."
+            )
+        quirks = dict(FLAVORS.get(flavor or "", {}))
+        if flavor is not None and flavor not in FLAVORS:
+            raise ValidationError(
+                f"Unknown flavor {flavor!r}; use one of {', '.join(sorted(FLAVORS))}, or none."
+            )
+        host = urlsplit(base_url).netloc
+        label = quirks.pop("label", None)
+        return cls(
+            name="compatible",
+            base_url=base_url.rstrip("/"),
+            label=f"{label}: {host}" if label else host,
+            check_models=False,
+            flavor=flavor,
+            _api_key=api_key or None,
+            **quirks,
+        )
+
+    @classmethod
+    def emulator(cls, **create_app_kwargs: Any) -> Backend:
+        """The built-in emulator, in-process (no socket). `.app` is the ASGI app."""
+        from sora_notebook.emulator import create_app
+
+        app = create_app(**create_app_kwargs)
+        return cls(
+            name="emulator",
+            base_url=EMULATOR_BASE_URL,
+            label="Emulator",
+            app=app,
+            _api_key=create_app_kwargs.get("api_key"),
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Backend:
+        """The backend the environment names, else the emulator.
+
+        In order: `SORA_NOTEBOOK_BASE_URL` (+ `SORA_NOTEBOOK_API_KEY`,
+        `SORA_NOTEBOOK_FLAVOR`), `OPENAI_API_KEY` (+ `OPENAI_BASE_URL`),
+        `AZURE_OPENAI_ENDPOINT` (+ `AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_API_VERSION`).
+        """
+        env = os.environ if env is None else env
+        if env.get("SORA_NOTEBOOK_BASE_URL"):
+            return cls.compatible(
+                env["SORA_NOTEBOOK_BASE_URL"],
+                env.get("SORA_NOTEBOOK_API_KEY"),
+                flavor=env.get("SORA_NOTEBOOK_FLAVOR") or None,
+            )
+        if env.get("OPENAI_API_KEY"):
+            return cls.openai(env["OPENAI_API_KEY"], base_url=env.get("OPENAI_BASE_URL"))
+        if env.get("AZURE_OPENAI_ENDPOINT") and env.get("AZURE_OPENAI_API_KEY"):
+            return cls.azure(
+                env["AZURE_OPENAI_ENDPOINT"],
+                api_key=env["AZURE_OPENAI_API_KEY"],
+                api_version=env.get("AZURE_OPENAI_API_VERSION") or None,
+            )
+        return cls.emulator()
+
+    # --- use -----------------------------------------------------------------------
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self._api_key or self._token_provider)
+
+    def with_quirks(self, **quirks: Any) -> Backend:
+        """A copy with some quirks changed, e.g. `multipart=False`."""
+        return replace(self, **quirks)
+
+    def url(self, path: str) -> str:
+        """The absolute URL of an API path such as `/videos`."""
+        return f"{self.base_url}{path}"
+
+    def query(self) -> dict[str, str]:
+        """Query parameters every request carries (Azure's `api-version`)."""
+        return {"api-version": self.api_version} if self.api_version else {}
+
+    async def auth_headers(self) -> dict[str, str]:
+        """The auth header for one request (asks the token provider each time)."""
+        if self._token_provider is not None:
+            token = self._token_provider()
+            if inspect.isawaitable(token):
+                token = await token
+            return {"authorization": f"Bearer {token}"}
+        if not self._api_key:
+            return {}
+        if self._auth_header == "api-key":
+            return {"api-key": self._api_key}
+        return {"authorization": f"Bearer {self._api_key}"}
+
+    def transport(self) -> httpx.AsyncBaseTransport | None:
+        """The transport to reach this backend (in-process for the emulator)."""
+        return _EmulatorTransport(self.app) if self.app is not None else None
+
+    def __repr__(self) -> str:
+        key = "set" if self.has_key else "none"
+        return f"Backend(name={self.name!r}, base_url={self.base_url!r}, key={key})"
+
+    __str__ = __repr__

@@ -1,0 +1,613 @@
+"""`AsyncSoraClient`: the Video API over httpx, with safe retries, polling and downloads.
+
+```python
+async with AsyncSoraClient() as client:          # Backend.from_env(): emulator by default
+    job = await client.create("a calico cat playing piano", seconds=4)
+    job = await client.wait(job.id, timeout=600)
+    await client.download(job.id, "cat.mp4")
+```
+A create (and remix, edit, extend) is never re-sent blindly: after an ambiguous failure
+the newest jobs are searched for it first (`find_submitted`), so nobody is billed twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random as _random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from sora_notebook._http.download import ProgressCallback, fetch_to_file
+from sora_notebook._http.multipart import FilePart, encode_multipart
+from sora_notebook._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
+from sora_notebook.backend import Backend
+from sora_notebook.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    Expired,
+    GoneError,
+    NotFoundError,
+    NotReadyError,
+    SoraNotebookError,
+    ValidationError,
+    VideoFailed,
+    WaitTimeout,
+    error_for_status,
+)
+from sora_notebook.images import load_reference
+from sora_notebook.protocol import (
+    DEFAULT_SIZE,
+    VARIANTS,
+    DeletedVideo,
+    Video,
+    VideoPage,
+    id_file_stem,
+    id_path_segment,
+    normalize_seconds,
+    validate_create,
+)
+
+__all__ = ["AsyncSoraClient"]
+
+logger = logging.getLogger("sora_notebook.client")
+
+#: How far before the submit a server's `created_at` may be and still match (clock skew).
+SUBMIT_SKEW = 60.0
+_OPEN_MODEL = "\0open"  # a model name no table knows: validate the form only
+_EXT = {"video": ".mp4", "thumbnail": ".webp", "spritesheet": ".jpg"}
+
+
+@dataclass(frozen=True)
+class _Body:
+    content: bytes
+    content_type: str
+
+
+Recover = Callable[[], Awaitable["Video | None"]]
+
+
+class AsyncSoraClient:
+    """An async client for one backend. Use it as an async context manager.
+
+    Inject `http_client` (an `httpx.AsyncClient`, e.g. over a `MockTransport`), and
+    `sleep`, `clock` (monotonic seconds), `wall_clock` (Unix seconds) and `random` for
+    fast, deterministic tests. `timeout` applies to each request.
+    """
+
+    def __init__(
+        self,
+        backend: Backend | None = None,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        max_retries: int = 2,
+        timeout: float = 60.0,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        random: Callable[[], float] = _random.random,
+        wall_clock: Callable[[], float] = time.time,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 15.0,
+    ) -> None:
+        if max_retries < 0:
+            raise ValidationError("max_retries must be 0 or more.", param="max_retries")
+        self.backend = backend if backend is not None else Backend.from_env()
+        self.max_retries = max_retries
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=self.backend.transport(), timeout=timeout
+        )
+        self._timeout = timeout
+        self._sleep = sleep
+        self._clock = clock
+        self._random = random
+        self._wall_clock = wall_clock
+        self._poll_interval = poll_interval
+        self._max_poll_interval = max_poll_interval
+        self._claimed: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"AsyncSoraClient({self.backend!r})"
+
+    async def __aenter__(self) -> AsyncSoraClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client made it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    # --- jobs ----------------------------------------------------------------------
+
+    async def create(
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        size: str | None = None,
+        seconds: int | str | None = None,
+        input_reference: Any = None,
+        **extra: Any,
+    ) -> Video:
+        """Start a job. `input_reference`: bytes, a path or a PIL image matching `size`
+        exactly (see `fit_reference`), or `{"image_url": ...}` / `{"file_id": ...}`.
+        `**extra` is sent as is (seed, negative_prompt, ...)."""
+        model, size, seconds = self._validate(prompt, model, size, seconds)
+        fields: dict[str, Any] = {"prompt": prompt, "model": model, "size": size}
+        fields["seconds"] = seconds
+        fields.update(self._reference_fields(input_reference, size))
+        fields.update(extra)
+        submitted = self._wall_clock()
+
+        async def recover() -> Video | None:
+            return await self.find_submitted(
+                prompt,
+                model=model,
+                size=size,
+                seconds=seconds,
+                created_after=submitted - SUBMIT_SKEW,
+                exclude=self._claimed,
+            )
+
+        return await self._create_call("/videos", self._create_body(fields), recover)
+
+    async def remix(self, video_id: str, prompt: str) -> Video:
+        """A new job from a finished one with a changed prompt."""
+        return await self._derive("remix", video_id, prompt, f"/videos/{_seg(video_id)}/remix")
+
+    async def edit(self, video_id: str, prompt: str) -> Video:
+        """A new job that edits a finished video as the prompt says."""
+        return await self._derive("edit", video_id, prompt, "/videos/edits")
+
+    async def extend(self, video_id: str, prompt: str, seconds: int | str) -> Video:
+        """A new job continuing a finished video by `seconds`."""
+        return await self._derive("extend", video_id, prompt, "/videos/extensions", seconds)
+
+    async def retrieve(self, video_id: str) -> Video:
+        """The job as the server sees it now (a failed job is returned, not raised)."""
+        video, _ = await self._retrieve(video_id)
+        return video
+
+    async def list(
+        self, *, limit: int | None = None, order: str | None = None, after: str | None = None
+    ) -> AsyncIterator[Video]:
+        """Every job, page by page (`limit` is the page size)."""
+        seen: set[str] = set()
+        while True:
+            page = await self._list_page(limit=limit, order=order, after=after)
+            fresh = [v for v in page.data if v.id not in seen]
+            for video in fresh:
+                seen.add(video.id)
+                yield video
+            if not fresh or page.has_more is False:
+                return
+            if page.has_more is None and (limit is None or len(page.data) < limit):
+                return
+            after = page.last_id or fresh[-1].id
+
+    async def delete(self, video_id: str) -> DeletedVideo:
+        """Delete a job and its media on the server."""
+        response = await self._call("DELETE", f"/videos/{_seg(video_id)}")
+        return DeletedVideo.from_dict(_json_or_empty(response), video_id)
+
+    async def find_submitted(
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        size: str | None = None,
+        seconds: int | str | None = None,
+        created_after: float | None = None,
+        remixed_from: str | None = None,
+        exclude: Collection[str] = (),
+        limit: int = 20,
+    ) -> Video | None:
+        """The newest listed job with this prompt and these parameters, if any.
+
+        Parameters left None match anything; a field the server does not report matches
+        too. Used after an ambiguous create, and to reconcile a submission whose answer
+        never arrived.
+        """
+        page = await self._list_page(limit=limit, order="desc", after=None)
+        matches = [
+            v
+            for v in page.data
+            if v.id not in exclude
+            and v.prompt == prompt
+            and _agrees(model, v.model)
+            and _agrees(size, v.size)
+            and _agrees(seconds, v.seconds)
+            and _agrees(remixed_from, v.remixed_from_video_id)
+            and (created_after is None or v.created_at is None or v.created_at >= created_after)
+        ]
+        if not matches:
+            return None
+        return max(matches, key=lambda v: v.created_at or 0)
+
+    # --- waiting -------------------------------------------------------------------
+
+    async def poll(self, video_id: str, *, timeout: float | None = None) -> AsyncIterator[Video]:
+        """Snapshots of a job until it is `completed` or `failed` (a failed job is data).
+
+        Waits as the server's `openai-poll-after-ms` says, else backs off from
+        `poll_interval` to `max_poll_interval`. Raises `WaitTimeout` past `timeout`.
+        """
+        deadline = None if timeout is None else self._clock() + timeout
+        interval = self._poll_interval
+        while True:
+            video, hint = await self._retrieve(video_id)
+            yield video
+            if video.is_terminal:
+                return
+            wait = hint if hint is not None else interval
+            interval = min(interval * 1.5, self._max_poll_interval)
+            if deadline is not None:
+                left = deadline - self._clock()
+                if left <= 0:
+                    raise WaitTimeout(video_id, timeout or 0.0, video)
+                wait = min(wait, left)
+            await self._sleep(wait)
+
+    async def wait(self, video_id: str, *, timeout: float | None = None) -> Video:
+        """The completed job. Raises `VideoFailed` if it failed, `WaitTimeout` past
+        `timeout` seconds (the job goes on)."""
+        last: Video | None = None
+        async for last in self.poll(video_id, timeout=timeout):  # noqa: B007
+            pass
+        assert last is not None
+        if last.is_failed:
+            raise VideoFailed(last)
+        return last
+
+    # --- media ---------------------------------------------------------------------
+
+    async def download(
+        self,
+        video_id: str,
+        path: str | PathLike[str],
+        *,
+        variant: str = "video",
+        on_progress: ProgressCallback | None = None,
+    ) -> Path:
+        """Save a job's media at `path` (a file, or a folder to name it in).
+
+        Streams to `<path>.partial`, checks it is the media asked for, resumes after a
+        broken connection, then renames. Raises `NotReadyError` before completion,
+        `Expired` after `expires_at`, `DownloadError` when the bytes are wrong.
+        """
+        segment = _seg(video_id)
+        if variant not in VARIANTS:
+            raise ValidationError(
+                f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}.", param="variant"
+            )
+        target = _resolve_target(Path(path), video_id, variant)
+
+        @asynccontextmanager
+        async def open_at(offset: int) -> AsyncIterator[httpx.Response]:
+            headers = {"range": f"bytes={offset}-"} if offset else {}
+            response = await self._call(
+                "GET",
+                f"/videos/{segment}/content",
+                params={"variant": variant},
+                headers=headers,
+                stream=True,
+            )
+            try:
+                yield response
+            finally:
+                await response.aclose()
+
+        try:
+            return await fetch_to_file(
+                open_at,
+                target,
+                video_id=video_id,
+                variant=variant,
+                max_retries=self.max_retries,
+                delay=lambda n: backoff(n, self._random),
+                sleep=self._sleep,
+                on_progress=on_progress,
+            )
+        except NotReadyError:
+            raise
+        except (GoneError, NotFoundError) as exc:
+            raise await self._explain_missing(video_id, exc) from exc
+
+    # --- internals: requests -------------------------------------------------------
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None,
+        body: _Body | None,
+        headers: Mapping[str, str] | None,
+        stream: bool,
+    ) -> httpx.Response:
+        all_headers = dict(await self.backend.auth_headers())
+        if body is not None:
+            all_headers["content-type"] = body.content_type
+        all_headers.update(headers or {})
+        request = self._http.build_request(
+            method,
+            self.backend.url(path),
+            params={**self.backend.query(), **(params or {})},
+            content=body.content if body is not None else None,
+            headers=all_headers,
+            timeout=self._timeout,
+        )
+        logger.debug("%s %s", method, path)
+        return await self._http.send(request, stream=stream)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: _Body | None = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+        recover: Recover | None = None,
+        video_in_error: bool = False,
+    ) -> httpx.Response:
+        """Send with retries. A 2xx response is returned (open when `stream`).
+
+        With `recover`, an ambiguous failure first calls it; a job it finds is raised
+        back as `_Recovered` for the caller. With `video_in_error`, a non-2xx answer whose
+        body is a job is returned as if it were a success.
+        """
+        attempt = 0
+        while True:
+            ambiguous = False
+            try:
+                response = await self._send(
+                    method, path, params=params, body=body, headers=headers, stream=stream
+                )
+            except httpx.TransportError as exc:
+                failure: SoraNotebookError = _transport_error(exc, self.backend.url(path))
+                failure.__cause__ = exc
+                ambiguous = is_ambiguous(exc)
+                delay: float | None = backoff(attempt, self._random)
+            else:
+                if response.is_success:
+                    return response
+                if stream:
+                    await response.aread()
+                    await response.aclose()
+                payload = _payload(response)
+                if video_in_error and _is_video(payload):
+                    return response
+                failure = error_for_status(response.status_code, payload, response.headers)
+                ambiguous = response.status_code >= 500
+                retryable = should_retry_status(response.status_code, response.headers)
+                delay = (
+                    retry_delay(attempt, response.headers, self._random, now=self._wall_clock())
+                    if retryable
+                    else None
+                )
+                logger.debug("%s %s -> %s", method, path, response.status_code)
+            can_retry = delay is not None and attempt < self.max_retries
+            if can_retry:
+                assert delay is not None
+                await self._sleep(delay)
+            if recover is not None and ambiguous:
+                found = await self._try_recover(recover)
+                if found is not None:
+                    raise _Recovered(found)
+            if not can_retry:
+                raise failure
+            attempt += 1
+            logger.debug("retry %d of %s %s", attempt, method, path)
+
+    async def _try_recover(self, recover: Recover) -> Video | None:
+        try:
+            return await recover()
+        except SoraNotebookError as exc:
+            logger.debug("could not look for the submitted job: %s", type(exc).__name__)
+            return None
+
+    async def _create_call(self, path: str, body: _Body, recover: Recover) -> Video:
+        try:
+            response = await self._call("POST", path, body=body, recover=recover)
+            video = _video(response)
+        except _Recovered as found:
+            logger.debug("found the submitted job %s after an ambiguous failure", found.video.id)
+            video = found.video
+        self._claimed.add(video.id)
+        return video
+
+    async def _derive(
+        self,
+        kind: str,
+        video_id: str,
+        prompt: str,
+        path: str,
+        seconds: int | str | None = None,
+    ) -> Video:
+        if not getattr(self.backend, f"supports_{kind}"):
+            raise ValidationError(
+                f"The {self.backend.label} backend cannot {kind} videos. Submit a new video "
+                "with a changed prompt instead.",
+                param=kind,
+            )
+        validate_create(prompt, _OPEN_MODEL, None, None)
+        _seg(video_id)  # refuse an unusable id before sending anything
+        payload: dict[str, Any] = {"prompt": prompt}
+        if kind != "remix":
+            payload["video"] = {"id": video_id}
+        if seconds is not None:
+            payload["seconds"] = normalize_seconds(seconds)
+        submitted = self._wall_clock()
+
+        async def recover() -> Video | None:
+            return await self.find_submitted(
+                prompt,
+                created_after=submitted - SUBMIT_SKEW,
+                remixed_from=video_id if kind == "remix" else None,
+                exclude=self._claimed,
+            )
+
+        body = _Body(json.dumps(payload).encode(), "application/json")
+        return await self._create_call(path, body, recover)
+
+    async def _retrieve(self, video_id: str) -> tuple[Video, float | None]:
+        response = await self._call("GET", f"/videos/{_seg(video_id)}", video_in_error=True)
+        return _video(response), _poll_after(response.headers)
+
+    async def _list_page(
+        self, *, limit: int | None, order: str | None, after: str | None
+    ) -> VideoPage:
+        params: dict[str, str] = {}
+        if limit is not None:
+            params["limit"] = str(limit)
+        if order is not None:
+            params["order"] = order
+        if after is not None:
+            params["after"] = after
+        response = await self._call("GET", "/videos", params=params)
+        body = _payload(response)
+        if not isinstance(body, Mapping):
+            raise _not_json(response)
+        return VideoPage.from_dict(body)
+
+    async def _explain_missing(self, video_id: str, exc: APIError) -> SoraNotebookError:
+        """Turn a 404/410 on content into Expired or NotReady when the job says so."""
+        if isinstance(exc, GoneError):
+            return Expired(video_id)
+        try:
+            video = await self.retrieve(video_id)
+        except SoraNotebookError:
+            return exc
+        if video.is_expired(self._wall_clock()):
+            return Expired(video_id, video.expires_at)
+        if not video.is_terminal:
+            return NotReadyError(
+                f"{video_id} is still {video.status}",
+                status_code=exc.status_code,
+                body=exc.body,
+                headers=exc.headers,
+            )
+        return exc
+
+    # --- internals: bodies ---------------------------------------------------------
+
+    def _validate(
+        self, prompt: str, model: str | None, size: str | None, seconds: int | str | None
+    ) -> tuple[str | None, str | None, str | None]:
+        if self.backend.check_models or model:
+            return validate_create(prompt, model, size, seconds)
+        _, size, secs = validate_create(prompt, _OPEN_MODEL, size, seconds)
+        return None, size, secs
+
+    def _reference_fields(self, reference: Any, size: str | None) -> dict[str, Any]:
+        if reference is None:
+            return {}
+        if isinstance(reference, str) and reference.startswith(("http://", "https://", "data:")):
+            reference = {"image_url": reference}
+        if isinstance(reference, Mapping):
+            if not {"image_url", "file_id"} & set(reference):
+                raise ValidationError(
+                    "input_reference as a dict needs 'image_url' or 'file_id'.",
+                    param="input_reference",
+                )
+            if self.backend.image_url_field and "image_url" in reference:
+                return {self.backend.image_url_field: json.dumps(dict(reference))}
+            return {"input_reference": dict(reference)}
+        expected = size or (DEFAULT_SIZE if self.backend.check_models else None)
+        ref = load_reference(reference, expected)
+        return {"input_reference": FilePart(ref.filename, ref.content, ref.content_type)}
+
+    def _create_body(self, fields: Mapping[str, Any]) -> _Body:
+        has_file = any(isinstance(v, FilePart) for v in fields.values())
+        if self.backend.multipart or has_file:
+            content, content_type = encode_multipart(fields)
+            return _Body(content, content_type)
+        clean = {k: v for k, v in fields.items() if v is not None}
+        return _Body(json.dumps(clean).encode(), "application/json")
+
+
+class _Recovered(Exception):
+    """Control flow: an ambiguous create's job was found. Never escapes the client."""
+
+    def __init__(self, video: Video) -> None:
+        super().__init__(video.id)
+        self.video = video
+
+
+def _seg(video_id: str) -> str:
+    return id_path_segment(video_id)
+
+
+def _resolve_target(path: Path, video_id: str, variant: str) -> Path:
+    """The file to write: `path`, or a safe name for the id inside a folder `path`."""
+    if path.is_dir():
+        path = path / f"{id_file_stem(video_id)}{_EXT[variant]}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _agrees(expected: Any, actual: Any) -> bool:
+    return expected is None or actual is None or str(expected) == str(actual)
+
+
+def _transport_error(exc: httpx.TransportError, url: str) -> APIConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"No answer in time ({type(exc).__name__})", url=url)
+    return APIConnectionError(f"Connection failed ({type(exc).__name__})", url=url)
+
+
+def _payload(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        return response.text
+
+
+def _is_video(body: Any) -> bool:
+    return isinstance(body, Mapping) and bool(body.get("id")) and "status" in body
+
+
+def _not_json(response: httpx.Response) -> APIError:
+    return APIError(
+        "The server's answer is not the JSON the Video API sends",
+        status_code=response.status_code,
+        body=response.text[:500],
+        headers=response.headers,
+    )
+
+
+def _video(response: httpx.Response) -> Video:
+    body = _payload(response)
+    if not _is_video(body):
+        raise _not_json(response)
+    return Video.from_dict(body)
+
+
+def _json_or_empty(response: httpx.Response) -> Mapping[str, Any]:
+    body = _payload(response)
+    return body if isinstance(body, Mapping) else {}
+
+
+def _poll_after(headers: httpx.Headers) -> float | None:
+    value = headers.get("openai-poll-after-ms")
+    try:
+        seconds = float(value) / 1000 if value is not None else None
+    except ValueError:
+        return None
+    if seconds is None or seconds != seconds or seconds < 0:
+        return None
+    return max(seconds, 0.05)
