@@ -1,0 +1,66 @@
+"""`sora-notebook` command line: subcommands, so more can be added (`emulator` for now)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sora_notebook.emulator import FaultPlan, create_app
+
+    try:
+        faults = FaultPlan.parse(args.faults) if args.faults else None
+    except ValueError as exc:
+        print(f"sora-notebook emulator: --faults: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(
+        speed=args.speed,
+        faults=faults,
+        api_key=args.api_key,
+        data_dir=args.data_dir,
+        render=args.render,
+        max_running=args.max_running,
+    )
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(
+        f"sora-notebook emulator: http://{host}:{args.port}/v1 (base URL; speed {args.speed:g}, "
+        f"{args.render} render, data in {app.state.emulator.root}). Ctrl+C stops it.",
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sora-notebook", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    emu = sub.add_parser("emulator", help="serve the offline Video API emulator (uvicorn)")
+    emu.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    emu.add_argument("--port", type=int, default=8000)
+    emu.add_argument("--speed", type=float, default=1.0, help="job pace multiplier")
+    emu.add_argument("--api-key", default=None, help="require this key (default: any key)")
+    emu.add_argument("--data-dir", default=None, help="keep jobs and media here across restarts")
+    emu.add_argument(
+        "--faults", default=None, help='seeded faults, e.g. "rate=0.2,kinds=429+500,seed=1"'
+    )
+    emu.add_argument("--render", choices=("full", "draft"), default="full")
+    emu.add_argument("--max-running", type=int, default=None, help="429 above this many jobs")
+    emu.add_argument("--log-level", default="warning")
+    emu.set_defaults(run=_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `sora-notebook` script."""
+    args = _parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,501 @@
+"""The emulator's HTTP surface: Starlette routes for `/v1/videos...` over an `Engine`."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import json
+import os
+import re
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from sora_notebook.emulator.engine import VARIANT_FILES, Engine, Job
+from sora_notebook.emulator.faults import FaultPlan
+from sora_notebook.emulator.gate import Gate, error_body
+from sora_notebook.emulator.look import Segment
+from sora_notebook.errors import ValidationError
+from sora_notebook.protocol import (
+    COMPLETED,
+    DEFAULT_MODEL,
+    DEFAULT_SECONDS,
+    DEFAULT_SIZE,
+    FAILED,
+    MODELS,
+    VARIANTS,
+    normalize_seconds,
+    validate_create,
+)
+
+__all__ = ["create_app"]
+
+_MAX_UPLOAD = 50 * 1024 * 1024
+_DATA_URL = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?(;[\w=.+-]+)*;base64,(.*)$", re.DOTALL)
+
+
+class _Refused(Exception):
+    """An API error answer: raised inside handlers, turned into the error envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        type: str = "invalid_request_error",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.param, self.code = status, message, param, code
+        self.type, self.headers = type, headers or {}
+
+
+def _error_response(exc: _Refused) -> JSONResponse:
+    body = error_body(exc.message, type=exc.type, param=exc.param, code=exc.code)
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+
+def _handler(fn: Callable[[Request, Engine], Any]) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await fn(request, request.app.state.emulator)
+        except _Refused as exc:
+            return _error_response(exc)
+
+    endpoint.__name__ = fn.__name__
+    return endpoint
+
+
+# --- request bodies ------------------------------------------------------------------
+
+
+async def _read_body(request: Request) -> dict[str, Any]:
+    """JSON or form body as a dict; bracketed form keys (`a[b]`) become nested dicts."""
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        try:
+            form = await request.form(max_files=4, max_fields=64, max_part_size=_MAX_UPLOAD)
+        except Exception as exc:  # python-multipart raises several types on junk
+            raise _Refused(400, f"Could not parse the form body: {exc}") from exc
+        body: dict[str, Any] = {}
+        for key, value in form.multi_items():
+            item: Any = value
+            if isinstance(value, UploadFile):
+                item = await value.read()
+            match = re.fullmatch(r"([^\[\]]+)\[([^\[\]]+)\]", key)
+            if match:
+                target = body.setdefault(match[1], {})
+                if isinstance(target, dict):
+                    target[match[2]] = item
+            else:
+                body[key] = item
+        return body
+    raw = await request.body()
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _Refused(400, "The request body is not valid JSON.") from exc
+    if not isinstance(data, dict):
+        raise _Refused(400, "The request body must be a JSON object.")
+    return data
+
+
+def _text(body: dict[str, Any], name: str, default: str | None = None) -> str | None:
+    value = body.get(name, default)
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        raise _Refused(400, f"'{name}' must be a text field, not a file.", param=name)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise _Refused(400, f"'{name}' must be a string.", param=name)
+    return str(value)
+
+
+def _prompt(body: dict[str, Any]) -> str:
+    prompt = _text(body, "prompt")
+    if prompt is None:
+        raise _Refused(400, "Missing required parameter: 'prompt'.", param="prompt")
+    try:
+        validate_create(prompt, None, None, None)
+    except ValidationError as exc:
+        raise _Refused(400, exc.message, param=exc.param) from exc
+    return prompt
+
+
+def _image_bytes(ref: Any) -> bytes:
+    """The bytes of an `input_reference`: a file part, or `{image_url: data:...}`."""
+    if isinstance(ref, bytes):
+        return ref
+    url = ref.get("image_url") if isinstance(ref, dict) else ref if isinstance(ref, str) else None
+    if isinstance(ref, dict) and ref.get("file_id") and not url:
+        raise _Refused(
+            400,
+            "The emulator has no Files API; send the image itself or a data URL.",
+            param="input_reference",
+        )
+    if not isinstance(url, str) or not url:
+        raise _Refused(
+            400, "input_reference needs an image file, or image_url.", param="input_reference"
+        )
+    match = _DATA_URL.match(url.strip())
+    if not match:
+        raise _Refused(
+            400,
+            "The emulator works offline: send input_reference as a file or a "
+            "base64 data URL, not a remote URL.",
+            param="input_reference",
+        )
+    try:
+        return base64.b64decode(match[3], validate=False)
+    except (binascii.Error, ValueError) as exc:
+        raise _Refused(400, "The data URL is not valid base64.", param="input_reference") from exc
+
+
+def _check_running(engine: Engine) -> None:
+    if engine.max_running is not None and len(engine.running()) >= engine.max_running:
+        wait = engine.retry_after()
+        raise _Refused(
+            429,
+            f"Too many running tasks: at most {engine.max_running} jobs run at once. "
+            f"Retry in {int(wait)} s.",
+            type="requests",
+            code="too_many_running_tasks",
+            headers={"retry-after": str(int(wait)), "retry-after-ms": str(int(wait * 1000))},
+        )
+
+
+async def _settled(engine: Engine, job: Job) -> tuple[str, int]:
+    """The job's status, first waiting for a render the clock says should be done."""
+    if engine.clock() >= job.finishes_at and job.error is None:
+        await engine.wait_render(job)
+    return engine.status(job)
+
+
+def _job(engine: Engine, video_id: str) -> Job:
+    job = engine.get(video_id)
+    if job is None:
+        raise _Refused(
+            404, f"Video with id '{video_id}' not found.", param="video_id", code="video_not_found"
+        )
+    return job
+
+
+async def _completed_source(engine: Engine, ref: Any, what: str) -> Job:
+    if isinstance(ref, dict):
+        ref = ref.get("id")
+    if not isinstance(ref, str) or not ref:
+        raise _Refused(
+            400, f"Missing required parameter: 'video' (an object {{id}}) to {what}.", param="video"
+        )
+    job = _job(engine, ref)
+    status, _ = await _settled(engine, job)
+    if status != COMPLETED:
+        raise _Refused(
+            400,
+            f"Video '{ref}' is {status}; only completed videos can be {what}ed.",
+            param="video_id",
+            code="video_not_completed",
+        )
+    return job
+
+
+# --- routes --------------------------------------------------------------------------
+
+
+async def create_video(request: Request, engine: Engine) -> Response:
+    body = await _read_body(request)
+    prompt = _prompt(body)
+    model = _text(body, "model") or DEFAULT_MODEL
+    size = _text(body, "size") or DEFAULT_SIZE
+    seconds = _text(body, "seconds") or DEFAULT_SECONDS
+    if model not in MODELS:
+        raise _Refused(
+            400,
+            f"Invalid model '{model}'. The emulator serves: {', '.join(MODELS)}.",
+            param="model",
+            code="invalid_value",
+        )
+    try:
+        _, size_n, seconds_n = validate_create(prompt, model, size, seconds)
+    except ValidationError as exc:
+        raise _Refused(400, exc.message, param=exc.param, code="invalid_value") from exc
+    assert size_n is not None and seconds_n is not None
+    ref_sha = None
+    ref = body.get("input_reference")
+    if ref not in (None, "", b"", {}):
+        data = _image_bytes(ref)
+        from sora_notebook.emulator._render import decode_image
+
+        try:
+            got = await asyncio.to_thread(decode_image, data)
+        except ValueError as exc:
+            raise _Refused(400, str(exc), param="input_reference") from exc
+        if f"{got[0]}x{got[1]}" != size_n:
+            raise _Refused(
+                400,
+                "Inpaint image must match the requested width and height "
+                f"({size_n}); got {got[0]}x{got[1]}.",
+                param="input_reference",
+                code="invalid_value",
+            )
+        ref_sha = engine.save_reference(data)
+    _check_running(engine)
+    job = engine.create(
+        model=model, prompt=prompt, size=size_n, seconds=int(seconds_n), reference_sha256=ref_sha
+    )
+    return JSONResponse(engine.to_dict(job))
+
+
+async def list_videos(request: Request, engine: Engine) -> Response:
+    q = request.query_params
+    order = q.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise _Refused(400, "order must be 'asc' or 'desc'.", param="order")
+    try:
+        limit = int(q.get("limit", "20"))
+    except ValueError:
+        limit = -1
+    if not 0 <= limit <= 100:
+        raise _Refused(400, "limit must be a whole number from 0 to 100.", param="limit")
+    jobs = engine.ordered(order)
+    after = q.get("after")
+    if after:
+        ids = [j.id for j in jobs]
+        if after not in ids:
+            raise _Refused(
+                400, f"after must be the id of a listed video; '{after}' is not.", param="after"
+            )
+        jobs = jobs[ids.index(after) + 1 :]
+    page = jobs[:limit]
+    now = engine.clock()
+    data = [engine.to_dict(j, now) for j in page]
+    return JSONResponse(
+        {
+            "object": "list",
+            "data": data,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+            "has_more": len(jobs) > len(page),
+        }
+    )
+
+
+async def retrieve_video(request: Request, engine: Engine) -> Response:
+    job = _job(engine, request.path_params["video_id"])
+    await _settled(engine, job)
+    headers = {}
+    poll = engine.poll_after_ms(job)
+    if poll is not None:
+        headers["openai-poll-after-ms"] = str(poll)
+    return JSONResponse(engine.to_dict(job), headers=headers)
+
+
+async def delete_video(request: Request, engine: Engine) -> Response:
+    video_id = request.path_params["video_id"]
+    _job(engine, video_id)
+    engine.delete(video_id)
+    return JSONResponse({"id": video_id, "object": "video.deleted", "deleted": True})
+
+
+async def video_content(request: Request, engine: Engine) -> Response:
+    job = _job(engine, request.path_params["video_id"])
+    variant = request.query_params.get("variant", "video")
+    if variant not in VARIANTS:
+        raise _Refused(400, f"variant must be one of {', '.join(VARIANTS)}.", param="variant")
+    status, _ = await _settled(engine, job)
+    if status == FAILED:
+        raise _Refused(
+            404, "Video generation failed; there is no content to download.", code="video_failed"
+        )
+    if status != COMPLETED:
+        raise _Refused(
+            404, "Video is not ready yet. Wait for status 'completed'.", code="video_not_ready"
+        )
+    expires_at = engine.to_dict(job)["expires_at"]
+    if expires_at is not None and engine.clock() >= expires_at:
+        raise _Refused(
+            410, "The video's media has expired and is no longer available.", code="video_expired"
+        )
+    media_type = VARIANT_FILES[variant][1]
+    return FileResponse(engine.media_path(job, variant), media_type=media_type)
+
+
+async def remix_video(request: Request, engine: Engine) -> Response:
+    parent = await _completed_source(engine, request.path_params["video_id"], "remix")
+    prompt = _prompt(await _read_body(request))
+    _check_running(engine)
+    spec = parent.render_spec
+    segment = Segment(prompt=prompt, look_prompt=parent.look_prompt, seconds=spec.seconds)
+    job = engine.create(
+        model=parent.model,
+        prompt=prompt,
+        size=parent.size,
+        seconds=spec.seconds,
+        segments=(segment,),
+        reference_sha256=spec.reference_sha256,
+        remixed_from=parent.id,
+    )
+    return JSONResponse(engine.to_dict(job))
+
+
+async def _upload_source(engine: Engine, data: bytes) -> tuple[str, int, str]:
+    """(size, seconds, reference sha of its first frame) of an uploaded source video."""
+    from sora_notebook.emulator._render import probe_video
+
+    try:
+        width, height, seconds, first = await asyncio.to_thread(probe_video, data)
+    except ValueError as exc:
+        raise _Refused(400, str(exc), param="video") from exc
+    width, height = width // 2 * 2, height // 2 * 2
+    if not (16 <= width <= 4096 and 16 <= height <= 4096):
+        raise _Refused(400, "The uploaded video's size is not supported.", param="video")
+    return f"{width}x{height}", seconds, engine.save_reference(first)
+
+
+async def edit_video(request: Request, engine: Engine) -> Response:
+    body = await _read_body(request)
+    prompt = _prompt(body)
+    source = body.get("video")
+    if isinstance(source, bytes):
+        size, seconds, ref_sha = await _upload_source(engine, source)
+        look = "upload:" + ref_sha
+        segment = Segment(prompt=prompt, look_prompt=look, seconds=seconds)
+        _check_running(engine)
+        job = engine.create(
+            model=DEFAULT_MODEL,
+            prompt=prompt,
+            size=size,
+            seconds=seconds,
+            segments=(segment,),
+            reference_sha256=ref_sha,
+        )
+        return JSONResponse(engine.to_dict(job))
+    parent = await _completed_source(engine, source, "edit")
+    _check_running(engine)
+    spec = parent.render_spec
+    segment = Segment(prompt=prompt, look_prompt=parent.look_prompt, seconds=spec.seconds)
+    job = engine.create(
+        model=parent.model,
+        prompt=prompt,
+        size=parent.size,
+        seconds=spec.seconds,
+        segments=(segment,),
+        reference_sha256=spec.reference_sha256,
+    )
+    return JSONResponse(engine.to_dict(job))
+
+
+async def extend_video(request: Request, engine: Engine) -> Response:
+    body = await _read_body(request)
+    prompt = _prompt(body)
+    raw_seconds = _text(body, "seconds")
+    if raw_seconds is None:
+        raise _Refused(
+            400, "Missing required parameter: 'seconds' (the extension's length).", param="seconds"
+        )
+    try:
+        extra = normalize_seconds(raw_seconds)
+    except ValidationError as exc:
+        raise _Refused(400, exc.message, param="seconds") from exc
+    source = body.get("video")
+    if isinstance(source, bytes):
+        size, seconds, ref_sha = await _upload_source(engine, source)
+        look = "upload:" + ref_sha
+        segments: tuple[Segment, ...] = (Segment(prompt=prompt, look_prompt=look, seconds=seconds),)
+        model = DEFAULT_MODEL
+    else:
+        parent = await _completed_source(engine, source, "extend")
+        spec = parent.render_spec
+        size, segments, model = parent.size, spec.segments, parent.model
+        ref_sha = spec.reference_sha256
+        look = parent.look_prompt
+    allowed = MODELS[model].seconds if model in MODELS else ()
+    if allowed and extra not in allowed:
+        raise _Refused(
+            400,
+            f"An extension is {', '.join(allowed)} seconds long; got {extra}.",
+            param="seconds",
+            code="invalid_value",
+        )
+    _check_running(engine)
+    segments = (*segments, Segment(prompt=prompt, look_prompt=look, seconds=int(extra)))
+    total = sum(s.seconds for s in segments)
+    job = engine.create(
+        model=model,
+        prompt=prompt,
+        size=size,
+        seconds=total,
+        segments=segments,
+        reference_sha256=ref_sha,
+    )
+    return JSONResponse(engine.to_dict(job))
+
+
+async def _home(request: Request) -> Response:
+    return PlainTextResponse("sora-notebook emulator (EMULATED video API). Base URL: /v1\n")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else "Internal error"
+    return JSONResponse(error_body(str(detail)), status_code=status)
+
+
+def create_app(
+    *,
+    speed: float = 1.0,
+    clock: Callable[[], float] | None = None,
+    faults: FaultPlan | None = None,
+    api_key: str | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    retention: float = 3600,
+    max_running: int | None = None,
+    render: str = "full",
+) -> Starlette:
+    """The emulator as an ASGI app; `app.state.emulator` is its `Engine`."""
+    engine = Engine(
+        speed=speed,
+        clock=clock,
+        data_dir=data_dir,
+        retention=retention,
+        max_running=max_running,
+        render=render,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await asyncio.to_thread(engine.close)
+
+    routes = [
+        Route("/", _home),
+        Route("/v1/videos", _handler(create_video), methods=["POST"]),
+        Route("/v1/videos", _handler(list_videos), methods=["GET"]),
+        Route("/v1/videos/edits", _handler(edit_video), methods=["POST"]),
+        Route("/v1/videos/extensions", _handler(extend_video), methods=["POST"]),
+        Route("/v1/videos/{video_id}", _handler(retrieve_video), methods=["GET"]),
+        Route("/v1/videos/{video_id}", _handler(delete_video), methods=["DELETE"]),
+        Route("/v1/videos/{video_id}/content", _handler(video_content), methods=["GET"]),
+        Route("/v1/videos/{video_id}/remix", _handler(remix_video), methods=["POST"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(Gate, engine=engine, faults=faults, api_key=api_key)],
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.emulator = engine
+    return app

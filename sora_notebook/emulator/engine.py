@@ -1,0 +1,363 @@
+"""The emulator's jobs: clock-driven lifecycle, render scheduling and cache, persistence.
+
+A job's status is a function of the injected clock: `queued` for a moment, then
+`in_progress` with rising progress, then `completed` (once its media is rendered) or
+`failed`. Renders run in worker threads, keyed by their inputs (`RenderSpec.key()`), so
+identical inputs are encoded once. With `data_dir` the jobs (`jobs.json`) and renders
+survive a restart; without it everything lives in a temp folder removed on `close()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sora_notebook.emulator.look import RenderSpec, Segment
+from sora_notebook.emulator.moderation import MODERATION_CODE, MODERATION_MESSAGE, blocked_term
+from sora_notebook.protocol import COMPLETED, FAILED, IN_PROGRESS, QUEUED, parse_size
+
+__all__ = ["VARIANT_FILES", "Engine", "Job"]
+
+#: variant -> (file name in a render folder, content type)
+VARIANT_FILES = {
+    "video": ("video.mp4", "video/mp4"),
+    "thumbnail": ("thumbnail.webp", "image/webp"),
+    "spritesheet": ("spritesheet.jpg", "image/jpeg"),
+}
+QUEUE_SECONDS = 1.5
+
+
+@dataclass
+class Job:
+    """One emulated job as stored. Status is derived from the clock by `Engine.status`."""
+
+    id: str
+    seq: int
+    model: str
+    prompt: str
+    size: str
+    seconds: str
+    created_at: float
+    queue_for: float
+    run_for: float
+    spec: dict[str, Any]
+    remixed_from_video_id: str | None = None
+    error: dict[str, str] | None = None
+    render_error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def render_spec(self) -> RenderSpec:
+        return RenderSpec.from_dict(self.spec)
+
+    @property
+    def look_prompt(self) -> str:
+        return self.render_spec.segments[0].look_prompt
+
+    @property
+    def finishes_at(self) -> float:
+        return self.created_at + self.queue_for + self.run_for
+
+
+def run_seconds(model: str, seconds: int, speed: float) -> float:
+    """Clock seconds in progress: tens of seconds at speed 1, more for longer and pro clips."""
+    base = 8.0 + 3.0 * seconds
+    if "pro" in model:
+        base *= 2
+    return base / speed
+
+
+class Engine:
+    """Jobs, their lifecycle and their media. One per app; see `create_app`."""
+
+    def __init__(
+        self,
+        *,
+        speed: float = 1.0,
+        clock: Callable[[], float] | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        retention: float = 3600,
+        max_running: int | None = None,
+        render: str = "full",
+        workers: int = 2,
+    ) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        if render not in ("full", "draft"):
+            raise ValueError("render must be 'full' or 'draft'")
+        self.speed = speed
+        self.clock = clock or time.time
+        self.retention = retention
+        self.max_running = max_running
+        self.render_mode = render
+        self.created = 0
+        self.requests = 0
+        self._owns_root = data_dir is None
+        self.root = Path(
+            tempfile.mkdtemp(prefix="sora-emulator-") if data_dir is None else data_dir
+        )
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "renders").mkdir(exist_ok=True)
+        (self.root / "refs").mkdir(exist_ok=True)
+        self._lock = threading.RLock()
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sora-render")
+        self._renders: dict[str, Future[None]] = {}
+        self.jobs: dict[str, Job] = {}
+        self._seq = 0
+        self._closed = False
+        if self._owns_root:
+            atexit.register(self._remove_root)
+        self._load()
+
+    # --- persistence ----------------------------------------------------------------
+
+    def _load(self) -> None:
+        path = self.root / "jobs.json"
+        if not path.exists():
+            return
+        data = json.loads(path.read_text("utf-8"))
+        for item in data.get("jobs", []):
+            job = Job(**item)
+            self.jobs[job.id] = job
+            self._seq = max(self._seq, job.seq)
+        self.created = int(data.get("created", 0))
+        for job in self.jobs.values():
+            if job.error is None:
+                self._start_render(job.render_spec)
+
+    def _save(self) -> None:
+        with self._lock:
+            payload = {"created": self.created, "jobs": [asdict(j) for j in self.jobs.values()]}
+            tmp = self.root / "jobs.json.tmp"
+            tmp.write_text(json.dumps(payload), "utf-8")
+            os.replace(tmp, self.root / "jobs.json")
+
+    def close(self) -> None:
+        """Stop the workers; remove the temp folder when there is no `data_dir`."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._owns_root:
+            self._remove_root()
+            atexit.unregister(self._remove_root)
+
+    def _remove_root(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # --- rendering ------------------------------------------------------------------
+
+    def render_dir(self, spec: RenderSpec) -> Path:
+        return self.root / "renders" / spec.key()
+
+    def save_reference(self, data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.root / "refs" / digest
+        if not path.exists():
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        return digest
+
+    def _start_render(self, spec: RenderSpec) -> Future[None]:
+        key = spec.key()
+        with self._lock:
+            fut = self._renders.get(key)
+            if fut is not None and not (fut.done() and fut.exception() is not None):
+                return fut
+            out = self.render_dir(spec)
+            if (out / "video.mp4").exists():
+                fut = Future()
+                fut.set_result(None)
+            else:
+                fut = self._pool.submit(self._render, spec, out)
+            self._renders[key] = fut
+            return fut
+
+    def _render(self, spec: RenderSpec, out: Path) -> None:
+        from sora_notebook.emulator import _render  # the media libraries load on first use
+
+        reference = None
+        if spec.reference_sha256:
+            reference = (self.root / "refs" / spec.reference_sha256).read_bytes()
+        _render.render(spec, out, reference=reference)
+
+    def render_ready(self, job: Job) -> bool:
+        return (self.render_dir(job.render_spec) / "video.mp4").exists()
+
+    async def wait_render(self, job: Job) -> None:
+        """Wait (without blocking the loop) until the job's media exists or failed."""
+        if job.error is not None or self.render_ready(job):
+            return
+        fut = self._start_render(job.render_spec)
+        try:
+            await asyncio.wrap_future(fut)
+        except Exception as exc:  # a render bug fails the job, like a server-side error
+            with self._lock:
+                job.render_error = f"Rendering failed: {type(exc).__name__}: {exc}"
+                self._save()
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    def status(self, job: Job, now: float | None = None) -> tuple[str, int]:
+        """(status, progress) at `now` by the clock."""
+        now = self.clock() if now is None else now
+        started = job.created_at + job.queue_for
+        if now < started:
+            return QUEUED, 0
+        if job.error is not None:
+            return FAILED, 0
+        if now < job.finishes_at:
+            frac = (now - started) / job.run_for if job.run_for > 0 else 1.0
+            return IN_PROGRESS, max(1, min(99, int(frac * 100)))
+        if job.render_error is not None:
+            return FAILED, 100
+        if self.render_ready(job):
+            return COMPLETED, 100
+        return IN_PROGRESS, 99
+
+    def running(self, now: float | None = None) -> list[Job]:
+        now = self.clock() if now is None else now
+        return [j for j in self.jobs.values() if self.status(j, now)[0] in (QUEUED, IN_PROGRESS)]
+
+    def retry_after(self) -> float:
+        """Seconds until the next running job is due to finish (at least 1)."""
+        now = self.clock()
+        due = [j.finishes_at - now for j in self.running(now)]
+        return max(1.0, math.ceil(min(due))) if due else 1.0
+
+    def to_dict(self, job: Job, now: float | None = None) -> dict[str, Any]:
+        """The Video object as the API returns it."""
+        now = self.clock() if now is None else now
+        status, progress = self.status(job, now)
+        completed_at = expires_at = None
+        error = None
+        if status == COMPLETED:
+            completed_at = int(job.finishes_at)
+            expires_at = int(job.finishes_at + self.retention)
+        elif status == FAILED:
+            if job.error is not None:  # refused by moderation as soon as it left the queue
+                completed_at = int(job.created_at + job.queue_for)
+                error = dict(job.error)
+            else:
+                completed_at = int(job.finishes_at)
+                error = {"code": "internal_error", "message": job.render_error or "failed"}
+        return {
+            "id": job.id,
+            "object": "video",
+            "model": job.model,
+            "status": status,
+            "progress": progress,
+            "created_at": int(job.created_at),
+            "completed_at": completed_at,
+            "expires_at": expires_at,
+            "prompt": job.prompt,
+            "size": job.size,
+            "seconds": job.seconds,
+            "remixed_from_video_id": job.remixed_from_video_id,
+            "error": error,
+        }
+
+    def poll_after_ms(self, job: Job) -> int | None:
+        """A polling hint: the time left, clamped to 20 ms - 5 s; None once terminal."""
+        now = self.clock()
+        status, _ = self.status(job, now)
+        if status in (COMPLETED, FAILED):
+            return None
+        left = max(0.0, job.finishes_at - now)
+        return int(min(5000, max(20, left * 1000)))
+
+    # --- jobs -----------------------------------------------------------------------
+
+    def create(
+        self,
+        *,
+        model: str,
+        prompt: str,
+        size: str,
+        seconds: int,
+        segments: tuple[Segment, ...] | None = None,
+        reference_sha256: str | None = None,
+        remixed_from: str | None = None,
+    ) -> Job:
+        """Accept a job, start its render, count it."""
+        width, height = parse_size(size)
+        segs = segments or (Segment(prompt=prompt, look_prompt=prompt, seconds=seconds),)
+        spec = RenderSpec(
+            width=width,
+            height=height,
+            segments=segs,
+            mode=self.render_mode,
+            reference_sha256=reference_sha256,
+        )
+        total = spec.seconds
+        error = None
+        if blocked_term(prompt) is not None:
+            error = {"code": MODERATION_CODE, "message": MODERATION_MESSAGE}
+        with self._lock:
+            self._seq += 1
+            job = Job(
+                id="video_" + uuid.uuid4().hex,
+                seq=self._seq,
+                model=model,
+                prompt=prompt,
+                size=size,
+                seconds=str(total),
+                created_at=self.clock(),
+                queue_for=QUEUE_SECONDS / self.speed,
+                run_for=run_seconds(model, total, self.speed),
+                spec=spec.to_dict(),
+                remixed_from_video_id=remixed_from,
+                error=error,
+            )
+            self.jobs[job.id] = job
+            self.created += 1
+            self._save()
+        if error is None:
+            self._start_render(spec)
+        return job
+
+    def get(self, video_id: str) -> Job | None:
+        return self.jobs.get(video_id)
+
+    def delete(self, video_id: str) -> bool:
+        with self._lock:
+            if self.jobs.pop(video_id, None) is None:
+                return False
+            self._save()
+            return True
+
+    def ordered(self, order: str = "desc") -> list[Job]:
+        jobs = sorted(self.jobs.values(), key=lambda j: (j.created_at, j.seq))
+        return jobs[::-1] if order == "desc" else jobs
+
+    def media_path(self, job: Job, variant: str = "video") -> Path:
+        return self.render_dir(job.render_spec) / VARIANT_FILES[variant][0]
+
+    def media_sha256(self, video_id: str, variant: str = "video") -> str:
+        """sha256 hex digest of a job's media file (for tests)."""
+        job = self.jobs[video_id]
+        return hashlib.sha256(self.media_path(job, variant).read_bytes()).hexdigest()
+
+    def wait_all_renders(self, timeout: float | None = None) -> None:
+        """Block until every scheduled render is done (tests, benchmarks)."""
+        with self._lock:
+            futures = list(self._renders.values())
+        for fut in futures:
+            with contextlib.suppress(Exception):
+                fut.result(timeout=timeout)
