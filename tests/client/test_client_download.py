@@ -141,7 +141,9 @@ async def test_broken_connection_is_resumed_with_range(tmp_path):
     handler, seen = script(broken, resumed, partial_body(MP4, 900, []))
     client, transport, _ = make_client(handler)
     progress: list[int] = []
-    path = await client.download("video_1", tmp_path / "a.mp4", on_progress=lambda d, t: progress.append(d))
+    path = await client.download(
+        "video_1", tmp_path / "a.mp4", on_progress=lambda d, t: progress.append(d)
+    )
     assert path.read_bytes() == MP4
     assert [r.headers.get("range") for r in seen] == [None, "bytes=500-", "bytes=900-"]
     assert progress == sorted(progress) and progress[-1] == len(MP4)

@@ -106,7 +106,7 @@ async def test_a_plain_404_is_still_an_error():
 
 
 async def test_wait_times_out_on_the_fake_clock():
-    handler, seen = progression("in_progress")
+    handler, _ = progression("in_progress")
     client, _, fake = make_client(handler)
     with pytest.raises(WaitTimeout) as info:
         await client.wait("video_1", timeout=10)

@@ -164,7 +164,9 @@ def _date(offset: float) -> str:
     ],
 )
 async def test_retry_after_table(headers, expected):
-    handler, seen = scripted(httpx.Response(429, json={"error": {"message": "slow"}}, headers=headers))
+    handler, seen = scripted(
+        httpx.Response(429, json={"error": {"message": "slow"}}, headers=headers)
+    )
     client, _, fake = make_client(handler)
     await client.retrieve("video_1")
     assert len(seen) == 2
