@@ -1,0 +1,126 @@
+"""Layered layout of the history forest, computed in Python (testable without a browser).
+
+Depth runs left to right (one column per generation); siblings stack top to bottom.
+Every leaf owns its own row and a parent sits midway between its first and last child,
+so two nodes never overlap: nodes in one column come from disjoint row ranges, and
+columns are a node width plus a gap apart. The result depends only on the input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["COL_GAP", "NODE_H", "NODE_W", "ROW_GAP", "Layout", "Placed", "layout_forest"]
+
+NODE_W, NODE_H = 120, 92
+COL_GAP, ROW_GAP = 64, 18
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One node's top-left corner, depth and keyboard neighbours (ids or None)."""
+
+    id: str
+    x: float
+    y: float
+    depth: int
+    parent: str | None
+    up: str | None = None
+    down: str | None = None
+    left: str | None = None
+    right: str | None = None
+
+
+@dataclass(frozen=True)
+class Layout:
+    nodes: dict[str, Placed]
+    width: float
+    height: float
+
+
+def layout_forest(items: Iterable[tuple[str, str | None]]) -> Layout:
+    """Place `(id, parent_id)` pairs, given in display order (children keep that order).
+
+    A parent that is missing (or the node itself) makes the node a root. Cycles, which a
+    history cannot have, are broken rather than looped on.
+    """
+    order: list[str] = []
+    parent_of: dict[str, str | None] = {}
+    for node_id, parent in items:
+        if node_id in parent_of:
+            continue
+        order.append(node_id)
+        parent_of[node_id] = parent
+    children: dict[str, list[str]] = {n: [] for n in order}
+    roots: list[str] = []
+    for node_id in order:
+        parent = parent_of[node_id]
+        if parent is None or parent not in children or parent == node_id:
+            parent_of[node_id] = None
+            roots.append(node_id)
+        else:
+            children[parent].append(node_id)
+
+    row: dict[str, float] = {}
+    depth: dict[str, int] = {}
+    next_row = 0
+    visited: set[str] = set()
+
+    def place(root: str) -> None:
+        nonlocal next_row
+        stack: list[tuple[str, bool]] = [(root, False)]
+        depth[root] = 0
+        while stack:
+            node, done = stack.pop()
+            if done:
+                kids = [k for k in children[node] if k in row]
+                if kids:
+                    row[node] = (row[kids[0]] + row[kids[-1]]) / 2
+                else:
+                    row[node] = float(next_row)
+                    next_row += 1
+                continue
+            visited.add(node)
+            stack.append((node, True))
+            for kid in reversed(children[node]):
+                if kid not in visited:
+                    depth[kid] = depth[node] + 1
+                    stack.append((kid, False))
+
+    for root in roots:
+        place(root)
+    # Nodes on a cycle are unreachable from any root: give them rows of their own.
+    for node_id in order:
+        if node_id not in visited:
+            parent_of[node_id] = None
+            place(node_id)
+
+    columns: dict[int, list[str]] = {}
+    for node_id in order:
+        columns.setdefault(depth[node_id], []).append(node_id)
+    up: dict[str, str | None] = {}
+    down: dict[str, str | None] = {}
+    for ids in columns.values():
+        ids.sort(key=lambda n: row[n])
+        for i, node_id in enumerate(ids):
+            up[node_id] = ids[i - 1] if i > 0 else None
+            down[node_id] = ids[i + 1] if i + 1 < len(ids) else None
+
+    placed: dict[str, Placed] = {}
+    for node_id in order:
+        kids = [k for k in children[node_id] if parent_of.get(k) == node_id]
+        placed[node_id] = Placed(
+            id=node_id,
+            x=depth[node_id] * (NODE_W + COL_GAP),
+            y=row[node_id] * (NODE_H + ROW_GAP),
+            depth=depth[node_id],
+            parent=parent_of[node_id],
+            up=up[node_id],
+            down=down[node_id],
+            left=parent_of[node_id],
+            right=kids[0] if kids else None,
+        )
+    width = max((p.x for p in placed.values()), default=-NODE_W) + NODE_W
+    height = max((p.y for p in placed.values()), default=-NODE_H) + NODE_H
+    return Layout(nodes=placed, width=max(width, 0), height=max(height, 0))

@@ -1,0 +1,87 @@
+"""Shared fixtures for the widget tests: jobs, small media files, a message recorder."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from sora_notebook.library import Job
+
+XSS = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>")
+
+
+def make_job(key: str, prompt: str = "a red fox", **fields: Any) -> Job:
+    base: dict[str, Any] = {
+        "key": key,
+        "video_id": f"video_{key}",
+        "backend": "emulator",
+        "status": "completed",
+        "progress": 100,
+        "prompt": prompt,
+        "model": "sora-2",
+        "size": "1280x720",
+        "seconds": "4",
+        "submitted_at": float(sum(map(ord, key))),
+    }
+    base.update(fields)
+    return Job(**base)
+
+
+def replace(job: Job, **fields: Any) -> Job:
+    return dataclasses.replace(job, **fields)
+
+
+@pytest.fixture
+def media(tmp_path: Path) -> dict[str, Path]:
+    """A fake MP4, a WebP thumbnail and a 4-tile spritesheet for a 1280x720, 4 s clip."""
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
+    thumb = tmp_path / "clip.thumbnail.webp"
+    Image.new("RGB", (1280, 720), (200, 40, 40)).save(thumb, format="WEBP")
+    sheet = tmp_path / "clip.spritesheet.jpg"
+    Image.new("RGB", (4 * 160, 90), (0, 90, 0)).save(sheet, format="JPEG")
+    return {"video": video, "thumbnail": thumb, "spritesheet": sheet}
+
+
+def png_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 36), (1, 2, 3)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class Sent:
+    """Records what a widget sends to the page (`widget.send`)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[dict[str, Any], list[bytes]]] = []
+
+    def __call__(self, content: dict[str, Any], buffers: Any = None) -> None:
+        self.messages.append((content, list(buffers or [])))
+
+    @property
+    def last(self) -> tuple[dict[str, Any], list[bytes]]:
+        return self.messages[-1]
+
+
+@pytest.fixture
+def sent() -> Sent:
+    return Sent()
+
+
+def request(
+    widget: Any,
+    method: str,
+    args: dict[str, Any] | None = None,
+    buffers: list[bytes] | None = None,
+    request_id: str = "r1",
+) -> None:
+    """Send a request as the ESM does, through the widget's custom-message path."""
+    widget._handle_custom_msg(
+        {"kind": "request", "id": request_id, "method": method, "args": args or {}},
+        buffers or [],
+    )
