@@ -12,6 +12,7 @@ import io
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from sora_notebook.emulator.look import Look, RenderSpec, Segment, look_for
+from sora_notebook.emulator.look import Look, RenderSpec, look_for
 
 __all__ = ["decode_image", "probe_video", "render"]
 
@@ -89,30 +90,100 @@ def _mark(width: int, height: int) -> np.ndarray:
     return np.asarray(img)
 
 
-def _overlay(frame: np.ndarray, band: np.ndarray, x: int, y: int) -> None:
-    """Darken the region to half and add half the band: readable text on any picture."""
-    h, w = band.shape[:2]
-    region = frame[y : y + h, x : x + w]
-    band = band[: region.shape[0], : region.shape[1]]
-    np.right_shift(region, 1, out=region)
-    region += band >> 1
+def _rgb_to_yuv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BT.601 limited-range Y (full size) and U, V (half size) planes of an even-sized image."""
+    f = rgb.astype(np.float32)
+    r, g, b = f[..., 0], f[..., 1], f[..., 2]
+    y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255
+    h, w = rgb.shape[:2]
+    sub = (f[0:h:2, 0:w:2] + f[1:h:2, 0:w:2] + f[0:h:2, 1:w:2] + f[1:h:2, 1:w:2]) * 0.25
+    r, g, b = sub[..., 0], sub[..., 1], sub[..., 2]
+    u = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255
+    v = 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255
+    return tuple(np.clip(np.rint(p), 0, 255).astype(np.uint8) for p in (y, u, v))  # type: ignore[return-value]
+
+
+def _yuv_colour(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    y, u, v = _rgb_to_yuv(np.array([[rgb, rgb], [rgb, rgb]], dtype=np.uint8))
+    return int(y[0, 0]), int(u[0, 0]), int(v[0, 0])
+
+
+class _Frame:
+    """One reusable yuv420p frame buffer with Y, U and V plane views."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.w, self.h = width, height
+        n = width * height
+        self.flat = np.zeros(n * 3 // 2, dtype=np.uint8)
+        self.y = self.flat[:n].reshape(height, width)
+        self.u = self.flat[n : n + n // 4].reshape(height // 2, width // 2)
+        self.v = self.flat[n + n // 4 :].reshape(height // 2, width // 2)
+
+    @property
+    def array(self) -> np.ndarray:
+        return self.flat.reshape(self.h * 3 // 2, self.w)
+
+    def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.y, self.u, self.v
+
+
+class _Band:
+    """A caption or mark, pre-converted to YUV, blended at half strength (readable anywhere)."""
+
+    def __init__(self, rgb: np.ndarray) -> None:
+        h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
+        self.planes = tuple(p >> 1 for p in _rgb_to_yuv(rgb[:h, :w]))
+
+    def draw(self, frame: _Frame, x: int, y: int) -> None:
+        x, y = x // 2 * 2, y // 2 * 2
+        for i, (plane, band) in enumerate(zip(frame.planes(), self.planes, strict=True)):
+            d = 1 if i == 0 else 2
+            region = plane[y // d : y // d + band.shape[0], x // d : x // d + band.shape[1]]
+            np.right_shift(region, 1, out=region)
+            region += band[: region.shape[0], : region.shape[1]]
+
+
+_DISKS: dict[int, np.ndarray] = {}
+
+
+def _disk_mask(r: int) -> np.ndarray:
+    mask = _DISKS.get(r)
+    if mask is None:
+        yy, xx = np.ogrid[-r : r + 1, -r : r + 1]
+        mask = _DISKS[r] = (xx * xx + yy * yy) <= r * r
+    return mask
+
+
+def _fill(plane: np.ndarray, cx: int, cy: int, r: int, value: int, disk: bool) -> None:
+    h, w = plane.shape
+    xa, xb, ya, yb = max(0, cx - r), min(w, cx + r + 1), max(0, cy - r), min(h, cy + r + 1)
+    if xa >= xb or ya >= yb or r <= 0:
+        return
+    region = plane[ya:yb, xa:xb]
+    if not disk:
+        region[:] = value
+        return
+    mask = _disk_mask(r)[ya - (cy - r) : yb - (cy - r), xa - (cx - r) : xb - (cx - r)]
+    region[mask] = value
 
 
 class _Painter:
-    """Draws the frames of one segment in full mode."""
+    """Draws the frames of one segment in full mode, straight into YUV planes."""
 
-    def __init__(self, spec: RenderSpec, seg: Segment, look: Look, ref: np.ndarray | None):
+    def __init__(self, spec: RenderSpec, look: Look, ref: np.ndarray | None):
         self.w, self.h = spec.width, spec.height
         self.look = look
         cw, ch = int(self.w * _MARGIN) // 2 * 2, int(self.h * _MARGIN) // 2 * 2
         self.cw, self.ch = cw, ch
         if ref is not None:
-            px, py = (cw - self.w) // 2, (ch - self.h) // 2
-            self.canvas = np.pad(
+            px, py = (cw - self.w) // 4 * 2, (ch - self.h) // 4 * 2
+            canvas = np.pad(
                 ref, ((py, ch - self.h - py), (px, cw - self.w - px), (0, 0)), mode="reflect"
             )
         else:
-            self.canvas = self._background(look, cw, ch)
+            canvas = self._background(look, cw, ch)
+        self.canvas = _rgb_to_yuv(canvas)
+        self.colours = [_yuv_colour(s.colour) for s in look.shapes]
 
     @staticmethod
     def _background(look: Look, cw: int, ch: int) -> np.ndarray:
@@ -133,47 +204,39 @@ class _Painter:
         canvas[hills] = canvas[hills] * 0.55
         return np.clip(canvas, 0, 255).astype(np.uint8)
 
-    def frame(self, t: float) -> np.ndarray:
+    def paint(self, frame: _Frame, t: float) -> None:
         cam = self.look.camera
         zoom = max(0.78, min(1.25, 1.0 + cam.zoom * t))
-        vw, vh = int(self.w / zoom), int(self.h / zoom)
-        vw, vh = min(vw, self.cw), min(vh, self.ch)
+        vw = min(int(self.w / zoom) // 2 * 2, self.cw)
+        vh = min(int(self.h / zoom) // 2 * 2, self.ch)
         cx = (self.cw - vw) / 2 + cam.pan_x * self.w * t
         cy = (self.ch - vh) / 2 + cam.pan_y * self.h * t
-        x0 = int(max(0, min(self.cw - vw, cx)))
-        y0 = int(max(0, min(self.ch - vh, cy)))
-        view = self.canvas[y0 : y0 + vh, x0 : x0 + vw]
-        if (vw, vh) != (self.w, self.h):
-            img = Image.fromarray(view).resize((self.w, self.h), Image.Resampling.BILINEAR)
-            out = np.array(img)
-        else:
-            out = view.copy()
+        x0 = int(max(0, min(self.cw - vw, cx))) // 2 * 2
+        y0 = int(max(0, min(self.ch - vh, cy))) // 2 * 2
+        for i, (plane, canvas) in enumerate(zip(frame.planes(), self.canvas, strict=True)):
+            d = 1 if i == 0 else 2
+            view = canvas[y0 // d : (y0 + vh) // d, x0 // d : (x0 + vw) // d]
+            if view.shape == plane.shape:
+                plane[:] = view
+            else:
+                size = (plane.shape[1], plane.shape[0])
+                plane[:] = np.asarray(Image.fromarray(view).resize(size, Image.Resampling.NEAREST))
         scale = self.w / vw
-        for shape in self.look.shapes:
-            self._shape(out, shape, t, x0, y0, scale)
-        return out
-
-    def _shape(self, out: np.ndarray, s, t: float, x0: int, y0: int, scale: float) -> None:
         tempo = self.look.tempo
-        # World position bounces inside the canvas.
-        wx = (s.x + s.vx * t * tempo) % 2.0
-        wy = (s.y + s.vy * t * tempo) % 2.0
-        wx = 2.0 - wx if wx > 1.0 else wx
-        wy = 2.0 - wy if wy > 1.0 else wy
-        px = (wx * self.cw - x0) * scale
-        py = (wy * self.ch - y0) * scale
-        r = s.radius * min(self.w, self.h) * (1 + 0.15 * math.sin(t * 3 * tempo + s.x * 9))
-        xa, xb = int(max(0, px - r)), int(min(self.w, px + r))
-        ya, yb = int(max(0, py - r)), int(min(self.h, py + r))
-        if xa >= xb or ya >= yb:
-            return
-        region = out[ya:yb, xa:xb]
-        if s.kind == "rect":
-            region[:] = s.colour
-            return
-        yy = (np.arange(ya, yb, dtype=np.float32) - py)[:, None]
-        xx = (np.arange(xa, xb, dtype=np.float32) - px)[None, :]
-        region[(xx * xx + yy * yy) <= r * r] = s.colour
+        for s, colour in zip(self.look.shapes, self.colours, strict=True):
+            # World position bounces inside the canvas.
+            wx = (s.x + s.vx * t * tempo) % 2.0
+            wy = (s.y + s.vy * t * tempo) % 2.0
+            wx = 2.0 - wx if wx > 1.0 else wx
+            wy = 2.0 - wy if wy > 1.0 else wy
+            px = int((wx * self.cw - x0) * scale) // 2 * 2
+            py = int((wy * self.ch - y0) * scale) // 2 * 2
+            r = s.radius * min(self.w, self.h) * (1 + 0.15 * math.sin(t * 3 * tempo + s.x * 9))
+            r = int(r) // 2 * 2
+            disk = s.kind == "circle"
+            _fill(frame.y, px, py, r, colour[0], disk)
+            _fill(frame.u, px // 2, py // 2, r // 2, colour[1], disk)
+            _fill(frame.v, px // 2, py // 2, r // 2, colour[2], disk)
 
 
 def _draft_picture(spec: RenderSpec, look: Look, second: int) -> np.ndarray:
@@ -200,29 +263,33 @@ def _soundtrack(spec: RenderSpec) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
-def _frames(spec: RenderSpec, ref: np.ndarray | None):
-    """Yield (rgb ndarray, reusable) for each frame of the clip, in order."""
-    offset = 0.0
+def _frames(spec: RenderSpec, ref: np.ndarray | None) -> Iterator[np.ndarray]:
+    """Yield each frame of the clip as a yuv420p array (a reused buffer: copy to keep)."""
+    frame = _Frame(spec.width, spec.height)
+    mark = _Band(_mark(spec.width, spec.height))
+    offset = 0
     for i, seg in enumerate(spec.segments):
         look = look_for(seg.look_prompt, seg.prompt)
-        caption = _text_band(seg.prompt, spec.width, max(24, spec.height // 12))
-        mark = _mark(spec.width, spec.height)
-        first_ref = ref if i == 0 else None
+        caption = _Band(_text_band(seg.prompt, spec.width, max(24, spec.height // 12)))
+        cap_y = spec.height - caption.planes[0].shape[0] - 10
         if spec.mode == "draft":
             for sec in range(seg.seconds):
-                pic = _draft_picture(spec, look, int(offset) + sec)
-                _overlay(pic, caption, 0, spec.height - caption.shape[0] - 10)
-                _overlay(pic, mark, 10, 10)
+                y, u, v = _rgb_to_yuv(_draft_picture(spec, look, offset + sec))
+                frame.y[:], frame.u[:], frame.v[:] = y, u, v
+                caption.draw(frame, 0, cap_y)
+                mark.draw(frame, 10, 10)
                 for _ in range(spec.fps):
-                    yield pic
+                    yield frame.array
         else:
-            painter = _Painter(spec, seg, look, first_ref)
+            first_ref = ref if i == 0 else None
+            painter = _Painter(spec, look, first_ref)
             for k in range(seg.seconds * spec.fps):
-                t = offset + k / spec.fps
-                pic = painter.frame(t - offset if first_ref is not None else t)
-                _overlay(pic, caption, 0, spec.height - caption.shape[0] - 10)
-                _overlay(pic, mark, 10, 10)
-                yield pic
+                # The reference image is the first frame; later segments continue the motion.
+                t = k / spec.fps if first_ref is not None else offset + k / spec.fps
+                painter.paint(frame, t)
+                caption.draw(frame, 0, cap_y)
+                mark.draw(frame, 10, 10)
+                yield frame.array
         offset += seg.seconds
 
 
@@ -250,27 +317,36 @@ def render(spec: RenderSpec, out_dir: Path, *, reference: bytes | None = None) -
             tmp.rmdir()
 
 
+#: mode -> x264 preset and crf. Draft frames are flat, so even ultrafast makes small files.
+_X264 = {"full": ("superfast", "23"), "draft": ("ultrafast", "30")}
+
+
+def _tile_frames(spec: RenderSpec) -> list[int]:
+    """Spritesheet frames: the middle of each second."""
+    total = spec.seconds * spec.fps
+    return [min(total - 1, s * spec.fps + spec.fps // 2) for s in range(spec.seconds)]
+
+
 def _encode(spec: RenderSpec, ref: np.ndarray | None, path: Path) -> dict[int, np.ndarray]:
-    """Encode the clip; return the frames kept for the thumbnail and spritesheet."""
+    """Encode the clip; return the frames (RGB) kept for the thumbnail and spritesheet."""
     fps = spec.fps
     total = spec.seconds * fps
-    keep = {total // 2} | {min(total - 1, s * fps + fps // 2) for s in range(spec.seconds)}
+    keep = {total // 2, *_tile_frames(spec)}
     kept: dict[int, np.ndarray] = {}
-    draft = spec.mode == "draft"
-    options = {"movflags": "+faststart"}
-    with av.open(str(path), mode="w", format="mp4", options=options) as out:
-        out.flags |= 0  # keep PyAV defaults; bitexact is set per stream below
+    preset, crf = _X264[spec.mode]
+    samples = _soundtrack(spec)
+    chunk, next_sample = 1024, 0
+    with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
         video = out.add_stream(
             "libx264",
             rate=fps,
             options={
-                "preset": "ultrafast" if draft else "veryfast",
-                "crf": "30" if draft else "23",
-                "threads": "2",
+                "preset": preset,
+                "crf": crf,
+                "threads": "2",  # fixed: x264's output depends on its thread count
                 "g": str(fps),
                 "keyint_min": str(fps),
                 "sc_threshold": "0",
-                "profile": "high" if not draft else "baseline",
             },
         )
         video.width, video.height = spec.width, spec.height
@@ -279,38 +355,39 @@ def _encode(spec: RenderSpec, ref: np.ndarray | None, path: Path) -> dict[int, n
         audio = out.add_stream("aac", rate=SAMPLE_RATE)
         audio.layout = "mono"
         audio.codec_context.flags |= av.codec.context.Flags.bitexact
-        last_src: np.ndarray | None = None
-        last_yuv: np.ndarray | None = None
         for n, pic in enumerate(_frames(spec, ref)):
+            frame = av.VideoFrame.from_ndarray(pic, format="yuv420p")
             if n in keep:
-                kept[n] = pic.copy()
-            if draft and pic is last_src and last_yuv is not None:
-                frame = av.VideoFrame.from_ndarray(last_yuv, format="yuv420p")
-            else:
-                frame = av.VideoFrame.from_ndarray(pic, format="rgb24").reformat(format="yuv420p")
-                if draft:
-                    last_src, last_yuv = pic, frame.to_ndarray()
+                kept[n] = frame.to_ndarray(format="rgb24")
             frame.pts = n
             frame.time_base = Fraction(1, fps)
             out.mux(video.encode(frame))
+            # Interleave the soundtrack up to this frame's time.
+            upto = min(len(samples), (n + 1) * SAMPLE_RATE // fps)
+            while next_sample + chunk <= upto or (upto == len(samples) and next_sample < upto):
+                out.mux(audio.encode(_audio_frame(samples, next_sample, chunk)))
+                next_sample += chunk
         out.mux(video.encode(None))
-        samples = _soundtrack(spec)
-        chunk = 1024
-        for start in range(0, len(samples), chunk):
-            block = samples[start : start + chunk]
-            aframe = av.AudioFrame.from_ndarray(block[None, :], format="fltp", layout="mono")
-            aframe.sample_rate = SAMPLE_RATE
-            aframe.pts = start
-            aframe.time_base = Fraction(1, SAMPLE_RATE)
-            out.mux(audio.encode(aframe))
         out.mux(audio.encode(None))
     return kept
 
 
+def _audio_frame(samples: np.ndarray, start: int, chunk: int) -> av.AudioFrame:
+    block = samples[start : start + chunk]
+    frame = av.AudioFrame.from_ndarray(
+        np.ascontiguousarray(block[None, :]), format="fltp", layout="mono"
+    )
+    frame.sample_rate = SAMPLE_RATE
+    frame.pts = start
+    frame.time_base = Fraction(1, SAMPLE_RATE)
+    return frame
+
+
 def _still_images(spec: RenderSpec, kept: dict[int, np.ndarray], folder: Path) -> None:
+    """thumbnail.webp (the middle frame) and spritesheet.jpg (one tile per second)."""
     total = spec.seconds * spec.fps
     Image.fromarray(kept[total // 2]).save(folder / "thumbnail.webp", format="WEBP", quality=80)
-    tiles = [kept[k] for k in sorted(kept) if k != total // 2 or total // 2 in _tile_ids(spec)]
+    tiles = [kept[k] for k in _tile_frames(spec)]
     tw = 160
     th = max(2, round(tw * spec.height / spec.width))
     cols = min(len(tiles), 5)
@@ -320,9 +397,3 @@ def _still_images(spec: RenderSpec, kept: dict[int, np.ndarray], folder: Path) -
         tile = Image.fromarray(arr).resize((tw, th), Image.Resampling.BILINEAR)
         sheet.paste(tile, ((i % cols) * tw, (i // cols) * th))
     sheet.save(folder / "spritesheet.jpg", format="JPEG", quality=80)
-
-
-def _tile_ids(spec: RenderSpec) -> set[int]:
-    fps = spec.fps
-    total = spec.seconds * fps
-    return {min(total - 1, s * fps + fps // 2) for s in range(spec.seconds)}
