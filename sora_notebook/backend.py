@@ -29,6 +29,7 @@ TokenProvider = Callable[[], "str | Awaitable[str]"]
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 EMULATOR_BASE_URL = "http://emulator.local/v1"
+EMULATOR_KEY = "sk-emulator"  # the emulator accepts any key unless it was given one
 
 #: Known compatible servers and how they differ (see PROTOCOL.md, "Differences").
 FLAVORS: Mapping[str, Mapping[str, Any]] = {
@@ -176,7 +177,10 @@ class Backend:
 
     @classmethod
     def emulator(cls, **create_app_kwargs: Any) -> Backend:
-        """The built-in emulator, in-process (no socket). `.app` is the ASGI app."""
+        """The built-in emulator, in-process (no socket). `.app` is the ASGI app.
+
+        The emulator takes any key unless `api_key=` is given; a placeholder is sent.
+        """
         from sora_notebook.emulator import create_app
 
         app = create_app(**create_app_kwargs)
@@ -185,7 +189,7 @@ class Backend:
             base_url=EMULATOR_BASE_URL,
             label="Emulator",
             app=app,
-            _api_key=create_app_kwargs.get("api_key"),
+            _api_key=create_app_kwargs.get("api_key") or EMULATOR_KEY,
         )
 
     @classmethod

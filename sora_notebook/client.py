@@ -372,7 +372,6 @@ class AsyncSoraClient:
         """
         attempt = 0
         while True:
-            ambiguous = False
             try:
                 response = await self._send(
                     method, path, params=params, body=body, headers=headers, stream=stream
@@ -383,23 +382,24 @@ class AsyncSoraClient:
                 ambiguous = is_ambiguous(exc)
                 delay: float | None = backoff(attempt, self._random)
             else:
-                if response.is_success:
+                if response.is_success and not _cut_short(response, stream):
                     return response
                 if stream:
                     await response.aread()
                     await response.aclose()
-                payload = _payload(response)
-                if video_in_error and _is_video(payload):
-                    return response
-                failure = error_for_status(response.status_code, payload, response.headers)
-                ambiguous = response.status_code >= 500
-                retryable = should_retry_status(response.status_code, response.headers)
-                delay = (
-                    retry_delay(attempt, response.headers, self._random, now=self._wall_clock())
-                    if retryable
-                    else None
-                )
                 logger.debug("%s %s -> %s", method, path, response.status_code)
+                if response.is_success:  # a 2xx whose body ended early: the answer is lost
+                    failure = APIConnectionError(
+                        "The answer was cut short", url=self.backend.url(path)
+                    )
+                    ambiguous, delay = True, backoff(attempt, self._random)
+                else:
+                    payload = _payload(response)
+                    if video_in_error and _is_video(payload):
+                        return response
+                    failure = error_for_status(response.status_code, payload, response.headers)
+                    ambiguous = response.status_code >= 500
+                    delay = self._status_delay(attempt, response)
             can_retry = delay is not None and attempt < self.max_retries
             if can_retry:
                 assert delay is not None
@@ -412,6 +412,12 @@ class AsyncSoraClient:
                 raise failure
             attempt += 1
             logger.debug("retry %d of %s %s", attempt, method, path)
+
+    def _status_delay(self, attempt: int, response: httpx.Response) -> float | None:
+        """The wait before retrying an error status; None when it must not be retried."""
+        if not should_retry_status(response.status_code, response.headers):
+            return None
+        return retry_delay(attempt, response.headers, self._random, now=self._wall_clock())
 
     async def _try_recover(self, recover: Recover) -> Video | None:
         try:
@@ -568,6 +574,16 @@ def _transport_error(exc: httpx.TransportError, url: str) -> APIConnectionError:
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"No answer in time ({type(exc).__name__})", url=url)
     return APIConnectionError(f"Connection failed ({type(exc).__name__})", url=url)
+
+
+def _cut_short(response: httpx.Response, stream: bool) -> bool:
+    """True when a read body is shorter than its Content-Length (a lost answer)."""
+    length = response.headers.get("content-length")
+    if stream or not length or not length.isdigit():
+        return False
+    if response.headers.get("content-encoding", "identity") != "identity":
+        return False
+    return len(response.content) < int(length)
 
 
 def _payload(response: httpx.Response) -> Any:
