@@ -61,12 +61,13 @@ def copy_clone_files(dest: Path) -> Path:
 
 def clean_env(base: Path, venv: Path) -> dict[str, str]:
     """The environment of a fresh shell with ``venv`` first on PATH; HOME and Jupyter dirs
-    inside ``base`` so nothing is written to the real home."""
+    inside ``base`` so nothing is written to the real home; no variable that would point the
+    studio at a real backend."""
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"}
-        and not key.startswith(("JUPYTER", "IPYTHON", "SORA_NOTEBOOK_"))
+        and not key.startswith(("JUPYTER", "IPYTHON", "SORA_NOTEBOOK_", "OPENAI_", "AZURE_OPENAI_"))
     }
     dirs = {
         "HOME": base / "home",

@@ -4,7 +4,7 @@ House rule 8: Playwright is imported in this folder only.
 
 - ``lab_server`` (session): see ``browser_harness.LabServer``; the emulator runs in fast mode
   (``SORA_NOTEBOOK_EMULATOR_SPEED``). Its log is attached to every failing test that used it.
-- ``browser`` (session): Debian's Chromium through Playwright.
+- ``browser`` (module): Debian's Chromium through Playwright (module scope: see there).
 - ``page`` (function): a fresh browser context on the server (``page.goto("/lab/...")``
   works); on failure a screenshot is saved (path in the report) with the browser console.
 
@@ -55,8 +55,13 @@ def lab_server(tmp_path_factory):
 # --------------------------------------------------------------------------- browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module.
+
+    Module scope, not session: while sync Playwright is started, its event loop counts as
+    running in this thread, and pytest-asyncio cannot run the async tests of other modules.
+    """
     executable = _require_browser()
     playwright = sync_playwright().start()
     try:
