@@ -180,7 +180,10 @@ class VideoPage:
     @classmethod
     def from_dict(cls, body: Mapping[str, Any]) -> VideoPage:
         items = body.get("data") if isinstance(body, Mapping) else None
-        videos = tuple(Video.from_dict(v) for v in items or () if isinstance(v, Mapping))
+        # Items that are not jobs (no id) are skipped rather than failing the whole page.
+        videos = tuple(
+            Video.from_dict(v) for v in items or () if isinstance(v, Mapping) and v.get("id")
+        )
         has_more = body.get("has_more")
         return cls(
             data=videos,
