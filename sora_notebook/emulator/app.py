@@ -88,19 +88,10 @@ async def _read_body(request: Request) -> dict[str, Any]:
             form = await request.form(max_files=4, max_fields=64, max_part_size=_MAX_UPLOAD)
         except Exception as exc:  # python-multipart raises several types on junk
             raise _Refused(400, f"Could not parse the form body: {exc}") from exc
-        body: dict[str, Any] = {}
-        for key, value in form.multi_items():
-            item: Any = value
-            if isinstance(value, UploadFile):
-                item = await value.read()
-            match = re.fullmatch(r"([^\[\]]+)\[([^\[\]]+)\]", key)
-            if match:
-                target = body.setdefault(match[1], {})
-                if isinstance(target, dict):
-                    target[match[2]] = item
-            else:
-                body[key] = item
-        return body
+        try:
+            return await _form_dict(form)
+        finally:
+            await form.close()  # uploaded parts live in temp files
     raw = await request.body()
     if not raw:
         return {}
@@ -111,6 +102,22 @@ async def _read_body(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _Refused(400, "The request body must be a JSON object.")
     return data
+
+
+async def _form_dict(form: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        item: Any = value
+        if isinstance(value, UploadFile):
+            item = await value.read()
+        match = re.fullmatch(r"([^\[\]]+)\[([^\[\]]+)\]", key)
+        if match:
+            target = body.setdefault(match[1], {})
+            if isinstance(target, dict):
+                target[match[2]] = item
+        else:
+            body[key] = item
+    return body
 
 
 def _text(body: dict[str, Any], name: str, default: str | None = None) -> str | None:
@@ -179,6 +186,7 @@ def _check_running(engine: Engine) -> None:
 
 async def _settled(engine: Engine, job: Job) -> tuple[str, int]:
     """The job's status, first waiting for a render the clock says should be done."""
+    engine.touch(job)
     if engine.clock() >= job.finishes_at and job.error is None:
         await engine.wait_render(job)
     return engine.status(job)
@@ -281,6 +289,8 @@ async def list_videos(request: Request, engine: Engine) -> Response:
         jobs = jobs[ids.index(after) + 1 :]
     page = jobs[:limit]
     now = engine.clock()
+    for job in page:
+        engine.touch(job, now)
     data = [engine.to_dict(j, now) for j in page]
     return JSONResponse(
         {

@@ -2,8 +2,9 @@
 
 A job's status is a function of the injected clock: `queued` for a moment, then
 `in_progress` with rising progress, then `completed` (once its media is rendered) or
-`failed`. Renders run in worker threads, keyed by their inputs (`RenderSpec.key()`), so
-identical inputs are encoded once. With `data_dir` the jobs (`jobs.json`) and renders
+`failed`. A render starts when a request sees the job out of the queue, and runs in a
+worker thread, keyed by its inputs (`RenderSpec.key()`), so identical inputs are encoded
+once. With `data_dir` the jobs (`jobs.json`) and renders
 survive a restart; without it everything lives in a temp folder removed on `close()`.
 """
 
@@ -136,9 +137,6 @@ class Engine:
             self.jobs[job.id] = job
             self._seq = max(self._seq, job.seq)
         self.created = int(data.get("created", 0))
-        for job in self.jobs.values():
-            if job.error is None:
-                self._start_render(job.render_spec)
 
     def _save(self) -> None:
         with self._lock:
@@ -197,6 +195,15 @@ class Engine:
             reference = (self.root / "refs" / spec.reference_sha256).read_bytes()
         _render.render(spec, out, reference=reference)
 
+    def touch(self, job: Job, now: float | None = None) -> None:
+        """Start the job's render once it has left the queue (renders are lazy: a job
+        nobody looks at costs nothing; a watched one renders long before it is due)."""
+        now = self.clock() if now is None else now
+        if job.error is None and now >= job.created_at + job.queue_for:
+            key = job.render_spec.key()
+            if key not in self._renders and not self.render_ready(job):
+                self._start_render(job.render_spec)
+
     def render_ready(self, job: Job) -> bool:
         return (self.render_dir(job.render_spec) / "video.mp4").exists()
 
@@ -232,8 +239,9 @@ class Engine:
         return IN_PROGRESS, 99
 
     def running(self, now: float | None = None) -> list[Job]:
+        """Jobs the clock says are queued or generating (the `max_running` count)."""
         now = self.clock() if now is None else now
-        return [j for j in self.jobs.values() if self.status(j, now)[0] in (QUEUED, IN_PROGRESS)]
+        return [j for j in self.jobs.values() if now < j.finishes_at and j.error is None]
 
     def retry_after(self) -> float:
         """Seconds until the next running job is due to finish (at least 1)."""
@@ -328,8 +336,7 @@ class Engine:
             self.jobs[job.id] = job
             self.created += 1
             self._save()
-        if error is None:
-            self._start_render(spec)
+        self.touch(job)
         return job
 
     def get(self, video_id: str) -> Job | None:
