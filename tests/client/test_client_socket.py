@@ -1,0 +1,146 @@
+"""The client against the emulator on a real uvicorn socket: streaming, Range, mid-body faults."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from sora_notebook.backend import Backend
+from sora_notebook.client import AsyncSoraClient
+from sora_notebook.emulator import create_app
+
+T0 = 1_900_000_000.0
+
+
+class SharedTime:
+    """Fake time read by the emulator's thread and advanced by the client's sleeps."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0.05)  # let the server thread and the renders run
+
+
+class Served:
+    """uvicorn on 127.0.0.1, an ephemeral port, in a thread."""
+
+    def __init__(self, app) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
+
+    def start(self) -> Served:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        self.sock.close()
+
+
+@pytest.fixture
+def shared_time() -> SharedTime:
+    return SharedTime()
+
+
+@pytest.fixture
+def served(shared_time) -> Iterator[Served]:
+    server = Served(create_app(clock=shared_time.clock, render="draft")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def client(served, shared_time):
+    backend = Backend.compatible(f"http://127.0.0.1:{served.port}/v1", "sk-socket-test")
+    backend = backend.with_quirks(check_models=True)
+    async with AsyncSoraClient(
+        backend,
+        sleep=shared_time.sleep,
+        clock=shared_time.clock,
+        wall_clock=shared_time.clock,
+        random=lambda: 0.0,
+    ) as client:
+        yield client
+
+
+def fault_once(client: AsyncSoraClient, kind: str, method: str | None = None) -> list[str]:
+    """Put the emulator's fault header on the next request (of `method`); log requests."""
+    log: list[str] = []
+    state = {"fired": False}
+
+    async def guarded(request: httpx.Request) -> None:
+        log.append(f"{request.method} {request.url.path} {request.headers.get('range', '')}")
+        if not state["fired"] and (method is None or request.method == method):
+            state["fired"] = True
+            request.headers["x-emulator-fault"] = kind
+
+    client._http.event_hooks["request"] = [guarded]
+    return log
+
+
+def busy_connections(client: AsyncSoraClient) -> list:
+    pool = client._http._transport._pool  # httpcore's connection pool
+    return [c for c in pool.connections if not c.is_idle() and not c.is_closed()]
+
+
+async def completed_job(client: AsyncSoraClient) -> str:
+    job = await client.create("a kite over a windy beach", seconds=4)
+    await client.wait(job.id, timeout=3600)
+    return job.id
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def test_stream_a_real_download(client, served, tmp_path):
+    video_id = await completed_job(client)
+    seen: list[tuple[int, int | None]] = []
+    path = await client.download(video_id, tmp_path, on_progress=lambda d, t: seen.append((d, t)))
+    engine = served.server.config.app.state.emulator
+    assert digest(path) == engine.media_sha256(video_id)
+    assert seen[-1] == (path.stat().st_size, path.stat().st_size)
+    assert busy_connections(client) == []
+
+
+async def test_truncated_body_resumes_with_range_over_a_socket(client, served, tmp_path):
+    video_id = await completed_job(client)
+    log = fault_once(client, "truncate", "GET")
+    path = await client.download(video_id, tmp_path / "kite.mp4")
+    engine = served.server.config.app.state.emulator
+    assert digest(path) == engine.media_sha256(video_id)
+    assert len(log) == 2 and "bytes=" in log[1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kite.mp4"]
+    assert busy_connections(client) == []
+
+
+@pytest.mark.parametrize("kind", ["drop-after", "drop-before", "truncate", "500"])
+async def test_faulted_create_over_a_socket_bills_once(client, served, kind):
+    log = fault_once(client, kind, "POST")
+    job = await client.create("a lantern in the fog")
+    engine = served.server.config.app.state.emulator
+    assert engine.created == 1 and job.prompt == "a lantern in the fog"
+    assert sum(1 for line in log if line.startswith("POST")) <= 2
+    assert busy_connections(client) == []
