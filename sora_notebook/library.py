@@ -25,7 +25,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -112,6 +112,10 @@ class Library:
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         self._db.execute(statement)
+                have = {r[1] for r in self._db.execute("PRAGMA table_info(jobs)")}
+                for name in COLUMNS:
+                    if name not in have:  # a library made by an older version
+                        self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name}")
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -142,6 +146,10 @@ class Library:
     def __repr__(self) -> str:
         return f"Library({str(self.root)!r})"
 
+    def sweep(self) -> int:
+        """Remove temp files left by processes that died mid-write; returns how many."""
+        return files.sweep_partials(self.media_dir)
+
     def check(self) -> str:
         """`PRAGMA integrity_check`: "ok" when the database is sound."""
         with self._lock:
@@ -165,8 +173,13 @@ class Library:
         cost: float | None = None,
         input_reference: bytes | str | os.PathLike[str] | None = None,
         key: str | None = None,
+        owner: str | None = None,
     ) -> Job:
-        """Record a submission before its request is sent (status `pending`)."""
+        """Record a submission before its request is sent (status `pending`).
+
+        `owner` names the studio that sends it, so another process does not reconcile
+        a submission whose answer is still on its way.
+        """
         if edge_kind is not None and edge_kind not in EDGE_KINDS:
             raise ValidationError(
                 f"edge_kind must be one of {', '.join(EDGE_KINDS)}; got {edge_kind!r}.",
@@ -194,6 +207,7 @@ class Library:
             "cost": cost,
             "submitted_at": now,
             "updated_at": now,
+            "owner": owner,
         }
         names = list(row)
         with self._tx() as db:
@@ -250,6 +264,8 @@ class Library:
         if video.error is not None:
             fields["error_code"] = video.error.code
             fields["error_message"] = video.error.message
+        elif not video.is_failed:
+            fields["error_code"] = fields["error_message"] = None
         return {k: encode(k, v) for k, v in fields.items()}
 
     def import_video(
@@ -278,6 +294,23 @@ class Library:
             edge_kind=edge_kind,
         )
         return self.record_video(job.key, video), True
+
+    def restore(self, job: Job, *, snapshots: Iterable[Mapping[str, Any]] = ()) -> Job:
+        """Insert a whole record as it was (an archive being imported)."""
+        row = {name: getattr(job, name) for name in COLUMNS if name != "snapshot"}
+        row["backend_url"] = safe_backend_url(job.backend_url)
+        names = list(row)
+        with self._tx() as db:
+            db.execute(
+                f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",  # noqa: S608
+                [encode(n, row[n]) for n in names],
+            )
+            for snap in snapshots:
+                db.execute(
+                    "INSERT INTO snapshots (key, at, status, body) VALUES (?, ?, ?, ?)",
+                    (job.key, snap["at"], snap["status"], json.dumps(snap["body"])),
+                )
+        return self.get(job.key)
 
     def update(self, key: str, **fields: Any) -> Job:
         """Set record fields (status, error_message, media_expired, ...)."""
@@ -453,6 +486,15 @@ class Library:
         if tag is not None:
             out = [j for j in out if tag in j.tags]
         return out
+
+    def video_ids(self, backend_url: str) -> set[str]:
+        """Server ids already recorded for this backend URL (claimed by a job)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT video_id FROM jobs WHERE backend_url = ? AND video_id IS NOT NULL",
+                (safe_backend_url(backend_url),),
+            ).fetchall()
+        return {r[0] for r in rows}
 
     def children(self, key: str) -> list[Job]:
         return self.jobs(parent=key)

@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     notes TEXT NOT NULL DEFAULT '',
     tags TEXT NOT NULL DEFAULT '[]',
     media_expired INTEGER NOT NULL DEFAULT 0,
-    snapshot TEXT
+    snapshot TEXT,
+    owner TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_remote ON jobs(backend_url, video_id)
     WHERE video_id IS NOT NULL;
@@ -67,12 +68,12 @@ COLUMNS = (
     *("prompt", "model", "size", "seconds", "params", "parent_key", "edge_kind"),
     *("error_code", "error_message", "cost", "submitted_at", "created_at", "completed_at"),
     *("expires_at", "updated_at", "media", "sha256", "rating", "notes", "tags"),
-    *("media_expired", "snapshot"),
+    *("media_expired", "snapshot", "owner"),
 )
 JSON_COLUMNS = {"params": dict, "media": dict, "tags": list, "snapshot": dict}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Job:
     """The studio's local record of one generation.
 
@@ -109,6 +110,18 @@ class Job:
     backend_url: str = ""
     endpoint: str = "create"
     updated_at: float = 0.0
+    owner: str | None = None
+
+    def __repr__(self) -> str:
+        prompt = self.prompt if len(self.prompt) <= 40 else self.prompt[:39] + "…"
+        parts = [f"key={self.key[:8]!r}", f"status={self.status!r}", f"prompt={prompt!r}"]
+        if self.video_id:
+            parts.insert(1, f"video_id={self.video_id!r}")
+        if self.edge_kind:
+            parts.append(f"edge={self.edge_kind!r}")
+        if self.error_message:
+            parts.append(f"error={self.error_message[:60]!r}")
+        return f"Job({', '.join(parts)})"
 
     @property
     def is_final(self) -> bool:

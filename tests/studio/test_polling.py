@@ -1,0 +1,88 @@
+"""The polling schedule and the request-rate cap, on fake clocks."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from sora_notebook.polling import PollPolicy, RateLimiter, predict_duration
+
+from .conftest import FakeTime
+
+
+def schedule(policy: PollPolicy, predicted: float | None, until: float) -> list[float]:
+    """Poll times of a job that completes at `until`."""
+    t, polls, times = 0.0, 0, []
+    while t < until:
+        t += policy.next_delay(elapsed=t, predicted=predicted, polls=polls)
+        polls += 1
+        times.append(t)
+    return times
+
+
+def test_sparse_early_dense_near_predicted_end():
+    times = schedule(PollPolicy(min_interval=1, max_interval=20), predicted=60, until=60)
+    gaps = [b - a for a, b in zip([0.0, *times], times, strict=False)]
+    assert gaps[0] == 20  # capped at max_interval
+    assert gaps[-1] <= 2  # near the end polls are dense
+    assert gaps == sorted(gaps, reverse=True)  # never sparser as the end nears
+    assert len(times) <= 10
+
+
+def test_overdue_job_is_polled_often_then_backs_off():
+    policy = PollPolicy(min_interval=1, max_interval=20)
+    first = policy.next_delay(elapsed=70, predicted=60, polls=1)
+    later = policy.next_delay(elapsed=90, predicted=60, polls=6)
+    assert first == 1 and 1 < later <= 20
+
+
+def test_no_prediction_backs_off_from_first_delay():
+    policy = PollPolicy(min_interval=1, max_interval=20, first_delay=1)
+    delays = [policy.next_delay(elapsed=0, predicted=None, polls=n) for n in range(7)]
+    assert delays == [1, 2, 4, 8, 16, 20, 20]
+
+
+def test_progress_extrapolates_when_nothing_was_learned():
+    policy = PollPolicy(min_interval=1, max_interval=100)
+    # 25% after 10 s: about 30 s left, so wait about 15 s
+    assert policy.next_delay(elapsed=10, predicted=None, progress=25) == pytest.approx(15)
+
+
+def test_server_hint_is_a_floor():
+    policy = PollPolicy(min_interval=1, max_interval=20)
+    assert policy.next_delay(elapsed=59, predicted=60, hint=7.5) == 7.5
+    assert policy.next_delay(elapsed=0, predicted=60, hint=0.5) == 20
+    assert policy.next_delay(elapsed=0, predicted=60, hint=10_000) == 120
+
+
+def test_predict_duration_is_the_median():
+    assert predict_duration([]) is None
+    assert predict_duration([10, 50, 30]) == 30
+
+
+async def test_rate_limiter_caps_requests_per_second():
+    time = FakeTime(real=0)
+    limiter = RateLimiter(2.0, burst=1, clock=time.clock, sleep=time.sleep)
+    stamps = []
+    for _ in range(9):
+        await limiter.acquire()
+        stamps.append(time.now)
+    assert stamps[-1] - stamps[0] >= 8 / 2.0 - 1e-9
+    assert all(b - a >= 0.5 - 1e-9 for a, b in itertools.pairwise(stamps))
+    assert limiter.acquired == 9
+
+
+async def test_rate_limiter_allows_a_burst_then_waits():
+    time = FakeTime(real=0)
+    limiter = RateLimiter(5.0, burst=5, clock=time.clock, sleep=time.sleep)
+    for _ in range(5):
+        await limiter.acquire()
+    assert time.sleeps == []
+    await limiter.acquire()
+    assert time.sleeps and time.now > 1_900_000_000.0
+
+
+def test_rate_limiter_refuses_zero_rate():
+    with pytest.raises(ValueError):
+        RateLimiter(0)
