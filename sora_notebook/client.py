@@ -38,6 +38,8 @@ from sora_notebook.errors import (
     GoneError,
     NotFoundError,
     NotReadyError,
+    RateLimitError,
+    ServerError,
     SoraNotebookError,
     ValidationError,
     VideoFailed,
@@ -83,6 +85,9 @@ class AsyncSoraClient:
     `sleep`, `clock` (monotonic seconds), `wall_clock` (Unix seconds) and `random` for
     fast, deterministic tests. `timeout` applies to each request.
     """
+
+    #: Poll rounds in a row that may fail transiently before `poll` gives up.
+    POLL_FAILURES_TOLERATED = 3
 
     def __init__(
         self,
@@ -242,21 +247,34 @@ class AsyncSoraClient:
         """Snapshots of a job until it is `completed` or `failed` (a failed job is data).
 
         Waits as the server's `openai-poll-after-ms` says, else backs off from
-        `poll_interval` to `max_poll_interval`. Raises `WaitTimeout` past `timeout`.
+        `poll_interval` to `max_poll_interval`. Rides out up to `POLL_FAILURES_TOLERATED`
+        rounds in a row of transient failures (no connection, 5xx, 429) after each
+        request's own retries. Raises `WaitTimeout` past `timeout`.
         """
         deadline = None if timeout is None else self._clock() + timeout
         interval = self._poll_interval
+        last: Video | None = None
+        failures = 0
         while True:
-            video, hint = await self._retrieve(video_id)
-            yield video
-            if video.is_terminal:
-                return
+            hint: float | None = None
+            try:
+                last, hint = await self._retrieve(video_id)
+            except (APIConnectionError, ServerError, RateLimitError):
+                failures += 1
+                if failures > self.POLL_FAILURES_TOLERATED:
+                    raise
+                logger.debug("poll of %s failed (%d in a row); polling on", video_id, failures)
+            else:
+                failures = 0
+                yield last
+                if last.is_terminal:
+                    return
             wait = hint if hint is not None else interval
             interval = min(interval * 1.5, self._max_poll_interval)
             if deadline is not None:
                 left = deadline - self._clock()
                 if left <= 0:
-                    raise WaitTimeout(video_id, timeout or 0.0, video)
+                    raise WaitTimeout(video_id, timeout or 0.0, last)
                 wait = min(wait, left)
             await self._sleep(wait)
 

@@ -6,7 +6,14 @@ import httpx
 import pytest
 from client_fakes import FakeServer, make_client, video_json
 
-from sora_notebook.errors import NotFoundError, ValidationError, VideoFailed, WaitTimeout
+from sora_notebook.errors import (
+    AuthenticationError,
+    NotFoundError,
+    ServerError,
+    ValidationError,
+    VideoFailed,
+    WaitTimeout,
+)
 
 
 def progression(*statuses: str, headers: dict | None = None, code: int = 200):
@@ -213,3 +220,53 @@ async def test_unusable_ids_are_refused_before_sending(video_id):
     with pytest.raises(ValidationError):
         await client.download(video_id, "/tmp/never")
     assert seen == []
+
+
+def flaky(pattern: list):
+    """Answers in order: 'q' queued, 'c' completed, an int status, or an exception class."""
+    queue = list(pattern)
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        step = queue.pop(0)
+        if isinstance(step, type):
+            raise step("blip")
+        if isinstance(step, int):
+            return httpx.Response(step, json={"error": {"message": "blip"}})
+        return httpx.Response(200, json=video_json(status={"q": "queued", "c": "completed"}[step]))
+
+    return handler, seen
+
+
+async def test_poll_rides_out_a_network_blip():
+    # Each failed round is 3 attempts (max_retries=2); three failed rounds are tolerated.
+    blip = [httpx.ConnectError] * 3 + [503] * 3 + [httpx.ReadTimeout] * 3
+    handler, seen = flaky(["q", *blip, "c"])
+    client, _, _ = make_client(handler)
+    statuses = [v.status async for v in client.poll("video_1")]
+    assert statuses == ["queued", "completed"] and len(seen) == 11
+
+
+async def test_poll_gives_up_after_too_many_failed_rounds():
+    handler, seen = flaky(["q"] + [503] * 12)
+    client, _, _ = make_client(handler)
+    with pytest.raises(ServerError):
+        await client.wait("video_1")
+    assert len(seen) == 1 + 3 * (client.POLL_FAILURES_TOLERATED + 1)
+
+
+async def test_poll_does_not_ride_out_a_client_error():
+    handler, seen = flaky(["q", 401])
+    client, _, _ = make_client(handler)
+    with pytest.raises(AuthenticationError):
+        await client.wait("video_1")
+    assert len(seen) == 2
+
+
+async def test_wait_timeout_during_an_outage_reports_the_last_snapshot():
+    handler, _ = flaky(["q"] + [500] * 30)
+    client, _, _ = make_client(handler)
+    with pytest.raises(WaitTimeout) as info:
+        await client.wait("video_1", timeout=2)
+    assert info.value.last.status == "queued"
