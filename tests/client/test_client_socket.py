@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import socket
 import threading
 import time
@@ -16,6 +17,7 @@ import uvicorn
 from sora_notebook.backend import Backend
 from sora_notebook.client import AsyncSoraClient
 from sora_notebook.emulator import create_app
+from sora_notebook.errors import APIConnectionError
 
 T0 = 1_900_000_000.0
 
@@ -144,3 +146,18 @@ async def test_faulted_create_over_a_socket_bills_once(client, served, kind):
     assert engine.created == 1 and job.prompt == "a lantern in the fog"
     assert sum(1 for line in log if line.startswith("POST")) <= 2
     assert busy_connections(client) == []
+
+
+async def test_no_key_in_httpcore_debug_logs_over_a_socket(served, shared_time, caplog):
+    caplog.set_level(logging.DEBUG)
+    secret = "sk-socket-SECRET-98765"
+    backend = Backend.compatible(f"http://127.0.0.1:{served.port}/v1", secret)
+    async with AsyncSoraClient(backend, sleep=shared_time.sleep, max_retries=0) as client:
+        job = await client.create("a quiet harbour")
+        await client.retrieve(job.id)
+        fault_once(client, "drop-before")
+        with pytest.raises(APIConnectionError) as info:
+            await client.retrieve(job.id)
+    assert any(r.name.startswith("httpcore") for r in caplog.records)
+    assert secret not in caplog.text
+    assert secret not in str(info.value) and secret not in repr(info.value)
