@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from sora_notebook.errors import ValidationError
+from sora_notebook.protocol import VARIANTS
 
 __all__ = ["FLAVORS", "Backend", "TokenProvider"]
 
@@ -40,6 +41,7 @@ FLAVORS: Mapping[str, Mapping[str, Any]] = {
         "supports_edit": False,
         "supports_extend": False,
         "image_url_field": "image_reference",
+        "variants": ("video",),
     },
     "litellm": {"label": "LiteLLM", "multipart": True},
     "sglang": {
@@ -48,6 +50,7 @@ FLAVORS: Mapping[str, Mapping[str, Any]] = {
         "supports_remix": False,
         "supports_edit": False,
         "supports_extend": False,
+        "variants": ("video",),
     },
 }
 
@@ -78,7 +81,8 @@ class Backend:
     `multipart` (send create as multipart, else JSON unless a file is attached),
     `supports_remix/edit/extend`, `check_models` (hold known models to the capability
     table; compatible servers with no model given stay open), `image_url_field` (the
-    form field for a reference given by URL), `api_version` (Azure's query parameter).
+    form field for a reference given by URL), `variants` (the media kinds it serves;
+    some servers always send the MP4), `api_version` (Azure's query parameter).
     """
 
     name: str
@@ -91,6 +95,7 @@ class Backend:
     check_models: bool = True
     flavor: str | None = None
     image_url_field: str | None = None
+    variants: tuple[str, ...] = VARIANTS
     api_version: str | None = None
     app: Any = field(default=None, compare=False)
     _api_key: str | None = field(default=None, compare=False)

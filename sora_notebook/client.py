@@ -34,6 +34,7 @@ from sora_notebook.errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    DownloadError,
     Expired,
     GoneError,
     NotFoundError,
@@ -309,6 +310,11 @@ class AsyncSoraClient:
         if variant not in VARIANTS:
             raise ValidationError(
                 f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}.", param="variant"
+            )
+        if variant not in self.backend.variants:
+            raise DownloadError(
+                f"The {self.backend.label} backend has no {variant} (it only serves "
+                f"{', '.join(self.backend.variants)}). Make one locally from the video."
             )
         target = _resolve_target(Path(path), video_id, variant)
 

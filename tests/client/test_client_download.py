@@ -6,6 +6,7 @@ import httpx
 import pytest
 from client_fakes import MP4, T0, ChunkStream, make_client, video_json
 
+from sora_notebook.backend import Backend
 from sora_notebook.errors import (
     APIConnectionError,
     DownloadError,
@@ -274,3 +275,12 @@ async def test_bad_variant_is_refused(tmp_path):
     client, _, _ = make_client(lambda r: pytest.fail("sent"))
     with pytest.raises(ValueError, match="variant"):
         await client.download("video_1", tmp_path / "a.mp4", variant="poster")
+
+
+@pytest.mark.parametrize("flavor", ["vllm-omni", "sglang"])
+async def test_backends_without_thumbnails_say_so_without_asking(tmp_path, flavor):
+    backend = Backend.compatible("http://gpu/v1", flavor=flavor)
+    client, _, _ = make_client(lambda r: pytest.fail("sent"), backend=backend)
+    with pytest.raises(DownloadError, match="no thumbnail"):
+        await client.download("video_1", tmp_path / "t.webp", variant="thumbnail")
+    assert leftovers(tmp_path) == []
