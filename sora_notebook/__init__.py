@@ -1,5 +1,7 @@
 """sora-notebook: a JupyterLab studio for AI video generation over the OpenAI Video API."""
 
+from sora_notebook.backend import Backend
+from sora_notebook.client import AsyncSoraClient
 from sora_notebook.errors import (
     APIConnectionError,
     APIError,
@@ -22,7 +24,8 @@ from sora_notebook.errors import (
     VideoFailed,
     WaitTimeout,
 )
-from sora_notebook.protocol import Video, VideoError, VideoPage, estimate_cost
+from sora_notebook.images import fit_reference
+from sora_notebook.protocol import DeletedVideo, Video, VideoError, VideoPage, estimate_cost
 
 __version__ = "0.1.0"
 
@@ -30,10 +33,13 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "AsyncSoraClient",
     "AuthenticationError",
+    "Backend",
     "BadRequestError",
     "BudgetExceeded",
     "ConflictError",
+    "DeletedVideo",
     "DownloadError",
     "Expired",
     "GoneError",
@@ -51,4 +57,5 @@ __all__ = [
     "VideoPage",
     "WaitTimeout",
     "estimate_cost",
+    "fit_reference",
 ]

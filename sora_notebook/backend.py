@@ -198,12 +198,17 @@ class Backend:
         )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Backend:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, emulator_data_dir: Any = None
+    ) -> Backend:
         """The backend the environment names, else the emulator.
 
         In order: `SORA_NOTEBOOK_BASE_URL` (+ `SORA_NOTEBOOK_API_KEY`,
         `SORA_NOTEBOOK_FLAVOR`), `OPENAI_API_KEY` (+ `OPENAI_BASE_URL`),
         `AZURE_OPENAI_ENDPOINT` (+ `AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_API_VERSION`).
+        The emulator fallback reads `SORA_NOTEBOOK_EMULATOR_SPEED` (e.g. `50` for fast
+        demos and tests) and `SORA_NOTEBOOK_EMULATOR_RENDER` (`full` or `draft`), and keeps
+        its jobs in `emulator_data_dir` when given, so they outlive a kernel restart.
         """
         env = os.environ if env is None else env
         if env.get("SORA_NOTEBOOK_BASE_URL"):
@@ -220,7 +225,7 @@ class Backend:
                 api_key=env["AZURE_OPENAI_API_KEY"],
                 api_version=env.get("AZURE_OPENAI_API_VERSION") or None,
             )
-        return cls.emulator()
+        return cls.emulator(**_emulator_settings(env, emulator_data_dir))
 
     # --- use -----------------------------------------------------------------------
 
@@ -262,3 +267,28 @@ class Backend:
         return f"Backend(name={self.name!r}, base_url={self.base_url!r}, key={key})"
 
     __str__ = __repr__
+
+
+def _emulator_settings(env: Mapping[str, str], data_dir: Any) -> dict[str, Any]:
+    """`create_app` arguments for the emulator fallback, from the environment."""
+    settings: dict[str, Any] = {}
+    speed = env.get("SORA_NOTEBOOK_EMULATOR_SPEED")
+    if speed:
+        try:
+            settings["speed"] = float(speed)
+        except ValueError:
+            raise ValidationError(
+                f"SORA_NOTEBOOK_EMULATOR_SPEED must be a number such as 1 or 50; got {speed!r}."
+            ) from None
+        if settings["speed"] <= 0:
+            raise ValidationError("SORA_NOTEBOOK_EMULATOR_SPEED must be above 0.")
+    render = env.get("SORA_NOTEBOOK_EMULATOR_RENDER")
+    if render:
+        if render not in {"full", "draft"}:
+            raise ValidationError(
+                f"SORA_NOTEBOOK_EMULATOR_RENDER must be 'full' or 'draft'; got {render!r}."
+            )
+        settings["render"] = render
+    if data_dir is not None:
+        settings["data_dir"] = data_dir
+    return settings

@@ -105,10 +105,14 @@ class APIError(SoraNotebookError):
 
 
 class BadRequestError(APIError):
+    """400: the server refused a parameter."""
+
     hint = "Fix the parameter the message names; the request was not billed."
 
 
 class AuthenticationError(APIError):
+    """401: no key, or a key the server does not accept."""
+
     hint = (
         "Check the key: set OPENAI_API_KEY (or AZURE_OPENAI_API_KEY), or pass api_key= "
         "to the Backend."
@@ -116,30 +120,44 @@ class AuthenticationError(APIError):
 
 
 class PermissionDeniedError(APIError):
+    """403: the key may not do this."""
+
     hint = "This key may not use this model or resource; check its project and permissions."
 
 
 class NotFoundError(APIError):
+    """404: no such job (or no such media) on this server."""
+
     hint = "Check the id and the backend: jobs live on the server that created them."
 
 
 class NotReadyError(NotFoundError):
+    """404 before completion: the job has no media yet."""
+
     hint = "The job has no media yet; wait for it to complete, then download."
 
 
 class ConflictError(APIError):
+    """409: the job is busy with another operation."""
+
     hint = "The job is busy (for example still cancelling); try again in a moment."
 
 
 class GoneError(APIError):
+    """410: the server no longer keeps this."""
+
     hint = "The server no longer keeps this; play the local copy if one was saved."
 
 
 class UnprocessableEntityError(APIError):
+    """422: the request is well-formed but cannot be done."""
+
     hint = "The server understood the request but cannot do it; change the input."
 
 
 class RateLimitError(APIError):
+    """429: too many requests or running jobs."""
+
     hint = "Too many requests or running jobs; wait and retry, or lower the concurrency."
 
     @property
@@ -151,6 +169,8 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
+    """5xx: the server failed."""
+
     hint = "The server failed; retry later. If it persists, the backend is down."
 
 

@@ -173,6 +173,28 @@ def test_client_without_backend_uses_the_environment(monkeypatch):
     assert client.backend.name == "openai"
 
 
+def test_from_env_configures_the_emulator_fallback(tmp_path):
+    backend = Backend.from_env(
+        {"SORA_NOTEBOOK_EMULATOR_SPEED": "50", "SORA_NOTEBOOK_EMULATOR_RENDER": "draft"},
+        emulator_data_dir=tmp_path / "emu",
+    )
+    engine = backend.app.state.emulator
+    assert (engine.speed, engine.render_mode, engine.root) == (50.0, "draft", tmp_path / "emu")
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"SORA_NOTEBOOK_EMULATOR_SPEED": "fast"}, "must be a number"),
+        ({"SORA_NOTEBOOK_EMULATOR_SPEED": "0"}, "above 0"),
+        ({"SORA_NOTEBOOK_EMULATOR_RENDER": "4k"}, "'full' or 'draft'"),
+    ],
+)
+def test_from_env_refuses_bad_emulator_settings(env, words):
+    with pytest.raises(ValidationError, match=words):
+        Backend.from_env(env)
+
+
 def test_emulator_backend_keeps_its_app():
     backend = Backend.emulator(render="draft")
     assert backend.name == "emulator" and backend.label == "Emulator"
