@@ -241,12 +241,17 @@ class Engine:
     def running(self, now: float | None = None) -> list[Job]:
         """Jobs the clock says are queued or generating (the `max_running` count)."""
         now = self.clock() if now is None else now
-        return [j for j in self.jobs.values() if now < j.finishes_at and j.error is None]
+        return [j for j in self.jobs.values() if now < self.ends_at(j)]
+
+    @staticmethod
+    def ends_at(job: Job) -> float:
+        """When the job turns terminal: a moderated one as it leaves the queue."""
+        return job.created_at + job.queue_for if job.error is not None else job.finishes_at
 
     def retry_after(self) -> float:
         """Seconds until the next running job is due to finish (at least 1)."""
         now = self.clock()
-        due = [j.finishes_at - now for j in self.running(now)]
+        due = [self.ends_at(j) - now for j in self.running(now)]
         return max(1.0, math.ceil(min(due))) if due else 1.0
 
     def to_dict(self, job: Job, now: float | None = None) -> dict[str, Any]:
