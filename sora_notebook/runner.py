@@ -103,11 +103,13 @@ class Runner:
         policy: PollPolicy,
         clock: Callable[[], float],
         owner: str,
+        create_client: Any = None,
         max_submit_attempts: int = 6,
         max_download_attempts: int = 6,
         list_threshold: int = 3,
     ) -> None:
         self.client = client
+        self.create_client = create_client if create_client is not None else client
         self.library = library
         self.backend_name = str(getattr(backend, "name", "compatible"))
         self.backend_url = safe_backend_url(str(getattr(backend, "base_url", "")))
@@ -121,6 +123,7 @@ class Runner:
         self.max_download_attempts = max_download_attempts
         self.list_threshold = list_threshold
         self.inflight: set[str] = set()
+        self.fetching: set[str] = set()
         self.submit_attempts: dict[str, int] = {}
         self.download_attempts: dict[str, int] = {}
         self.failures: dict[str, int] = {}
@@ -144,6 +147,8 @@ class Runner:
 
     def download_done(self, job: Job) -> bool:
         """Nothing more to fetch: saved, expired, or given up for this session."""
+        if job.key in self.fetching:
+            return False
         return (
             job.has_video
             or job.media_expired
@@ -252,15 +257,16 @@ class Runner:
         parent = (
             (params.get("video") or {}).get("id") if isinstance(params.get("video"), dict) else None
         )
+        client = self.create_client
         if job.endpoint == "remix":
-            return await self.client.remix(parent, prompt)
+            return await client.remix(parent, prompt)
         if job.endpoint == "edit":
-            return await self.client.edit(parent, prompt)
+            return await client.edit(parent, prompt)
         if job.endpoint == "extend":
-            return await self.client.extend(parent, prompt, params.get("seconds") or job.seconds)
+            return await client.extend(parent, prompt, params.get("seconds") or job.seconds)
         extra = {k: v for k, v in params.items() if k not in _KNOWN}
         reference = params.get("input_reference")
-        return await self.client.create(
+        return await client.create(
             prompt,
             model=params.get("model"),
             size=params.get("size"),
@@ -325,6 +331,7 @@ class Runner:
                 created_after=job.submitted_at - SUBMIT_SKEW,
                 remixed_from=parent if job.endpoint == "remix" else None,
                 exclude=self.library.video_ids(self.backend_url),
+                limit=100,
             )
         except SoraNotebookError as exc:
             return self._reconcile_failed(job, exc)
@@ -402,8 +409,10 @@ class Runner:
     # --- media -------------------------------------------------------------------------
 
     def mark_expired(self, job: Job) -> Job:
-        expired = self.library.update(job.key, media_expired=True, error_message=EXPIRED_MESSAGE)
-        return self._changed("updated", expired)
+        return self._changed("updated", self._expire(job))
+
+    def _expire(self, job: Job) -> Job:
+        return self.library.update(job.key, media_expired=True, error_message=EXPIRED_MESSAGE)
 
     async def fetch_media(self, job: Job) -> Job:
         """Save the video, thumbnail and spritesheet of a completed job into the library."""
@@ -411,21 +420,28 @@ class Runner:
             return job
         if job.expires_at is not None and self.clock() >= job.expires_at:
             return self.mark_expired(job)
-        self.download_attempts[job.key] = self.download_attempts.get(job.key, 0) + 1
+        self.fetching.add(job.key)
+        try:
+            job, kind = await self._fetch_all(job)
+        finally:
+            self.fetching.discard(job.key)
+        return job if kind is None else self._changed(kind, job)
+
+    async def _fetch_all(self, job: Job) -> tuple[Job, str | None]:
+        """(job, event kind or None when it will be tried again later)."""
+        tries = self.download_attempts[job.key] = self.download_attempts.get(job.key, 0) + 1
         try:
             job = await self._fetch(job, "video")
         except (Expired, GoneError):
-            return self.mark_expired(job)
-        except NotFoundError as exc:
-            if isinstance(exc, NotReadyError):
-                return job
-            return self.mark_expired(job)
+            return self._expire(job), "updated"
         except SoraNotebookError as exc:
+            if isinstance(exc, NotFoundError) and not isinstance(exc, NotReadyError):
+                return self._expire(job), "updated"
             log.info("download of %s failed (%s); will retry", job.video_id, exc)
-            if self.download_attempts[job.key] >= self.max_download_attempts:
+            if tries >= self.max_download_attempts:
                 note = f"Could not download the video ({_message(exc)}); restart to retry."
-                return self._changed("updated", self.library.update(job.key, error_message=note))
-            return job
+                return self.library.update(job.key, error_message=note), "updated"
+            return job, None
         self.download_attempts.pop(job.key, None)
         for variant in VARIANTS[1:]:
             for _ in range(2):
@@ -437,7 +453,7 @@ class Runner:
                     break
                 except SoraNotebookError as exc:
                     log.debug("%s of %s failed: %s", variant, job.video_id, exc)
-        return self._changed("media_ready", job)
+        return job, "media_ready"
 
     async def _fetch(self, job: Job, variant: str) -> Job:
         if variant in job.media:

@@ -84,10 +84,10 @@ class Studio:
             raise ValidationError("budget must be 0 or more (USD).", param="budget")
         self.budget = budget
         self._owns_client = client is None
+        self._http: Any = None
+        create_client = client
         if client is None:
-            from sora_notebook.client import AsyncSoraClient
-
-            client = AsyncSoraClient(backend, sleep=sleep, wall_clock=clock)
+            client, create_client, self._http = _make_clients(backend, clock=clock, sleep=sleep)
         self.client = client
         self._clock = clock
         self._events = EventHub(interval=coalesce)
@@ -103,6 +103,7 @@ class Studio:
             policy=poll or PollPolicy(),
             clock=clock,
             owner=self.owner,
+            create_client=create_client,
         )
         self.tracker = Tracker(self.runner, clock=clock, sleep=sleep, concurrency=downloads)
         try:
@@ -140,6 +141,8 @@ class Studio:
         self._events.close()
         if self._owns_client:
             await self.client.aclose()
+            await self.runner.create_client.aclose()
+            await self._http.aclose()
         if self._owns_library:
             self.library.close()
 
@@ -477,6 +480,25 @@ class Studio:
 
     def wait_sync(self, job: JobRef, *, timeout: float | None = None) -> Job:
         return self.run(self.wait(job, timeout=timeout))
+
+
+def _make_clients(
+    backend: Any, *, clock: Callable[[], float], sleep: Callable[[float], Awaitable[object]]
+) -> tuple[Any, Any, Any]:
+    """Two clients on one connection pool: one that retries, for reading and
+    downloading, and one that never re-sends a create on its own. A create whose answer
+    is lost stays `pending` and is reconciled by the studio, which sends it again only
+    after the server's job list shows it is not there."""
+    import httpx
+
+    from sora_notebook.client import AsyncSoraClient
+
+    http = httpx.AsyncClient(transport=backend.transport(), timeout=60.0)
+    reader = AsyncSoraClient(backend, http_client=http, sleep=sleep, wall_clock=clock)
+    creator = AsyncSoraClient(
+        backend, http_client=http, max_retries=0, sleep=sleep, wall_clock=clock
+    )
+    return reader, creator, http
 
 
 def _running_loop() -> asyncio.AbstractEventLoop:
