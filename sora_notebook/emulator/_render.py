@@ -343,7 +343,9 @@ def _encode(spec: RenderSpec, ref: np.ndarray | None, path: Path) -> dict[int, n
             options={
                 "preset": preset,
                 "crf": crf,
-                "threads": "2",  # fixed: x264's output depends on its thread count
+                # Fixed per mode: x264's output depends on its thread count. Draft renders
+                # are cheap and often run side by side, so one thread each.
+                "threads": "1" if spec.mode == "draft" else "2",
                 "g": str(fps),
                 "keyint_min": str(fps),
                 "sc_threshold": "0",
