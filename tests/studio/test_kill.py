@@ -1,0 +1,105 @@
+"""A studio process SIGKILLed mid-submit, mid-poll and mid-download; a new studio on
+the same library finishes the job: no job lost, none duplicated, no partial file."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from sora_notebook.backend import Backend
+from sora_notebook.emulator import create_app
+from sora_notebook.library import Library
+
+SCRIPT = Path(__file__).with_name("kill_script.py")
+
+
+class Server:
+    """The emulator on a real socket (it outlives the killed studio)."""
+
+    def __init__(self, app) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="critical"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert self.thread.is_alive() and time.monotonic() < deadline
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        self.sock.close()
+
+
+@pytest.fixture
+def served():
+    app = create_app(speed=20, render="draft")
+    with Server(app) as server:
+        yield server, app.state.emulator
+    app.state.emulator.close()
+
+
+def leftovers(root: Path) -> list[Path]:
+    media = root / "media"
+    return [*(media / ".tmp").glob("*"), *media.rglob("*.partial")]
+
+
+@pytest.mark.parametrize("mode", ["submit", "poll", "download"])
+async def test_sigkill_then_resume(served, tmp_path, mode, make_studio):
+    server, emu = served
+    root = tmp_path / "lib"
+    proc = subprocess.Popen(
+        [sys.executable, str(SCRIPT), str(root), server.url, mode],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        marker = {"submit": "created", "poll": "submitted", "download": "partial"}[mode]
+        lines = []
+        while not lines or not lines[-1].startswith(marker):
+            line = proc.stdout.readline()
+            assert line, f"the studio process ended early: {lines}"
+            lines.append(line.strip())
+        if mode == "poll":
+            time.sleep(0.3)  # a few polls go by
+        if mode == "download":
+            assert leftovers(root), "a partial download should be on disk at the kill"
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    assert emu.created == 1
+    with Library(root) as lib:
+        (before,) = lib.jobs()
+    expected = {
+        "submit": {"pending"},
+        "poll": {"queued", "in_progress"},
+        "download": {"completed"},
+    }[mode]
+    assert before.status in expected
+    assert not before.has_video
+
+    studio = make_studio(Backend.compatible(server.url, api_key="sk-test"), root)
+    done = await studio.wait(before.key, timeout=60)
+    assert done.status == "completed" and done.has_video
+    assert emu.created == 1 and len(studio.jobs()) == 1
+    assert done.sha256 == emu.media_sha256(done.video_id)
+    assert leftovers(root) == [] and studio.library.check() == "ok"
