@@ -24,7 +24,8 @@ from sora_notebook.emulator.look import Look, RenderSpec, look_for
 
 __all__ = ["decode_image", "probe_video", "render"]
 
-SAMPLE_RATE = 48_000
+#: Soundtrack sample rate by mode (a draft halves the AAC encoder's work).
+SAMPLE_RATES = {"full": 48_000, "draft": 24_000}
 _MARGIN = 1.3  # the world canvas is this much larger than the frame, for camera moves
 _FILES = ("video.mp4", "thumbnail.webp", "spritesheet.jpg")
 
@@ -82,11 +83,14 @@ def _text_band(text: str, width: int, height: int) -> np.ndarray:
     return np.asarray(img)
 
 
-def _mark(width: int, height: int) -> np.ndarray:
+def _mark(width: int, height: int, text: str = "EMULATED") -> np.ndarray:
+    """The visible mark, yellow on a dark box, so nobody mistakes it for real output."""
     size = max(12, min(width, height) // 22)
     font = _font(size)
-    img = Image.new("RGB", (int(size * 6.2), int(size * 1.6)), (0, 0, 0))
-    ImageDraw.Draw(img).text((size // 3, size // 4), "EMULATED", fill=(255, 220, 0), font=font)
+    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    box_w = min(width - 20, int(probe.textlength(text, font=font)) + size)
+    img = Image.new("RGB", (box_w, int(size * 1.6)), (0, 0, 0))
+    ImageDraw.Draw(img).text((size // 2, size // 4), text, fill=(255, 220, 0), font=font)
     return np.asarray(img)
 
 
@@ -239,25 +243,28 @@ class _Painter:
             _fill(frame.v, px // 2, py // 2, r // 2, colour[2], disk)
 
 
-def _draft_picture(spec: RenderSpec, look: Look, second: int) -> np.ndarray:
-    colour = look.palette[second % len(look.palette)]
-    img = Image.new("RGB", (spec.width, spec.height), colour)
-    bar = int(spec.width * (second + 1) / max(1, spec.seconds))
-    ImageDraw.Draw(img).rectangle((0, spec.height - 8, bar, spec.height), fill=(255, 255, 255))
-    return np.array(img)
+def _draft_picture(frame: _Frame, spec: RenderSpec, look: Look, second: int) -> None:
+    """A flat palette colour per second with a progress bar, written straight as YUV."""
+    y, u, v = _yuv_colour(look.palette[second % len(look.palette)])
+    frame.y[:], frame.u[:], frame.v[:] = y, u, v
+    bar = int(spec.width * (second + 1) / max(1, spec.seconds)) // 2 * 2
+    frame.y[spec.height - 8 :, :bar] = 235
+    frame.u[(spec.height - 8) // 2 :, : bar // 2] = 128
+    frame.v[(spec.height - 8) // 2 :, : bar // 2] = 128
 
 
 def _soundtrack(spec: RenderSpec) -> np.ndarray:
     """Mono float32 samples: a little pentatonic tune per segment, from its prompt."""
+    rate = SAMPLE_RATES[spec.mode]
     parts = []
     for seg in spec.segments:
         look = look_for(seg.look_prompt, seg.prompt)
-        n = seg.seconds * SAMPLE_RATE
-        note_len = int(SAMPLE_RATE * 0.5 / look.tempo)
+        n = seg.seconds * rate
+        note_len = int(rate * 0.5 / look.tempo)
         t = np.arange(n, dtype=np.float64)
         idx = (t // note_len).astype(np.int64) % len(look.notes)
         freq = 220.0 * np.power(2.0, np.asarray(look.notes, dtype=np.float64)[idx] / 12.0)
-        phase = np.cumsum(2 * np.pi * freq / SAMPLE_RATE)
+        phase = np.cumsum(2 * np.pi * freq / rate)
         env = np.exp(-3.0 * (t % note_len) / note_len)
         parts.append((0.2 * np.sin(phase) * env).astype(np.float32))
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
@@ -266,7 +273,9 @@ def _soundtrack(spec: RenderSpec) -> np.ndarray:
 def _frames(spec: RenderSpec, ref: np.ndarray | None) -> Iterator[np.ndarray]:
     """Yield each frame of the clip as a yuv420p array (a reused buffer: copy to keep)."""
     frame = _Frame(spec.width, spec.height)
-    mark = _Band(_mark(spec.width, spec.height))
+    mark = _Band(
+        _mark(spec.width, spec.height, "EMULATED" + (" · draft" if spec.mode == "draft" else ""))
+    )
     offset = 0
     for i, seg in enumerate(spec.segments):
         look = look_for(seg.look_prompt, seg.prompt)
@@ -274,8 +283,7 @@ def _frames(spec: RenderSpec, ref: np.ndarray | None) -> Iterator[np.ndarray]:
         cap_y = spec.height - caption.planes[0].shape[0] - 10
         if spec.mode == "draft":
             for sec in range(seg.seconds):
-                y, u, v = _rgb_to_yuv(_draft_picture(spec, look, offset + sec))
-                frame.y[:], frame.u[:], frame.v[:] = y, u, v
+                _draft_picture(frame, spec, look, offset + sec)
                 caption.draw(frame, 0, cap_y)
                 mark.draw(frame, 10, 10)
                 for _ in range(spec.fps):
@@ -334,7 +342,7 @@ def _encode(spec: RenderSpec, ref: np.ndarray | None, path: Path) -> dict[int, n
     keep = {total // 2, *_tile_frames(spec)}
     kept: dict[int, np.ndarray] = {}
     preset, crf = _X264[spec.mode]
-    samples = _soundtrack(spec)
+    samples, rate = _soundtrack(spec), SAMPLE_RATES[spec.mode]
     chunk, next_sample = 1024, 0
     with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
         video = out.add_stream(
@@ -354,7 +362,7 @@ def _encode(spec: RenderSpec, ref: np.ndarray | None, path: Path) -> dict[int, n
         video.width, video.height = spec.width, spec.height
         video.pix_fmt = "yuv420p"
         video.codec_context.flags |= av.codec.context.Flags.bitexact
-        audio = out.add_stream("aac", rate=SAMPLE_RATE)
+        audio = out.add_stream("aac", rate=rate)
         audio.layout = "mono"
         audio.codec_context.flags |= av.codec.context.Flags.bitexact
         for n, pic in enumerate(_frames(spec, ref)):
@@ -365,30 +373,35 @@ def _encode(spec: RenderSpec, ref: np.ndarray | None, path: Path) -> dict[int, n
             frame.time_base = Fraction(1, fps)
             out.mux(video.encode(frame))
             # Interleave the soundtrack up to this frame's time.
-            upto = min(len(samples), (n + 1) * SAMPLE_RATE // fps)
+            upto = min(len(samples), (n + 1) * rate // fps)
             while next_sample + chunk <= upto or (upto == len(samples) and next_sample < upto):
-                out.mux(audio.encode(_audio_frame(samples, next_sample, chunk)))
+                out.mux(audio.encode(_audio_frame(samples, next_sample, chunk, rate)))
                 next_sample += chunk
         out.mux(video.encode(None))
         out.mux(audio.encode(None))
     return kept
 
 
-def _audio_frame(samples: np.ndarray, start: int, chunk: int) -> av.AudioFrame:
+def _audio_frame(samples: np.ndarray, start: int, chunk: int, rate: int) -> av.AudioFrame:
     block = samples[start : start + chunk]
     frame = av.AudioFrame.from_ndarray(
         np.ascontiguousarray(block[None, :]), format="fltp", layout="mono"
     )
-    frame.sample_rate = SAMPLE_RATE
+    frame.sample_rate = rate
     frame.pts = start
-    frame.time_base = Fraction(1, SAMPLE_RATE)
+    frame.time_base = Fraction(1, rate)
     return frame
 
 
 def _still_images(spec: RenderSpec, kept: dict[int, np.ndarray], folder: Path) -> None:
     """thumbnail.webp (the middle frame) and spritesheet.jpg (one tile per second)."""
     total = spec.seconds * spec.fps
-    Image.fromarray(kept[total // 2]).save(folder / "thumbnail.webp", format="WEBP", quality=80)
+    Image.fromarray(kept[total // 2]).save(
+        folder / "thumbnail.webp",
+        format="WEBP",
+        quality=80,
+        method=0 if spec.mode == "draft" else 4,
+    )
     tiles = [kept[k] for k in _tile_frames(spec)]
     tw = 160
     th = max(2, round(tw * spec.height / spec.width))

@@ -70,7 +70,8 @@ def test_mp4_is_h264_aac_faststart_of_the_requested_size_and_length(tmp_path, mo
     assert boxes[0] == b"ftyp" and boxes.index(b"moov") < boxes.index(b"mdat")
     frames, audio, info = decode(out / "video.mp4")
     assert (info["video"], info["audio"], info["pix_fmt"]) == ("h264", "aac", "yuv420p")
-    assert info["size"] == (W, H) and info["rate"] == 24 and info["sample_rate"] == 48_000
+    assert info["size"] == (W, H) and info["rate"] == 24
+    assert info["sample_rate"] == (48_000 if mode == "full" else 24_000)
     assert len(frames) == 72 and abs(info["duration"] - 3.0) < 0.1
     assert frames[0].shape == (H, W, 3)
     assert float(np.sqrt(np.mean(audio.astype(np.float64) ** 2))) > 0.01  # not silent
