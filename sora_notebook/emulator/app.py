@@ -361,12 +361,15 @@ async def remix_video(request: Request, engine: Engine) -> Response:
     return JSONResponse(engine.to_dict(job))
 
 
-async def _upload_source(engine: Engine, data: bytes) -> tuple[str, int, str]:
-    """(size, seconds, reference sha of its first frame) of an uploaded source video."""
+async def _source(engine: Engine, video: Any, what: str) -> Job | tuple[str, int, str]:
+    """The `video` of an edit or extension: a completed job by `{id}`, or an uploaded MP4
+    as (size, seconds, reference sha of its first frame)."""
+    if not isinstance(video, bytes):
+        return await _completed_source(engine, video, what)
     from sora_notebook.emulator._render import probe_video
 
     try:
-        width, height, seconds, first = await asyncio.to_thread(probe_video, data)
+        width, height, seconds, first = await asyncio.to_thread(probe_video, video)
     except ValueError as exc:
         raise _Refused(400, str(exc), param="video") from exc
     width, height = width // 2 * 2, height // 2 * 2
@@ -375,40 +378,48 @@ async def _upload_source(engine: Engine, data: bytes) -> tuple[str, int, str]:
     return f"{width}x{height}", seconds, engine.save_reference(first)
 
 
+def _base(source: Job | tuple[str, int, str], prompt: str) -> dict[str, Any]:
+    """What a new job inherits from its source: model, size, segments, look, reference."""
+    if isinstance(source, Job):
+        spec = source.render_spec
+        return {
+            "model": source.model,
+            "size": source.size,
+            "segments": spec.segments,
+            "look": source.look_prompt,
+            "reference_sha256": spec.reference_sha256,
+        }
+    size, seconds, ref_sha = source
+    look = "upload:" + ref_sha
+    return {
+        "model": DEFAULT_MODEL,
+        "size": size,
+        "segments": (Segment(prompt=prompt, look_prompt=look, seconds=seconds),),
+        "look": look,
+        "reference_sha256": ref_sha,
+    }
+
+
 async def edit_video(request: Request, engine: Engine) -> Response:
     body = await _read_body(request)
     prompt = _prompt(body)
-    source = body.get("video")
-    if isinstance(source, bytes):
-        size, seconds, ref_sha = await _upload_source(engine, source)
-        look = "upload:" + ref_sha
-        segment = Segment(prompt=prompt, look_prompt=look, seconds=seconds)
-        _check_running(engine)
-        job = engine.create(
-            model=DEFAULT_MODEL,
-            prompt=prompt,
-            size=size,
-            seconds=seconds,
-            segments=(segment,),
-            reference_sha256=ref_sha,
-        )
-        return JSONResponse(engine.to_dict(job))
-    parent = await _completed_source(engine, source, "edit")
+    base = _base(await _source(engine, body.get("video"), "edit"), prompt)
     _check_running(engine)
-    spec = parent.render_spec
-    segment = Segment(prompt=prompt, look_prompt=parent.look_prompt, seconds=spec.seconds)
+    seconds = sum(s.seconds for s in base["segments"])
+    segment = Segment(prompt=prompt, look_prompt=base["look"], seconds=seconds)
     job = engine.create(
-        model=parent.model,
+        model=base["model"],
         prompt=prompt,
-        size=parent.size,
-        seconds=spec.seconds,
+        size=base["size"],
+        seconds=seconds,
         segments=(segment,),
-        reference_sha256=spec.reference_sha256,
+        reference_sha256=base["reference_sha256"],
     )
     return JSONResponse(engine.to_dict(job))
 
 
 async def extend_video(request: Request, engine: Engine) -> Response:
+    """`seconds` is the new segment's length; the job's `seconds` is the stitched total."""
     body = await _read_body(request)
     prompt = _prompt(body)
     raw_seconds = _text(body, "seconds")
@@ -420,20 +431,9 @@ async def extend_video(request: Request, engine: Engine) -> Response:
         extra = normalize_seconds(raw_seconds)
     except ValidationError as exc:
         raise _Refused(400, exc.message, param="seconds") from exc
-    source = body.get("video")
-    if isinstance(source, bytes):
-        size, seconds, ref_sha = await _upload_source(engine, source)
-        look = "upload:" + ref_sha
-        segments: tuple[Segment, ...] = (Segment(prompt=prompt, look_prompt=look, seconds=seconds),)
-        model = DEFAULT_MODEL
-    else:
-        parent = await _completed_source(engine, source, "extend")
-        spec = parent.render_spec
-        size, segments, model = parent.size, spec.segments, parent.model
-        ref_sha = spec.reference_sha256
-        look = parent.look_prompt
-    allowed = MODELS[model].seconds if model in MODELS else ()
-    if allowed and extra not in allowed:
+    base = _base(await _source(engine, body.get("video"), "extend"), prompt)
+    allowed = MODELS[base["model"]].seconds
+    if extra not in allowed:
         raise _Refused(
             400,
             f"An extension is {', '.join(allowed)} seconds long; got {extra}.",
@@ -441,15 +441,18 @@ async def extend_video(request: Request, engine: Engine) -> Response:
             code="invalid_value",
         )
     _check_running(engine)
-    segments = (*segments, Segment(prompt=prompt, look_prompt=look, seconds=int(extra)))
+    segments = (
+        *base["segments"],
+        Segment(prompt=prompt, look_prompt=base["look"], seconds=int(extra)),
+    )
     total = sum(s.seconds for s in segments)
     job = engine.create(
-        model=model,
+        model=base["model"],
         prompt=prompt,
-        size=size,
+        size=base["size"],
         seconds=total,
         segments=segments,
-        reference_sha256=ref_sha,
+        reference_sha256=base["reference_sha256"],
     )
     return JSONResponse(engine.to_dict(job))
 

@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,6 @@ class Job:
     remixed_from_video_id: str | None = None
     error: dict[str, str] | None = None
     render_error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def render_spec(self) -> RenderSpec:

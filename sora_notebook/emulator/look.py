@@ -11,7 +11,7 @@ import colorsys
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 __all__ = ["RENDER_VERSION", "Camera", "Look", "RenderSpec", "Segment", "Shape", "look_for"]
 
@@ -182,7 +182,6 @@ class RenderSpec:
     mode: str = "full"  # "full" | "draft"
     reference_sha256: str | None = None  # first frame, stored beside the cache entry
     fps: int = 24
-    extra: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def seconds(self) -> int:
@@ -198,4 +197,4 @@ class RenderSpec:
     @classmethod
     def from_dict(cls, data: dict) -> RenderSpec:
         segments = tuple(Segment(**s) for s in data["segments"])
-        return cls(**{**data, "segments": segments, "extra": tuple(data.get("extra", ()))})
+        return cls(**{**data, "segments": segments})
