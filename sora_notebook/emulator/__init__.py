@@ -1,7 +1,25 @@
 """The built-in emulator: an offline server for the OpenAI Video API that renders real MP4s.
 
-`create_app(...)` returns a Starlette app for in-process use (`httpx.ASGITransport`) or
-uvicorn (`sora-notebook emulator`). See docs/CONTRACTS.md for the interface.
+```python
+from sora_notebook.emulator import create_app, FaultPlan
+app = create_app(speed=50, render="draft")      # ASGI: httpx.ASGITransport(app=app)
+engine = app.state.emulator                     # .created, .requests, .media_sha256(id)
+```
+or from a shell: `sora-notebook emulator --port 8000 --speed 5 --faults "rate=0.2,seed=1"`
+(base URL `http://127.0.0.1:8000/v1`, any key unless `--api-key` is given).
+
+- Jobs go queued -> in_progress -> completed / failed on the injected clock; `speed`
+  divides the durations (about 20 s for a 4 s sora-2 clip at speed 1, more for longer
+  and pro clips). Media expire `retention` seconds after completion (then 410).
+- Prompts with a term from `moderation.BLOCKED_TERMS` fail with `moderation_blocked`.
+- `x-emulator-fault: 429|500|503|drop-before|drop-after|slow|truncate` forces a fault on
+  one request; `FaultPlan` draws them at random from a seed (see `faults`).
+- `render="draft"` makes cheap flat frames (still H.264/AAC of the requested size and
+  length); identical inputs are rendered once.
+
+Modules: `app` (routes), `gate` (faults, auth, counting), `engine` (jobs, lifecycle,
+persistence), `look` (prompt -> palette, shapes, camera), `_render` (the only module that
+imports the media libraries), `faults`, `moderation`. Interface: docs/CONTRACTS.md.
 """
 
 from sora_notebook.emulator.app import create_app

@@ -54,7 +54,10 @@ class FaultPlan:
 
     @classmethod
     def parse(cls, spec: str) -> FaultPlan:
-        """`"rate=0.2,kinds=429+500+drop-after,seed=1,slow=0.5"` -> FaultPlan."""
+        """`"rate=0.2,kinds=429+500+drop-after,seed=1,slow=0.5"` -> FaultPlan.
+
+        Defaults: rate 0.1, every kind, seed 0, slow 1.5 s.
+        """
         values: dict[str, str] = {}
         for part in filter(None, (p.strip() for p in spec.split(","))):
             key, sep, value = part.partition("=")
