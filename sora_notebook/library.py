@@ -97,13 +97,26 @@ class Library:
         )
         self._db.row_factory = sqlite3.Row
         self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        self._db.execute("PRAGMA journal_mode = WAL")
+        self._enable_wal(busy_timeout)
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute("PRAGMA foreign_keys = ON")
         self._create_schema()
         files.sweep_partials(self.media_dir)
 
     # --- plumbing ---------------------------------------------------------------
+
+    def _enable_wal(self, timeout: float) -> None:
+        """Switch to WAL; that switch does not wait on the busy handler, so retry while
+        another process is creating the same library."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def _create_schema(self) -> None:
         with self._lock:

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["run"]
+__all__ = ["close_thread_loop", "run"]
 
 T = TypeVar("T")
 _local = threading.local()
@@ -34,10 +34,23 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     except RuntimeError:
         loop = None
     if loop is None:
-        loop = _thread_loop()
-        asyncio.set_event_loop(loop)
-        return loop.run_until_complete(coro)
+        return _thread_loop().run_until_complete(coro)
     import nest_asyncio2
 
     nest_asyncio2.apply(loop)
     return loop.run_until_complete(coro)
+
+
+def close_thread_loop() -> None:
+    """Cancel what is left on this thread's loop (made by `run`) and close it."""
+    loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
+    if loop is None or loop.is_closed():
+        return
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
+    _local.loop = None

@@ -67,3 +67,18 @@ def test_kill_mid_write_leaves_consistent_library(tmp_path):
         for path in (root / "media").glob("k_*.mp4"):
             i = int(path.stem.split("_")[1])
             assert path.read_bytes() == payload("k", i)
+
+
+def test_processes_creating_one_library_at_once(tmp_path):
+    for round_ in range(3):
+        root = tmp_path / f"fresh{round_}"
+        code = f"from sora_notebook.library import Library; Library({str(root)!r}).close()"
+        procs = [
+            subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+            for _ in range(3)
+        ]
+        for proc in procs:
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+        with Library(root) as lib:
+            assert lib.check() == "ok" and lib.jobs() == []

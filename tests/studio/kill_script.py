@@ -1,6 +1,6 @@
 """Run by test_kill.py: a studio that gets SIGKILLed mid-submit, mid-poll or mid-download.
 
-    python kill_script.py ROOT BASE_URL MODE     (MODE: submit | poll | download)
+    python kill_script.py ROOT BASE_URL MODE  (MODE: submit | poll | download | batch)
 
 It prints a line when it reaches the point where the parent should kill it.
 """
@@ -68,6 +68,13 @@ async def main() -> None:
         max_rps=100,
         poll=PollPolicy(min_interval=0.05, max_interval=0.2, first_delay=0.05),
     )
+    if mode == "batch":  # one of two processes sharing a library
+        jobs = [await studio.submit(f"lantern {i} of {root}", seconds=4) for i in range(5)]
+        for job in jobs:
+            await studio.wait(job)
+        await studio.aclose()
+        say("finished")
+        return
     job = await studio.submit("a lantern in the rain", seconds=4)
     say(f"submitted {job.key}")
     await studio.wait(job)

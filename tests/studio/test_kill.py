@@ -103,3 +103,26 @@ async def test_sigkill_then_resume(served, tmp_path, mode, make_studio):
     assert emu.created == 1 and len(studio.jobs()) == 1
     assert done.sha256 == emu.media_sha256(done.video_id)
     assert leftovers(root) == [] and studio.library.check() == "ok"
+
+
+def test_two_studio_processes_share_one_library(served, tmp_path):
+    server, emu = served
+    root = tmp_path / "shared"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(SCRIPT), str(root), server.url, "batch"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for proc in procs:
+        out, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and out.strip().endswith("finished")
+    assert emu.created == 10
+    with Library(root) as lib:
+        jobs = lib.jobs()
+        assert len(jobs) == 10 and len({j.video_id for j in jobs}) == 10
+        assert all(j.status == "completed" and j.has_video for j in jobs)
+        assert all(j.sha256 == emu.media_sha256(j.video_id) for j in jobs)
+        assert lib.check() == "ok" and leftovers(root) == []
