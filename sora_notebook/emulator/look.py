@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 __all__ = ["RENDER_VERSION", "Camera", "Look", "RenderSpec", "Segment", "Shape", "look_for"]
 
 #: Bump when the pixels change, so cached renders from older versions are not reused.
-RENDER_VERSION = 3
+RENDER_VERSION = 4
 
 _WORD = re.compile(r"[a-z]+")
 _STOP = frozenset(
