@@ -278,15 +278,12 @@ async def list_videos(request: Request, engine: Engine) -> Response:
         limit = -1
     if not 0 <= limit <= 100:
         raise _Refused(400, "limit must be a whole number from 0 to 100.", param="limit")
-    jobs = engine.ordered(order)
-    after = q.get("after")
-    if after:
-        ids = [j.id for j in jobs]
-        if after not in ids:
-            raise _Refused(
-                400, f"after must be the id of a listed video; '{after}' is not.", param="after"
-            )
-        jobs = jobs[ids.index(after) + 1 :]
+    try:
+        jobs = engine.ordered(order, after=q.get("after") or None)
+    except KeyError:
+        raise _Refused(
+            400, f"after must be the id of a listed video; '{q['after']}' is not.", param="after"
+        ) from None
     page = jobs[:limit]
     now = engine.clock()
     for job in page:

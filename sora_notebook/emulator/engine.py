@@ -118,6 +118,7 @@ class Engine:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sora-render")
         self._renders: dict[str, Future[None]] = {}
         self.jobs: dict[str, Job] = {}
+        self._cursors: dict[str, tuple[float, int]] = {}
         self._seq = 0
         self._closed = False
         if self._owns_root:
@@ -348,13 +349,26 @@ class Engine:
 
     def delete(self, video_id: str) -> bool:
         with self._lock:
-            if self.jobs.pop(video_id, None) is None:
+            job = self.jobs.pop(video_id, None)
+            if job is None:
                 return False
+            # A deleted id still works as a list cursor (a client may page while deleting).
+            self._cursors[video_id] = (job.created_at, job.seq)
             self._save()
             return True
 
-    def ordered(self, order: str = "desc") -> list[Job]:
+    def ordered(self, order: str = "desc", after: str | None = None) -> list[Job]:
+        """Jobs newest first (`desc`) or oldest first, those after the cursor `after`.
+
+        KeyError when `after` is not an id this emulator has issued."""
         jobs = sorted(self.jobs.values(), key=lambda j: (j.created_at, j.seq))
+        if after is not None:
+            job = self.jobs.get(after)
+            cursor = (job.created_at, job.seq) if job is not None else self._cursors[after]
+            if order == "desc":
+                jobs = [j for j in jobs if (j.created_at, j.seq) < cursor]
+            else:
+                jobs = [j for j in jobs if (j.created_at, j.seq) > cursor]
         return jobs[::-1] if order == "desc" else jobs
 
     def media_path(self, job: Job, variant: str = "video") -> Path:

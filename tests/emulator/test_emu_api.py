@@ -188,6 +188,12 @@ async def test_list_pagination_and_order(client, clock):
             break
         after = page["last_id"]
     assert seen == ids
+    # A deleted job still works as a cursor.
+    await client.delete(f"/videos/{ids[2]}")
+    rest = (await client.get("/videos", params={"after": ids[2], "order": "asc"})).json()
+    assert [v["id"] for v in rest["data"]] == ids[3:]
+    rest = (await client.get("/videos", params={"after": ids[2]})).json()
+    assert [v["id"] for v in rest["data"]] == ids[1::-1]
     empty = (await client.get("/videos", params={"limit": 0})).json()
     assert empty["data"] == [] and empty["has_more"] is True and empty["first_id"] is None
 
