@@ -139,6 +139,8 @@ class Engine:
         self.created = int(data.get("created", 0))
 
     def _save(self) -> None:
+        if self._owns_root:
+            return  # a temp folder dies with the engine: nothing to keep
         with self._lock:
             payload = {"created": self.created, "jobs": [asdict(j) for j in self.jobs.values()]}
             tmp = self.root / "jobs.json.tmp"
