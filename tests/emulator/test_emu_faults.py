@@ -156,6 +156,7 @@ def test_socket_truncate_is_a_transport_error(serve, clock):
 
 def test_socket_slow_answer_times_the_client_out(serve, make_app):
     server = serve(make_app(faults=FaultPlan(slow_seconds=1.0)))
-    client = httpx.Client(base_url=server.base_url, headers=KEY, timeout=0.2)
+    timeout = httpx.Timeout(10.0, read=0.2)  # only the answer is slow
+    client = httpx.Client(base_url=server.base_url, headers=KEY, timeout=timeout)
     with client, pytest.raises(httpx.ReadTimeout):
         client.get("/videos", headers=fault("slow"))
