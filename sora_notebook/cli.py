@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["main"]
 
@@ -33,8 +35,20 @@ def _emulator(args: argparse.Namespace) -> int:
         f"{args.render} render, data in {app.state.emulator.root}). Ctrl+C stops it.",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(_quiet_drops(app), host=args.host, port=args.port, log_level=args.log_level)
     return 0
+
+
+def _quiet_drops(app: Any) -> Any:
+    """Let an emulated dropped connection end the response without a logged traceback:
+    the response has started, so uvicorn closes the socket, as the fault intends."""
+    from sora_notebook.emulator import ConnectionDropped
+
+    async def serve(scope: Any, receive: Any, send: Any) -> None:
+        with contextlib.suppress(ConnectionDropped):
+            await app(scope, receive, send)
+
+    return serve
 
 
 def _parser() -> argparse.ArgumentParser:

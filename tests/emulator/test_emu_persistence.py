@@ -97,8 +97,12 @@ def test_cli_serves_and_stops_cleanly_on_ctrl_c(tmp_path):
                 assert time.monotonic() < deadline and proc.poll() is None
                 time.sleep(0.1)
         assert r.status_code == 200
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.get(f"http://127.0.0.1:{port}/v1/videos",
+                      headers={**KEY, "x-emulator-fault": "drop-before"})  # fmt: skip
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
+        assert "Traceback" not in proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
