@@ -454,6 +454,28 @@ async def extend_video(request: Request, engine: Engine) -> Response:
     return JSONResponse(engine.to_dict(job))
 
 
+async def create_character(request: Request, engine: Engine) -> Response:
+    body = await _read_body(request)
+    name = _text(body, "name")
+    if not name or not name.strip() or len(name) > 80:
+        raise _Refused(400, "name is required (1-80 characters).", param="name")
+    if not isinstance(body.get("video"), bytes):
+        raise _Refused(400, "Upload the character's video as the 'video' file.", param="video")
+    await _source(engine, body["video"], "character")  # refuses what does not decode
+    return JSONResponse(engine.create_character(name))
+
+
+async def get_character(request: Request, engine: Engine) -> Response:
+    character_id = request.path_params["character_id"]
+    character = engine.characters.get(character_id)
+    if character is None:
+        raise _Refused(
+            404, f"Character with id '{character_id}' not found.", param="character_id",
+            code="character_not_found",
+        )  # fmt: skip
+    return JSONResponse(character)
+
+
 async def _home(request: Request) -> Response:
     return PlainTextResponse("sora-notebook emulator (EMULATED video API). Base URL: /v1\n")
 
@@ -495,6 +517,8 @@ def create_app(
         Route("/v1/videos", _handler(create_video), methods=["POST"]),
         Route("/v1/videos", _handler(list_videos), methods=["GET"]),
         Route("/v1/videos/edits", _handler(edit_video), methods=["POST"]),
+        Route("/v1/videos/characters", _handler(create_character), methods=["POST"]),
+        Route("/v1/videos/characters/{character_id}", _handler(get_character), methods=["GET"]),
         Route("/v1/videos/extensions", _handler(extend_video), methods=["POST"]),
         Route("/v1/videos/{video_id}", _handler(retrieve_video), methods=["GET"]),
         Route("/v1/videos/{video_id}", _handler(delete_video), methods=["DELETE"]),

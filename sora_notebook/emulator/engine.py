@@ -119,6 +119,7 @@ class Engine:
         self._renders: dict[str, Future[None]] = {}
         self.jobs: dict[str, Job] = {}
         self._cursors: dict[str, tuple[float, int]] = {}
+        self.characters: dict[str, dict[str, Any]] = {}
         self._seq = 0
         self._closed = False
         if self._owns_root:
@@ -137,12 +138,17 @@ class Engine:
             self.jobs[job.id] = job
             self._seq = max(self._seq, job.seq)
         self.created = int(data.get("created", 0))
+        self.characters = {c["id"]: c for c in data.get("characters", [])}
 
     def _save(self) -> None:
         if self._owns_root:
             return  # a temp folder dies with the engine: nothing to keep
         with self._lock:
-            payload = {"created": self.created, "jobs": [asdict(j) for j in self.jobs.values()]}
+            payload = {
+                "created": self.created,
+                "jobs": [asdict(j) for j in self.jobs.values()],
+                "characters": list(self.characters.values()),
+            }
             tmp = self.root / "jobs.json.tmp"
             tmp.write_text(json.dumps(payload), "utf-8")
             os.replace(tmp, self.root / "jobs.json")
@@ -345,6 +351,18 @@ class Engine:
             self._save()
         self.touch(job)
         return job
+
+    def create_character(self, name: str) -> dict[str, Any]:
+        """A named character (the emulator keeps only its name; it is not drawn)."""
+        character = {
+            "id": "char_" + uuid.uuid4().hex,
+            "name": name,
+            "created_at": int(self.clock()),
+        }
+        with self._lock:
+            self.characters[character["id"]] = character
+            self._save()
+        return character
 
     def get(self, video_id: str) -> Job | None:
         return self.jobs.get(video_id)

@@ -341,3 +341,23 @@ async def test_counters(client, app):
 async def test_unknown_route_is_404_envelope(client):
     r = await client.get("/nothing")
     assert r.status_code == 404 and "error" in r.json()
+
+
+async def test_characters(client, clock):
+    source = await complete(client, clock, (await create(client))["id"])
+    mp4 = (await client.get(f"/videos/{source['id']}/content")).content
+    r = await client.post(
+        "/videos/characters", files={"name": (None, "Pip"), "video": ("c.mp4", mp4)}
+    )
+    character = r.json()
+    assert (
+        r.status_code == 200 and character["name"] == "Pip" and character["id"].startswith("char_")
+    )
+    assert (await client.get(f"/videos/characters/{character['id']}")).json() == character
+    assert (await client.get("/videos/characters/char_nope")).status_code == 404
+    bad = {"name": (None, "Pip"), "video": ("c.mp4", b"junk")}
+    assert (await client.post("/videos/characters", files=bad)).json()["error"]["param"] == "video"
+    unnamed = {"name": (None, ""), "video": ("c.mp4", mp4)}
+    assert (await client.post("/videos/characters", files=unnamed)).json()["error"][
+        "param"
+    ] == "name"

@@ -140,6 +140,10 @@ async def test_every_endpoint_and_error_matches_the_spec(api, make_app):
         await call("POST", "/videos/edits", json={"prompt": "fog", "video": {"id": a["id"]}})
         body = {"prompt": "on", "seconds": "4", "video": {"id": a["id"]}}
         await call("POST", "/videos/extensions", json=body)
+        mp4 = (await c.get(f"/videos/{a['id']}/content")).content
+        files = {"name": (None, "Pip"), "video": ("c.mp4", mp4, "video/mp4")}
+        char = (await call("POST", "/videos/characters", files=files)).json()
+        await call("GET", f"/videos/characters/{char['id']}")
         await call("POST", "/videos", json={"prompt": ""})
         await call("POST", "/videos", json={"prompt": "x", "model": "nope"})
         await call("GET", "/videos/video_missing")

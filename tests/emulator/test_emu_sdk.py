@@ -99,6 +99,8 @@ async def test_edit_extend_and_reference_upload(sdk_asgi):
         prompt="a kite", size="1280x720", input_reference=ref
     )
     assert from_image.status == "completed"
+    character = await sdk.videos.create_character(name="Keeper", video=("k.mp4", mp4, "video/mp4"))
+    assert (await sdk.videos.get_character(character.id)).name == "Keeper"
 
 
 async def test_sdk_errors_map_to_its_exception_types(sdk):
