@@ -199,15 +199,17 @@ def test_quickstart_as_a_person(lab_server, page, screenshot_dir):
         arg=COMPARE_VIDEO,
         timeout=30_000,
     )
-    # Play from there: they advance together (the view keeps them within a frame or two).
+    # Play from there: they advance together (the view re-aligns any drift over 0.08 s;
+    # allow a loaded machine a moment to show both within 0.3 s of each other).
     page.locator(COMPARE_PLAY).click()
     page.wait_for_function(
-        f"(sel) => ({TIMES})(sel).every(v => !v.paused && v.t > 2.0)",
+        f"""(sel) => {{
+          const v = ({TIMES})(sel);
+          return v.every(x => !x.paused && x.t > 2.0) && Math.abs(v[0].t - v[1].t) < 0.3;
+        }}""",
         arg=COMPARE_VIDEO,
         timeout=30_000,
     )
-    during = page.evaluate(TIMES, COMPARE_VIDEO)
-    assert abs(during[0]["t"] - during[1]["t"]) < 0.3, during
     page.locator(COMPARE_PLAY).click()  # pause: both stop on the same time
     page.wait_for_function(
         f"(sel) => {{ const v = ({TIMES})(sel); return v.every(x => x.paused && !x.seeking)"
