@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
-import json
 import os
-import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from sora_notebook.emulator.bodies import (
+    Refused,
+    error_response,
+    image_bytes,
+    prompt_field,
+    read_body,
+    text_field,
+)
 from sora_notebook.emulator.engine import VARIANT_FILES, Engine, Job
 from sora_notebook.emulator.faults import FaultPlan
 from sora_notebook.emulator.gate import Gate, error_body
@@ -39,39 +42,13 @@ from sora_notebook.protocol import (
 
 __all__ = ["create_app"]
 
-_MAX_UPLOAD = 50 * 1024 * 1024
-_DATA_URL = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?(;[\w=.+-]+)*;base64,(.*)$", re.DOTALL)
-
-
-class _Refused(Exception):
-    """An API error answer: raised inside handlers, turned into the error envelope."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        param: str | None = None,
-        code: str | None = None,
-        type: str = "invalid_request_error",
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.param, self.code = status, message, param, code
-        self.type, self.headers = type, headers or {}
-
-
-def _error_response(exc: _Refused) -> JSONResponse:
-    body = error_body(exc.message, type=exc.type, param=exc.param, code=exc.code)
-    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
-
 
 def _handler(fn: Callable[[Request, Engine], Any]) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         try:
             return await fn(request, request.app.state.emulator)
-        except _Refused as exc:
-            return _error_response(exc)
+        except Refused as exc:
+            return error_response(exc)
 
     endpoint.__name__ = fn.__name__
     return endpoint
@@ -80,101 +57,10 @@ def _handler(fn: Callable[[Request, Engine], Any]) -> Callable[[Request], Any]:
 # --- request bodies ------------------------------------------------------------------
 
 
-async def _read_body(request: Request) -> dict[str, Any]:
-    """JSON or form body as a dict; bracketed form keys (`a[b]`) become nested dicts."""
-    ctype = request.headers.get("content-type", "")
-    if ctype.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-        try:
-            form = await request.form(max_files=4, max_fields=64, max_part_size=_MAX_UPLOAD)
-        except Exception as exc:  # python-multipart raises several types on junk
-            raise _Refused(400, f"Could not parse the form body: {exc}") from exc
-        try:
-            return await _form_dict(form)
-        finally:
-            await form.close()  # uploaded parts live in temp files
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _Refused(400, "The request body is not valid JSON.") from exc
-    if not isinstance(data, dict):
-        raise _Refused(400, "The request body must be a JSON object.")
-    return data
-
-
-async def _form_dict(form: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for key, value in form.multi_items():
-        item: Any = value
-        if isinstance(value, UploadFile):
-            item = await value.read()
-        match = re.fullmatch(r"([^\[\]]+)\[([^\[\]]+)\]", key)
-        if match:
-            target = body.setdefault(match[1], {})
-            if isinstance(target, dict):
-                target[match[2]] = item
-        else:
-            body[key] = item
-    return body
-
-
-def _text(body: dict[str, Any], name: str, default: str | None = None) -> str | None:
-    value = body.get(name, default)
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        raise _Refused(400, f"'{name}' must be a text field, not a file.", param=name)
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise _Refused(400, f"'{name}' must be a string.", param=name)
-    return str(value)
-
-
-def _prompt(body: dict[str, Any]) -> str:
-    prompt = _text(body, "prompt")
-    if prompt is None:
-        raise _Refused(400, "Missing required parameter: 'prompt'.", param="prompt")
-    try:
-        validate_create(prompt, None, None, None)
-    except ValidationError as exc:
-        raise _Refused(400, exc.message, param=exc.param) from exc
-    return prompt
-
-
-def _image_bytes(ref: Any) -> bytes:
-    """The bytes of an `input_reference`: a file part, or `{image_url: data:...}`."""
-    if isinstance(ref, bytes):
-        return ref
-    url = ref.get("image_url") if isinstance(ref, dict) else ref if isinstance(ref, str) else None
-    if isinstance(ref, dict) and ref.get("file_id") and not url:
-        raise _Refused(
-            400,
-            "The emulator has no Files API; send the image itself or a data URL.",
-            param="input_reference",
-        )
-    if not isinstance(url, str) or not url:
-        raise _Refused(
-            400, "input_reference needs an image file, or image_url.", param="input_reference"
-        )
-    match = _DATA_URL.match(url.strip())
-    if not match:
-        raise _Refused(
-            400,
-            "The emulator works offline: send input_reference as a file or a "
-            "base64 data URL, not a remote URL.",
-            param="input_reference",
-        )
-    try:
-        return base64.b64decode(match[3], validate=False)
-    except (binascii.Error, ValueError) as exc:
-        raise _Refused(400, "The data URL is not valid base64.", param="input_reference") from exc
-
-
 def _check_running(engine: Engine) -> None:
     if engine.max_running is not None and len(engine.running()) >= engine.max_running:
         wait = engine.retry_after()
-        raise _Refused(
+        raise Refused(
             429,
             f"Too many running tasks: at most {engine.max_running} jobs run at once. "
             f"Retry in {int(wait)} s.",
@@ -195,7 +81,7 @@ async def _settled(engine: Engine, job: Job) -> tuple[str, int]:
 def _job(engine: Engine, video_id: str) -> Job:
     job = engine.get(video_id)
     if job is None:
-        raise _Refused(
+        raise Refused(
             404, f"Video with id '{video_id}' not found.", param="video_id", code="video_not_found"
         )
     return job
@@ -205,13 +91,13 @@ async def _completed_source(engine: Engine, ref: Any, what: str) -> Job:
     if isinstance(ref, dict):
         ref = ref.get("id")
     if not isinstance(ref, str) or not ref:
-        raise _Refused(
+        raise Refused(
             400, f"Missing required parameter: 'video' (an object {{id}}) to {what}.", param="video"
         )
     job = _job(engine, ref)
     status, _ = await _settled(engine, job)
     if status != COMPLETED:
-        raise _Refused(
+        raise Refused(
             400,
             f"Video '{ref}' is {status}; only completed videos can be {what}ed.",
             param="video_id",
@@ -224,13 +110,13 @@ async def _completed_source(engine: Engine, ref: Any, what: str) -> Job:
 
 
 async def create_video(request: Request, engine: Engine) -> Response:
-    body = await _read_body(request)
-    prompt = _prompt(body)
-    model = _text(body, "model") or DEFAULT_MODEL
-    size = _text(body, "size") or DEFAULT_SIZE
-    seconds = _text(body, "seconds") or DEFAULT_SECONDS
+    body = await read_body(request)
+    prompt = prompt_field(body)
+    model = text_field(body, "model") or DEFAULT_MODEL
+    size = text_field(body, "size") or DEFAULT_SIZE
+    seconds = text_field(body, "seconds") or DEFAULT_SECONDS
     if model not in MODELS:
-        raise _Refused(
+        raise Refused(
             400,
             f"Invalid model '{model}'. The emulator serves: {', '.join(MODELS)}.",
             param="model",
@@ -239,20 +125,20 @@ async def create_video(request: Request, engine: Engine) -> Response:
     try:
         _, size_n, seconds_n = validate_create(prompt, model, size, seconds)
     except ValidationError as exc:
-        raise _Refused(400, exc.message, param=exc.param, code="invalid_value") from exc
+        raise Refused(400, exc.message, param=exc.param, code="invalid_value") from exc
     assert size_n is not None and seconds_n is not None
     ref_sha = None
     ref = body.get("input_reference")
     if ref not in (None, "", b"", {}):
-        data = _image_bytes(ref)
+        data = image_bytes(ref)
         from sora_notebook.emulator._render import decode_image
 
         try:
             got = await asyncio.to_thread(decode_image, data)
         except ValueError as exc:
-            raise _Refused(400, str(exc), param="input_reference") from exc
+            raise Refused(400, str(exc), param="input_reference") from exc
         if f"{got[0]}x{got[1]}" != size_n:
-            raise _Refused(
+            raise Refused(
                 400,
                 "Inpaint image must match the requested width and height "
                 f"({size_n}); got {got[0]}x{got[1]}.",
@@ -271,17 +157,17 @@ async def list_videos(request: Request, engine: Engine) -> Response:
     q = request.query_params
     order = q.get("order", "desc")
     if order not in ("asc", "desc"):
-        raise _Refused(400, "order must be 'asc' or 'desc'.", param="order")
+        raise Refused(400, "order must be 'asc' or 'desc'.", param="order")
     try:
         limit = int(q.get("limit", "20"))
     except ValueError:
         limit = -1
     if not 0 <= limit <= 100:
-        raise _Refused(400, "limit must be a whole number from 0 to 100.", param="limit")
+        raise Refused(400, "limit must be a whole number from 0 to 100.", param="limit")
     try:
         jobs = engine.ordered(order, after=q.get("after") or None)
     except KeyError:
-        raise _Refused(
+        raise Refused(
             400, f"after must be the id of a listed video; '{q['after']}' is not.", param="after"
         ) from None
     page = jobs[:limit]
@@ -321,19 +207,19 @@ async def video_content(request: Request, engine: Engine) -> Response:
     job = _job(engine, request.path_params["video_id"])
     variant = request.query_params.get("variant", "video")
     if variant not in VARIANTS:
-        raise _Refused(400, f"variant must be one of {', '.join(VARIANTS)}.", param="variant")
+        raise Refused(400, f"variant must be one of {', '.join(VARIANTS)}.", param="variant")
     status, _ = await _settled(engine, job)
     if status == FAILED:
-        raise _Refused(
+        raise Refused(
             404, "Video generation failed; there is no content to download.", code="video_failed"
         )
     if status != COMPLETED:
-        raise _Refused(
+        raise Refused(
             404, "Video is not ready yet. Wait for status 'completed'.", code="video_not_ready"
         )
     expires_at = engine.to_dict(job)["expires_at"]
     if expires_at is not None and engine.clock() >= expires_at:
-        raise _Refused(
+        raise Refused(
             410, "The video's media has expired and is no longer available.", code="video_expired"
         )
     media_type = VARIANT_FILES[variant][1]
@@ -342,7 +228,7 @@ async def video_content(request: Request, engine: Engine) -> Response:
 
 async def remix_video(request: Request, engine: Engine) -> Response:
     parent = await _completed_source(engine, request.path_params["video_id"], "remix")
-    prompt = _prompt(await _read_body(request))
+    prompt = prompt_field(await read_body(request))
     _check_running(engine)
     spec = parent.render_spec
     segment = Segment(prompt=prompt, look_prompt=parent.look_prompt, seconds=spec.seconds)
@@ -368,10 +254,10 @@ async def _source(engine: Engine, video: Any, what: str) -> Job | tuple[str, int
     try:
         width, height, seconds, first = await asyncio.to_thread(probe_video, video)
     except ValueError as exc:
-        raise _Refused(400, str(exc), param="video") from exc
+        raise Refused(400, str(exc), param="video") from exc
     width, height = width // 2 * 2, height // 2 * 2
     if not (16 <= width <= 4096 and 16 <= height <= 4096):
-        raise _Refused(400, "The uploaded video's size is not supported.", param="video")
+        raise Refused(400, "The uploaded video's size is not supported.", param="video")
     return f"{width}x{height}", seconds, engine.save_reference(first)
 
 
@@ -398,8 +284,8 @@ def _base(source: Job | tuple[str, int, str], prompt: str) -> dict[str, Any]:
 
 
 async def edit_video(request: Request, engine: Engine) -> Response:
-    body = await _read_body(request)
-    prompt = _prompt(body)
+    body = await read_body(request)
+    prompt = prompt_field(body)
     base = _base(await _source(engine, body.get("video"), "edit"), prompt)
     _check_running(engine)
     seconds = sum(s.seconds for s in base["segments"])
@@ -417,21 +303,21 @@ async def edit_video(request: Request, engine: Engine) -> Response:
 
 async def extend_video(request: Request, engine: Engine) -> Response:
     """`seconds` is the new segment's length; the job's `seconds` is the stitched total."""
-    body = await _read_body(request)
-    prompt = _prompt(body)
-    raw_seconds = _text(body, "seconds")
+    body = await read_body(request)
+    prompt = prompt_field(body)
+    raw_seconds = text_field(body, "seconds")
     if raw_seconds is None:
-        raise _Refused(
+        raise Refused(
             400, "Missing required parameter: 'seconds' (the extension's length).", param="seconds"
         )
     try:
         extra = normalize_seconds(raw_seconds)
     except ValidationError as exc:
-        raise _Refused(400, exc.message, param="seconds") from exc
+        raise Refused(400, exc.message, param="seconds") from exc
     base = _base(await _source(engine, body.get("video"), "extend"), prompt)
     allowed = MODELS[base["model"]].seconds
     if extra not in allowed:
-        raise _Refused(
+        raise Refused(
             400,
             f"An extension is {', '.join(allowed)} seconds long; got {extra}.",
             param="seconds",
@@ -455,12 +341,12 @@ async def extend_video(request: Request, engine: Engine) -> Response:
 
 
 async def create_character(request: Request, engine: Engine) -> Response:
-    body = await _read_body(request)
-    name = _text(body, "name")
+    body = await read_body(request)
+    name = text_field(body, "name")
     if not name or not name.strip() or len(name) > 80:
-        raise _Refused(400, "name is required (1-80 characters).", param="name")
+        raise Refused(400, "name is required (1-80 characters).", param="name")
     if not isinstance(body.get("video"), bytes):
-        raise _Refused(400, "Upload the character's video as the 'video' file.", param="video")
+        raise Refused(400, "Upload the character's video as the 'video' file.", param="video")
     await _source(engine, body["video"], "character")  # refuses what does not decode
     return JSONResponse(engine.create_character(name))
 
@@ -469,7 +355,7 @@ async def get_character(request: Request, engine: Engine) -> Response:
     character_id = request.path_params["character_id"]
     character = engine.characters.get(character_id)
     if character is None:
-        raise _Refused(
+        raise Refused(
             404, f"Character with id '{character_id}' not found.", param="character_id",
             code="character_not_found",
         )  # fmt: skip
