@@ -17,10 +17,10 @@ or from a shell: `sora-notebook emulator --port 8000 --speed 5 --faults "rate=0.
 - `render="draft"` makes cheap flat frames (still H.264/AAC of the requested size and
   length); identical inputs are rendered once.
 
-Modules: `app` (routes), `bodies` (request parsing, error answers), `gate` (faults, auth,
-counting), `engine` (jobs, lifecycle,
-persistence), `look` (prompt -> palette, shapes, camera), `_render` (the only module that
-imports the media libraries), `faults`, `moderation`. Interface: docs/CONTRACTS.md.
+Modules: `app` (routes), `bodies` (request parsing, error answers), `gate` (faults,
+auth, counting), `engine` (jobs, lifecycle, persistence), `look` (prompt -> palette,
+shapes, camera), `_render` (the only module that imports the media libraries), `faults`,
+`moderation`. Interface: docs/CONTRACTS.md.
 """
 
 from sora_notebook.emulator.app import create_app
