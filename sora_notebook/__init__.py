@@ -25,7 +25,9 @@ from sora_notebook.errors import (
     WaitTimeout,
 )
 from sora_notebook.images import fit_reference
+from sora_notebook.library import Job, Library
 from sora_notebook.protocol import DeletedVideo, Video, VideoError, VideoPage, estimate_cost
+from sora_notebook.studio import Studio, StudioEvent
 
 __version__ = "0.1.0"
 
@@ -43,12 +45,16 @@ __all__ = [
     "DownloadError",
     "Expired",
     "GoneError",
+    "Job",
+    "Library",
     "NotFoundError",
     "NotReadyError",
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
     "SoraNotebookError",
+    "Studio",
+    "StudioEvent",
     "UnprocessableEntityError",
     "ValidationError",
     "Video",
