@@ -14,10 +14,13 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from sora_notebook.emulator import _render
 from sora_notebook.emulator.look import RenderSpec, Segment
 
+NAME = "render"
+TITLE = "emulator render speed against real time (clip length)"
 PROMPT = "A red fox trots through a snowy forest at dawn, slow aerial pan"
 SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
 
@@ -42,6 +45,69 @@ def bench(
     return best, cpu, nbytes
 
 
+def measure(
+    modes: list[str], sizes: list[str], seconds: list[int], repeat: int
+) -> list[dict[str, Any]]:
+    """One row per (mode, size, clip length): best wall time, x real time, CPU, MP4 MB."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        warm = RenderSpec(320, 180, (Segment("warm up", "warm up", 1),))
+        _render.render(warm, Path(tmp) / "warm")  # imports, fonts
+        for mode in modes:
+            for size in sizes:
+                for secs in seconds:
+                    took, cpu, nbytes = bench(mode, size, secs, repeat, Path(tmp))
+                    rows.append(
+                        {
+                            "mode": mode,
+                            "size": size,
+                            "seconds": secs,
+                            "render_s": took,
+                            "x_real_time": secs / took,
+                            "cpu_s": cpu,
+                            "mb": nbytes / 1e6,
+                        }
+                    )
+    return rows
+
+
+def run(size: str = "full") -> Any:
+    """The runner's entry point (`python -m benchmarks render`): a `Result`."""
+    from benchmarks._common import Goal, Result, fmt
+
+    if size == "smoke":
+        rows = measure(["draft"], ["720p"], [4], 1)
+    else:
+        rows = measure(["full", "draft"], list(SIZES), [4, 8, 12], 1)
+    full720 = [r["x_real_time"] for r in rows if r["mode"] == "full" and r["size"] == "720p"]
+    worst = min(full720) if full720 else float("nan")
+    goal = Goal(
+        "720p full renders against real time",
+        f">= 4x on 2 cores (this machine: {os.cpu_count()} cores)",
+        f"{fmt(worst, 1)}x (slowest clip)" if full720 else "not run",
+        (worst >= 4.0) if full720 else None,
+    )
+    return Result(
+        name=NAME,
+        title=TITLE,
+        headers=["mode", "size", "clip s", "render s", "x real time", "CPU s", "MB"],
+        rows=[
+            [
+                r["mode"],
+                r["size"],
+                r["seconds"],
+                r["render_s"],
+                r["x_real_time"],
+                r["cpu_s"],
+                r["mb"],
+            ]
+            for r in rows
+        ],
+        goals=[goal],
+        data={"rows": rows},
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modes", default="full,draft")
@@ -54,17 +120,12 @@ def main() -> None:
         f"{'mode':<6} {'size':<6} {'clip s':>6} {'render s':>9} {'x real time':>12} "
         f"{'CPU s':>6} {'MB':>6}"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        warm = RenderSpec(320, 180, (Segment("warm up", "warm up", 1),))
-        _render.render(warm, Path(tmp) / "warm")  # imports, fonts
-        for mode in args.modes.split(","):
-            for size in args.sizes.split(","):
-                for seconds in (int(s) for s in args.seconds.split(",")):
-                    took, cpu, nbytes = bench(mode, size, seconds, args.repeat, Path(tmp))
-                    print(
-                        f"{mode:<6} {size:<6} {seconds:>6} {took:>9.2f} {seconds / took:>11.1f}x "
-                        f"{cpu:>6.2f} {nbytes / 1e6:>6.2f}"
-                    )
+    seconds = [int(s) for s in args.seconds.split(",")]
+    for r in measure(args.modes.split(","), args.sizes.split(","), seconds, args.repeat):
+        print(
+            f"{r['mode']:<6} {r['size']:<6} {r['seconds']:>6} {r['render_s']:>9.2f} "
+            f"{r['x_real_time']:>11.1f}x {r['cpu_s']:>6.2f} {r['mb']:>6.2f}"
+        )
 
 
 if __name__ == "__main__":
