@@ -153,6 +153,9 @@ class SubmitForm:
         self.status = TextView(kind="muted")
         self.status.add_class("sn-form-status")
 
+        self.submit_row = w.HBox([self.submit, self.shortcut, self.status])
+        self.submit_row.add_class("sn-submit-row")
+
         self.errors: dict[str, TextView] = {}
         for name in FIELDS:
             view = TextView(kind="error")
@@ -174,13 +177,11 @@ class SubmitForm:
                 self.reference_row,
                 self.errors["reference"],
                 self.cost,
-                w.HBox([self.submit, self.shortcut, self.status], layout=w.Layout(gap="8px")),
+                self.submit_row,
                 self.errors["submit"],
             ]
         )
         self.box.add_class("sn-form")
-        for widget in (self.submit, self.shortcut, self.status):
-            widget.layout.align_self = "center"
 
         self.prompt.observe(self._on_prompt, names="value")
         self.model.observe(self._on_model, names="value")
@@ -235,7 +236,9 @@ class SubmitForm:
         files = change["new"]
         if not files:
             return
-        self.set_reference(bytes(files[0]["content"]))
+        data = bytes(files[0]["content"])
+        self.upload.value = ()  # keep the bytes out of the widget state (and the notebook)
+        self.set_reference(data)
 
     def set_reference(self, data: bytes | None) -> None:
         """Use this image (bytes) as the reference, fitted to the chosen size; None clears."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 from pathlib import Path
@@ -10,7 +11,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from sora_notebook.backend import Backend
 from sora_notebook.library import Job
+from sora_notebook.polling import PollPolicy
+from sora_notebook.studio import Studio
 
 XSS = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>")
 
@@ -85,3 +89,77 @@ def request(
         {"kind": "request", "id": request_id, "method": method, "args": args or {}},
         buffers or [],
     )
+
+
+# --- a real Studio on the in-process emulator, on fake time ---------------------------
+
+T0 = 1_900_000_000.0
+
+
+class FakeTime:
+    """Unix time shared by emulator and studio; each sleep advances it and yields."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0.002)
+
+
+@pytest.fixture
+async def make_studio(tmp_path: Path):
+    """`make_studio(budget=None, backend=None, **emulator_kwargs) -> Studio` (closed after)."""
+    made: list[Any] = []
+    time = FakeTime()
+
+    def make(*, budget: float | None = None, backend: Any = None, **kwargs: Any) -> Any:
+        if backend is None:
+            kwargs.setdefault("render", "draft")
+            kwargs.setdefault("speed", 20.0)
+            backend = Backend.emulator(clock=time.clock, **kwargs)
+        studio = Studio(
+            backend,
+            tmp_path / f"studio{len(made)}",
+            budget=budget,
+            clock=time.clock,
+            sleep=time.sleep,
+            max_rps=1000.0,
+            poll=PollPolicy(min_interval=0.05, max_interval=0.5, first_delay=0.05),
+            coalesce=0.01,
+        )
+        made.append(studio)
+        return studio
+
+    make.time = time  # type: ignore[attr-defined]
+    yield make
+    for studio in made:
+        # Let jobs in flight settle first: closing a studio mid-poll can hang its tracker
+        # (reported to the studio's owner).
+        await until(lambda s=studio: all(j.is_final for j in s.jobs()))
+        await studio.aclose()
+        app = getattr(studio.backend, "app", None)
+        if app is not None:
+            app.state.emulator.close()
+
+
+async def until(condition: Any, *, steps: int = 4000) -> None:
+    """Let the loop run (events, tracker) until `condition()` holds; fail if it never does."""
+    for _ in range(steps):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("condition never held")
+
+
+def all_widgets(root: Any) -> list[Any]:
+    """Every widget reachable from `root` through `children` (cards included)."""
+    out, stack = [], [root]
+    while stack:
+        widget = stack.pop()
+        out.append(widget)
+        stack.extend(getattr(widget, "children", ()))
+    return out
