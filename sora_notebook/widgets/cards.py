@@ -30,6 +30,7 @@ class CardActions(Protocol):
 
     def play(self, job: Any) -> None: ...
     def remix(self, job: Any) -> None: ...
+    def edit(self, job: Any) -> None: ...
     def extend(self, job: Any) -> None: ...
     def reprompt(self, job: Any) -> None: ...
     def frame(self, job: Any, png: bytes, at: float) -> None: ...
@@ -139,6 +140,7 @@ class JobCard:
         self.buttons = {
             "play": _button("Play", "sn-play", "Play in the main player"),
             "remix": _button("Remix", "sn-remix", "Remix this video with a new prompt"),
+            "edit": _button("Edit", "sn-edit", "Edit this video as a prompt says"),
             "extend": _button("Extend", "sn-extend", "Continue this video"),
             "frame": _button("Frame", "sn-frame", "Pick a frame as the next reference"),
             "reprompt": _button("Again", "sn-reprompt", "New generation from an edited prompt"),
@@ -272,6 +274,7 @@ class JobCard:
         show = {
             "play": has_video,
             "remix": done and job.video_id is not None and self._backend.supports_remix,
+            "edit": done and job.video_id is not None and self._backend.supports_edit,
             "extend": done and job.video_id is not None and self._backend.supports_extend,
             "frame": has_video,
             "reprompt": not self.active,
@@ -295,6 +298,8 @@ class JobCard:
             self._actions.play(job)
         elif name == "remix":
             self._actions.remix(job)
+        elif name == "edit":
+            self._actions.edit(job)
         elif name == "extend":
             self._actions.extend(job)
         elif name == "reprompt":

@@ -2,7 +2,7 @@
 
 Everything is checked in Python before anything is sent: problems are shown next to
 their field and `collect()` returns None. Choices are limited to what the model allows
-(`protocol.MODELS`). Modes: `new`, `remix`, `extend`, `frame` (a picked frame is the
+(`protocol.MODELS`). Modes: `new`, `remix`, `edit`, `extend`, `frame` (a picked frame is the
 reference), `reprompt` (a new generation from an edited prompt, linked to its parent).
 """
 
@@ -29,17 +29,19 @@ from sora_notebook.widgets.text import TextView
 
 __all__ = ["MODES", "Request", "SubmitForm"]
 
-MODES = ("new", "remix", "extend", "frame", "reprompt")
+MODES = ("new", "remix", "edit", "extend", "frame", "reprompt")
 MAX_VARIANTS = 4
 _SUBMIT_TEXT = {
     "new": "Generate",
     "remix": "Remix",
+    "edit": "Edit",
     "extend": "Extend",
     "frame": "Generate from frame",
     "reprompt": "Generate again",
 }
 _MODE_TEXT = {
     "remix": "Remixing",
+    "edit": "Editing",
     "extend": "Extending",
     "frame": "Starting from a frame of",
     "reprompt": "Re-prompting",
@@ -291,7 +293,7 @@ class SubmitForm:
             short = prompt if len(prompt) <= 120 else prompt[:119] + "…"
             self.mode_text.value = f"{_MODE_TEXT[mode]}: {short}"
             self.mode_text.title = prompt
-            if mode in {"reprompt", "remix", "extend"} and not self.prompt.value.strip():
+            if mode in {"reprompt", "remix", "edit"} and not self.prompt.value.strip():
                 self.prompt.value = parent.prompt or ""
         if mode in {"reprompt", "frame"} and parent is not None:
             if parent.model in MODELS or (self._open_models and not parent.model):
@@ -303,23 +305,23 @@ class SubmitForm:
         if previous == "frame" and mode != "frame":
             self.set_reference(None)
         _hide(self.mode_row, mode == "new")
-        fixed = mode in {"remix", "extend"}
+        fixed = mode in {"remix", "edit", "extend"}
         _hide(self.model, fixed)
         _hide(self.size, fixed)
-        _hide(self.seconds, mode == "remix")
-        _hide(self.variants, mode == "extend")
+        _hide(self.seconds, mode in {"remix", "edit"})
+        _hide(self.variants, mode in {"edit", "extend"})
         _hide(self.keeps, not fixed)
         _hide(self.reference_row, fixed)
         if fixed:
             self.set_reference(None)
-        self.seconds.description = "Total s" if mode == "extend" else "Seconds"
+        self.seconds.description = "Add (s)" if mode == "extend" else "Seconds"
         self.refresh_cost()
 
     # --- cost ---------------------------------------------------------------------------
 
     def _cost_params(self) -> tuple[str | None, str | None, str | None, int]:
-        n = 1 if self.mode == "extend" else int(self.variants.value or 1)
-        if self.mode in {"remix", "extend"} and self.parent is not None:
+        n = 1 if self.mode in {"edit", "extend"} else int(self.variants.value or 1)
+        if self.mode in {"remix", "edit", "extend"} and self.parent is not None:
             seconds = self.seconds.value if self.mode == "extend" else self.parent.seconds
             return self.parent.model, self.parent.size, seconds, n
         return self.model.value or None, self.size.value, self.seconds.value, n
@@ -362,7 +364,7 @@ class SubmitForm:
         prompt = self.prompt.value
         model, size, seconds, n = self._cost_params()
         backend = self.studio.backend
-        if self.mode in {"remix", "extend"}:
+        if self.mode in {"remix", "edit", "extend"}:
             capability = f"supports_{self.mode}"
             if not getattr(backend, capability, True):
                 self.show_error(
@@ -375,8 +377,8 @@ class SubmitForm:
             validate_create(
                 prompt,
                 model if (model or not self._open_models) else None,
-                size if self.mode != "remix" else None,
-                seconds if self.mode != "remix" else None,
+                size if self.mode not in {"remix", "edit"} else None,
+                seconds if self.mode not in {"remix", "edit"} else None,
             )
         except ValidationError as exc:
             self.show_error(exc.param or "submit", exc.message)
@@ -415,6 +417,6 @@ class SubmitForm:
             size=size,
             seconds=seconds,
             n=n,
-            reference=self.reference if self.mode not in {"remix", "extend"} else None,
+            reference=self.reference if self.mode not in {"remix", "edit", "extend"} else None,
             parent=self.parent,
         )

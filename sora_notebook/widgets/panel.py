@@ -256,6 +256,10 @@ class Panel(w.VBox):
         self.form.set_mode("remix", job)
         self.form.prompt.value = job.prompt or ""
 
+    def edit(self, job: Any) -> None:
+        self.form.set_mode("edit", job)
+        self.form.prompt.value = job.prompt or ""
+
     def extend(self, job: Any) -> None:
         self.form.set_mode("extend", job)
         self.form.prompt.value = ""
@@ -320,6 +324,8 @@ class Panel(w.VBox):
             if r.mode == "remix":
                 for _ in range(r.n):
                     jobs.append(await studio.remix(r.parent, r.prompt))
+            elif r.mode == "edit":
+                jobs.append(await studio.edit(r.parent, r.prompt))
             elif r.mode == "extend":
                 jobs.append(await studio.extend(r.parent, r.prompt, r.seconds))
             else:
@@ -380,6 +386,13 @@ class Panel(w.VBox):
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     # --- output ---------------------------------------------------------------------------
+
+    def snapshot(self) -> Any:
+        """The static snapshot as a display object (all text escaped), to keep in a
+        notebook's outputs after the work is done: `display(studio.panel().snapshot())`."""
+        from IPython.display import HTML
+
+        return HTML(self.static_html())
 
     def static_html(self) -> str:
         """The snapshot shown where widgets cannot render (GitHub, nbviewer)."""

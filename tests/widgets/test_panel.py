@@ -354,3 +354,52 @@ async def test_close_unsubscribes(make_studio):
     await studio.submit("after close")
     await until(lambda: studio.jobs()[0].status == "completed")
     assert panel._cards == {}
+
+
+async def test_edit_and_extend_from_cards(make_studio):
+    studio = make_studio()
+    panel = Panel(studio)
+    parent = await _generate(panel, "a red fox in snow")
+    card = panel._cards[parent]
+    card.buttons["edit"].click()
+    assert panel.form.mode == "edit" and panel.form.submit.description == "Edit"
+    assert "sn-hidden" in panel.form.variants._dom_classes
+    panel.form.prompt.value = "a red fox in snow, wearing a scarf"
+    panel.form.submit.click()
+    await panel.drain()
+    card.buttons["extend"].click()
+    assert panel.form.mode == "extend" and panel.form.prompt.value == ""
+    assert panel.form.seconds.description == "Add (s)"
+    panel.form.seconds.value = "8"
+    assert "Estimate $0.80" in panel.form.cost.value
+    panel.form.prompt.value = "the fox runs off"
+    panel.form.submit.click()
+    await panel.drain()
+    kinds = {j.edge_kind: j for j in studio.jobs() if j.key != parent}
+    assert set(kinds) == {"edit", "extend"}
+    assert all(j.parent_key == parent for j in kinds.values())
+
+
+async def test_remix_refused_where_the_backend_cannot(make_studio):
+    studio = make_studio()
+    panel = Panel(studio)
+    parent = await _generate(panel, "a red fox")
+    studio.backend = studio.backend.with_quirks(supports_remix=False)
+    panel.refresh()
+    panel.remix(studio.get(parent))
+    panel.form.submit.click()
+    assert "cannot remix" in panel.form.errors["submit"].value
+    assert len(studio.jobs()) == 1
+
+
+def test_snapshot_is_an_html_display_object(tmp_path):
+    from IPython.display import HTML
+
+    from sora_notebook.studio import Studio
+
+    studio = Studio(Backend.emulator(render="draft"), tmp_path / "s")
+    panel = Panel(studio)
+    assert isinstance(panel.snapshot(), HTML) and "sora-notebook studio" in panel.snapshot().data
+    panel.close()
+    studio.library.close()
+    studio.backend.app.state.emulator.close()
