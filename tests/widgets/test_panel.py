@@ -28,7 +28,11 @@ async def _generate(panel: Panel, prompt: str) -> str:
     panel.form.submit.click()
     await panel.drain()
     (key,) = {j.key for j in panel.studio.jobs()} - before
-    await until(lambda: key in panel._cards and panel._cards[key].player.has_video)
+    def ready() -> bool:
+        player = panel._cards[key].player if key in panel._cards else None
+        return bool(player and player.has_video and player.poster and player.sprite)
+
+    await until(ready)  # video, thumbnail and spritesheet all saved
     return key
 
 
@@ -64,6 +68,7 @@ async def test_submit_progress_and_completion_with_media(make_studio):
     assert card.active and panel._ticker is not None  # elapsed time moves on its own
     # no cell runs and nothing calls refresh: events alone move the card
     await until(lambda: panel._cards[job.key].player.has_video)
+    await until(lambda: bool(card.player.poster and card.player.sprite))
     assert len(batches) >= 2
     assert seen and seen[-1] == "completed"
     assert card.progress.value == 100 and card.progress.bar_style == "success"
