@@ -25,6 +25,8 @@ __all__ = ["CompareView"]
 _STATIC = pathlib.Path(__file__).parent / "static"
 MediaPath = Callable[[Any, str], Any]
 LETTERS = "ABCD"
+# Request fields already shown as rows (or as the prompt diff) or that are references.
+SHOWN = frozenset({"prompt", "model", "size", "seconds", "video", "input_reference"})
 
 
 def _money(value: Any) -> str:
@@ -93,7 +95,8 @@ class CompareView(RequestsMixin, anywidget.AnyWidget):
             ("cost", [_money(getattr(j, "cost", None)) for j in jobs]),
             ("rating", [getattr(j, "rating", None) for j in jobs]),
         ]
-        rows += [(name, [p.get(name) for p in params]) for name in extra_params(params)]
+        extra = [n for n in extra_params(params) if n not in SHOWN]
+        rows += [(name, [p.get(name) for p in params]) for name in extra]
         with self.hold_sync():
             self.items = items
             self.prompts = prompts

@@ -27,7 +27,7 @@ __all__ = ["TreeView"]
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _STATUS = re.compile(r"[^a-z_]")
-LABEL_CHARS, TITLE_CHARS = 36, 400
+LABEL_CHARS, TITLE_CHARS = 22, 400
 ThumbPath = Callable[[Any], Any]
 
 

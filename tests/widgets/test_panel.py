@@ -28,6 +28,7 @@ async def _generate(panel: Panel, prompt: str) -> str:
     panel.form.submit.click()
     await panel.drain()
     (key,) = {j.key for j in panel.studio.jobs()} - before
+
     def ready() -> bool:
         player = panel._cards[key].player if key in panel._cards else None
         return bool(player and player.has_video and player.poster and player.sprite)

@@ -1,5 +1,7 @@
 // Hotkeys: Ctrl/Cmd+Enter submits the panel's form, Escape leaves remix mode.
-// Listens on the enclosing .sn-panel only; replies with an error are shown briefly.
+// Only keys pressed inside the enclosing .sn-panel count. The listener sits on window in
+// the capture phase: the view is rendered before it is attached (so the panel is looked
+// up per key press), and ipywidgets' text boxes stop keydown from bubbling.
 
 function render({ model, el }) {
   const pending = new Map();
@@ -9,7 +11,6 @@ function render({ model, el }) {
   note.className = "sn-hotkey-note";
   note.setAttribute("aria-live", "polite");
   el.append(note);
-  const scope = el.closest(".sn-panel") || el.parentElement || el;
 
   const onMsg = (msg) => {
     if (!msg || msg.kind !== "reply" || !pending.has(msg.id)) return;
@@ -22,20 +23,22 @@ function render({ model, el }) {
     model.send({ kind: "request", id, method, args: {} });
   };
   const onKey = (event) => {
+    const panel = el.closest(".sn-panel");
+    if (!panel || !(event.target instanceof Node) || !panel.contains(event.target)) return;
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       event.stopPropagation(); // keep JupyterLab from running the cell
       // let a focused textarea push its latest value to the model first
       event.target?.dispatchEvent?.(new Event("change", { bubbles: true }));
       setTimeout(() => send("submit"), 0);
-    } else if (event.key === "Escape" && scope.querySelector(".sn-mode:not(.sn-hidden)")) {
+    } else if (event.key === "Escape" && panel.querySelector(".sn-mode:not(.sn-hidden)")) {
       send("cancel");
     }
   };
-  scope.addEventListener("keydown", onKey, true);
+  window.addEventListener("keydown", onKey, true);
   model.on("msg:custom", onMsg);
   return () => {
-    scope.removeEventListener("keydown", onKey, true);
+    window.removeEventListener("keydown", onKey, true);
     model.off("msg:custom", onMsg);
     pending.clear();
     note.remove();

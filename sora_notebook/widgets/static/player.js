@@ -218,7 +218,13 @@ function render({ model, el }) {
 
   const onCommand = (msg) => {
     if (!msg || msg.kind !== "command") return;
-    if (msg.name === "play") video.play().catch(() => {});
+    if (msg.name === "play") {
+      // Browsers may refuse sound without a recent click: then play muted.
+      video.play().catch(() => {
+        video.muted = true;
+        video.play().catch(() => {});
+      });
+    }
     else if (msg.name === "pause") video.pause();
     else if (msg.name === "seek") video.currentTime = Number(msg.args && msg.args.time) || 0;
     else if (msg.name === "download") {
