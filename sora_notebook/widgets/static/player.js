@@ -124,7 +124,11 @@ function render({ model, el }) {
     status.textContent = model.get("message") || "";
     const url = resolveUrl(model.get("src"));
     if (url) video.src = url;
-    else fallback();
+    else if (model.get("compact")) {
+      // a card: fetch the bytes only when someone plays it
+      video.removeAttribute("src");
+      video.preload = "none";
+    } else fallback();
   }
 
   function showPicking() {
@@ -189,6 +193,9 @@ function render({ model, el }) {
   };
   const onPlay = () => {
     scrub.hidden = true;
+    if (!video.currentSrc && model.get("has_video") && !triedBytes) {
+      fallback().then(() => video.play().catch(() => {}));
+    }
   };
   const onError = () => fallback();
 
@@ -228,12 +235,15 @@ function render({ model, el }) {
     else if (msg.name === "pause") video.pause();
     else if (msg.name === "seek") video.currentTime = Number(msg.args && msg.args.time) || 0;
     else if (msg.name === "download") {
-      const href = video.currentSrc || video.src;
-      if (!href) return;
-      const a = document.createElement("a");
-      a.href = href;
-      a.download = (msg.args && msg.args.filename) || "video.mp4";
-      a.click();
+      const ready = video.currentSrc || video.src ? Promise.resolve() : fallback();
+      ready.then(() => {
+        const href = video.currentSrc || video.src;
+        if (!href) return;
+        const a = document.createElement("a");
+        a.href = href;
+        a.download = (msg.args && msg.args.filename) || "video.mp4";
+        a.click();
+      });
     }
   };
 
