@@ -29,7 +29,7 @@ from benchmarks._common import HEADERS, Goal, Result, Server, create_jobs, fmt, 
 NAME = "downloads"
 TITLE = "200 MB media download: AsyncSoraClient.download vs a raw httpx stream"
 MB = {"smoke": 5.0, "full": 200.0}
-REPEAT = {"smoke": 1, "full": 3}
+REPEAT = {"smoke": 1, "full": 5}
 CHUNK = 65536  # the most httpx hands over per read from a socket (httpcore reads 64 KiB)
 
 
