@@ -33,6 +33,7 @@ from sora_notebook.polling import PollPolicy, RateLimiter
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
 from sora_notebook.runner import Runner, new_owner
 from sora_notebook.submission import (
+    Quote,
     Submission,
     check_budget,
     derived,
@@ -42,7 +43,7 @@ from sora_notebook.submission import (
 )
 from sora_notebook.tracker import Tracker
 
-__all__ = ["Studio", "StudioEvent", "Tree"]
+__all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +58,8 @@ class Studio:
     studio may spend (estimated from the price table); a request that would pass it is
     refused with `BudgetExceeded` and nothing is sent. `clock`/`sleep` are injectable
     (Unix seconds; an awaitable sleep); `max_rps` caps requests per second overall.
+    `on_cost(quote)` is shown every `Quote` before its request is sent (the panel shows
+    it; from code, pass e.g. `print`); quotes are also logged at INFO.
     """
 
     def __init__(
@@ -72,6 +75,7 @@ class Studio:
         poll: PollPolicy | None = None,
         coalesce: float = 0.1,
         downloads: int = 2,
+        on_cost: Callable[[Quote], object] | None = None,
     ) -> None:
         if backend is None:
             from sora_notebook.backend import Backend
@@ -90,6 +94,7 @@ class Studio:
             client, create_client, self._http = _make_clients(backend, clock=clock, sleep=sleep)
         self.client = client
         self._clock = clock
+        self.on_cost = on_cost
         self._events = EventHub(interval=coalesce)
         self._session: list[str] = []
         self._changed: asyncio.Event | None = None
@@ -183,8 +188,14 @@ class Studio:
         one = price(str(getattr(self.backend, "name", "")), model, size, seconds)
         return None if one is None else round(one * n, 4)
 
-    def _check(self, cost: float | None) -> None:
-        check_budget(cost, self.spent, self.budget)
+    def _check(self, what: str, n: int, cost: float | None) -> None:
+        """Refuse what would pass the budget; otherwise show the quote."""
+        spent = self.spent
+        check_budget(cost, spent, self.budget)
+        quote = Quote(what, n, cost, spent, self.budget)
+        log.info("%s", quote)
+        if self.on_cost is not None:
+            self.on_cost(quote)
 
     # --- submitting --------------------------------------------------------------------
 
@@ -196,10 +207,12 @@ class Studio:
             raise ValidationError(f"No job {job!r} in this studio's library.")
         return found
 
-    async def _submit(self, sub: Submission) -> Job:
+    async def _submit(self, sub: Submission, *, quoted: bool = False) -> Job:
         self.start()
-        self._check(sub.cost)
-        log.info("submitting (%s), estimated cost %s", sub.endpoint, _usd(sub.cost))
+        if quoted:
+            check_budget(sub.cost, self.spent, self.budget)
+        else:
+            self._check(sub.endpoint, 1, sub.cost)
         job = self.library.add_submission(
             backend=str(getattr(self.backend, "name", "compatible")),
             backend_url=str(getattr(self.backend, "base_url", "")),
@@ -298,9 +311,8 @@ class Studio:
     async def _batch(self, subs: list[Submission]) -> list[Job]:
         costs = [s.cost for s in subs]
         total = None if None in costs else round(sum(c for c in costs if c is not None), 4)
-        self._check(total)
-        log.info("submitting %d videos, estimated cost %s", len(subs), _usd(total))
-        return list(await asyncio.gather(*(self._submit(s) for s in subs)))
+        self._check("batch", len(subs), total)
+        return list(await asyncio.gather(*(self._submit(s, quoted=True) for s in subs)))
 
     # --- waiting -----------------------------------------------------------------------
 
@@ -503,10 +515,6 @@ def _make_clients(
 
 def _running_loop() -> asyncio.AbstractEventLoop:
     return asyncio.get_running_loop()
-
-
-def _usd(cost: float | None) -> str:
-    return "unknown" if cost is None else f"${cost:.2f}"
 
 
 def _as_video(job: Job) -> Video:

@@ -26,6 +26,7 @@ from sora_notebook.protocol import (
 
 __all__ = [
     "PRICED_BACKENDS",
+    "Quote",
     "Submission",
     "check_budget",
     "derived",
@@ -53,6 +54,23 @@ class Submission:
     reference: bytes | None = field(default=None, repr=False)
     parent_key: str | None = None
     edge_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The cost of what is about to be sent, shown before anything is spent."""
+
+    what: str
+    n: int
+    cost: float | None
+    spent: float
+    budget: float | None
+
+    def __str__(self) -> str:
+        videos = "1 video" if self.n == 1 else f"{self.n} videos"
+        cost = "price unknown" if self.cost is None else f"estimated ${self.cost:.2f}"
+        budget = "" if self.budget is None else f" of the ${self.budget:.2f} budget"
+        return f"{self.what}: {videos}, {cost} (spent ${self.spent:.2f}{budget})"
 
 
 def price(backend_name: str, model: str | None, size: str | None, seconds: Any) -> float | None:

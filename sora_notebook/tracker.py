@@ -10,7 +10,6 @@ with a job, and when, is the runner's `plan`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -68,9 +67,11 @@ class Tracker:
         tasks = [t for t in (self.task, *self._helpers) if t is not None and not t.done()]
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
-                await task
+        if tasks:
+            done, _ = await asyncio.wait(tasks, timeout=5.0)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.debug("tracker task ended with %r", task.exception())
         self.task = None
 
     def schedule(self, job: Job) -> bool:
@@ -131,12 +132,9 @@ class Tracker:
         try:
             await asyncio.wait({waiter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for fut in (waiter, sleeper):
-                if not fut.done():
-                    fut.cancel()
-            for fut in (waiter, sleeper):
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await fut
+            # no await here: a cancel of this task arriving now must not be swallowed
+            waiter.cancel()
+            sleeper.cancel()
 
     async def _poll(self, jobs: list[Job]) -> None:
         try:

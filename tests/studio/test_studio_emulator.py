@@ -239,3 +239,30 @@ async def test_export_html_gallery_escapes_and_embeds(fast, make_studio, tmp_pat
     assert page.count("data:video/mp4;base64,") == 2 and page.count("<ul") == 2
     linked = studio.export(tmp_path / "site" / "g.html", embed=False).read_text()
     assert "data:video" not in linked and "../studio/media/" in linked
+
+
+async def test_cost_is_shown_before_sending(fast, make_studio):
+    quotes = []
+    studio = make_studio(fast, budget=2.0, on_cost=quotes.append)
+    seen_requests = []
+    studio.on_cost = lambda q: (quotes.append(q), seen_requests.append(engine(fast).created))
+    await studio.submit("one", seconds=8)
+    await studio.sweep("grid", seconds=[4, 8])
+    with pytest.raises(BudgetExceeded):
+        await studio.variants("too many", 2, seconds=4)
+    assert [(q.what, q.n, q.cost) for q in quotes] == [("create", 1, 0.8), ("batch", 2, 1.2)]
+    assert seen_requests == [0, 1]  # each quote came before its requests
+    assert str(quotes[1]) == "batch: 2 videos, estimated $1.20 (spent $0.80 of the $2.00 budget)"
+
+
+async def test_keys_never_reach_the_library(emulator, make_studio):
+    secret = "sk-test-DO-NOT-STORE-1234567890"
+    backend = emulator(speed=200, api_key=secret)
+    studio = make_studio(backend)
+    job = await studio.generate("a secretive owl")
+    await studio.wait(await studio.remix(job, "a chatty owl"))
+    assert secret not in repr(studio)
+    root = studio.library.root
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
