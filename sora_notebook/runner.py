@@ -176,6 +176,11 @@ class Runner:
             return ("poll", self._backoff(failures))
         return ("poll", self.next_poll_delay(job))
 
+    def settle(self, key: str) -> None:
+        """Drop the polling state of a job that needs nothing more."""
+        for state in (self.polls, self.hints, self.failures, self.submit_attempts):
+            state.pop(key, None)
+
     def _backoff(self, tries: int) -> float:
         return min(self.policy.max_interval, self.policy.min_interval * 2.0 ** (tries - 1))
 

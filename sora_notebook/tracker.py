@@ -79,6 +79,7 @@ class Tracker:
         step = self.runner.plan(job)
         if step is None:
             self._due.pop(job.key, None)
+            self.runner.settle(job.key)
             return False
         self._due[job.key] = self._clock() + step[1]
         if self._wake is not None:

@@ -90,7 +90,7 @@ async def test_kill_during_submit(emulator, make_studio, tmp_path, reached_serve
 
 
 async def test_kill_during_polling(emulator, make_studio, tmp_path):
-    backend = emulator(speed=10)
+    backend = emulator(speed=20)
     first = make_studio(backend, tmp_path / "lib")
     jobs = [await first.submit(f"a slow river {i}") for i in range(3)]
     await abandon(first)
