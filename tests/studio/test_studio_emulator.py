@@ -266,3 +266,9 @@ async def test_keys_never_reach_the_library(emulator, make_studio):
     for path in root.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+async def test_panel_is_built_on_demand(fast, make_studio):
+    studio = make_studio(fast)
+    panel = studio.panel()
+    assert panel.studio is studio

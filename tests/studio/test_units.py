@@ -122,3 +122,15 @@ def test_import_refuses_members_outside_media(tmp_path):
         zf.writestr("studio.json", json.dumps({"format": "something-else"}))
     with Library(tmp_path / "lib2") as lib, pytest.raises(ValueError):
         import_archive(lib, bad)
+
+
+def test_the_engine_does_not_import_widgets():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, sora_notebook.studio; "
+        "print(any(m.startswith('sora_notebook.widgets') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
