@@ -212,6 +212,10 @@ class Runner:
 
     def observe(self, job: Job, video: Video, hint: float | None = None) -> Job:
         """Record a server snapshot of a tracked job; report what changed."""
+        current = self.library.find_key(job.key)
+        if current is None:  # deleted while the request was out
+            return job
+        job = current
         if hint is not None:
             self.hints[job.key] = hint
         else:
@@ -301,7 +305,12 @@ class Runner:
             return self._retry_later(job, exc)
         finally:
             self.inflight.discard(job.key)
-        return self._adopt(self.library.get(job.key), video)
+        current = self.library.find_key(job.key)
+        if current is None:  # deleted while its create was out: delete the job too
+            with contextlib.suppress(SoraNotebookError):
+                await self.client.delete(video.id)
+            return job
+        return self._adopt(current, video)
 
     def _retry_later(self, job: Job, exc: BaseException) -> Job:
         tries = self.submit_attempts.get(job.key, 0)
@@ -387,7 +396,7 @@ class Runner:
             seen += 1
             job = left.pop(video.id, None)
             if job is not None:
-                out.append(self.observe(self.library.get(job.key), video))
+                out.append(self.observe(job, video))
             if not left or (video.created_at is not None and video.created_at < oldest):
                 break
             if seen % page == 0:
@@ -409,7 +418,7 @@ class Runner:
             self.failures[job.key] = self.failures.get(job.key, 0) + 1
             log.debug("poll of %s failed: %s", video_id, exc)
             return job
-        return self.observe(self.library.get(job.key), video, hint)
+        return self.observe(job, video, hint)
 
     # --- media -------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import zipfile
@@ -272,3 +273,14 @@ async def test_panel_is_built_on_demand(fast, make_studio):
     studio = make_studio(fast)
     panel = studio.panel()
     assert panel.studio is studio
+
+
+async def test_delete_while_the_create_is_out(fast, make_studio):
+    studio = make_studio(fast)
+    task = asyncio.create_task(studio.submit("short-lived"))
+    while not studio.jobs():
+        await asyncio.sleep(0)
+    await studio.delete(studio.jobs()[0], remote=True)
+    await task
+    assert studio.jobs() == []
+    assert [j for j in engine(fast).jobs.values()] == []  # deleted on the server too
