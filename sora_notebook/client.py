@@ -42,6 +42,7 @@ from sora_notebook.errors import (
     RateLimitError,
     ServerError,
     SoraNotebookError,
+    SubmissionUnknown,
     ValidationError,
     VideoFailed,
     WaitTimeout,
@@ -218,7 +219,7 @@ class AsyncSoraClient:
         created_after: float | None = None,
         remixed_from: str | None = None,
         exclude: Collection[str] = (),
-        limit: int = 20,
+        limit: int = 100,
     ) -> Video | None:
         """The newest listed job with this prompt and these parameters, if any.
 
@@ -429,7 +430,7 @@ class AsyncSoraClient:
                 assert delay is not None
                 await self._sleep(delay)
             if recover is not None and ambiguous:
-                found = await self._try_recover(recover)
+                found = await self._recover(recover, failure)
                 if found is not None:
                     raise _Recovered(found)
             if not can_retry:
@@ -443,12 +444,17 @@ class AsyncSoraClient:
             return None
         return retry_delay(attempt, response.headers, self._random, now=self._wall_clock())
 
-    async def _try_recover(self, recover: Recover) -> Video | None:
+    async def _recover(self, recover: Recover, failure: SoraNotebookError) -> Video | None:
+        """The job an ambiguous create made, or None when the list shows there is none.
+
+        When the list itself cannot be read, whether the job exists is unknown: raise
+        rather than send again, so nobody is billed twice.
+        """
         try:
             return await recover()
         except SoraNotebookError as exc:
             logger.debug("could not look for the submitted job: %s", type(exc).__name__)
-            return None
+            raise SubmissionUnknown() from failure
 
     async def _create_call(self, path: str, body: _Body, recover: Recover) -> Video:
         try:

@@ -16,6 +16,7 @@ SoraNotebookError
 │   └── ServerError              5xx
 ├── APIConnectionError         no answer: refused, reset, dropped
 │   └── APITimeoutError          no answer in time
+├── SubmissionUnknown          a create may or may not have reached the server
 ├── DownloadError              the media that arrived is not what was asked for
 ├── VideoFailed                a job ended `failed` (raised only by an explicit wait)
 ├── Expired                    the server no longer keeps this job's media
@@ -49,6 +50,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "SoraNotebookError",
+    "SubmissionUnknown",
     "UnprocessableEntityError",
     "ValidationError",
     "VideoFailed",
@@ -189,6 +191,21 @@ class APIConnectionError(SoraNotebookError):
 
 class APITimeoutError(APIConnectionError):
     """The server did not answer in time."""
+
+
+class SubmissionUnknown(SoraNotebookError):
+    """A create's answer was lost and the job list could not be read to find it.
+
+    It was not sent again, so nothing is billed twice; the job may exist on the server.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The request may have reached the server, but its answer was lost and the job "
+            "list could not be read to check. It was not sent again, so you are not billed "
+            "twice. Look for the job with `client.list()` (or let the studio reconcile it) "
+            "before submitting again."
+        )
 
 
 class DownloadError(SoraNotebookError):

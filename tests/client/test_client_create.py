@@ -11,7 +11,13 @@ from client_fakes import FakeServer, FakeTime, make_client, parse_multipart
 from PIL import Image
 
 from sora_notebook.backend import Backend
-from sora_notebook.errors import APIConnectionError, RateLimitError, ServerError, ValidationError
+from sora_notebook.errors import (
+    APIConnectionError,
+    RateLimitError,
+    ServerError,
+    SubmissionUnknown,
+    ValidationError,
+)
 
 
 def png(width: int, height: int) -> bytes:
@@ -243,13 +249,15 @@ async def test_last_attempt_ambiguous_still_finds_the_job():
     assert video.prompt == "a red kite" and server.created == 1
 
 
-async def test_ambiguous_create_with_listing_down_raises_without_resending():
+@pytest.mark.parametrize("max_retries", [0, 2])
+async def test_ambiguous_create_with_listing_down_raises_without_resending(max_retries):
     server = FakeServer()
     server.faults = [("after", drop())] + [httpx.ConnectError("down")] * 20
-    client, transport, _ = make_client(server, max_retries=0)
-    with pytest.raises(APIConnectionError):
+    client, transport, _ = make_client(server, max_retries=max_retries)
+    with pytest.raises(SubmissionUnknown, match="not billed twice") as caught:
         await client.create("a red kite")
-    assert len(server.posts()) == 1
+    assert isinstance(caught.value.__cause__, APIConnectionError)
+    assert len(server.posts()) == 1 and server.created == 1
     assert transport.open == 0
 
 
