@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
+from live_server import LiveServer
 
 from sora_notebook.backend import Backend
 from sora_notebook.client import AsyncSoraClient
@@ -36,39 +33,14 @@ class SharedTime:
         await asyncio.sleep(0.05)  # let the server thread and the renders run
 
 
-class Served:
-    """uvicorn on 127.0.0.1, an ephemeral port, in a thread."""
-
-    def __init__(self, app) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
-
-    def start(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.sock.close()
-
-
 @pytest.fixture
 def shared_time() -> SharedTime:
     return SharedTime()
 
 
 @pytest.fixture
-def served(shared_time) -> Iterator[Served]:
-    server = Served(create_app(clock=shared_time.clock, render="draft")).start()
+def served(shared_time) -> Iterator[LiveServer]:
+    server = LiveServer(create_app(clock=shared_time.clock, render="draft")).start()
     yield server
     server.stop()
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import base64
 import io
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from live_server import LiveServer
 from PIL import Image
 
 from sora_notebook.emulator import create_app
@@ -95,47 +92,16 @@ def data_url(data: bytes, mime: str = "image/png") -> str:
     return f"data:{mime};base64," + base64.b64encode(data).decode()
 
 
-class ServerThread:
-    """uvicorn serving an app on 127.0.0.1 on an ephemeral port, in a thread."""
-
-    def __init__(self, app: Any) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="critical", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
-
-    def __enter__(self) -> ServerThread:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.sock.close()
-
-
 @pytest.fixture
-def serve(make_app) -> Iterator[Callable[..., ServerThread]]:
+def serve(make_app) -> Iterator[Callable[..., LiveServer]]:
     """Start uvicorn servers for apps; stopped at the end of the test."""
-    servers: list[ServerThread] = []
+    servers: list[LiveServer] = []
 
-    def start(app: Any | None = None, **kwargs: Any) -> ServerThread:
-        server = ServerThread(app if app is not None else make_app(**kwargs)).__enter__()
+    def start(app: Any | None = None, **kwargs: Any) -> LiveServer:
+        server = LiveServer(app if app is not None else make_app(**kwargs)).start()
         servers.append(server)
         return server
 
     yield start
     for server in servers:
-        server.__exit__()
+        server.stop()

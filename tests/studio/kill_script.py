@@ -8,6 +8,7 @@ It prints a line when it reaches the point where the parent should kill it.
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 
 import httpx
@@ -82,4 +83,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    signal.alarm(180)  # never outlive a test that died before it could kill us
     asyncio.run(main())

@@ -4,15 +4,13 @@ the same library finishes the job: no job lost, none duplicated, no partial file
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-import uvicorn
+from live_server import LiveServer
 
 from sora_notebook.backend import Backend
 from sora_notebook.emulator import create_app
@@ -21,35 +19,10 @@ from sora_notebook.library import Library
 SCRIPT = Path(__file__).with_name("kill_script.py")
 
 
-class Server:
-    """The emulator on a real socket (it outlives the killed studio)."""
-
-    def __init__(self, app) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="critical"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]})
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.sock.close()
-
-
 @pytest.fixture
 def served():
     app = create_app(speed=20, render="draft")
-    with Server(app) as server:
+    with LiveServer(app) as server:
         yield server, app.state.emulator
     app.state.emulator.close()
 
@@ -64,7 +37,7 @@ async def test_sigkill_then_resume(served, tmp_path, mode, make_studio):
     server, emu = served
     root = tmp_path / "lib"
     proc = subprocess.Popen(
-        [sys.executable, str(SCRIPT), str(root), server.url, mode],
+        [sys.executable, str(SCRIPT), str(root), server.base_url, mode],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -97,7 +70,7 @@ async def test_sigkill_then_resume(served, tmp_path, mode, make_studio):
     assert before.status in expected
     assert not before.has_video
 
-    studio = make_studio(Backend.compatible(server.url, api_key="sk-test"), root)
+    studio = make_studio(Backend.compatible(server.base_url, api_key="sk-test"), root)
     done = await studio.wait(before.key, timeout=60)
     assert done.status == "completed" and done.has_video
     assert emu.created == 1 and len(studio.jobs()) == 1
@@ -110,15 +83,21 @@ def test_two_studio_processes_share_one_library(served, tmp_path):
     root = tmp_path / "shared"
     procs = [
         subprocess.Popen(
-            [sys.executable, str(SCRIPT), str(root), server.url, "batch"],
+            [sys.executable, str(SCRIPT), str(root), server.base_url, "batch"],
             stdout=subprocess.PIPE,
             text=True,
         )
         for _ in range(2)
     ]
-    for proc in procs:
-        out, _ = proc.communicate(timeout=120)
-        assert proc.returncode == 0 and out.strip().endswith("finished")
+    try:
+        for proc in procs:
+            out, _ = proc.communicate(timeout=120)
+            assert proc.returncode == 0 and out.strip().endswith("finished")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     assert emu.created == 10
     with Library(root) as lib:
         jobs = lib.jobs()
