@@ -24,7 +24,7 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest --nbval-lax notebooks/
+	PYTHON=$(BIN)/python bash scripts/run-notebooks.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
