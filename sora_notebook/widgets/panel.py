@@ -19,12 +19,14 @@ from typing import Any
 import ipywidgets as w
 
 from sora_notebook.errors import SoraNotebookError, ValidationError
-from sora_notebook.widgets.cards import JobCard
+from sora_notebook.widgets.cards import ACTIVE, JobCard
 from sora_notebook.widgets.compare import CompareView
 from sora_notebook.widgets.fallback import static_html
 from sora_notebook.widgets.form import Request, SubmitForm
+from sora_notebook.widgets.home import HomeLoop
 from sora_notebook.widgets.hotkeys import Hotkeys
 from sora_notebook.widgets.player import PlayerView
+from sora_notebook.widgets.snapshot import LiveSnapshot
 from sora_notebook.widgets.text import TextView
 from sora_notebook.widgets.tree import TreeView
 
@@ -33,6 +35,8 @@ __all__ = ["Panel"]
 log = logging.getLogger(__name__)
 CARDS_SHOWN = 12
 TICK_SECONDS = 1.0
+SAVED_KINDS = frozenset({"added", "completed", "failed", "media_ready", "removed"})
+PLAIN_TEXT = "sora-notebook studio panel (run the notebook to use it)"
 
 
 def _close_all(widget: w.Widget) -> None:
@@ -64,14 +68,10 @@ class Panel(w.VBox):
         self._clock = clock
         self._limit = cards
         self._cards: dict[str, JobCard] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.home = HomeLoop(studio)
         self._ticker: asyncio.TimerHandle | None = None
         self._busy = False
         self._compared: tuple[Any, ...] = ()
-        try:
-            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            self._loop = None
 
         backend = studio.backend
         self.badge = TextView(f"Backend: {backend.label}", kind="badge")
@@ -131,6 +131,7 @@ class Panel(w.VBox):
             self.compare_box,
             self.hotkeys,
         ]
+        self.live_snapshot = LiveSnapshot(self.static_html, settled=self._settled, home=self.home)
         self._unsubscribe: Callable[[], None] | None = studio.subscribe(self._on_events)
         self.refresh()
 
@@ -144,11 +145,19 @@ class Panel(w.VBox):
 
     # --- live state ---------------------------------------------------------------------
 
-    def _on_events(self, _events: list[Any]) -> None:
-        self.refresh()
+    def _on_events(self, events: list[Any]) -> None:
+        self.home.call(self._apply_events, events)
+
+    def _apply_events(self, events: list[Any]) -> None:
+        self._refresh_now()
+        if any(e.kind in SAVED_KINDS for e in events):
+            self.live_snapshot.changed()
 
     def refresh(self) -> None:
-        """Redraw everything from the studio's records (cheap when little changed)."""
+        """Redraw everything from the studio's records (on the studio's loop)."""
+        self.home.call(self._refresh_now)
+
+    def _refresh_now(self) -> None:
         jobs = self.studio.jobs()
         by_key = {j.key: j for j in jobs}
         self.tree.set_jobs(jobs)
@@ -192,15 +201,16 @@ class Panel(w.VBox):
         self.summary.value = text
         self.form.refresh_cost()
 
+    def _settled(self) -> bool:
+        return not any(j.status in ACTIVE for j in self.studio.jobs())
+
     def _show_more(self) -> None:
         self._limit += CARDS_SHOWN
         self.refresh()
 
     def _schedule_tick(self) -> None:
-        if self._ticker is not None or self._loop is None or self._loop.is_closed():
-            return
-        if any(card.active for card in self._cards.values()):
-            self._ticker = self._loop.call_later(TICK_SECONDS, self.tick)
+        if self._ticker is None and any(card.active for card in self._cards.values()):
+            self._ticker = self.home.later(TICK_SECONDS, self.tick)
 
     def tick(self) -> None:
         """Advance the elapsed / time-left text of running jobs (no event needed)."""
@@ -291,6 +301,9 @@ class Panel(w.VBox):
         self._annotate(job, notes=text)
 
     def _annotate(self, job: Any, **fields: Any) -> None:
+        self.home.call(self._annotate_now, job, fields)
+
+    def _annotate_now(self, job: Any, fields: dict[str, Any]) -> None:
         try:
             self.studio.annotate(job, **fields)
         except SoraNotebookError as exc:
@@ -361,29 +374,16 @@ class Panel(w.VBox):
         finally:
             self._busy = False
             self.form.submit.disabled = False
-            self.refresh()
+            self._refresh_now()
         return jobs
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is None and self._loop is not None and self._loop.is_running():
-            future = asyncio.run_coroutine_threadsafe(coro, self._loop)
-            future.add_done_callback(lambda _f: None)
-            return
-        if loop is None:
-            self.studio.run(coro)
-            return
-        task = loop.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.home.spawn(coro, run=self.studio.run)
 
     async def drain(self) -> None:
         """Wait for the panel's own tasks (submissions, deletions) to finish."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while self.home.tasks:
+            await asyncio.gather(*list(self.home.tasks), return_exceptions=True)
 
     # --- output ---------------------------------------------------------------------------
 
@@ -403,15 +403,34 @@ class Panel(w.VBox):
         )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget view, with the snapshot as `text/html` for where widgets cannot run."""
         bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
+        bundle["text/plain"] = PLAIN_TEXT
         bundle["text/html"] = self.static_html()
         return bundle
+
+    def _ipython_display_(self) -> None:
+        """Show the panel, then a snapshot output kept current as jobs finish.
+
+        The panel's own `text/html` is then one line pointing at the snapshot, so a saved
+        notebook shows the work once, as it was when last saved.
+        """
+        from IPython.display import display
+
+        bundle = dict(super()._repr_mimebundle_() or {})
+        bundle["text/plain"] = PLAIN_TEXT
+        bundle["text/html"] = f"<p><em>{PLAIN_TEXT}; its latest snapshot follows.</em></p>"
+        display(bundle, raw=True)
+        self.live_snapshot.show()
 
     def close(self) -> None:
         """Stop following the studio and close every widget of the panel."""
         unsubscribe, self._unsubscribe = getattr(self, "_unsubscribe", None), None
         if unsubscribe is not None:
             unsubscribe()
+        snapshot = getattr(self, "live_snapshot", None)
+        if snapshot is not None:
+            snapshot.close()
         ticker, self._ticker = getattr(self, "_ticker", None), None
         if ticker is not None:
             ticker.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
 
@@ -409,3 +410,58 @@ def test_snapshot_is_an_html_display_object(tmp_path):
     panel.close()
     studio.library.close()
     studio.backend.app.state.emulator.close()
+
+
+async def test_snapshot_output_follows_the_panel_and_stays_current(make_studio, monkeypatch):
+    shown: list = []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: shown.append((a, k)))
+    studio = make_studio()
+    panel = Panel(studio)
+    published: list = []
+    updated: list = []
+    panel.live_snapshot._publish = lambda bundle, **kw: published.append((bundle, kw))
+    panel.live_snapshot._update = lambda bundle, **kw: updated.append((bundle, kw))
+    panel._ipython_display_()  # what display(panel) and `Studio()` as a last line run
+    (((panel_bundle,), panel_kw),) = shown
+    assert panel_kw == {"raw": True}
+    assert "application/vnd.jupyter.widget-view+json" in panel_bundle
+    assert panel_bundle["text/plain"].startswith("sora-notebook studio panel")
+    assert "snapshot follows" in panel_bundle["text/html"]
+    ((bundle, kw),) = published
+    assert bundle["text/html"].startswith('<div class="sn-snapshot">') and kw["raw"]
+    await _generate(panel, XSS[0])
+    await until(lambda: bool(updated) and "&lt;img src=x" in updated[-1][0]["text/html"])
+    assert updated[-1][1]["display_id"] == kw["display_id"]
+    assert "<img src=x" not in updated[-1][0]["text/html"]
+
+
+async def test_clicks_from_a_subshell_thread_run_on_the_studio_loop(make_studio):
+    """ipykernel 7 may deliver widget messages on a subshell thread with its own loop."""
+    studio = make_studio()
+    panel = Panel(studio)
+    home = asyncio.get_running_loop()
+    panel.form.prompt.value = "clicked on another thread"
+
+    def click() -> None:
+        async def on_subshell() -> None:
+            panel.form.submit.click()
+
+        asyncio.run(on_subshell())
+
+    await asyncio.to_thread(click)
+    await until(lambda: len(studio.jobs()) == 1)
+    await panel.drain()
+    (job,) = studio.jobs()
+    await until(
+        lambda: panel._cards.get(job.key) is not None and panel._cards[job.key].job.is_final
+    )
+    assert studio.tracker.task.get_loop() is home  # no second tracker on the other loop
+
+    def rate() -> None:
+        async def on_subshell() -> None:
+            panel._cards[job.key].rating.value = 2
+
+        asyncio.run(on_subshell())
+
+    await asyncio.to_thread(rate)
+    await until(lambda: studio.get(job.key).rating == 2)
