@@ -108,7 +108,7 @@ class Panel(w.VBox):
 
         self.tree = TreeView(thumbnail=self._thumb_for_tree)
         self.tree.add_class("sn-tree-widget")
-        self.tree.observe(self._on_select, names="selected")
+        self.tree.observe(lambda change: self.home.call(self._on_select, change), names="selected")
         self.compare = CompareView(media=self._media)
         self.compare.add_class("sn-compare-widget")
         self.compare_title = _section("Compare")
