@@ -137,9 +137,6 @@ async def make_studio(tmp_path: Path):
     make.time = time  # type: ignore[attr-defined]
     yield make
     for studio in made:
-        # Let jobs in flight settle first: closing a studio mid-poll can hang its tracker
-        # (reported to the studio's owner).
-        await until(lambda s=studio: all(j.is_final for j in s.jobs()))
         await studio.aclose()
         app = getattr(studio.backend, "app", None)
         if app is not None:
