@@ -6,17 +6,32 @@ at about 30, 45, 53, 57, 59 s. The prediction is the median of past durations of
 the same backend/model/size/seconds, else extrapolated from the reported progress; with
 neither, polls back off from `min_interval`. A server's `openai-poll-after-ms` is a
 floor: the studio never polls earlier than the server asked.
+
+One `RateLimiter` caps every request of a studio; when requests wait for it, status
+refreshes go first, then media downloads, then creates, so a burst of submissions never
+holds back the detection of finished jobs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import statistics
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["PollPolicy", "RateLimiter", "predict_duration"]
+__all__ = [
+    "CREATE",
+    "DOWNLOAD",
+    "PRIORITY",
+    "STATUS",
+    "PollPolicy",
+    "RateLimiter",
+    "predict_duration",
+]
 
 MAX_HINT = 120.0
 
@@ -59,8 +74,19 @@ class PollPolicy:
         return delay
 
 
+#: Request kinds, most urgent first: when several wait for the rate limit, a status
+#: refresh goes before a media download, and both before a create (creates may queue).
+STATUS, DOWNLOAD, CREATE = "status", "download", "create"
+PRIORITY = {STATUS: 0, DOWNLOAD: 1, CREATE: 2}
+
+
 class RateLimiter:
-    """A token bucket: at most `rate` requests per second overall, bursts up to `burst`."""
+    """A token bucket: at most `rate` requests per second overall, bursts up to `burst`.
+
+    Waiters are served most urgent kind first (`PRIORITY`), first come first served
+    within a kind, so a burst of creates never delays a status refresh by more than one
+    token's wait. `acquired` counts tokens given, `counts` per kind.
+    """
 
     def __init__(
         self,
@@ -77,22 +103,49 @@ class RateLimiter:
         self._clock, self._sleep = clock, sleep
         self._tokens = self.burst
         self._stamp = clock()
-        self._lock: asyncio.Lock | None = None
+        self._turn_taken = False  # someone is waiting for the next token
+        self._queue: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
         self.acquired = 0
+        self.counts: Counter[str] = Counter()
 
     def _refill(self) -> None:
         now = self._clock()
         self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
         self._stamp = now
 
-    async def acquire(self) -> None:
-        """Wait for a token (first come, first served)."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
+    async def acquire(self, kind: str = CREATE) -> None:
+        """Wait for a token; the most urgent waiting kind is served first."""
+        priority = PRIORITY[kind]
+        if self._turn_taken:
+            turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._queue, (priority, next(self._order), turn))
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self._pass_turn()  # it was this waiter's turn: hand it on
+                else:
+                    turn.cancel()  # skipped when its turn comes
+                raise
+        else:
+            self._turn_taken = True
+        try:
             self._refill()
             while self._tokens < 1.0:
                 await self._sleep((1.0 - self._tokens) / self.rate)
                 self._refill()
             self._tokens -= 1.0
             self.acquired += 1
+            self.counts[kind] += 1
+        finally:
+            self._pass_turn()
+
+    def _pass_turn(self) -> None:
+        """Give the next token's wait to the most urgent live waiter."""
+        while self._queue:
+            _, _, turn = heapq.heappop(self._queue)
+            if not turn.done():
+                turn.set_result(None)
+                return
+        self._turn_taken = False

@@ -1,12 +1,20 @@
-"""The polling schedule and the request-rate cap, on fake clocks."""
+"""The polling schedule and the request-rate cap (with its priorities), on fake clocks."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 import pytest
 
-from sora_notebook.polling import PollPolicy, RateLimiter, predict_duration
+from sora_notebook.polling import (
+    CREATE,
+    DOWNLOAD,
+    STATUS,
+    PollPolicy,
+    RateLimiter,
+    predict_duration,
+)
 
 from .conftest import FakeTime
 
@@ -86,3 +94,61 @@ async def test_rate_limiter_allows_a_burst_then_waits():
 def test_rate_limiter_refuses_zero_rate():
     with pytest.raises(ValueError):
         RateLimiter(0)
+
+
+async def test_a_status_refresh_goes_before_queued_creates():
+    time = FakeTime(real=0)
+    limiter = RateLimiter(5.0, burst=1, clock=time.clock, sleep=time.sleep)
+    order: list[str] = []
+
+    async def take(kind: str, tag: str) -> None:
+        await limiter.acquire(kind)
+        order.append(tag)
+
+    creates = [asyncio.create_task(take(CREATE, f"create {i}")) for i in range(20)]
+    while len(order) < 3:  # the creates are queued and being served
+        await asyncio.sleep(0)
+    served = len(order)
+    late = [
+        asyncio.create_task(take(DOWNLOAD, "download")),
+        asyncio.create_task(take(STATUS, "status")),
+    ]
+    await asyncio.gather(*creates, *late)
+    # at most the create already waiting for the next token goes first
+    assert order.index("status") <= served + 1
+    assert order.index("download") == order.index("status") + 1
+    assert order[-1] == "create 19"
+    assert limiter.counts == {CREATE: 20, DOWNLOAD: 1, STATUS: 1}
+
+
+async def test_priorities_keep_the_overall_cap():
+    time = FakeTime(real=0)
+    rate, burst = 4.0, 2
+    limiter = RateLimiter(rate, burst=burst, clock=time.clock, sleep=time.sleep)
+    stamps: list[float] = []
+
+    async def take(kind: str) -> None:
+        await limiter.acquire(kind)
+        stamps.append(time.now)
+
+    kinds = [(CREATE, DOWNLOAD, STATUS)[i % 3] for i in range(30)]
+    await asyncio.gather(*(take(kind) for kind in kinds))
+    assert limiter.acquired == 30
+    # any k tokens given in a span of t seconds: k <= burst + rate * t
+    for i, j in itertools.combinations(range(len(stamps)), 2):
+        assert j - i + 1 <= burst + rate * (stamps[j] - stamps[i]) + 1e-9
+    assert stamps[-1] - stamps[0] >= (30 - burst) / rate - 1e-9
+
+
+async def test_a_cancelled_waiter_does_not_block_the_others():
+    time = FakeTime(real=0)
+    limiter = RateLimiter(1.0, burst=1, clock=time.clock, sleep=time.sleep)
+    await limiter.acquire(CREATE)  # the bucket is empty now
+    holder = asyncio.create_task(limiter.acquire(CREATE))  # waits for the next token
+    waiter = asyncio.create_task(limiter.acquire(STATUS))
+    await asyncio.sleep(0)
+    waiter.cancel()
+    later = asyncio.create_task(limiter.acquire(DOWNLOAD))
+    await asyncio.gather(holder, later)
+    assert waiter.cancelled()
+    assert limiter.counts == {CREATE: 2, DOWNLOAD: 1}
