@@ -17,6 +17,7 @@ import ipywidgets as w
 
 from sora_notebook.widgets.player import PlayerView
 from sora_notebook.widgets.text import TextView
+from sora_notebook.widgets.visibility import set_hidden
 
 __all__ = ["CardActions", "JobCard", "failure_hint", "format_duration", "time_left"]
 
@@ -122,6 +123,8 @@ class JobCard:
         self.player = PlayerView(compact=True)
         self.player.add_class("sn-card-player")
         self.player.on_frame(self._on_frame)
+        self.player_box = w.Box([self.player])  # hidden in its place: see visibility.py
+        self.player_box.add_class("sn-card-player-box")
         self.prompt = TextView(kind="prompt")
         self.prompt.add_class("sn-card-prompt")
         self.meta = TextView(kind="muted")
@@ -159,7 +162,7 @@ class JobCard:
         self.actions_row.add_class("sn-card-actions")
         self.box = w.VBox(
             [
-                self.player,
+                self.player_box,
                 self.status,
                 self.progress,
                 self.timing,
@@ -263,10 +266,7 @@ class JobCard:
             seconds=job.seconds,
             label=job.prompt or "",
         )
-        if video or thumb:
-            self.player.remove_class("sn-hidden")
-        else:
-            self.player.add_class("sn-hidden")
+        set_hidden(self.player_box, not (video or thumb))
 
     def _update_actions(self, job: Any) -> None:
         has_video = self._media(job, "video") is not None
@@ -282,10 +282,7 @@ class JobCard:
             "delete": True,
         }
         for name, button in self.buttons.items():
-            if show[name]:
-                button.remove_class("sn-hidden")
-            else:
-                button.add_class("sn-hidden")
+            set_hidden(button, not show[name])
         self.buttons["delete"].description = "Cancel" if self.active else "Delete"
 
     # --- actions ------------------------------------------------------------------------

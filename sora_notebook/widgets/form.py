@@ -26,6 +26,7 @@ from sora_notebook.protocol import (
     validate_create,
 )
 from sora_notebook.widgets.text import TextView
+from sora_notebook.widgets.visibility import set_hidden
 
 __all__ = ["MODES", "Request", "SubmitForm"]
 
@@ -73,12 +74,6 @@ def _all_sizes() -> list[str]:
 def _money(value: float | None) -> str:
     return "unknown" if value is None else f"${value:,.2f}"
 
-
-def _hide(widget: w.DOMWidget, hidden: bool) -> None:
-    if hidden:
-        widget.add_class("sn-hidden")
-    else:
-        widget.remove_class("sn-hidden")
 
 
 class SubmitForm:
@@ -128,6 +123,7 @@ class SubmitForm:
         self.params = w.HBox([self.model, self.size, self.seconds, self.variants])
         self.params.add_class("sn-params")
         self.keeps = TextView("Keeps the parent's model and size.", kind="hint")
+        self.keeps_box = w.Box([self.keeps])  # hidden in its place: see visibility.py
 
         self.upload = w.FileUpload(
             accept="image/png,image/jpeg,image/webp", multiple=False, description="Reference"
@@ -171,7 +167,7 @@ class SubmitForm:
                 self.prompt,
                 w.HBox([self.count, self.errors["prompt"]]),
                 self.params,
-                self.keeps,
+                self.keeps_box,
                 self.errors["model"],
                 self.errors["size"],
                 self.errors["seconds"],
@@ -253,8 +249,8 @@ class SubmitForm:
         if data is None:
             self.reference = None
             self.preview.value = b""
-            _hide(self.preview, True)
-            _hide(self.clear_reference, True)
+            set_hidden(self.preview, True)
+            set_hidden(self.clear_reference, True)
             return
         size = self.size.value or DEFAULT_SIZE
         try:
@@ -271,8 +267,8 @@ class SubmitForm:
         out = io.BytesIO()
         small.save(out, format="PNG")
         self.preview.value = out.getvalue()
-        _hide(self.preview, False)
-        _hide(self.clear_reference, False)
+        set_hidden(self.preview, False)
+        set_hidden(self.clear_reference, False)
 
     # --- modes ------------------------------------------------------------------------
 
@@ -304,14 +300,14 @@ class SubmitForm:
                 self.seconds.value = parent.seconds
         if previous == "frame" and mode != "frame":
             self.set_reference(None)
-        _hide(self.mode_row, mode == "new")
+        set_hidden(self.mode_row, mode == "new")
         fixed = mode in {"remix", "edit", "extend"}
-        _hide(self.model, fixed)
-        _hide(self.size, fixed)
-        _hide(self.seconds, mode in {"remix", "edit"})
-        _hide(self.variants, mode in {"edit", "extend"})
-        _hide(self.keeps, not fixed)
-        _hide(self.reference_row, fixed)
+        set_hidden(self.model, fixed)
+        set_hidden(self.size, fixed)
+        set_hidden(self.seconds, mode in {"remix", "edit"})
+        set_hidden(self.variants, mode in {"edit", "extend"})
+        set_hidden(self.keeps_box, not fixed)
+        set_hidden(self.reference_row, fixed)
         if fixed:
             self.set_reference(None)
         self.seconds.description = "Add (s)" if mode == "extend" else "Seconds"

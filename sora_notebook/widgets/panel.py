@@ -29,6 +29,7 @@ from sora_notebook.widgets.player import PlayerView
 from sora_notebook.widgets.snapshot import LiveSnapshot
 from sora_notebook.widgets.text import TextView
 from sora_notebook.widgets.tree import TreeView
+from sora_notebook.widgets.visibility import set_hidden
 
 __all__ = ["Panel"]
 
@@ -184,10 +185,7 @@ class Panel(w.VBox):
             self.cards_box.children = boxes
         hidden = len(newest) - len(shown)
         self.more.description = f"Show {min(hidden, CARDS_SHOWN)} more of {hidden}"
-        if hidden > 0:
-            self.more.remove_class("sn-hidden")
-        else:
-            self.more.add_class("sn-hidden")
+        set_hidden(self.more, hidden <= 0)
         self._refresh_compare(by_key)
         self._refresh_money(len(jobs))
         self._schedule_tick()
@@ -239,10 +237,10 @@ class Panel(w.VBox):
                 self._compared = state
                 self.compare.set_jobs(selected)
                 self.compare_title.value = f"Compare {len(selected)} videos"
-            self.compare_box.remove_class("sn-hidden")
+            set_hidden(self.compare_box, False)
         else:
             self._compared = ()
-            self.compare_box.add_class("sn-hidden")
+            set_hidden(self.compare_box, True)
 
     # --- card actions (CardActions) -------------------------------------------------------
 
@@ -258,7 +256,7 @@ class Panel(w.VBox):
             message="" if video else "This video has no local file (yet).",
         )
         self.now_playing.value = job.prompt or ""
-        self.player_box.remove_class("sn-hidden")
+        set_hidden(self.player_box, False)
         if video:
             self.player.play()
 

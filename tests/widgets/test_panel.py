@@ -465,3 +465,19 @@ async def test_clicks_from_a_subshell_thread_run_on_the_studio_loop(make_studio)
 
     await asyncio.to_thread(rate)
     await until(lambda: studio.get(job.key).rating == 2)
+
+
+async def test_anywidget_views_are_never_hidden_by_class(make_studio):
+    """Visibility is toggled on plain Boxes only (see widgets/visibility.py)."""
+    import anywidget
+
+    from sora_notebook.widgets.visibility import HIDDEN
+
+    panel = Panel(make_studio())
+    parent = await _generate(panel, "a lighthouse at dusk")
+    card = panel._cards[parent]
+    assert HIDDEN not in card.player_box._dom_classes
+    panel.remix(panel.studio.get(parent))
+    await _generate(panel, "the same lighthouse in a storm")
+    views = [x for x in all_widgets(panel) if isinstance(x, anywidget.AnyWidget)]
+    assert views and not [x for x in views if HIDDEN in x._dom_classes]
