@@ -191,6 +191,7 @@ def main() -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
+    sock.listen(2048)  # connections queue from now on, before uvicorn accepts them
     print(f"port {sock.getsockname()[1]}", flush=True)
     config = uvicorn.Config(wrapped, log_level="critical", lifespan="on", access_log=False)
     with contextlib.suppress(KeyboardInterrupt):
