@@ -78,6 +78,8 @@ class _Body:
 
 
 Recover = Callable[[], Awaitable["Video | None"]]
+#: A job by its id, or the `Video` a method returned.
+VideoRef = str | Video
 
 
 class AsyncSoraClient:
@@ -170,20 +172,24 @@ class AsyncSoraClient:
 
         return await self._create_call("/videos", self._create_body(fields), recover)
 
-    async def remix(self, video_id: str, prompt: str) -> Video:
+    async def remix(self, video_id: VideoRef, prompt: str) -> Video:
         """A new job from a finished one with a changed prompt."""
+        video_id = _id(video_id)
         return await self._derive("remix", video_id, prompt, f"/videos/{_seg(video_id)}/remix")
 
-    async def edit(self, video_id: str, prompt: str) -> Video:
+    async def edit(self, video_id: VideoRef, prompt: str) -> Video:
         """A new job that edits a finished video as the prompt says."""
+        video_id = _id(video_id)
         return await self._derive("edit", video_id, prompt, "/videos/edits")
 
-    async def extend(self, video_id: str, prompt: str, seconds: int | str) -> Video:
+    async def extend(self, video_id: VideoRef, prompt: str, seconds: int | str) -> Video:
         """A new job continuing a finished video by `seconds`."""
+        video_id = _id(video_id)
         return await self._derive("extend", video_id, prompt, "/videos/extensions", seconds)
 
-    async def retrieve(self, video_id: str) -> Video:
+    async def retrieve(self, video_id: VideoRef) -> Video:
         """The job as the server sees it now (a failed job is returned, not raised)."""
+        video_id = _id(video_id)
         video, _ = await self._retrieve(video_id)
         return video
 
@@ -204,8 +210,9 @@ class AsyncSoraClient:
                 return
             after = page.last_id or fresh[-1].id
 
-    async def delete(self, video_id: str) -> DeletedVideo:
+    async def delete(self, video_id: VideoRef) -> DeletedVideo:
         """Delete a job and its media on the server."""
+        video_id = _id(video_id)
         response = await self._call("DELETE", f"/videos/{_seg(video_id)}")
         return DeletedVideo.from_dict(_json_or_empty(response), video_id)
 
@@ -245,7 +252,9 @@ class AsyncSoraClient:
 
     # --- waiting -------------------------------------------------------------------
 
-    async def poll(self, video_id: str, *, timeout: float | None = None) -> AsyncIterator[Video]:
+    async def poll(
+        self, video_id: VideoRef, *, timeout: float | None = None
+    ) -> AsyncIterator[Video]:
         """Snapshots of a job until it is `completed` or `failed` (a failed job is data).
 
         Waits as the server's `openai-poll-after-ms` says, else backs off from
@@ -253,6 +262,7 @@ class AsyncSoraClient:
         rounds in a row of transient failures (no connection, 5xx, 429) after each
         request's own retries. Raises `WaitTimeout` past `timeout`.
         """
+        video_id = _id(video_id)
         deadline = None if timeout is None else self._clock() + timeout
         interval = self._poll_interval
         last: Video | None = None
@@ -280,9 +290,10 @@ class AsyncSoraClient:
                 wait = min(wait, left)
             await self._sleep(wait)
 
-    async def wait(self, video_id: str, *, timeout: float | None = None) -> Video:
+    async def wait(self, video_id: VideoRef, *, timeout: float | None = None) -> Video:
         """The completed job. Raises `VideoFailed` if it failed, `WaitTimeout` past
         `timeout` seconds (the job goes on)."""
+        video_id = _id(video_id)
         last: Video | None = None
         async for last in self.poll(video_id, timeout=timeout):  # noqa: B007
             pass
@@ -295,7 +306,7 @@ class AsyncSoraClient:
 
     async def download(
         self,
-        video_id: str,
+        video_id: VideoRef,
         path: str | PathLike[str],
         *,
         variant: str = "video",
@@ -307,6 +318,7 @@ class AsyncSoraClient:
         broken connection, then renames. Raises `NotReadyError` before completion,
         `Expired` after `expires_at`, `DownloadError` when the bytes are wrong.
         """
+        video_id = _id(video_id)
         segment = _seg(video_id)
         if variant not in VARIANTS:
             raise ValidationError(
@@ -588,9 +600,15 @@ def _seg(video_id: str) -> str:
     return id_path_segment(video_id)
 
 
+def _id(ref: VideoRef) -> str:
+    """The id of a `Video`, or the id given."""
+    return ref.id if isinstance(ref, Video) else ref
+
+
 def _resolve_target(path: Path, video_id: str, variant: str) -> Path:
-    """The file to write: `path`, or a safe name for the id inside a folder `path`."""
-    if path.is_dir():
+    """The file to write: `path` when it names a file (it has a suffix, or is a file);
+    otherwise a folder, made if need be, with the file named for the id inside."""
+    if path.is_dir() or not (path.suffix or path.is_file()):
         path = path / f"{id_file_stem(video_id)}{_EXT[variant]}"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path

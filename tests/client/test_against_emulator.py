@@ -161,3 +161,20 @@ async def test_a_faulted_download_is_resumed_or_retried(emulated, tmp_path, kind
     assert len(sent) == 2
     if kind == "truncate":
         assert sent[1] is not None and sent[1].startswith("bytes=")
+
+
+async def test_video_objects_work_where_ids_do_and_a_new_folder_holds_every_variant(
+    emulated, tmp_path
+):
+    job = await emulated.create("a lantern on a pier")
+    done = await emulated.wait(job, timeout=3600)
+    assert (await emulated.retrieve(done)).id == job.id
+    folder = tmp_path / "not-yet-made"
+    video = await emulated.download(done, folder)
+    thumb = await emulated.download(done, folder, variant="thumbnail")
+    assert (video.parent, thumb.parent) == (folder, folder)
+    assert (video.name, thumb.name) == (f"{job.id}.mp4", f"{job.id}.webp")
+    assert video.read_bytes()[4:8] == b"ftyp" and thumb.read_bytes()[8:12] == b"WEBP"
+    remix = await emulated.remix(done, "a lantern on a pier in fog")
+    assert remix.remixed_from_video_id == job.id
+    assert (await emulated.delete(remix)).id == remix.id
