@@ -28,6 +28,8 @@ elif [[ -x "$repo/.venv/bin/python" ]]; then
 else
     python="python3"
 fi
+# Anchor a relative path before the cd below (without resolving the venv's symlink).
+case "$python" in /*) ;; */*) python="$PWD/$python" ;; esac
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/sora-notebooks.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
