@@ -2,14 +2,16 @@
 
 Sparse early, dense near the predicted completion: the next poll comes after half of
 the predicted time left (within `min_interval`..`max_interval`), so a 60 s job is polled
-at about 30, 45, 53, 57, 59 s. The prediction is the median of past durations of jobs of
+at about 30, 45, 53, 57, 59 s (then, if overdue, every quarter of the time overdue,
+at least `min_interval`). The prediction is the median of past durations of jobs of
 the same backend/model/size/seconds, else extrapolated from the reported progress; with
 neither, polls back off from `min_interval`. A server's `openai-poll-after-ms` is a
 floor: the studio never polls earlier than the server asked.
 
-One `RateLimiter` caps every request of a studio; when requests wait for it, status
-refreshes go first, then media downloads, then creates, so a burst of submissions never
-holds back the detection of finished jobs.
+One `RateLimiter` caps every request of a studio. Status refreshes have a token of
+its bucket to themselves and go first when they must wait; media downloads and creates
+take turns. So a burst of submissions never holds back the detection of finished jobs
+or the saving of their media.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 __all__ = [
     "CREATE",
     "DOWNLOAD",
-    "PRIORITY",
+    "KINDS",
     "STATUS",
     "PollPolicy",
     "RateLimiter",
@@ -34,6 +36,8 @@ __all__ = [
 ]
 
 MAX_HINT = 120.0
+#: An overdue job is polled again after its time overdue divided by this.
+OVERDUE_BACKOFF = 4.0
 
 
 def predict_duration(durations: Sequence[float]) -> float | None:
@@ -64,8 +68,9 @@ class PollPolicy:
         if predicted is not None and predicted - elapsed > 0:
             delay = (predicted - elapsed) / 2.0
         elif predicted is not None:
-            # overdue: tighten, then back off gently
-            delay = self.min_interval * 1.5 ** max(0, polls - 1) if polls else self.min_interval
+            # overdue: often at first, then back off gently with the time overdue (not
+            # the number of polls, which refreshes of many jobs at once make grow fast)
+            delay = (elapsed - predicted) / OVERDUE_BACKOFF
         else:
             delay = self.first_delay * 2.0**polls
         delay = max(self.min_interval, min(self.max_interval, delay))
@@ -74,18 +79,23 @@ class PollPolicy:
         return delay
 
 
-#: Request kinds, most urgent first: when several wait for the rate limit, a status
-#: refresh goes before a media download, and both before a create (creates may queue).
+#: Request kinds. When several wait for the rate limit, status refreshes go first;
+#: downloads and creates take turns (so neither a burst of creates nor a backlog of
+#: downloads holds the other back for long).
 STATUS, DOWNLOAD, CREATE = "status", "download", "create"
-PRIORITY = {STATUS: 0, DOWNLOAD: 1, CREATE: 2}
+KINDS = (STATUS, DOWNLOAD, CREATE)
+#: Tokens of the bucket that only status refreshes may take.
+STATUS_RESERVE = 1.0
+EPSILON = 1e-6  # of a token
 
 
 class RateLimiter:
     """A token bucket: at most `rate` requests per second overall, bursts up to `burst`.
 
-    Waiters are served most urgent kind first (`PRIORITY`), first come first served
-    within a kind, so a burst of creates never delays a status refresh by more than one
-    token's wait. `acquired` counts tokens given, `counts` per kind.
+    Status refreshes have one token of the bucket to themselves (when `burst` >= 2:
+    downloads and creates leave it), so one is seldom kept waiting at all; waiting ones
+    go first. Downloads and creates take turns; each kind is first come, first served.
+    `acquired` counts tokens given, `counts` per kind.
     """
 
     def __init__(
@@ -103,9 +113,12 @@ class RateLimiter:
         self._clock, self._sleep = clock, sleep
         self._tokens = self.burst
         self._stamp = clock()
+        self._reserve = min(STATUS_RESERVE, self.burst - 1.0)
         self._turn_taken = False  # someone is waiting for the next token
-        self._queue: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._queue: list[tuple[int, int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
+        self._turns: Counter[str] = Counter()  # the last turn handed out, per kind
+        self._turn = 0  # the turn being served
         self.acquired = 0
         self.counts: Counter[str] = Counter()
 
@@ -115,11 +128,17 @@ class RateLimiter:
         self._stamp = now
 
     async def acquire(self, kind: str = CREATE) -> None:
-        """Wait for a token; the most urgent waiting kind is served first."""
-        priority = PRIORITY[kind]
+        """Wait for a token: status refreshes first, then downloads and creates in turn."""
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        if kind == STATUS:
+            self._refill()
+            if self._tokens >= 1.0 - EPSILON:  # its reserved token, or any other
+                self._take(kind)
+                return
         if self._turn_taken:
             turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            heapq.heappush(self._queue, (priority, next(self._order), turn))
+            heapq.heappush(self._queue, (*self._place(kind), next(self._order), turn))
             try:
                 await turn
             except asyncio.CancelledError:
@@ -130,22 +149,36 @@ class RateLimiter:
                 raise
         else:
             self._turn_taken = True
+        need = 1.0 if kind == STATUS else 1.0 + self._reserve
         try:
             self._refill()
-            while self._tokens < 1.0:
-                await self._sleep((1.0 - self._tokens) / self.rate)
+            while self._tokens < need - EPSILON:  # a clock's rounding must not spin
+                await self._sleep((need - self._tokens) / self.rate)
                 self._refill()
-            self._tokens -= 1.0
-            self.acquired += 1
-            self.counts[kind] += 1
+            self._take(kind)
         finally:
             self._pass_turn()
 
+    def _take(self, kind: str) -> None:
+        self._tokens -= 1.0
+        self.acquired += 1
+        self.counts[kind] += 1
+
+    def _place(self, kind: str) -> tuple[int, int]:
+        """Where a new waiter queues: (0, 0) for a status refresh, else (1, its kind's
+        next turn), each kind's turns counted on from the one being served."""
+        if kind == STATUS:
+            return (0, 0)
+        self._turns[kind] = max(self._turns[kind], self._turn) + 1
+        return (1, self._turns[kind])
+
     def _pass_turn(self) -> None:
-        """Give the next token's wait to the most urgent live waiter."""
+        """Give the next token's wait to the first live waiter in line."""
         while self._queue:
-            _, _, turn = heapq.heappop(self._queue)
+            level, turn_no, _, turn = heapq.heappop(self._queue)
             if not turn.done():
+                if level:
+                    self._turn = turn_no
                 turn.set_result(None)
                 return
         self._turn_taken = False

@@ -40,9 +40,11 @@ def test_sparse_early_dense_near_predicted_end():
 
 def test_overdue_job_is_polled_often_then_backs_off():
     policy = PollPolicy(min_interval=1, max_interval=20)
-    first = policy.next_delay(elapsed=70, predicted=60, polls=1)
-    later = policy.next_delay(elapsed=90, predicted=60, polls=6)
+    first = policy.next_delay(elapsed=61, predicted=60, polls=9)
+    later = policy.next_delay(elapsed=90, predicted=60, polls=10)
     assert first == 1 and 1 < later <= 20
+    # the back-off follows the time overdue, not how often the job was looked at
+    assert policy.next_delay(elapsed=61, predicted=60, polls=30) == 1
 
 
 def test_no_prediction_backs_off_from_first_delay():
@@ -84,11 +86,24 @@ async def test_rate_limiter_caps_requests_per_second():
 async def test_rate_limiter_allows_a_burst_then_waits():
     time = FakeTime(real=0)
     limiter = RateLimiter(5.0, burst=5, clock=time.clock, sleep=time.sleep)
-    for _ in range(5):
-        await limiter.acquire()
+    for _ in range(4):
+        await limiter.acquire(CREATE)
+    await limiter.acquire(STATUS)  # the last token of the burst is kept for status refreshes
     assert time.sleeps == []
-    await limiter.acquire()
+    await limiter.acquire(STATUS)
     assert time.sleeps and time.now > 1_900_000_000.0
+
+
+async def test_a_status_refresh_finds_its_reserved_token_after_a_burst_of_creates():
+    time = FakeTime(real=0)
+    limiter = RateLimiter(5.0, burst=5, clock=time.clock, sleep=time.sleep)
+    creates = [asyncio.create_task(limiter.acquire(CREATE)) for _ in range(20)]
+    while limiter.counts[CREATE] < 10:
+        await asyncio.sleep(0)
+    start = time.now
+    await limiter.acquire(STATUS)
+    assert time.now == start  # not a moment's wait, though 10 creates still wait
+    await asyncio.gather(*creates)
 
 
 def test_rate_limiter_refuses_zero_rate():
@@ -116,9 +131,31 @@ async def test_a_status_refresh_goes_before_queued_creates():
     await asyncio.gather(*creates, *late)
     # at most the create already waiting for the next token goes first
     assert order.index("status") <= served + 1
-    assert order.index("download") == order.index("status") + 1
+    # the download's turn comes after the create holding the turn and one sharing its turn
+    assert order.index("download") <= served + 3
     assert order[-1] == "create 19"
     assert limiter.counts == {CREATE: 20, DOWNLOAD: 1, STATUS: 1}
+
+
+async def test_downloads_and_creates_take_turns():
+    time = FakeTime(real=0)
+    limiter = RateLimiter(5.0, burst=1, clock=time.clock, sleep=time.sleep)
+    order: list[str] = []
+
+    async def take(kind: str) -> None:
+        await limiter.acquire(kind)
+        order.append(kind)
+
+    await limiter.acquire(STATUS)  # the bucket is empty: everything below waits
+    creates = [asyncio.create_task(take(CREATE)) for _ in range(10)]
+    await asyncio.sleep(0)
+    downloads = [asyncio.create_task(take(DOWNLOAD)) for _ in range(5)]
+    await asyncio.gather(*creates, *downloads)
+    # the downloads' turns start from the create being served, then one each
+    first = order.index(DOWNLOAD)
+    assert first <= 3
+    assert order[first - 1 : first + 9] == [CREATE, DOWNLOAD] * 5
+    assert order.count(CREATE) == 10
 
 
 async def test_priorities_keep_the_overall_cap():
@@ -145,10 +182,10 @@ async def test_a_cancelled_waiter_does_not_block_the_others():
     limiter = RateLimiter(1.0, burst=1, clock=time.clock, sleep=time.sleep)
     await limiter.acquire(CREATE)  # the bucket is empty now
     holder = asyncio.create_task(limiter.acquire(CREATE))  # waits for the next token
-    waiter = asyncio.create_task(limiter.acquire(STATUS))
+    waiter = asyncio.create_task(limiter.acquire(DOWNLOAD))
     await asyncio.sleep(0)
     waiter.cancel()
-    later = asyncio.create_task(limiter.acquire(DOWNLOAD))
+    later = asyncio.create_task(limiter.acquire(CREATE))
     await asyncio.gather(holder, later)
     assert waiter.cancelled()
-    assert limiter.counts == {CREATE: 2, DOWNLOAD: 1}
+    assert limiter.counts == {CREATE: 3}
