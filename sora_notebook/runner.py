@@ -28,7 +28,14 @@ from sora_notebook.errors import (
     ValidationError,
 )
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library, safe_backend_url
-from sora_notebook.polling import PollPolicy, RateLimiter, predict_duration
+from sora_notebook.polling import (
+    CREATE,
+    DOWNLOAD,
+    STATUS,
+    PollPolicy,
+    RateLimiter,
+    predict_duration,
+)
 from sora_notebook.protocol import COMPLETED, FAILED, VARIANTS, Video
 
 __all__ = ["EXPIRED_MESSAGE", "LOST_MESSAGE", "Runner", "new_owner"]
@@ -106,7 +113,8 @@ class Runner:
         create_client: Any = None,
         max_submit_attempts: int = 6,
         max_download_attempts: int = 6,
-        list_threshold: int = 3,
+        list_threshold: int = 2,
+        list_pages: int = 2,
     ) -> None:
         self.client = client
         self.create_client = create_client if create_client is not None else client
@@ -122,6 +130,7 @@ class Runner:
         self.max_submit_attempts = max_submit_attempts
         self.max_download_attempts = max_download_attempts
         self.list_threshold = list_threshold
+        self.list_pages = list_pages
         self.inflight: set[str] = set()
         self.fetching: set[str] = set()
         self.submit_attempts: dict[str, int] = {}
@@ -292,7 +301,7 @@ class Runner:
         self.inflight.add(job.key)
         self.submit_attempts[job.key] = self.submit_attempts.get(job.key, 0) + 1
         try:
-            await self.limiter.acquire()
+            await self.limiter.acquire(CREATE)
             self.requests += 1
             video = await self._request(job)
         except SoraNotebookError as exc:
@@ -335,7 +344,7 @@ class Runner:
             params.get("video", {}).get("id") if isinstance(params.get("video"), dict) else None
         )
         try:
-            await self.limiter.acquire()
+            await self.limiter.acquire(CREATE)
             self.requests += 1
             found = await self.client.find_submitted(
                 str(params.get("prompt", job.prompt)),
@@ -372,11 +381,16 @@ class Runner:
 
     # --- polling -----------------------------------------------------------------------
 
+    def lists_for(self, n: int) -> bool:
+        """Whether `n` jobs due together are refreshed with one list request."""
+        return self.supports_list and n >= self.list_threshold
+
     async def poll(self, jobs: list[Job]) -> list[Job]:
-        """Refresh jobs: one list request for many where possible, else one GET each."""
+        """Refresh jobs: one list request for several where the backend lists, then one
+        GET for each job the list did not show."""
         left = {j.video_id: j for j in jobs if j.video_id}
         out: list[Job] = []
-        if len(left) >= self.list_threshold and self.supports_list:
+        if self.lists_for(len(left)):
             try:
                 out += await self._poll_by_list(left)
             except SoraNotebookError as exc:
@@ -386,10 +400,12 @@ class Runner:
         return out
 
     async def _poll_by_list(self, left: dict[str, Job]) -> list[Job]:
+        """Observe the jobs of `left` found on the newest `list_pages` pages (popped from
+        `left`); the walk stops once it passes the oldest of them."""
         oldest = min((j.created_at or j.submitted_at) for j in left.values()) - SUBMIT_SKEW
         page = 100
         out: list[Job] = []
-        await self.limiter.acquire()
+        await self.limiter.acquire(STATUS)
         self.requests += 1
         seen = 0
         async for video in self.client.list(limit=page, order="desc"):
@@ -400,12 +416,14 @@ class Runner:
             if not left or (video.created_at is not None and video.created_at < oldest):
                 break
             if seen % page == 0:
-                await self.limiter.acquire()
+                if seen // page >= self.list_pages:
+                    break
+                await self.limiter.acquire(STATUS)
                 self.requests += 1
         return out
 
     async def _poll_one(self, job: Job, video_id: str) -> Job:
-        await self.limiter.acquire()
+        await self.limiter.acquire(STATUS)
         self.requests += 1
         try:
             video, hint = await _retrieve_with_hint(self.client, video_id)
@@ -474,7 +492,7 @@ class Runner:
             return job
         tmp = self.library.temp_path(_SUFFIX[variant])
         try:
-            await self.limiter.acquire()
+            await self.limiter.acquire(DOWNLOAD)
             self.requests += 1
             await self.client.download(job.video_id, tmp, variant=variant)
             return self.library.save_media(job.key, variant, tmp)
@@ -488,14 +506,14 @@ class Runner:
     async def delete_remote(self, job: Job) -> None:
         if job.video_id is None or not self.owns(job):
             return
-        await self.limiter.acquire()
+        await self.limiter.acquire(STATUS)
         self.requests += 1
         with contextlib.suppress(NotFoundError):
             await self.client.delete(job.video_id)
 
     async def listed(self) -> list[Video]:
         """Every job the server lists, oldest first."""
-        await self.limiter.acquire()
+        await self.limiter.acquire(STATUS)
         self.requests += 1
         videos = [v async for v in self.client.list(limit=100, order="desc")]
         return videos[::-1]

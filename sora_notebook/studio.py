@@ -48,6 +48,8 @@ __all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 JobRef = Job | str
+#: `import_remote` yields to the event loop after this many rows.
+IMPORT_BATCH = 25
 
 
 class Studio:
@@ -371,7 +373,9 @@ class Studio:
             if self.runner.owns(pending) and self.runner.may_reconcile(pending):
                 await self.runner.reconcile(pending)
         added = 0
-        for video in await self.runner.listed():
+        for i, video in enumerate(await self.runner.listed()):
+            if i and i % IMPORT_BATCH == 0:
+                await asyncio.sleep(0)  # let the kernel breathe between batches of rows
             parent = None
             if video.remixed_from_video_id:
                 parent = self.library.find(

@@ -1,8 +1,9 @@
 """One task that keeps every job of a studio moving: poll, reconcile, download.
 
 The tracker holds a due time per job key. It sleeps until the earliest is due (or until
-woken by a new job), then polls all due jobs together (one list request for many where
-the backend can list), and hands reconciles and downloads to short helper tasks,
+woken by a new job), then polls all due jobs together, with every job due within the
+next `window` seconds when that makes a list request (one request for many, where the
+backend can list), and hands reconciles and downloads to short helper tasks,
 bounded so a burst of completions does not open dozens of downloads at once. What to do
 with a job, and when, is the runner's `plan`.
 """
@@ -31,8 +32,10 @@ class Tracker:
         clock: Callable[[], float],
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         concurrency: int = 2,
+        window: float = 1.0,
     ) -> None:
         self.runner = runner
+        self.window = window
         self._clock = clock
         self._sleep = sleep
         self._concurrency = concurrency
@@ -106,21 +109,33 @@ class Tracker:
             if not ready:
                 await self._idle(min(self._due.values()) - now if self._due else None)
                 continue
-            polls: list[Job] = []
-            for key in ready:
-                del self._due[key]
-                if key in self._busy:
-                    continue
-                job = self.runner.library.find_key(key)
-                step = None if job is None else self.runner.plan(job)
-                if job is None or step is None:
-                    continue
-                if step[0] == "poll":
-                    polls.append(job)
-                else:
-                    self._spawn(step[0], job)
+            polls = self._take(ready)
             if polls:
+                soon = [k for k, t in self._due.items() if now < t <= now + self.window]
+                if soon and self.runner.lists_for(len(polls) + len(soon)):
+                    polls += self._take(soon, polls_only=True)
                 await self._poll(polls)
+
+    def _take(self, keys: list[str], *, polls_only: bool = False) -> list[Job]:
+        """Take `keys` off the schedule; start their reconciles and downloads, return
+        the jobs to poll. With `polls_only`, jobs with another step keep their time."""
+        polls: list[Job] = []
+        for key in keys:
+            if key in self._busy:
+                if not polls_only:
+                    self._due.pop(key, None)
+                continue
+            job = self.runner.library.find_key(key)
+            step = None if job is None else self.runner.plan(job)
+            if job is None or step is None:
+                self._due.pop(key, None)
+            elif step[0] == "poll":
+                del self._due[key]
+                polls.append(job)
+            elif not polls_only:
+                del self._due[key]
+                self._spawn(step[0], job)
+        return polls
 
     async def _idle(self, timeout: float | None) -> None:
         assert self._wake is not None

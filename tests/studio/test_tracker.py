@@ -13,10 +13,12 @@ from sora_notebook.polling import PollPolicy
 from sora_notebook.protocol import Video
 from sora_notebook.studio import Studio
 
-from .conftest import FakeTime
-from .fake_client import FakeClient
+from .conftest import T0, FakeTime
+from .fake_client import FakeClient, FakeJob
 
 POLICY = PollPolicy(min_interval=1.0, max_interval=20.0, first_delay=1.0)
+#: The create's answer is a job's first look, so its first poll comes 2 * first_delay later.
+FIRST_POLL = 2 * POLICY.first_delay
 
 
 def fake_backend(**quirks):
@@ -157,3 +159,126 @@ async def test_a_job_the_server_forgot_is_failed_with_a_reason(rig):
     with pytest.raises(Exception, match="no longer knows"):
         await studio.wait(job)
     assert studio.get(job.key).status == "failed"
+
+
+class ManualTime:
+    """A clock that moves only when the test says; sleepers wake when their time comes."""
+
+    def __init__(self) -> None:
+        self.now = T0
+        self._moved = asyncio.Event()
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        until = self.now + seconds
+        while self.now < until:
+            moved, self._moved = self._moved, asyncio.Event()
+            await moved.wait()
+
+    async def advance(self, seconds: float = 0.0) -> None:
+        """Move the clock, then let every task run until it waits again."""
+        self.now += seconds
+        self._moved.set()
+        for _ in range(50):
+            await asyncio.sleep(0)
+
+
+class ShortListClient(FakeClient):
+    """Lists every job but the ones in `hidden` (as if they were past the newest pages)."""
+
+    hidden: frozenset[str] = frozenset()
+
+    async def list(self, **kw):
+        async for video in super().list(**kw):
+            if video.id not in self.hidden:
+                yield video
+
+
+@pytest.fixture
+async def manual(tmp_path):
+    """(studio factory, manual time); studios closed after."""
+    time = ManualTime()
+    made = []
+
+    def make(client, backend=None, **kw):
+        studio = Studio(
+            backend or fake_backend(),
+            tmp_path / "lib",
+            client=client,
+            clock=time.clock,
+            sleep=time.sleep,
+            coalesce=0.0,
+            max_rps=1000.0,
+            poll=POLICY,
+            **kw,
+        )
+        made.append(studio)
+        return studio
+
+    yield make, time
+    for studio in made:
+        await studio.aclose()
+
+
+async def submit_spread(studio, time, n: int, gap: float) -> list:
+    """n jobs submitted `gap` seconds apart (the tracker does not run in between)."""
+    jobs = []
+    for i in range(n):
+        if i:
+            time.now += gap
+        jobs.append(await studio.submit(f"prompt {i}"))
+    return jobs
+
+
+async def test_jobs_due_within_the_window_share_one_list_request(manual):
+    make, time = manual
+    client = FakeClient(time.clock, duration=60)
+    studio = make(client)
+    # first polls due at +2.0, +2.25 ... +3.0 (the tracker's window: 1 s)
+    jobs = await submit_spread(studio, time, 5, 0.25)
+    time.now += 0.5
+    late = await studio.submit("later")  # due at +3.5
+    await time.advance(FIRST_POLL - 1.5)  # the first job is due
+    assert client.calls["list"] == 1
+    assert client.calls["retrieve"] == 0
+    assert [studio.runner.polls[j.key] for j in jobs] == [2] * 5
+    assert studio.runner.polls[late.key] == 1  # not polled yet
+
+
+async def test_jobs_the_list_misses_are_retrieved_one_by_one(manual):
+    make, time = manual
+    client = ShortListClient(time.clock, duration=60)
+    studio = make(client)
+    jobs = await submit_spread(studio, time, 4, 0.25)
+    client.hidden = frozenset({jobs[0].video_id})
+    await time.advance(FIRST_POLL - 0.75)
+    assert client.calls["list"] == 1
+    assert client.retrieve_times.keys() == {jobs[0].video_id}
+    assert [studio.runner.polls[j.key] for j in jobs] == [2] * 4
+
+
+async def test_without_list_no_job_is_polled_early(manual):
+    make, time = manual
+    client = FakeClient(time.clock, duration=60)
+    studio = make(client, backend=fake_backend(supports_list=False))
+    jobs = await submit_spread(studio, time, 3, 0.5)
+    await time.advance(FIRST_POLL - 1.0)  # the first job is due, the others within 1 s
+    assert client.calls["list"] == 0
+    assert client.retrieve_times.keys() == {jobs[0].video_id}
+
+
+async def test_import_remote_lets_the_loop_run_between_batches_of_rows(manual):
+    make, time = manual
+    client = FakeClient(time.clock, duration=60)
+    for i in range(100):
+        client.jobs[f"video_{i}"] = FakeJob(f"video_{i}", f"old {i}", time.now - i, 60)
+    studio = make(client)
+    rows_seen: list[int] = []
+    importing = asyncio.create_task(studio.import_remote())
+    while not importing.done():
+        rows_seen.append(len(studio.jobs()))
+        await asyncio.sleep(0)
+    assert importing.result() == 100
+    assert any(0 < rows < 100 for rows in rows_seen)  # other tasks ran mid-import
