@@ -435,6 +435,19 @@ async def test_snapshot_output_follows_the_panel_and_stays_current(make_studio, 
     assert "<img src=x" not in updated[-1][0]["text/html"]
 
 
+def on_own_loop(fn) -> None:
+    """Run `fn()` on a loop of this thread's own, as an ipykernel 7 subshell does.
+
+    Not `asyncio.run`: once nest-asyncio2 is applied (the sync helpers do it), its
+    `asyncio.run` leaves the loop open.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(fn())
+    finally:
+        loop.close()
+
+
 async def test_clicks_from_a_subshell_thread_run_on_the_studio_loop(make_studio):
     """ipykernel 7 may deliver widget messages on a subshell thread with its own loop."""
     studio = make_studio()
@@ -442,13 +455,10 @@ async def test_clicks_from_a_subshell_thread_run_on_the_studio_loop(make_studio)
     home = asyncio.get_running_loop()
     panel.form.prompt.value = "clicked on another thread"
 
-    def click() -> None:
-        async def on_subshell() -> None:
-            panel.form.submit.click()
+    async def click() -> None:
+        panel.form.submit.click()
 
-        asyncio.run(on_subshell())
-
-    await asyncio.to_thread(click)
+    await asyncio.to_thread(on_own_loop, click)
     await until(lambda: len(studio.jobs()) == 1)
     await panel.drain()
     (job,) = studio.jobs()
@@ -457,13 +467,10 @@ async def test_clicks_from_a_subshell_thread_run_on_the_studio_loop(make_studio)
     )
     assert studio.tracker.task.get_loop() is home  # no second tracker on the other loop
 
-    def rate() -> None:
-        async def on_subshell() -> None:
-            panel._cards[job.key].rating.value = 2
+    async def rate() -> None:
+        panel._cards[job.key].rating.value = 2
 
-        asyncio.run(on_subshell())
-
-    await asyncio.to_thread(rate)
+    await asyncio.to_thread(on_own_loop, rate)
     await until(lambda: studio.get(job.key).rating == 2)
 
 
