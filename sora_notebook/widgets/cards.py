@@ -94,9 +94,7 @@ def _key_class(key: str) -> str:
 
 
 def _button(label: str, css: str, tooltip: str) -> w.Button:
-    button = w.Button(description=label, tooltip=tooltip)
-    button.add_class(css)
-    return button
+    return w.Button(description=label, tooltip=tooltip, _dom_classes=(css,))
 
 
 class JobCard:
@@ -120,25 +118,19 @@ class JobCard:
         self._confirm_delete = False
         self._media_key: tuple[Any, ...] = ()
 
-        self.player = PlayerView(compact=True)
-        self.player.add_class("sn-card-player")
+        self.player = PlayerView(compact=True, _dom_classes=("sn-card-player",))
         self.player.on_frame(self._on_frame)
-        self.player_box = w.Box([self.player])  # hidden in its place: see visibility.py
-        self.player_box.add_class("sn-card-player-box")
-        self.prompt = TextView(kind="prompt")
-        self.prompt.add_class("sn-card-prompt")
-        self.meta = TextView(kind="muted")
-        self.meta.add_class("sn-card-meta")
-        self.status = TextView(kind="strong")
-        self.status.add_class("sn-card-status")
-        self.progress = w.FloatProgress(min=0, max=100, layout=w.Layout(width="100%"))
-        self.progress.add_class("sn-progress")
-        self.timing = TextView(kind="muted")
-        self.timing.add_class("sn-card-time")
-        self.error = TextView(kind="error")
-        self.error.add_class("sn-card-error")
-        self.hint = TextView(kind="hint")
-        self.hint.add_class("sn-card-hint")
+        # hidden in its place: see visibility.py
+        self.player_box = w.Box([self.player], _dom_classes=("sn-card-player-box",))
+        self.prompt = TextView(kind="prompt", _dom_classes=("sn-card-prompt",))
+        self.meta = TextView(kind="muted", _dom_classes=("sn-card-meta",))
+        self.status = TextView(kind="strong", _dom_classes=("sn-card-status",))
+        self.progress = w.FloatProgress(
+            min=0, max=100, layout=w.Layout(width="100%"), _dom_classes=("sn-progress",)
+        )
+        self.timing = TextView(kind="muted", _dom_classes=("sn-card-time",))
+        self.error = TextView(kind="error", _dom_classes=("sn-card-error",))
+        self.hint = TextView(kind="hint", _dom_classes=("sn-card-hint",))
 
         self.buttons = {
             "play": _button("Play", "sn-play", "Play in the main player"),
@@ -152,14 +144,15 @@ class JobCard:
         }
         for name, button in self.buttons.items():
             button.on_click(lambda _b, name=name: self._on_button(name))
-        self.rating = w.Dropdown(options=_RATINGS, value=-1, layout=w.Layout(width="90px"))
-        self.rating.add_class("sn-rate")
+        self.rating = w.Dropdown(
+            options=_RATINGS, value=-1, layout=w.Layout(width="90px"), _dom_classes=("sn-rate",)
+        )
         self.rating.observe(self._on_rating, names="value")
-        self.note = w.Text(placeholder="note", continuous_update=False)
-        self.note.add_class("sn-note")
+        self.note = w.Text(placeholder="note", continuous_update=False, _dom_classes=("sn-note",))
         self.note.observe(self._on_note, names="value")
-        self.actions_row = w.HBox([*self.buttons.values(), self.rating])
-        self.actions_row.add_class("sn-card-actions")
+        self.actions_row = w.HBox(
+            [*self.buttons.values(), self.rating], _dom_classes=("sn-card-actions",)
+        )
         self.box = w.VBox(
             [
                 self.player_box,
@@ -172,10 +165,10 @@ class JobCard:
                 self.hint,
                 self.actions_row,
                 self.note,
-            ]
+            ],
+            _dom_classes=("sn-card", _key_class(job.key)),  # set at creation: no messages
         )
-        self.box.add_class("sn-card")
-        self.box.add_class(_key_class(job.key))
+
         self._status_class = ""
         self.update(job)
 
