@@ -14,6 +14,7 @@ from typing import Any
 import anywidget
 import traitlets as t
 
+from sora_notebook.widgets.assets import STATIC, esm
 from sora_notebook.widgets.diff import extra_params, param_table, word_diff
 from sora_notebook.widgets.media_url import files_url, server_root
 from sora_notebook.widgets.player import MediaFiles
@@ -22,7 +23,6 @@ from sora_notebook.widgets.thumbs import thumb_data_url
 
 __all__ = ["CompareView"]
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 MediaPath = Callable[[Any, str], Any]
 LETTERS = "ABCD"
 # Request fields already shown as rows (or as the prompt diff) or that are references.
@@ -41,8 +41,8 @@ def _label(letter: str, job: Any) -> str:
 class CompareView(RequestsMixin, anywidget.AnyWidget):
     """Compare 2-4 jobs: synchronised players, prompt word diff, parameter table."""
 
-    _esm = _STATIC / "compare.js"
-    _css = _STATIC / "compare.css"
+    _esm = esm("compare.js", common=True)
+    _css = STATIC / "compare.css"
 
     items = t.List(t.Dict()).tag(sync=True)
     prompts = t.List(t.List(t.List(t.Unicode()))).tag(sync=True)

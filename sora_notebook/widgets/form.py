@@ -75,7 +75,6 @@ def _money(value: float | None) -> str:
     return "unknown" if value is None else f"${value:,.2f}"
 
 
-
 class SubmitForm:
     """The form's widgets (`box`) and its checks; the panel performs the submission."""
 

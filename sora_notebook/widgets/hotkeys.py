@@ -7,25 +7,24 @@ also carries the panel's stylesheet.
 
 from __future__ import annotations
 
-import pathlib
 from collections.abc import Callable
 from typing import Any
 
 import anywidget
 
+from sora_notebook.widgets.assets import STATIC, esm
 from sora_notebook.widgets.rpc import Reply, RequestsMixin
 
 __all__ = ["Hotkeys"]
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 Action = Callable[[], str | None]
 
 
 class Hotkeys(RequestsMixin, anywidget.AnyWidget):
     """Keyboard shortcuts for the panel; each action returns an error text or None."""
 
-    _esm = _STATIC / "hotkeys.js"
-    _css = _STATIC / "panel.css"
+    _esm = esm("hotkeys.js")
+    _css = STATIC / "panel.css"
 
     def __init__(self, *, submit: Action, cancel: Action, **kwargs: Any) -> None:
         super().__init__(**kwargs)

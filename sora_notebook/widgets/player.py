@@ -10,7 +10,6 @@ mode the ESM sends the shown frame back as PNG bytes (`frame` request).
 from __future__ import annotations
 
 import os
-import pathlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,13 @@ from typing import Any
 import anywidget
 import traitlets as t
 
+from sora_notebook.widgets.assets import STATIC, esm
 from sora_notebook.widgets.media_url import files_url, server_root
 from sora_notebook.widgets.rpc import Reply, RequestsMixin
 from sora_notebook.widgets.thumbs import sprite_grid_of, thumb_data_url
 
 __all__ = ["MIME", "MediaFiles", "PlayerView"]
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 MIME = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
 MAX_BYTES = 512 * 1024 * 1024
 PathLike = str | os.PathLike[str]
@@ -64,8 +63,8 @@ def media_urls(root: Path | None, **paths: PathLike | None) -> dict[str, str]:
 class PlayerView(RequestsMixin, anywidget.AnyWidget):
     """Play one video file; the poster scrubs through the spritesheet on hover."""
 
-    _esm = _STATIC / "player.js"
-    _css = _STATIC / "player.css"
+    _esm = esm("player.js", common=True)
+    _css = STATIC / "player.css"
 
     src = t.Unicode("").tag(sync=True)
     has_video = t.Bool(False).tag(sync=True)

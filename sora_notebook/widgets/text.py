@@ -7,22 +7,21 @@ prompt is displayed literally.
 
 from __future__ import annotations
 
-import pathlib
 from typing import Any
 
 import anywidget
 import traitlets as t
 
-__all__ = ["TextView"]
+from sora_notebook.widgets.assets import STATIC, esm
 
-_STATIC = pathlib.Path(__file__).parent / "static"
+__all__ = ["TextView"]
 
 
 class TextView(anywidget.AnyWidget):
     """Plain text; `title` is the hover text, `kind` one of a few CSS styles."""
 
-    _esm = _STATIC / "text.js"
-    _css = _STATIC / "panel.css"
+    _esm = esm("text.js")
+    _css = STATIC / "panel.css"
 
     value = t.Unicode("").tag(sync=True)
     title = t.Unicode("").tag(sync=True)

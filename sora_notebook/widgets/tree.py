@@ -10,7 +10,6 @@ keyboard); Python keeps it to known ids, at most `max_select`.
 from __future__ import annotations
 
 import functools
-import pathlib
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import anywidget
 import traitlets as t
 
+from sora_notebook.widgets.assets import STATIC, esm
 from sora_notebook.widgets.diff import word_diff
 from sora_notebook.widgets.layout import COL_GAP, NODE_H, NODE_W, ROW_GAP, layout_forest
 from sora_notebook.widgets.rpc import RequestsMixin
@@ -25,7 +25,6 @@ from sora_notebook.widgets.thumbs import thumb_data_url
 
 __all__ = ["TreeView"]
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 _STATUS = re.compile(r"[^a-z_]")
 LABEL_CHARS, TITLE_CHARS = 22, 400
 ThumbPath = Callable[[Any], Any]
@@ -50,8 +49,8 @@ def status_class(status: str | None) -> str:
 class TreeView(RequestsMixin, anywidget.AnyWidget):
     """The history of generations: nodes, labelled edges, selection, zoom and pan."""
 
-    _esm = _STATIC / "tree.js"
-    _css = _STATIC / "tree.css"
+    _esm = esm("tree.js", common=True)
+    _css = STATIC / "tree.css"
 
     nodes = t.List(t.Dict()).tag(sync=True)
     edges = t.List(t.Dict()).tag(sync=True)

@@ -39,6 +39,8 @@ def test_esm_files_never_parse_html():
             "new Function",
         ):
             assert banned not in source, (name, banned)
+        if name == "common.js":  # helpers put in front of a view's ESM, not a view
+            continue
         # every custom view exports render and returns a cleanup function
         assert "export default { render }" in source, name
         assert re.search(r"return \(\) => \{", source), name

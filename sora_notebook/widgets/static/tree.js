@@ -11,13 +11,6 @@ function svg(tag, className) {
   return node;
 }
 
-function make(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 function safeWord(value) {
   return String(value || "unknown").replace(/[^a-z_]/g, "") || "unknown";
 }
