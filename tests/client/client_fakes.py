@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator, Callable
@@ -31,6 +32,15 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+class ThreadedTime(FakeTime):
+    """Fake time shared with an emulator whose renders run in real threads (and, over a
+    socket, whose server runs in one): each sleep also yields a little real time."""
+
+    async def sleep(self, seconds: float) -> None:
+        await super().sleep(seconds)
+        await asyncio.sleep(0.05)
 
 
 class _Tracked(httpx.AsyncByteStream):

@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 
 import pytest
+from client_fakes import ThreadedTime
 
 from sora_notebook.backend import Backend
 from sora_notebook.client import AsyncSoraClient
 from sora_notebook.errors import AuthenticationError, NotFoundError, NotReadyError, VideoFailed
 
-T0 = 1_900_000_000.0
-
-
-class EmulatorTime:
-    """Fake time shared by the emulator and the client; sleeping lets renders run."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0.05)  # renders run in real threads
-
 
 @pytest.fixture
-def fake_time() -> EmulatorTime:
-    return EmulatorTime()
+def fake_time() -> ThreadedTime:
+    return ThreadedTime()
 
 
 @pytest.fixture

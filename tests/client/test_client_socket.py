@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from client_fakes import ThreadedTime
 from live_server import LiveServer
 
 from sora_notebook.backend import Backend
@@ -16,26 +16,10 @@ from sora_notebook.client import AsyncSoraClient
 from sora_notebook.emulator import create_app
 from sora_notebook.errors import APIConnectionError
 
-T0 = 1_900_000_000.0
-
-
-class SharedTime:
-    """Fake time read by the emulator's thread and advanced by the client's sleeps."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0.05)  # let the server thread and the renders run
-
 
 @pytest.fixture
-def shared_time() -> SharedTime:
-    return SharedTime()
+def shared_time() -> ThreadedTime:
+    return ThreadedTime()
 
 
 @pytest.fixture
