@@ -79,13 +79,17 @@ class Studio:
         downloads: int = 2,
         on_cost: Callable[[Quote], object] | None = None,
     ) -> None:
-        if backend is None:
-            from sora_notebook.backend import Backend
-
-            backend = client.backend if client is not None else Backend.from_env()
-        self.backend = backend
         self._owns_library = not isinstance(library, Library)
         self.library = library if isinstance(library, Library) else Library(library, clock=clock)
+        if backend is None and client is not None:
+            backend = client.backend
+        elif backend is None:
+            from sora_notebook.backend import Backend
+
+            # The default emulator keeps its jobs beside the library, so jobs in flight
+            # outlive a kernel restart as they would on a real server.
+            backend = Backend.from_env(emulator_data_dir=self.library.root / "emulator")
+        self.backend = backend
         if budget is not None and budget < 0:
             raise ValidationError("budget must be 0 or more (USD).", param="budget")
         self.budget = budget
