@@ -43,7 +43,8 @@ FLAVORS: Mapping[str, Mapping[str, Any]] = {
         "image_url_field": "image_reference",
         "variants": ("video",),
     },
-    "litellm": {"label": "LiteLLM", "multipart": True},
+    # LiteLLM's list wants a provider hint this client does not send: poll jobs one by one.
+    "litellm": {"label": "LiteLLM", "multipart": True, "supports_list": False},
     "sglang": {
         "label": "SGLang",
         "multipart": False,
@@ -79,7 +80,7 @@ class Backend:
 
     `name` is `emulator | openai | azure | compatible`; `label` is for display. Quirks:
     `multipart` (send create as multipart, else JSON unless a file is attached),
-    `supports_remix/edit/extend`, `check_models` (hold known models to the capability
+    `supports_remix/edit/extend/list`, `check_models` (hold known models to the capability
     table; compatible servers with no model given stay open), `image_url_field` (the
     form field for a reference given by URL), `variants` (the media kinds it serves;
     some servers always send the MP4), `api_version` (Azure's query parameter).
@@ -92,6 +93,7 @@ class Backend:
     supports_remix: bool = True
     supports_edit: bool = True
     supports_extend: bool = True
+    supports_list: bool = True
     check_models: bool = True
     flavor: str | None = None
     image_url_field: str | None = None

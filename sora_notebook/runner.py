@@ -121,7 +121,7 @@ class Runner:
         self.library = library
         self.backend_name = str(getattr(backend, "name", "compatible"))
         self.backend_url = safe_backend_url(str(getattr(backend, "base_url", "")))
-        self.supports_list = bool(getattr(backend, "supports_list", True))
+        self.supports_list = bool(backend.supports_list)
         self.on_change = on_change
         self.limiter = limiter
         self.policy = policy

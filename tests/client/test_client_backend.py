@@ -96,6 +96,7 @@ def test_compatible_flavors_set_quirks():
     assert not sglang.multipart and not sglang.supports_extend
     litellm = Backend.compatible("http://proxy:4000/v1", "k", flavor="litellm")
     assert litellm.supports_remix and litellm.supports_edit and litellm.has_key
+    assert not litellm.supports_list and vllm.supports_list and sglang.supports_list
     plain = Backend.compatible("http://box:9/v1")
     assert plain.label == "box:9" and not plain.check_models and not plain.has_key
     assert set(FLAVORS) == {"vllm-omni", "litellm", "sglang"}

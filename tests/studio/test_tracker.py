@@ -22,6 +22,7 @@ FIRST_POLL = 2 * POLICY.first_delay
 
 
 def fake_backend(**quirks):
+    quirks = {"supports_list": True, **quirks}
     return SimpleNamespace(
         name="fake", base_url="http://fake.test/v1", label="Fake", check_models=True, **quirks
     )
