@@ -11,8 +11,8 @@ from urllib.parse import unquote
 
 import httpx
 
-from sora_notebook.backend import Backend
 from sora_notebook.client import AsyncSoraClient
+from sora_notebook.client.backend import Backend
 
 KEY = "sk-test-SECRET-0123456789"
 T0 = 1_800_000_000.0

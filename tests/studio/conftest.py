@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from sora_notebook.backend import Backend
-from sora_notebook.polling import PollPolicy
+from sora_notebook.client.backend import Backend
 from sora_notebook.studio import Studio
+from sora_notebook.studio.polling import PollPolicy
 
 T0 = 1_900_000_000.0
 FAST = PollPolicy(min_interval=0.05, max_interval=0.5, first_delay=0.05)

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sora_notebook.emulator.faults import KINDS, FaultPlan
-from sora_notebook.polling import PollPolicy
+from sora_notebook.studio.polling import PollPolicy
 
 from .conftest import engine
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from live_server import LiveServer
 
-from sora_notebook.backend import Backend
+from sora_notebook.client.backend import Backend
 from sora_notebook.emulator import create_app
 from sora_notebook.library import Library
 

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from sora_notebook.library import Library
-from sora_notebook.polling import PollPolicy
 from sora_notebook.protocol import Video
 from sora_notebook.studio import Studio
+from sora_notebook.studio.polling import PollPolicy
 
 from .conftest import T0, FakeTime
 from .fake_client import FakeClient, FakeJob

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sora_notebook._headers import parse_retry_after
 from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import (
     MODELS,
@@ -20,7 +21,6 @@ from sora_notebook.protocol import (
     id_file_stem,
     id_path_segment,
     normalize_seconds,
-    parse_retry_after,
     parse_size,
     validate_create,
 )
