@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,13 +15,15 @@ DELETED_REMOTE = "deleted"
 FINAL_STATUSES = frozenset({"completed", "failed", REJECTED})
 EDGE_KINDS = ("remix", "edit", "extend", "frame", "reprompt")
 
-COLUMNS = (
+#: The first release's columns (schema 1); later ones come with their migration.
+V1_COLUMNS = (
     *("key", "video_id", "backend", "backend_url", "endpoint", "status", "progress"),
     *("prompt", "model", "size", "seconds", "params", "parent_key", "edge_kind"),
     *("error_code", "error_message", "cost", "submitted_at", "created_at", "completed_at"),
     *("expires_at", "updated_at", "media", "sha256", "rating", "notes", "tags"),
     *("media_expired", "snapshot", "owner"),
 )
+COLUMNS = (*V1_COLUMNS, "billed")
 JSON_COLUMNS = {"params": dict, "media": dict, "tags": list, "snapshot": dict}
 
 
@@ -32,7 +33,8 @@ class Job:
 
     `key` is local and stable before the server answers; `video_id` is the server's id
     (None while pending). `media` maps a variant to a path relative to the library root.
-    Times are Unix seconds (float).
+    Times are Unix seconds (float). `cost` is the quote before sending; `billed` what
+    was charged once it ended (None while unknown, 0.0 "not billed", else dollars).
     """
 
     key: str
@@ -64,6 +66,7 @@ class Job:
     endpoint: str = "create"
     updated_at: float = 0.0
     owner: str | None = None
+    billed: float | None = None
 
     def __repr__(self) -> str:
         prompt = self.prompt if len(self.prompt) <= 40 else self.prompt[:39] + "…"
@@ -123,7 +126,3 @@ def job_from_row(row: sqlite3.Row) -> Job:
     data["tags"] = tuple(str(t) for t in data["tags"])
     data["media_expired"] = bool(data["media_expired"])
     return Job(**data)
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Callable
 
 from sora_notebook.errors import SoraNotebookError
-from sora_notebook.library.records import COLUMNS
+from sora_notebook.library.records import V1_COLUMNS
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
@@ -74,13 +74,35 @@ def _v1_jobs_and_snapshots(db: sqlite3.Connection) -> None:
         if statement.strip():
             db.execute(statement)
     have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
-    for name in COLUMNS:
+    for name in V1_COLUMNS:
         if name not in have:  # a library made by a pre-release build
             db.execute(f"ALTER TABLE jobs ADD COLUMN {name}")
 
 
+def _v2_money(db: sqlite3.Connection) -> None:
+    """Money that lasts: what each job was billed, a ledger of charges (spend survives a
+    job's removal), and settings such as the budget, shared by every studio."""
+    db.execute("ALTER TABLE jobs ADD COLUMN billed REAL")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "key TEXT NOT NULL, owner TEXT, at REAL NOT NULL, amount REAL NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS ledger_at ON ledger(at)")
+    db.execute("CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # What the first release recorded: completed jobs at their quote, failed and refused
+    # ones at $0 (they were never billed), unfinished ones still open.
+    db.execute(
+        "UPDATE jobs SET billed = CASE WHEN status = 'completed' THEN cost "
+        "WHEN status IN ('failed', 'rejected') THEN 0 END"
+    )
+    db.execute(
+        "INSERT INTO ledger (key, owner, at, amount) SELECT key, owner, "
+        "COALESCE(completed_at, updated_at), billed FROM jobs WHERE billed > 0"
+    )
+
+
 #: Applied in order; the library's version is how many it has had.
-MIGRATIONS: tuple[Migration, ...] = (_v1_jobs_and_snapshots,)
+MIGRATIONS: tuple[Migration, ...] = (_v1_jobs_and_snapshots, _v2_money)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
