@@ -170,9 +170,10 @@ class Library(Ledger):
                     self._reserve(db, reserve)
                 for row in rows:
                     names = list(row)
+                    marks = ", ".join("?" * len(names))
                     db.execute(
                         # column names come from the fixed schema, values are bound
-                        f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",  # noqa: S608
+                        f"INSERT INTO jobs ({', '.join(names)}) VALUES ({marks})",  # noqa: S608
                         [encode(n, row[n]) for n in names],
                     )
         except BaseException:
