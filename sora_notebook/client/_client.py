@@ -93,6 +93,8 @@ class AsyncSoraClient:
 
     #: Poll rounds in a row that may fail transiently before `poll` gives up.
     POLL_FAILURES_TOLERATED = 3
+    #: How far before a submit a server's `created_at` may be and still match it.
+    SUBMIT_SKEW = SUBMIT_SKEW
 
     def __init__(
         self,
@@ -191,7 +193,7 @@ class AsyncSoraClient:
     async def retrieve(self, video_id: VideoRef) -> Video:
         """The job as the server sees it now (a failed job is returned, not raised)."""
         video_id = _id(video_id)
-        video, _ = await self._retrieve(video_id)
+        video, _ = await self.retrieve_with_hint(video_id)
         return video
 
     async def list(
@@ -271,7 +273,7 @@ class AsyncSoraClient:
         while True:
             hint: float | None = None
             try:
-                last, hint = await self._retrieve(video_id)
+                last, hint = await self.retrieve_with_hint(video_id)
             except (APIConnectionError, ServerError, RateLimitError):
                 failures += 1
                 if failures > self.POLL_FAILURES_TOLERATED:
@@ -513,7 +515,10 @@ class AsyncSoraClient:
         body = _Body(json.dumps(payload).encode(), "application/json")
         return await self._create_call(path, body, recover)
 
-    async def _retrieve(self, video_id: str) -> tuple[Video, float | None]:
+    async def retrieve_with_hint(self, video_id: VideoRef) -> tuple[Video, float | None]:
+        """The job now, and the seconds the server asks to wait before asking again
+        (`openai-poll-after-ms`; None when it sends none)."""
+        video_id = _id(video_id)
         response = await self._call("GET", f"/videos/{_seg(video_id)}", video_in_error=True)
         return _video(response), parse_poll_after(response.headers)
 

@@ -48,6 +48,8 @@ class Backend:
     table; compatible servers with no model given stay open), `image_url_field` (the
     form field for a reference given by URL), `variants` (the media kinds it serves;
     some servers always send the MP4), `api_version` (Azure's query parameter).
+    `prices`: dollars per second of video by model, for servers the published table does
+    not price (set with `backend.priced({"my-model": 0.05})`).
     """
 
     name: str
@@ -63,10 +65,15 @@ class Backend:
     image_url_field: str | None = None
     variants: tuple[str, ...] = VARIANTS
     api_version: str | None = None
+    prices: Mapping[str, float] | None = field(default=None, compare=False)
     app: Any = field(default=None, compare=False)
     _api_key: str | None = field(default=None, compare=False)
     _auth_header: str = field(default="authorization", compare=False)
     _token_provider: TokenProvider | None = field(default=None, compare=False)
+
+    def priced(self, prices: Mapping[str, float]) -> Backend:
+        """This backend with its own prices: model -> dollars per second of video."""
+        return replace(self, prices=dict(prices))
 
     # --- factories -----------------------------------------------------------------
 

@@ -67,9 +67,12 @@ def open_image(image: ImageInput) -> Image.Image:
     return opened
 
 
-def load_reference(image: ImageInput, size: str | None = None) -> Reference:
-    """Encode a reference image for upload; with `size`, require it to match exactly."""
-    picture = open_image(image)
+def load_reference(
+    image: ImageInput, size: str | None = None, *, opened: Image.Image | None = None
+) -> Reference:
+    """Encode a reference image for upload; with `size`, require it to match exactly.
+    `opened`: the image already decoded from `image` (it is not decoded again)."""
+    picture = opened if opened is not None else open_image(image)
     fmt = (picture.format or "").upper()
     if isinstance(image, Image.Image) or fmt not in _MIME:
         if fmt and fmt not in _MIME and not isinstance(image, Image.Image):

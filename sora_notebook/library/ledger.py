@@ -97,8 +97,13 @@ class Ledger:
     def budget_left(self) -> float | None:
         """Dollars the budget (and the day's budget) leaves after what is billed and
         reserved; None without a budget."""
+        return self.budget_state()[0]
+
+    def budget_state(self) -> tuple[float | None, float | None, float]:
+        """(left, the budget that binds, what counts against it: billed + reserved);
+        (None, None, 0.0) without a budget."""
         with self._lock:
-            return _left(self._db, self._clock())[0]
+            return _left(self._db, self._clock())
 
     # --- writing ---------------------------------------------------------------------
 
