@@ -15,16 +15,21 @@ DELETED_REMOTE = "deleted"
 FINAL_STATUSES = frozenset({"completed", "failed", REJECTED})
 EDGE_KINDS = ("remix", "edit", "extend", "frame", "reprompt")
 
-#: The first release's columns (schema 1); later ones come with their migration.
-V1_COLUMNS = (
+COLUMNS = (
     *("key", "video_id", "backend", "backend_url", "endpoint", "status", "progress"),
     *("prompt", "model", "size", "seconds", "params", "parent_key", "edge_kind"),
     *("error_code", "error_message", "cost", "submitted_at", "created_at", "completed_at"),
     *("expires_at", "updated_at", "media", "sha256", "rating", "notes", "tags"),
-    *("media_expired", "snapshot", "owner"),
+    *("media_expired", "snapshot", "owner", "hashes", "billed"),
 )
-COLUMNS = (*V1_COLUMNS, "billed")
-JSON_COLUMNS = {"params": dict, "media": dict, "tags": list, "snapshot": dict}
+JSON_COLUMNS = {"params": dict, "media": dict, "tags": list, "snapshot": dict, "hashes": dict}
+
+
+def media_slot(variant: str, output: int = 0) -> str:
+    """The key of one file in `Job.media`: `video` for the first output, `video.1` ..."""
+    if not isinstance(output, int) or output < 0:
+        raise ValueError(f"output must be a whole number >= 0; got {output!r}")
+    return variant if output == 0 else f"{variant}.{output}"
 
 
 @dataclass(frozen=True, repr=False)
@@ -32,9 +37,12 @@ class Job:
     """The studio's local record of one generation.
 
     `key` is local and stable before the server answers; `video_id` is the server's id
-    (None while pending). `media` maps a variant to a path relative to the library root.
-    Times are Unix seconds (float). `cost` is the quote before sending; `billed` what
-    was charged once it ended (None while unknown, 0.0 "not billed", else dollars).
+    (None while pending). `media` maps a slot (`video`, `thumbnail`, `spritesheet` for
+    the first output, `video.1` ... for further outputs of one job) to a path relative to
+    the library root; `hashes` maps the same slots to sha256 (`sha256` is the first
+    video's). Times are Unix seconds (float). `cost` is the quote before sending;
+    `billed` what was charged once it ended (None while unknown, 0.0 "not billed", else
+    dollars).
     """
 
     key: str
@@ -66,6 +74,7 @@ class Job:
     endpoint: str = "create"
     updated_at: float = 0.0
     owner: str | None = None
+    hashes: dict[str, str] = field(default_factory=dict, hash=False)
     billed: float | None = None
 
     def __repr__(self) -> str:
@@ -118,9 +127,9 @@ def encode(name: str, value: Any) -> Any:
 def job_from_row(row: sqlite3.Row) -> Job:
     data: dict[str, Any] = {k: row[k] for k in row.keys()}  # noqa: SIM118
     data.pop("snapshot", None)
-    for name in ("params", "media", "tags"):
+    for name in ("params", "media", "tags", "hashes"):
         try:
-            data[name] = json.loads(data[name] or "null") or JSON_COLUMNS[name]()
+            data[name] = json.loads(data.get(name) or "null") or JSON_COLUMNS[name]()
         except ValueError:
             data[name] = JSON_COLUMNS[name]()
     data["tags"] = tuple(str(t) for t in data["tags"])
