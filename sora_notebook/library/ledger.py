@@ -141,7 +141,8 @@ class Ledger:
 
 
 def _billed(db: sqlite3.Connection, since: float | None, owner: str | None) -> float:
-    sql, args = "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE 1 = 1", []
+    sql = "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE 1 = 1"
+    args: list[float | str] = []
     if since is not None:
         sql += " AND at >= ?"
         args.append(since)

@@ -52,7 +52,7 @@ def price(
     backend: str,
     model: str | None,
     size: str | None,
-    seconds: object,
+    seconds: int | str | None,
     prices: Mapping[str, float] | None = None,
 ) -> float | None:
     """Dollars for one video; None where the price is unknown.
@@ -68,10 +68,10 @@ def price(
         return None
     if model is not None and model not in MODELS:
         return None
-    return estimate_cost(model, size, seconds if seconds is not None else None)
+    return estimate_cost(model, size, seconds)
 
 
-def _seconds(seconds: object) -> int | None:
+def _seconds(seconds: int | str | None) -> int | None:
     text = str(DEFAULT_SECONDS if seconds is None else seconds).strip()
     return int(text) if text.isdigit() else None
 

@@ -11,7 +11,7 @@ from sora_notebook import export as export_formats
 from sora_notebook.library import DELETED_REMOTE, Job, Library
 from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED
-from sora_notebook.studio.progress import CEILING, Progress, default_duration, estimate
+from sora_notebook.studio.progress import CEILING, Progress, Source, default_duration, estimate
 from sora_notebook.studio.runner import Runner
 
 __all__ = ["Reading"]
@@ -121,7 +121,8 @@ class Reading:
             reported=reported,
             reported_at=seen_at,
         )
-        source = "server" if seen_at is not None and fraction <= reported + 1e-9 else "predicted"
+        told = seen_at is not None and fraction <= reported + 1e-9
+        source: Source = "server" if told else "predicted"
         if state.shown is not None:
             fraction = max(fraction, state.shown.at(now))
         state.shown = Progress(fraction, left, source, now)
@@ -131,7 +132,7 @@ class Reading:
 
     def panel(self) -> Any:
         """The widget panel for this studio (imports the widgets on first use)."""
-        from sora_notebook.widgets import StudioPanel  # type: ignore[attr-defined]
+        from sora_notebook.widgets import StudioPanel
 
         return StudioPanel(self)
 

@@ -106,7 +106,7 @@ class Tracker:
         while True:
             self.iterations += 1
             now = self._clock()
-            ready = sorted((k for k, t in self._due.items() if t <= now), key=self._due.get)
+            ready = sorted((k for k, t in self._due.items() if t <= now), key=self._due.__getitem__)
             if not ready:
                 await self._idle(min(self._due.values()) - now if self._due else None)
                 continue
