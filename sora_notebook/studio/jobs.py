@@ -13,7 +13,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sora_notebook.client import AsyncSoraClient, Backend
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library, safe_backend_url
@@ -74,6 +74,19 @@ class JobState:
     hint: float | None = None  # the server's last `openai-poll-after-ms`, seconds
     seen_at: float | None = None  # when the server last answered about it
     shown: Progress | None = None  # the progress last reported (it never goes back)
+    reports: list[tuple[float, float]] = field(default_factory=list)  # (time, 0-1) > 0
+    zero_at: float | None = None  # when the server last said 0 (queued)
+
+    def heard(self, at: float, video: Video) -> None:
+        """Note what the server said about the job's progress at `at`."""
+        self.seen_at = at
+        if video.is_terminal:
+            return
+        fraction = max(0, min(100, video.progress)) / 100
+        if fraction <= 0:
+            self.zero_at = at
+        elif not self.reports or fraction != self.reports[-1][1]:
+            self.reports = [*self.reports[-1:], (at, fraction)]
 
     def settle(self) -> None:
         """Forget the polling state (the job needs nothing more for now)."""
@@ -238,7 +251,7 @@ class RunnerCore:
         state.hint = hint
         state.polls += 1
         state.failures = 0
-        state.seen_at = self.clock()
+        state.heard(self.clock(), video)
         state.checked = not created
         new = self.library.record_video(job.key, video)
         if new.is_final and new.billed is None:

@@ -3,9 +3,10 @@
 A job's duration is predicted from the library: the median of earlier completed jobs of
 the same backend, model, size and seconds (`Library.durations`), else `DEFAULT_DURATION`
 (documented: 20 s plus 5 s per second of video, so a 4 s clip is 40 s) until one is known.
-Each server answer corrects it: a progress `p` reported `e` seconds after creation
-implies a total of `e / p`, trusted in proportion to `p`; a job still running past the
-prediction is given a little more time (a server reporting only 0 or 100 still moves).
+Each server answer corrects it: the pace of its reported progress (between its last two
+answers, else since it last said 0) predicts the rest, trusted in proportion to how far
+along it says the job is; a job still running past the prediction is given a little more
+time (a server reporting only 0 or 100 still moves, on the prediction alone).
 
 `fraction` is elapsed / (elapsed + seconds left), so the browser's straight line
 `Progress.at(t)` reaches 1 exactly when the job is predicted to end; it never reaches 1
@@ -15,6 +16,7 @@ backwards (`Tracking.last` keeps what was shown).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,8 +27,10 @@ CEILING = 0.99
 #: Seconds a job is expected to take before any of its shape has completed.
 DEFAULT_DURATION = 20.0
 DEFAULT_PER_SECOND = 5.0
-#: A job running past its prediction is given this share of its elapsed time more.
+#: A job running past its prediction is given this share of its time overdue more...
 OVERDUE_SHARE = 0.25
+#: ... and never less than this many seconds.
+MIN_LEFT = 1.0
 Source = Literal["server", "predicted"]
 
 
@@ -76,21 +80,29 @@ def estimate(
     now: float,
     started: float,
     predicted: float,
-    reported: float,
-    reported_at: float | None,
+    reports: Sequence[tuple[float, float]] = (),
+    zero_at: float | None = None,
 ) -> tuple[float, float]:
-    """(fraction, seconds left) of a running job `now`.
+    """(fraction, seconds left) of an unfinished job `now`.
 
-    `started`: creation time; `predicted`: its expected total duration; `reported`: the
-    server's last fraction (0-1), seen at `reported_at` (None: no answer yet).
+    `started`: its creation; `predicted`: its expected duration; `reports`: the server's
+    last (time, fraction) answers above 0, oldest first; `zero_at`: when the server last
+    said 0 (still queued). The server's pace (between its last two answers, else since it
+    last said 0) predicts the rest; it is trusted in proportion to how far it says it is.
     """
     elapsed = max(0.0, now - started)
-    total = max(predicted, 1e-3)
-    if reported_at is not None and 0.0 < reported < 1.0:
-        seen = max(1e-3, reported_at - started)
-        total = (1.0 - reported) * total + reported * (seen / reported)
-    if elapsed >= total:  # overdue: a little more, growing with the wait
-        total = elapsed * (1.0 + OVERDUE_SHARE)
-    left = total - elapsed
-    fraction = min(CEILING, max(reported, elapsed / total))
+    left = predicted - elapsed
+    reported = 0.0
+    if reports:
+        seen, reported = reports[-1]
+        if len(reports) > 1 and reported > reports[-2][1]:
+            rate = (reported - reports[-2][1]) / max(seen - reports[-2][0], 1e-3)
+        else:
+            since = started if zero_at is None else max(started, min(zero_at, seen))
+            rate = reported / max(seen - since, 1e-3)
+        by_server = (1.0 - reported) / rate - (now - seen)
+        left = (1.0 - reported) * left + reported * by_server
+    if left < MIN_LEFT:  # overdue: a little more, growing with the wait
+        left = max(MIN_LEFT, OVERDUE_SHARE * max(0.0, elapsed - predicted))
+    fraction = min(CEILING, max(reported, elapsed / (elapsed + left)))
     return fraction, left

@@ -110,16 +110,17 @@ class Reading:
             reported = min(CEILING, record.progress / 100)
             return Progress(reported, None, "server", record.completed_at or now)
         state = self.runner.state(record.key)
-        seen_at = state.seen_at
+        seen_at, reported = state.seen_at, record.progress / 100
+        reports = state.reports
         if seen_at is None and record.video_id is not None:
             seen_at = record.updated_at  # answered before this process started
-        reported = record.progress / 100
+            reports = [(seen_at, reported)] if 0 < reported < 1 else []
         fraction, left = estimate(
             now=now,
             started=record.created_at or record.submitted_at,
             predicted=self.runner.predicted(record) or default_duration(record.seconds),
-            reported=reported,
-            reported_at=seen_at,
+            reports=reports,
+            zero_at=state.zero_at,
         )
         told = seen_at is not None and fraction <= reported + 1e-9
         source: Source = "server" if told else "predicted"
