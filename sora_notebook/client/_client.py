@@ -31,7 +31,7 @@ from sora_notebook.client._http.download import ProgressCallback, fetch_to_file
 from sora_notebook.client._http.multipart import FilePart, encode_multipart
 from sora_notebook.client._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
 from sora_notebook.client.backend import Backend
-from sora_notebook.client.references import load_reference
+from sora_notebook.client.references import upload_part
 from sora_notebook.errors import (
     APIConnectionError,
     APIError,
@@ -51,7 +51,6 @@ from sora_notebook.errors import (
     error_for_status,
 )
 from sora_notebook.protocol import (
-    DEFAULT_SIZE,
     VARIANTS,
     DeletedVideo,
     Video,
@@ -156,10 +155,10 @@ class AsyncSoraClient:
         """Start a job. `input_reference`: bytes, a path or a PIL image matching `size`
         exactly (see `fit_reference`), or `{"image_url": ...}` / `{"file_id": ...}`.
         `**extra` is sent as is (seed, negative_prompt, ...)."""
-        model, size, seconds = self._validate(prompt, model, size, seconds)
+        size, seconds = self._wire(prompt, size, seconds)
         fields: dict[str, Any] = {"prompt": prompt, "model": model, "size": size}
         fields["seconds"] = seconds
-        fields.update(self._reference_fields(input_reference, size))
+        fields.update(self._reference_fields(input_reference))
         fields.update(extra)
         submitted = self._wall_clock()
 
@@ -489,13 +488,7 @@ class AsyncSoraClient:
         path: str,
         seconds: int | str | None = None,
     ) -> Video:
-        if not getattr(self.backend, f"supports_{kind}"):
-            raise ValidationError(
-                f"The {self.backend.label} backend cannot {kind} videos. Submit a new video "
-                "with a changed prompt instead.",
-                param=kind,
-            )
-        validate_create(prompt, _OPEN_MODEL, None, None)
+        validate_create(prompt, _OPEN_MODEL, None, None)  # the form only (see `_wire`)
         _seg(video_id)  # refuse an unusable id before sending anything
         payload: dict[str, Any] = {"prompt": prompt}
         if kind != "remix":
@@ -559,15 +552,16 @@ class AsyncSoraClient:
 
     # --- internals: bodies ---------------------------------------------------------
 
-    def _validate(
-        self, prompt: str, model: str | None, size: str | None, seconds: int | str | None
-    ) -> tuple[str | None, str | None, str | None]:
-        if self.backend.check_models or model:
-            return validate_create(prompt, model, size, seconds)
+    def _wire(
+        self, prompt: str, size: str | None, seconds: int | str | None
+    ) -> tuple[str | None, str | None]:
+        """(size, seconds) normalized, refusing what no server could take (an empty or
+        oversized prompt, a size not WIDTHxHEIGHT, seconds not a whole positive number).
+        What a model can make, and whether an image fits, are `studio.plan`'s checks."""
         _, size, secs = validate_create(prompt, _OPEN_MODEL, size, seconds)
-        return None, size, secs
+        return size, secs
 
-    def _reference_fields(self, reference: Any, size: str | None) -> dict[str, Any]:
+    def _reference_fields(self, reference: Any) -> dict[str, Any]:
         if reference is None:
             return {}
         if isinstance(reference, str) and reference.startswith(("http://", "https://", "data:")):
@@ -581,9 +575,7 @@ class AsyncSoraClient:
             if self.backend.image_url_field and "image_url" in reference:
                 return {self.backend.image_url_field: json.dumps(dict(reference))}
             return {"input_reference": dict(reference)}
-        expected = size or (DEFAULT_SIZE if self.backend.check_models else None)
-        ref = load_reference(reference, expected)
-        return {"input_reference": FilePart(ref.filename, ref.content, ref.content_type)}
+        return {"input_reference": FilePart(*upload_part(reference))}
 
     def _create_body(self, fields: Mapping[str, Any]) -> _Body:
         has_file = any(isinstance(v, FilePart) for v in fields.values())

@@ -12,7 +12,7 @@ from sora_notebook.errors import BudgetExceeded, ValidationError
 from sora_notebook.library import Library
 from sora_notebook.protocol import Video
 from sora_notebook.studio.money import bill, price
-from sora_notebook.studio.plans import Purse, ReferenceFit, Request, make_plan
+from sora_notebook.studio.plans import Purse, ReferenceFit, Request, disabled_actions, make_plan
 
 EMU = Backend(name="emulator", base_url="http://emulator.local/v1", label="Emulator")
 OPEN = Backend(
@@ -125,3 +125,10 @@ def test_derived_requests_need_a_completed_parent_and_support(tmp_path):
         assert "cannot remix" in no.problems["parent"] and "cannot remix" in no.disabled["remix"]
         assert set(no.disabled) == {"remix", "edit", "extend"}
         assert "seconds" in plan(mode="extend", parent=done, prompt="more").problems
+
+
+@pytest.mark.parametrize("flavor", ["vllm-omni", "sglang"])
+def test_servers_without_remix_are_refused_by_the_plan(flavor):
+    backend = Backend.compatible("http://gpu/v1", flavor=flavor)
+    assert set(disabled_actions(backend)) == {"remix", "edit", "extend"}
+    assert "cannot remix" in disabled_actions(backend)["remix"]
