@@ -84,14 +84,9 @@ class Studio(Reading, Spending):
         budget = _dollars(budget, "budget")
         self._owns_library = not isinstance(library, Library)
         self.library = library if isinstance(library, Library) else Library(library, clock=clock)
-        if backend is None:
-            # The default emulator keeps its jobs beside the library, so jobs in flight
-            # outlive a kernel restart as they would on a real server.
-            backend = (
-                client.backend
-                if client is not None
-                else Backend.from_env(emulator_data_dir=self.library.root / "emulator")
-            )
+        # The default emulator keeps its jobs beside the library, so jobs in flight
+        # outlive a kernel restart as they would on a real server.
+        backend = backend or (client.backend if client else _default_backend(self.library))
         self.backend = backend
         if budget is not None:
             self.budget = budget
@@ -109,9 +104,7 @@ class Studio(Reading, Spending):
         self._changed: asyncio.Event | None = None
         self.owner = new_owner()
         self.runner = Runner(
-            client,
-            self.library,
-            backend,
+            *(client, self.library, backend),
             on_change=self._on_change,
             limiter=RateLimiter(max_rps, clock=clock, sleep=sleep),
             policy=poll or PollPolicy(),
@@ -364,6 +357,10 @@ class Studio(Reading, Spending):
 
     def wait_sync(self, job: JobRef, *, timeout: float | None = None) -> Job:
         return self.run(self.wait(job, timeout=timeout))
+
+
+def _default_backend(library: Library) -> Backend:
+    return Backend.from_env(emulator_data_dir=library.root / "emulator")
 
 
 def _make_clients(

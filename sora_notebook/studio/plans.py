@@ -11,23 +11,21 @@ sends what it holds, or raises its first problem. Nothing else validates a reque
 
 from __future__ import annotations
 
-import io
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sora_notebook.client import Backend
-from sora_notebook.client.references import fit_reference, load_reference, open_image
 from sora_notebook.errors import BudgetExceeded, SoraNotebookError, ValidationError
 from sora_notebook.library import EDGE_KINDS, Job
 from sora_notebook.library.ledger import UNKNOWN_COST_MESSAGE
 from sora_notebook.protocol import (
     DEFAULT_SIZE,
     normalize_seconds,
-    parse_size,
     validate_create,
 )
+from sora_notebook.studio.fitting import ReferenceFit, fit_reference_for
 from sora_notebook.studio.money import price
 
 __all__ = [
@@ -44,34 +42,11 @@ __all__ = [
 ]
 
 MODES = ("create", "remix", "edit", "extend")
-FITS = ("crop", "pad", "none")
 #: Most videos one plan may hold (the API has no `n`: each is its own request).
 MAX_N = 100
 _OPEN_MODEL = "\0open"  # a model no table knows: check the form of size/seconds only
-_URL = ("http://", "https://", "data:")
 _RESERVED = frozenset({"prompt", "model", "size", "seconds", "input_reference", "video"})
 Mode = Literal["create", "remix", "edit", "extend"]
-Fit = Literal["crop", "pad", "none"]
-_FIT_WORD = {"crop": "cropped", "pad": "padded"}
-
-
-@dataclass(frozen=True)
-class ReferenceFit:
-    """How a reference image meets the video size: its own size, the target, the fit."""
-
-    source_size: tuple[int, int]
-    target_size: tuple[int, int] | None
-    fit: Fit
-
-    def describe(self) -> str:
-        """E.g. "1000x1000 -> cropped to 720x1280"."""
-        src = "x".join(map(str, self.source_size))
-        if self.target_size is None:
-            return f"{src}, sent as is"
-        dst = "x".join(map(str, self.target_size))
-        if self.fit == "none":
-            return f"{src}, fits {dst} as is" if src == dst else f"{src}, does not fit {dst}"
-        return f"{src} -> {_FIT_WORD[self.fit]} to {dst}"
 
 
 @dataclass(frozen=True)
@@ -281,7 +256,7 @@ def _create(
     if request.input_reference is not None:
         target = size or (DEFAULT_SIZE if backend.check_models else None)
         try:
-            fit, content, wire = _reference(request.input_reference, target, request.fit)
+            fit, content, wire = fit_reference_for(request.input_reference, target, request.fit)
         except ValidationError as exc:
             checks.add("input_reference", exc)
         else:
@@ -330,48 +305,6 @@ def _edge(request: Request, default: str, checks: _Checks) -> str | None:
             ),
         )
     return kind
-
-
-def _reference(
-    value: Any, target: str | None, fit: str
-) -> tuple[ReferenceFit | None, bytes | None, dict[str, Any] | None]:
-    """(fit, image bytes to upload, or the wire field for a URL/file id)."""
-    if fit not in FITS:
-        raise ValidationError(f"fit must be one of {', '.join(FITS)}; got {fit!r}.")
-    if isinstance(value, str) and value.startswith(_URL):
-        value = {"image_url": value}
-    if isinstance(value, Mapping):
-        if not {"image_url", "file_id"} & set(value):
-            raise ValidationError(
-                "input_reference as a dict needs 'image_url' or 'file_id'.",
-                param="input_reference",
-            )
-        return None, None, dict(value)
-    picture = open_image(value)  # the one decode
-    source = (picture.width, picture.height)
-    if target is None:
-        return (
-            ReferenceFit(source, None, "none"),
-            load_reference(value, None, opened=picture).content,
-            None,
-        )
-    wanted = parse_size(target)
-    if source == wanted:
-        return (
-            ReferenceFit(source, wanted, "none"),
-            load_reference(value, None, opened=picture).content,
-            None,
-        )
-    if fit == "none":
-        raise ValidationError(
-            f"The reference image is {source[0]}x{source[1]} but the video size is {target}; "
-            "they must match. Choose fit='crop' (fill and trim) or fit='pad' (black bars).",
-            param="input_reference",
-        )
-    fitted = fit_reference(picture, target, "crop" if fit == "crop" else "pad")
-    buffer = io.BytesIO()
-    fitted.save(buffer, format="PNG")
-    return ReferenceFit(source, wanted, "crop" if fit == "crop" else "pad"), buffer.getvalue(), None
 
 
 def _derived(
