@@ -43,9 +43,11 @@ __all__ = [
     "BadRequestError",
     "BudgetExceeded",
     "ConflictError",
+    "DiskFull",
     "DownloadError",
     "Expired",
     "GoneError",
+    "ListTruncated",
     "NotFoundError",
     "NotReadyError",
     "PermissionDeniedError",
@@ -213,6 +215,32 @@ class DownloadError(SoraNotebookError):
 
     Nothing is kept: a partial file is removed, a complete earlier file is untouched.
     """
+
+
+class DiskFull(DownloadError):
+    """The disk under the download filled up; nothing partial was kept."""
+
+    def __init__(self, folder: Any, free: int | None = None) -> None:
+        self.folder = str(folder)
+        self.free = free
+        left = "" if free is None else f" ({free / 1e6:.1f} MB free)"
+        super().__init__(
+            f"The disk holding {self.folder} is full{left}, so the download stopped and "
+            "nothing partial was kept. Free some space there (or move the library to a "
+            "bigger disk); the download starts again by itself once there is room."
+        )
+
+
+class ListTruncated(SoraNotebookError):
+    """A walk of the job list stopped at a page or job limit (the server kept going)."""
+
+    def __init__(self, pages: int, items: int, limit: str) -> None:
+        self.pages, self.items, self.limit = pages, items, limit
+        super().__init__(
+            f"Stopped reading the job list after {pages} pages and {items} jobs: the "
+            f"server still said there was more ({limit} reached). If it really holds "
+            "more jobs, raise Limits.list_pages / Limits.list_items."
+        )
 
 
 class VideoFailed(SoraNotebookError):
