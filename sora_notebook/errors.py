@@ -13,11 +13,14 @@ SoraNotebookError
 │   ├── GoneError                410
 │   ├── UnprocessableEntityError 422
 │   ├── RateLimitError           429
-│   └── ServerError              5xx
+│   ├── ServerError              5xx
+│   └── TooLarge                 an answer above its size limit (Limits.json_bytes)
 ├── APIConnectionError         no answer: refused, reset, dropped
-│   └── APITimeoutError          no answer in time
+│   └── APITimeoutError          no answer in time (or not in total within the limits)
 ├── SubmissionUnknown          a create may or may not have reached the server
 ├── DownloadError              the media that arrived is not what was asked for
+│   └── DiskFull                 the disk under the download is full
+├── ListTruncated              a list walk stopped at a page or job limit
 ├── VideoFailed                a job ended `failed` (raised only by an explicit wait)
 ├── Expired                    the server no longer keeps this job's media
 ├── WaitTimeout                a wait passed its deadline (also a TimeoutError)
@@ -55,6 +58,7 @@ __all__ = [
     "ServerError",
     "SoraNotebookError",
     "SubmissionUnknown",
+    "TooLarge",
     "UnprocessableEntityError",
     "ValidationError",
     "VideoFailed",
@@ -176,6 +180,10 @@ class ServerError(APIError):
     """5xx: the server failed."""
 
     hint = "The server failed; retry later. If it persists, the backend is down."
+
+
+class TooLarge(APIError):
+    """An answer larger than the limit set for it (nothing of it was kept)."""
 
 
 class APIConnectionError(SoraNotebookError):

@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import httpx
 
-from sora_notebook.errors import APIError, APITimeoutError
+from sora_notebook.errors import APITimeoutError, TooLarge
 
 __all__ = ["Limits", "TooLarge", "read_capped", "within"]
 
@@ -56,10 +56,6 @@ class Limits:
     def download_allowance(self, received: int) -> float:
         """Seconds a download may have taken once it has received `received` bytes."""
         return self.download_seconds + received / self.download_rate
-
-
-class TooLarge(APIError):
-    """An answer larger than the limit set for it (nothing of it was kept)."""
 
 
 def _mb(n: int) -> str:
