@@ -125,9 +125,13 @@ class Studio:
         else:
             self.start()
 
+    _closed = False
+
     def __repr__(self) -> str:
-        budget = "" if self.budget is None else f" of ${self.budget:.2f}"
         label = getattr(self.backend, "label", getattr(self.backend, "name", "?"))
+        if self._closed:
+            return f"Studio(backend={label}, library={str(self.library.root)!r}, closed)"
+        budget = "" if self.budget is None else f" of ${self.budget:.2f}"
         return (
             f"Studio(backend={label}, library={str(self.library.root)!r}, "
             f"tracked={self.tracker.tracked}, spent=${self.spent:.2f}{budget})"
@@ -149,6 +153,7 @@ class Studio:
 
     async def aclose(self) -> None:
         """Stop tracking (jobs stay recorded and resume next time), close what it opened."""
+        self._closed = True
         await self.tracker.stop()
         self._events.close()
         if self._owns_client:
