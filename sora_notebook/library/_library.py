@@ -503,6 +503,17 @@ class Library:
             ).fetchall()
         return {r[0] for r in rows}
 
+    def data_version(self) -> int:
+        """A counter that moves when another connection (another process) commits."""
+        with self._lock:
+            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def stamps(self) -> dict[str, float]:
+        """Every job's key and `updated_at`: what changed is where a stamp differs."""
+        with self._lock:
+            rows = self._db.execute("SELECT key, updated_at FROM jobs").fetchall()
+        return {str(r[0]): float(r[1]) for r in rows}
+
     def children(self, key: str) -> list[Job]:
         return self.jobs(parent=key)
 

@@ -44,6 +44,7 @@ from sora_notebook.studio.polling import PollPolicy
 from sora_notebook.studio.ratelimit import RateLimiter
 from sora_notebook.studio.runner import Runner, new_owner
 from sora_notebook.studio.tracker import Tracker
+from sora_notebook.studio.watch import LibraryWatch
 
 __all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
 
@@ -117,6 +118,7 @@ class Studio:
             create_client=create_client,
         )
         self.tracker = Tracker(self.runner, clock=clock, sleep=sleep, concurrency=downloads)
+        self._watch = LibraryWatch(self.library, self._on_foreign_change)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -145,6 +147,7 @@ class Studio:
             return
         self._changed = asyncio.Event()
         self.tracker.start()
+        self._watch.start()
         self.library.sweep()
         for job in self.library.jobs():
             if self.runner.owns(job):
@@ -153,6 +156,7 @@ class Studio:
     async def aclose(self) -> None:
         """Stop tracking (jobs stay recorded and resume next time), close what it opened."""
         self._closed = True
+        await self._watch.stop()
         await self.tracker.stop()
         self._events.close()
         if self._owns_client:
@@ -180,6 +184,14 @@ class Studio:
         if self._changed is not None:
             changed, self._changed = self._changed, asyncio.Event()
             changed.set()
+
+    def _on_foreign_change(self, kind: str, job: Job) -> None:
+        """Another process changed the library: announce it and re-plan the job here."""
+        self._on_change(kind, job)
+        if kind == "removed":
+            self.tracker.forget(job.key)
+        elif self.runner.owns(job) and not (job.is_pending or job.is_final):
+            self.tracker.schedule(job, sooner_only=True)
 
     # --- money -------------------------------------------------------------------------
 
