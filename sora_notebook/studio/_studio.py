@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sora_notebook import export as export_formats
-from sora_notebook.errors import ValidationError, VideoFailed, WaitTimeout
+from sora_notebook.errors import DiskFull, ValidationError, VideoFailed, WaitTimeout
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
 from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
@@ -352,15 +352,20 @@ class Studio:
         """The job once completed with its media saved (or marked expired).
 
         Raises `VideoFailed` when it failed or was refused, `WaitTimeout` past `timeout`
-        seconds (the job goes on being tracked).
+        seconds (the job goes on being tracked), `DiskFull` when its download stopped on
+        a full disk during this wait (it starts again by itself once there is room).
         """
         self.start()
         key = self._resolve(job).key
         deadline = None if timeout is None else self._clock() + timeout
+        full_before = self.runner.disk_full_tries.get(key, 0)
         while True:
             current = self.library.get(key)
             if self._settled(current):
                 break
+            full = self.runner.disk_full.get(key)
+            if full is not None and self.runner.disk_full_tries.get(key, 0) > full_before:
+                raise DiskFull(full.folder, full.free)  # it retries by itself once freed
             if not self.tracker.is_tracked(key):
                 self.tracker.schedule(current)
             assert self._changed is not None
