@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,7 +132,3 @@ def job_from_row(row: sqlite3.Row) -> Job:
     data["tags"] = tuple(str(t) for t in data["tags"])
     data["media_expired"] = bool(data["media_expired"])
     return Job(**data)
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
