@@ -11,9 +11,14 @@ import httpx
 import pytest
 from raw_server import MP4_HEAD, chunk, endless, head, raw_server, read_request, trickle
 
-from sora_notebook.client import AsyncSoraClient, Backend
-from sora_notebook.client._http.limits import Limits, TooLarge
-from sora_notebook.errors import APITimeoutError, AuthenticationError, DownloadError, ListTruncated
+from sora_notebook.client import AsyncSoraClient, Backend, Limits
+from sora_notebook.errors import (
+    APITimeoutError,
+    AuthenticationError,
+    DownloadError,
+    ListTruncated,
+    TooLarge,
+)
 
 KEY = "sk-CANARY-0123456789"
 JOB = json.dumps({"id": "video_1", "object": "video", "status": "completed"}).encode()

@@ -16,6 +16,8 @@ from sora_notebook.emulator import create_app
 from sora_notebook.studio import Studio
 from sora_notebook.studio.polling import PollPolicy
 
+pytestmark = pytest.mark.slow  # a second Python process
+
 SCRIPT = Path(__file__).with_name("other_studio_script.py")
 #: This studio polls once in 10 minutes: whatever it sees sooner, the other one wrote.
 NEVER = PollPolicy(min_interval=600, max_interval=600, first_delay=600)
