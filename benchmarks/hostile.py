@@ -225,7 +225,7 @@ def _result(sides: dict[str, dict[str, Any]], size: str) -> Result:
             f"<= the ceiling ({mb(CEILING[size]):.0f} MB)",
             f"{fmt(mb(client_disk))} MB at most, {sides['client-mp4']['left_on_disk']} bytes "
             f"left (raw httpx: {fmt(mb(sides['raw-mp4']['peak_growth']))} MB when stopped)",
-            client_disk <= CEILING[size] + MB and sides["client-mp4"]["left_on_disk"] == 0,
+            client_disk <= CEILING[size] and sides["client-mp4"]["left_on_disk"] == 0,
         ),
     ]
     return Result(
