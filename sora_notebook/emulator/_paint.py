@@ -59,7 +59,11 @@ class Painter:
         top = (self.ch - h) // 4 * 2
         rgb = scene.canvas if scene is not None else _reference_canvas(ref, self.cw, self.ch, top)
         extra = int(w / _ZOOM[0]) // 2 * 2 + 4
-        self.planes = rgb_to_yuv(np.concatenate([rgb, rgb[:, :extra]], axis=1))
+        planes = rgb_to_yuv(rgb)  # then wrap: the view can run past the world's right edge
+        self.planes = tuple(
+            np.concatenate([p, p[:, : extra // d]], axis=1)
+            for p, d in zip(planes, (1, 2, 2), strict=True)
+        )
         self.start = start or View(cx=self.cw / 2, cy=top + h / 2)
         horizon = scene.horizon if scene is not None else top + int(0.6 * h)
         self.sprites = [self._sprite(p, horizon - top, top) for p in look.subjects]
@@ -173,7 +177,8 @@ class _Particles:
     def __init__(self, look: Look, w: int, h: int) -> None:
         self.w, self.h, self.kind = w, h, look.weather
         rng = random.Random(look.layout ^ 0x5EED)
-        self.n = (w * h // 2200) if self.kind == "rain" else (w * h // 1600)
+        # sparse: every particle is detail the encoder must code anew each frame
+        self.n = (w * h // 7000) if self.kind == "rain" else (w * h // 4500)
         self.x = np.array([rng.randrange(w) for _ in range(self.n)], dtype=np.int64)
         self.y = np.array([rng.randrange(h) for _ in range(self.n)], dtype=np.int64)
         self.phase = np.array([rng.random() * 6.28 for _ in range(self.n)])

@@ -91,22 +91,23 @@ class Scenery:
             sky_top, sky_low = (3, 3, 12), (18, 14, 40)
         if look.weather == "rain":
             sky_top, sky_low = (95, 100, 112), (140, 145, 155)
-        canvas = np.empty((self.ch, self.cw, 3), dtype=np.float32)
-        canvas[: self.horizon] = _gradient(sky_top, sky_low, self.horizon)[:, None, :]
+        column = np.empty((self.ch, 3), dtype=np.float32)  # one column, then repeated
+        column[: self.horizon] = _gradient(sky_top, sky_low, self.horizon)
         if look.setting == "interior":
-            canvas[: self.horizon] = light(look, (200, 170, 135))
+            column[: self.horizon] = light(look, (200, 170, 135))
         _, near, far = _GROUND[look.setting]
         if look.weather == "snow":
             near, far = _whiten(near), _whiten(far)
-        ground = light(look, _gradient(far, near, self.ch - self.horizon))
-        canvas[self.horizon :] = ground[:, None, :]
-        img = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
+        column[self.horizon :] = light(look, _gradient(far, near, self.ch - self.horizon))
+        column = np.clip(column, 0, 255).astype(np.uint8)
+        img = Image.fromarray(np.repeat(column[:, None, :], self.cw, axis=1))
         draw = ImageDraw.Draw(img)
         if look.time == "night" or look.setting == "space":
             self._stars(draw)
         _FEATURES.get(look.setting, _nothing)(self, draw)
-        out = shade(look, np.asarray(img).astype(np.float32))
-        return np.clip(out, 0, 255).astype(np.uint8)
+        if look.weather != "fog":
+            return np.asarray(img)
+        return np.clip(shade(look, np.asarray(img).astype(np.float32)), 0, 255).astype(np.uint8)
 
     # --- helpers the features use ------------------------------------------------------
     def colour(self, rgb: RGB) -> tuple[int, int, int]:

@@ -8,17 +8,17 @@ __all__ = ["Band", "Frame", "rgb_to_yuv", "yuv_colour"]
 
 
 def rgb_to_yuv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """BT.601 limited-range Y (full size) and U, V (half size) planes of an even-sized image."""
-    f = rgb.astype(np.float32)
-    r, g, b = f[..., 0], f[..., 1], f[..., 2]
-    y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255
+    """BT.601 limited-range Y (full size) and U, V (half size) planes of an even-sized image
+    (8-bit fixed-point arithmetic, as the ITU tables give it)."""
     h, w = rgb.shape[:2]
-    sub = (f[0:h:2, 0:w:2] + f[1:h:2, 0:w:2] + f[0:h:2, 1:w:2] + f[1:h:2, 1:w:2]) * 0.25
+    f = rgb.astype(np.int32)
+    r, g, b = f[..., 0], f[..., 1], f[..., 2]
+    y = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16
+    sub = (f[0:h:2, 0:w:2] + f[1:h:2, 0:w:2] + f[0:h:2, 1:w:2] + f[1:h:2, 1:w:2] + 2) >> 2
     r, g, b = sub[..., 0], sub[..., 1], sub[..., 2]
-    u = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255
-    v = 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255
-    y8, u8, v8 = (np.clip(np.rint(p), 0, 255).astype(np.uint8) for p in (y, u, v))
-    return y8, u8, v8
+    u = ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128
+    v = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128
+    return y.astype(np.uint8), u.astype(np.uint8), v.astype(np.uint8)
 
 
 def yuv_colour(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
