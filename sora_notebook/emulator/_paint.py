@@ -19,6 +19,7 @@ from sora_notebook.emulator.subjects import SUBJECTS
 
 __all__ = ["Painter", "View"]
 
+Planes = tuple[np.ndarray, np.ndarray, np.ndarray]
 _SURFACE = frozenset(("boat", "ship", "duck"))
 _ZOOM = (0.78, 1.25)
 
@@ -54,18 +55,20 @@ class Painter:
 
     def __init__(self, w: int, h: int, look: Look, ref: np.ndarray | None, start: View | None):
         self.w, self.h, self.look = w, h, look
-        scene = Scenery(look, w, h) if ref is None else None
         self.cw, self.ch = 2 * w, int(h * 1.3) // 2 * 2
         top = (self.ch - h) // 4 * 2
-        rgb = scene.canvas if scene is not None else _reference_canvas(ref, self.cw, self.ch, top)
+        if ref is None:
+            scene = Scenery(look, w, h)
+            rgb, horizon = scene.canvas, scene.horizon
+        else:  # image to video: the reference is the world, its subjects drawn over it
+            rgb, horizon = _reference_canvas(ref, self.cw, self.ch, top), top + int(0.6 * h)
         extra = int(w / _ZOOM[0]) // 2 * 2 + 4
         planes = rgb_to_yuv(rgb)  # then wrap: the view can run past the world's right edge
-        self.planes = tuple(
+        self.planes: Planes = tuple(  # type: ignore[assignment]
             np.concatenate([p, p[:, : extra // d]], axis=1)
             for p, d in zip(planes, (1, 2, 2), strict=True)
         )
         self.start = start or View(cx=self.cw / 2, cy=top + h / 2)
-        horizon = scene.horizon if scene is not None else top + int(0.6 * h)
         self.sprites = [self._sprite(p, horizon - top, top) for p in look.subjects]
         self.particles = _Particles(look, w, h)
 
@@ -134,7 +137,7 @@ class Painter:
                 )
         self.particles.draw(frame, t)
 
-    def _draw_sprite(self, targets, sprite: _Sprite, t: float, x0: int, y0: int) -> None:
+    def _draw_sprite(self, targets: Planes, sprite: _Sprite, t: float, x0: int, y0: int) -> None:
         p = sprite.placed
         mw = sprite.mask.shape[1]
         # x is a fraction of the first frame (the world's origin stays put across segments)

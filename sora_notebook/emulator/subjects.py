@@ -33,7 +33,9 @@ def _legs(xs: tuple[float, ...], top: float, w: float = 0.06) -> tuple[Part, ...
     return tuple(("r", x, top, x + w, 1.0) for x in xs)
 
 
-def _quad(body: Part, head: tuple[Part, ...], xs: tuple[float, ...], top: float, w: float = 0.06):
+def _quad(
+    body: Part, head: tuple[Part, ...], xs: tuple[float, ...], top: float, w: float = 0.06
+) -> tuple[Part, ...]:
     return (body, *head, *_legs(xs, top, w))
 
 
