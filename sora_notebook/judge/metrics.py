@@ -22,7 +22,16 @@ from sora_notebook.errors import SoraNotebookError
 from sora_notebook.judge import picture, sound
 from sora_notebook.judge._clip import Clip, load_clip
 
-__all__ = ["METRICS", "VERSION", "Metrics", "Scorer", "difference", "measure", "scorer_name"]
+__all__ = [
+    "METRICS",
+    "VERSION",
+    "Metrics",
+    "Scorer",
+    "difference",
+    "measure",
+    "run_scorers",
+    "scorer_name",
+]
 
 #: Bump when a metric's definition changes, so cached numbers are recomputed.
 VERSION = 1
@@ -100,7 +109,8 @@ def scorer_name(scorer: Scorer) -> str:
     return str(name or type(scorer).__name__)
 
 
-def _score(clip: Clip, scorers: Iterable[Scorer]) -> dict[str, float]:
+def run_scorers(clip: Clip, scorers: Iterable[Scorer]) -> dict[str, float]:
+    """Each scorer's number(s) for `clip`, by name; finite or an error naming the scorer."""
     out: dict[str, float] = {}
     for scorer in scorers:
         result = scorer(clip)
@@ -143,7 +153,7 @@ def measure(
         curve = picture.ssim_curve(load_clip(parent), clip)
         values["similarity_to_parent"] = sum(curve) / len(curve) if curve else 0.0
         curves["similarity_to_parent"] = curve
-    values.update(_score(clip, scorers))
+    values.update(run_scorers(clip, scorers))
     return Metrics(values, curves)
 
 

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable
 
 from sora_notebook.errors import SoraNotebookError
+from sora_notebook.library.judging import add_judging
 from sora_notebook.library.records import COLUMNS
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
@@ -80,7 +81,10 @@ def _v1_jobs_and_snapshots(db: sqlite3.Connection) -> None:
 
 
 #: Applied in order; the library's version is how many it has had.
-MIGRATIONS: tuple[Migration, ...] = (_v1_jobs_and_snapshots,)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_jobs_and_snapshots,
+    add_judging,  # metrics cache, preferences
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

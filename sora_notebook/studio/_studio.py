@@ -30,6 +30,7 @@ from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
 from sora_notebook.studio import blocking as _sync
 from sora_notebook.studio.events import EventHub, StudioEvent
+from sora_notebook.studio.judging import Judging
 from sora_notebook.studio.plans import (
     Quote,
     Submission,
@@ -53,8 +54,8 @@ JobRef = Job | str
 IMPORT_BATCH = 25
 
 
-class Studio:
-    """Submit, track, download, record, remix, compare and cost video generations.
+class Studio(Judging):
+    """Submit, track, download, record, remix, compare, judge and cost video generations.
 
     `backend`: a `Backend` (default `Backend.from_env()`: the emulator unless the
     environment names a server). `library`: a folder or a `Library`. `budget`: USD this
