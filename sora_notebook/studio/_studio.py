@@ -458,8 +458,15 @@ class Studio(Judging):
     ) -> Path:
         """Write the tree (under `root`) in the format `path`'s suffix names: `*.html` a
         static gallery, otherwise a zip of the records, lineage and media (restore it with
-        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`."""
-        return export_formats.export(self.library, self.tree(root), path, embed=embed)
+        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`.
+        A gallery carries ratings, cached metrics and the ranking of the tree's variants."""
+        tree = self.tree(root)
+        prefs = self.preferences(list(tree.nodes.values()))
+        compared = [
+            j for k, j in tree.nodes.items() if any(k in (p.winner, p.loser) for p in prefs)
+        ]
+        ranking = self.ranking(compared) if compared else None
+        return export_formats.export(self.library, tree, path, embed=embed, ranking=ranking)
 
     # --- notebook ----------------------------------------------------------------------
 

@@ -98,3 +98,28 @@ async def test_preferences_rank_variants_and_propose_the_next_duel(fast, make_st
     await again.delete(b, remote=False)  # a deleted variant leaves the ranking
     assert b.key not in {r.job.key for r in again.ranking()}
     assert all(b.key not in (p.winner, p.loser) for p in again.preferences())
+
+
+async def test_an_exported_gallery_carries_ratings_metrics_and_the_ranking(
+    fast, make_studio, tmp_path
+):
+    studio = make_studio(fast)
+    a = await studio.generate("<b>bold</b> fox & hound", seconds=4, size="1280x720")
+    b = await studio.generate("a quiet pond", seconds=4, size="1280x720")
+    c = await studio.generate("a third, never compared", seconds=4, size="1280x720")
+    studio.annotate(a, rating=4)
+    await studio.metrics(a)
+
+    def named(clip):
+        return {"<script>x</script>": 1.0}
+
+    await studio.metrics(b, scorers=[named])
+    studio.prefer(a, b)
+    page = studio.export(tmp_path / "g.html", embed=False).read_text()
+    assert "<script" not in page.lower() and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "&lt;b&gt;bold&lt;/b&gt; fox &amp; hound" in page
+    assert "★★★★☆" in page and "<th>brightness</th>" in page and "<th>loudness</th>" in page
+    board = page[page.index("<h2>Ranking</h2>") : page.index("</table>")]
+    assert board.index("fox") < board.index("quiet pond") and "never compared" not in board
+    assert "rank #1" in page and "1-0-0 (W-L-T)" in page
+    assert c.key not in board
