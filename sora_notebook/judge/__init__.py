@@ -10,7 +10,8 @@ numbers and the preferences in the library (`studio.metrics`, `studio.prefer`,
   half a win each); `next_pair(ranks, preferences)` -> the pair whose order is least certain.
 """
 
-from sora_notebook.judge._clip import Clip, load_clip
+from typing import Any
+
 from sora_notebook.judge.metrics import METRICS, VERSION, Metrics, Scorer, difference, measure
 from sora_notebook.judge.ranking import Preference, Rank, next_pair, rank
 
@@ -28,3 +29,12 @@ __all__ = [
     "next_pair",
     "rank",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """`Clip` and `load_clip` load PyAV and numpy, so only when asked for."""
+    if name in ("Clip", "load_clip"):
+        from sora_notebook.judge import _clip
+
+        return getattr(_clip, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

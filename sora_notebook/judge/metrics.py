@@ -17,10 +17,12 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Union
 
 from sora_notebook.errors import SoraNotebookError
-from sora_notebook.judge import picture, sound
-from sora_notebook.judge._clip import Clip, load_clip
+
+if TYPE_CHECKING:
+    from sora_notebook.judge._clip import Clip
 
 __all__ = [
     "METRICS",
@@ -35,7 +37,8 @@ __all__ = [
 
 #: Bump when a metric's definition changes, so cached numbers are recomputed.
 VERSION = 1
-Scorer = Callable[[Clip], float | Mapping[str, float]]
+# A string forward reference: Clip (PyAV, numpy) loads only when measuring.
+Scorer = Callable[["Clip"], Union[float, Mapping[str, float]]]  # noqa: UP007
 
 #: name -> (unit, range, what it says)
 METRICS: dict[str, tuple[str, str, str]] = {
@@ -50,17 +53,6 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "silence": ("fraction", "0-1", "share of 100 ms windows below -60 dBFS"),
     "seconds": ("s", "0-", "duration"),
     "similarity_to_parent": ("SSIM", "0-1", "mean SSIM against the parent's aligned frames"),
-}
-_MEASURES = {
-    "brightness": picture.brightness,
-    "contrast": picture.contrast,
-    "colorfulness": picture.colorfulness,
-    "sharpness": picture.sharpness,
-    "motion": picture.motion,
-    "flicker": picture.flicker,
-    "scene_cuts": picture.scene_cuts,
-    "loudness": sound.loudness,
-    "silence": sound.silence,
 }
 
 
@@ -144,11 +136,14 @@ def measure(
     `similarity_to_parent`; plus what each scorer returns. Blocking: call it off the
     event loop (the studio does)."""
     _require()
+    from sora_notebook.judge import picture, sound  # the media libraries load on first use
+    from sora_notebook.judge._clip import load_clip
+
     clip = load_clip(path)
     values: dict[str, float] = {"seconds": clip.seconds}
     curves: dict[str, list[float]] = {}
-    for name, fn in _MEASURES.items():
-        values[name], curves[name] = fn(clip)
+    for fn in (*picture.MEASURES, *sound.MEASURES):
+        values[fn.__name__], curves[fn.__name__] = fn(clip)
     if parent is not None:
         curve = picture.ssim_curve(load_clip(parent), clip)
         values["similarity_to_parent"] = sum(curve) / len(curve) if curve else 0.0
@@ -161,4 +156,7 @@ def difference(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> list[flo
     """How different two clips are, frame by aligned frame: 1 - SSIM, clipped to 0-1
     (0 identical). One value per frame of the shorter clip."""
     _require()
+    from sora_notebook.judge import picture
+    from sora_notebook.judge._clip import load_clip
+
     return [min(1.0, max(0.0, 1.0 - s)) for s in picture.ssim_curve(load_clip(a), load_clip(b))]

@@ -12,6 +12,7 @@ import numpy as np
 from sora_notebook.judge._clip import Clip
 
 __all__ = [
+    "MEASURES",
     "brightness",
     "colorfulness",
     "contrast",
@@ -124,3 +125,7 @@ def ssim_curve(a: Clip, b: Clip) -> list[float]:
             fb = resize(fb, shape, anti_aliasing=True)
         out.append(float(structural_similarity(fa, fb, data_range=1.0)))
     return _curve(np.array(out))
+
+
+#: The picture metrics `measure` computes, named by their functions.
+MEASURES = (brightness, contrast, colorfulness, sharpness, motion, flicker, scene_cuts)

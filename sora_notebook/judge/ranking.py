@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["PRIOR", "Preference", "Rank", "next_pair", "rank"]
 
@@ -64,6 +65,8 @@ def _games(keys: Sequence[K], prefs: Iterable[Preference[K]]) -> list[tuple[int,
 
 def _fit(n: int, games: list[tuple[int, int, float]]) -> tuple[np.ndarray, np.ndarray]:
     """MAP strengths and their sigmas by Newton's method (the log posterior is concave)."""
+    import numpy as np  # loaded on first use: `import sora_notebook` stays light
+
     theta = np.zeros(n)
     hess = -np.eye(n) / PRIOR**2
     for _ in range(_ITERATIONS):
@@ -92,10 +95,9 @@ def rank(items: Sequence[K], preferences: Iterable[Preference[K]]) -> list[Rank[
     keys = list(dict.fromkeys(items))
     if not keys:
         return []
-    prefs = list(preferences)
-    games = _games(keys, prefs)
+    games = _games(keys, preferences)
     theta, sigma = _fit(len(keys), games)
-    wins, losses, ties = np.zeros(len(keys)), np.zeros(len(keys)), np.zeros(len(keys), int)
+    wins, losses, ties = [0.0] * len(keys), [0.0] * len(keys), [0] * len(keys)
     for w, lo, weight in games:
         if weight == 1.0:
             wins[w] += 1
@@ -103,7 +105,7 @@ def rank(items: Sequence[K], preferences: Iterable[Preference[K]]) -> list[Rank[
         else:  # each tie appears twice, once each way
             ties[w] += 1
     ranks = [
-        Rank(k, float(theta[i]), float(sigma[i]), float(wins[i]), float(losses[i]), int(ties[i]))
+        Rank(k, float(theta[i]), float(sigma[i]), wins[i], losses[i], ties[i])
         for i, k in enumerate(keys)
     ]
     order = sorted(range(len(keys)), key=lambda i: (-round(ranks[i].score, 9), i))

@@ -8,7 +8,7 @@ import numpy as np
 
 from sora_notebook.judge._clip import Clip
 
-__all__ = ["LOUDNESS_FLOOR", "SILENCE_DBFS", "loudness", "silence"]
+__all__ = ["LOUDNESS_FLOOR", "MEASURES", "SILENCE_DBFS", "loudness", "silence"]
 
 Measured = tuple[float, list[float]]
 #: What silence (or no sound track, or a clip too short to gate) measures, in LUFS:
@@ -52,3 +52,7 @@ def silence(clip: Clip) -> Measured:
         return 1.0, []
     quiet = levels < SILENCE_DBFS
     return float(quiet.mean()), [float(q) for q in quiet]
+
+
+#: The sound metrics `measure` computes, named by their functions.
+MEASURES = (loudness, silence)
