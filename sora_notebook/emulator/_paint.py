@@ -10,7 +10,6 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from sora_notebook.emulator._scenery import Scenery, light, mask_for, shade, sprite_height
 from sora_notebook.emulator._yuv import Frame, rgb_to_yuv, yuv_colour
@@ -129,12 +128,11 @@ class Painter:
             target[:] = plane[y0 // d : (y0 + vh) // d, x0 // d : (x0 + vw) // d]
         for sprite in self.sprites:
             self._draw_sprite(targets, sprite, t, x0, y0)
-        if not full:
+        if not full:  # nearest-neighbour scaling by two gathers (no image round trip)
             for target, plane in zip(targets, frame.planes(), strict=True):
-                size = (plane.shape[1], plane.shape[0])
-                plane[:] = np.asarray(
-                    Image.fromarray(target).resize(size, Image.Resampling.NEAREST)
-                )
+                rows = _steps(target.shape[0], plane.shape[0])
+                cols = _steps(target.shape[1], plane.shape[1])
+                np.take(np.take(target, rows, axis=0), cols, axis=1, out=plane)
         self.particles.draw(frame, t)
 
     def _draw_sprite(self, targets: Planes, sprite: _Sprite, t: float, x0: int, y0: int) -> None:
@@ -155,6 +153,11 @@ class Painter:
                 return
             sub = mask[ya - sy // d : yb - sy // d, xa - sx // d : xb - sx // d]
             target[ya:yb, xa:xb][sub] = sprite.yuv[i]
+
+
+def _steps(source: int, target: int) -> np.ndarray:
+    """Indices that pick `target` samples spread evenly over `source` (nearest)."""
+    return ((np.arange(target) + 0.5) * (source / target)).astype(np.intp)
 
 
 _SCRATCH: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
