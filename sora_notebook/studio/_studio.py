@@ -31,6 +31,7 @@ from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
 from sora_notebook.studio import blocking as _sync
 from sora_notebook.studio.events import EventHub, StudioEvent
 from sora_notebook.studio.importing import ImportReport, import_listed
+from sora_notebook.studio.judging import Judging
 from sora_notebook.studio.plans import (
     Quote,
     Submission,
@@ -53,8 +54,8 @@ T = TypeVar("T")
 JobRef = Job | str
 
 
-class Studio:
-    """Submit, track, download, record, remix, compare and cost video generations.
+class Studio(Judging):
+    """Submit, track, download, record, remix, compare, judge and cost video generations.
 
     `backend`: a `Backend` (default `Backend.from_env()`: the emulator unless the
     environment names a server). `library`: a folder or a `Library`. `budget`: USD this
@@ -476,8 +477,15 @@ class Studio:
     ) -> Path:
         """Write the tree (under `root`) in the format `path`'s suffix names: `*.html` a
         static gallery, otherwise a zip of the records, lineage and media (restore it with
-        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`."""
-        return export_formats.export(self.library, self.tree(root), path, embed=embed)
+        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`.
+        A gallery carries ratings, cached metrics and the ranking of the tree's variants."""
+        tree = self.tree(root)
+        prefs = self.preferences(list(tree.nodes.values()))
+        compared = [
+            j for k, j in tree.nodes.items() if any(k in (p.winner, p.loser) for p in prefs)
+        ]
+        ranking = self.ranking(compared) if compared else None
+        return export_formats.export(self.library, tree, path, embed=embed, ranking=ranking)
 
     # --- notebook ----------------------------------------------------------------------
 
