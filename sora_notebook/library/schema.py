@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sora_notebook.errors import SoraNotebookError
+from sora_notebook.library.judging import add_judging
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
@@ -150,7 +151,7 @@ def _sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
-def _v3_money(db: sqlite3.Connection) -> None:
+def _v4_money(db: sqlite3.Connection) -> None:
     """Money that lasts: what each job was billed, a ledger of charges (spend survives a
     job's removal), and settings such as the budget, shared by every studio."""
     db.execute("ALTER TABLE jobs ADD COLUMN billed REAL")
@@ -160,7 +161,7 @@ def _v3_money(db: sqlite3.Connection) -> None:
     )
     db.execute("CREATE INDEX IF NOT EXISTS ledger_at ON ledger(at)")
     db.execute("CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    # What the first release recorded: completed jobs at their quote, failed and refused
+    # What earlier releases recorded: completed jobs at their quote, failed and refused
     # ones at $0 (they were never billed), unfinished ones still open.
     db.execute(
         "UPDATE jobs SET billed = CASE WHEN status = 'completed' THEN cost "
@@ -176,7 +177,8 @@ def _v3_money(db: sqlite3.Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_jobs_and_snapshots,
     _v2_media_per_backend,
-    _v3_money,
+    add_judging,  # metrics cache, preferences (judge)
+    _v4_money,  # billed per job, the ledger, settings (budget)
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

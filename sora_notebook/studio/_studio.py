@@ -26,13 +26,15 @@ from typing import Any, TypeVar
 import httpx
 
 from sora_notebook.client import AsyncSoraClient, Backend
-from sora_notebook.errors import VideoFailed, WaitTimeout
+from sora_notebook.errors import DiskFull, VideoFailed, WaitTimeout
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
 from sora_notebook.library.ledger import Reservation
 from sora_notebook.library.lineage import Tree
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
 from sora_notebook.studio import blocking as _blocking
 from sora_notebook.studio.events import EventHub, StudioEvent
+from sora_notebook.studio.importing import ImportReport, import_listed
+from sora_notebook.studio.judging import Judging
 from sora_notebook.studio.plans import Plan, Quote, Submission, expand_grid
 from sora_notebook.studio.polling import PollPolicy
 from sora_notebook.studio.ratelimit import RateLimiter
@@ -40,18 +42,17 @@ from sora_notebook.studio.reading import Reading
 from sora_notebook.studio.runner import Runner, new_owner
 from sora_notebook.studio.spending import Spending, _dollars
 from sora_notebook.studio.tracker import Tracker
+from sora_notebook.studio.watch import LibraryWatch
 
 __all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
 
 log = logging.getLogger("sora_notebook.studio")
 T = TypeVar("T")
 JobRef = Job | str
-#: `import_remote` yields to the event loop after this many rows.
-IMPORT_BATCH = 25
 
 
-class Studio(Reading, Spending):
-    """Submit, track, download, record, remix, compare and cost video generations.
+class Studio(Reading, Spending, Judging):
+    """Submit, track, download, record, remix, compare, judge and cost video generations.
 
     `backend`: a `Backend` (default `Backend.from_env()`: the emulator unless the
     environment names a server). `library`: a folder or a `Library`. `budget`: dollars
@@ -113,6 +114,7 @@ class Studio(Reading, Spending):
             create_client=create_client,
         )
         self.tracker = Tracker(self.runner, clock=clock, sleep=sleep, concurrency=downloads)
+        self._watch = LibraryWatch(self.library, self._on_foreign_change)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -120,7 +122,13 @@ class Studio(Reading, Spending):
         else:
             self.start()
 
+    _closed = False
+
     def __repr__(self) -> str:
+        if self._closed:
+            return (
+                f"Studio(backend={self.backend.label}, library={str(self.library.root)!r}, closed)"
+            )
         budget = self.budget
         of = "" if budget is None else f" of ${budget:.2f}"
         return (
@@ -137,6 +145,7 @@ class Studio(Reading, Spending):
             return
         self._changed = asyncio.Event()
         self.tracker.start()
+        self._watch.start()
         self.library.sweep()
         for job in self.library.jobs():
             if self.runner.owns(job):
@@ -144,6 +153,8 @@ class Studio(Reading, Spending):
 
     async def aclose(self) -> None:
         """Stop tracking (jobs stay recorded and resume next time), close what it opened."""
+        self._closed = True
+        await self._watch.stop()
         await self.tracker.stop()
         self._events.close()
         if self._owns_client:
@@ -172,6 +183,14 @@ class Studio(Reading, Spending):
         if self._changed is not None:
             changed, self._changed = self._changed, asyncio.Event()
             changed.set()
+
+    def _on_foreign_change(self, kind: str, job: Job) -> None:
+        """Another process changed the library: announce it and re-plan the job here."""
+        self._on_change(kind, job)
+        if kind == "removed":
+            self.tracker.forget(job.key)
+        elif self.runner.owns(job) and not (job.is_pending or job.is_final):
+            self.tracker.schedule(job, sooner_only=True)
 
     # --- submitting --------------------------------------------------------------------
 
@@ -273,15 +292,21 @@ class Studio(Reading, Spending):
         """The job once completed with its media saved (or marked expired).
 
         Raises `VideoFailed` when it failed or was refused, `WaitTimeout` past `timeout`
-        seconds (the job goes on being tracked).
+        seconds (the job goes on being tracked), `DiskFull` when its download stopped on
+        a full disk during this wait (it starts again by itself once there is room).
         """
         self.start()
         key = self._resolve(job).key
         deadline = None if timeout is None else self._clock() + timeout
+        state = self.runner.state(key)
+        full_before = state.disk_full_tries
         while True:
             current = self.library.get(key)
             if self._settled(current):
                 break
+            if state.disk_full is not None and state.disk_full_tries > full_before:
+                full = state.disk_full  # it retries by itself once there is room
+                raise DiskFull(full.folder, full.free)
             if not self.tracker.is_tracked(key):
                 self.tracker.schedule(current)
             assert self._changed is not None
@@ -308,33 +333,31 @@ class Studio(Reading, Spending):
         self._on_change("removed", record)
         return record
 
-    async def import_remote(self) -> int:
-        """Add the jobs the backend lists that the library lacks; returns how many."""
+    async def import_remote(self) -> ImportReport:
+        """Add the jobs the backend lists that the library lacks.
+
+        Returns an `ImportReport`: how many were imported, the ids skipped (ids the
+        client cannot use, with the reason) and whether the list walk stopped at a limit.
+        """
         self.start()
         for pending in self.library.jobs(status="pending"):
             if self.runner.owns(pending) and self.runner.may_reconcile(pending):
                 await self.runner.reconcile(pending)
-        added = 0
-        for i, video in enumerate(await self.runner.listed()):
-            if i and i % IMPORT_BATCH == 0:
-                await asyncio.sleep(0)  # let the kernel breathe between batches of rows
-            parent = None
-            if video.remixed_from_video_id:
-                parent = self.library.find(
-                    video.remixed_from_video_id, backend_url=self.runner.backend_url
-                )
-            job, new = self.library.import_video(
-                video,
-                backend=self.runner.backend_name,
-                backend_url=self.runner.backend_url,
-                parent_key=parent.key if parent else None,
-                edge_kind="remix" if parent else None,
-            )
-            if new:
-                added += 1
-                self._on_change("added", job)
-                self.tracker.schedule(job)
-        return added
+        videos, cut = await self.runner.listed()
+
+        def added(job: Job) -> None:
+            self._on_change("added", job)
+            self.tracker.schedule(job)
+
+        imported, skipped = await import_listed(
+            videos,
+            self.library,
+            backend=self.runner.backend_name,
+            backend_url=self.runner.backend_url,
+            on_added=added,
+        )
+        note = str(cut) if cut is not None else ""
+        return ImportReport(imported, skipped, truncated=cut is not None, note=note)
 
     # --- for code that does not await --------------------------------------------------
 

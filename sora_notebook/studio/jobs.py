@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sora_notebook.client import AsyncSoraClient, Backend
+from sora_notebook.errors import DiskFull
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library, safe_backend_url
 from sora_notebook.protocol import COMPLETED, FAILED, Video
 from sora_notebook.studio.money import bill, reported_cost
@@ -76,6 +77,8 @@ class JobState:
     shown: Progress | None = None  # the progress last reported (it never goes back)
     reports: list[tuple[float, float]] = field(default_factory=list)  # (time, 0-1) > 0
     zero_at: float | None = None  # when the server last said 0 (queued)
+    disk_full: DiskFull | None = None  # why its download last stopped, if the disk was full
+    disk_full_tries: int = 0
 
     def heard(self, at: float, video: Video) -> None:
         """Note what the server said about the job's progress at `at`."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
+import sqlite3
 
 from sora_notebook.errors import (
+    DiskFull,
     DownloadError,
     Expired,
     GoneError,
@@ -60,6 +63,8 @@ class Fetching(RunnerCore):
             job = await self._fetch(job, "video")
         except (Expired, GoneError):
             return self._expire(job), "updated"
+        except DiskFull as exc:
+            return self._out_of_space(job, exc), "updated"
         except SoraNotebookError as exc:
             if isinstance(exc, NotFoundError) and not isinstance(exc, NotReadyError):
                 return self._expire(job), "updated"
@@ -69,6 +74,9 @@ class Fetching(RunnerCore):
                 return self.library.update(job.key, error_message=note), "updated"
             return job, None
         state.download_attempts = 0
+        if state.disk_full is not None:
+            state.disk_full = None
+            job = self.library.update(job.key, error_message=None)
         for variant in VARIANTS[1:]:
             for _ in range(2):
                 try:
@@ -81,6 +89,28 @@ class Fetching(RunnerCore):
                     log.debug("%s of %s failed: %s", variant, job.video_id, exc)
         return job, "media_ready"
 
+    def _out_of_space(self, job: Job, exc: DiskFull) -> Job:
+        """Say on the job that the disk is full and what to do; keep trying (with the
+        usual backoff) without ever giving up, so it resumes once there is room."""
+        state = self.state(job.key)
+        state.disk_full_tries += 1
+        tries = state.disk_full_tries
+        state.download_attempts = min(tries, self.max_download_attempts - 1)
+        state.disk_full = exc
+        free = "" if exc.free is None else f", {exc.free / 1e6:.1f} MB free"
+        note = (
+            f"The disk holding the library ({self.library.root}) is full{free}: the video "
+            f"could not be saved (tried {tries} time{'s' * (tries != 1)}) and nothing "
+            "partial was kept. Free some space on that disk, or move the library to a "
+            "bigger one; the download starts again by itself once there is room."
+        )
+        log.warning("download of %s: disk full (%d tries)", job.video_id, tries)
+        try:
+            return self.library.update(job.key, error_message=note)
+        except sqlite3.OperationalError as db_exc:  # the database cannot grow either
+            log.warning("could not record the full disk on %s: %s", job.key, db_exc)
+            return job
+
     async def _fetch(self, job: Job, variant: str) -> Job:
         if variant in job.media or job.video_id is None:
             return job
@@ -90,6 +120,10 @@ class Fetching(RunnerCore):
             self.requests += 1
             await self.client.download(job.video_id, tmp, variant=variant)
             return self.library.save_media(job.key, variant, tmp)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFull(self.library.media_dir) from exc
+            raise
         finally:
             for leftover in (tmp, tmp.with_name(tmp.name + ".partial")):
                 with contextlib.suppress(OSError):

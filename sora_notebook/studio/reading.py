@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sora_notebook import export as export_formats
 from sora_notebook.library import DELETED_REMOTE, Job, Library
@@ -13,6 +13,9 @@ from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED
 from sora_notebook.studio.progress import CEILING, Progress, Source, default_duration, estimate
 from sora_notebook.studio.runner import Runner
+
+if TYPE_CHECKING:
+    from sora_notebook.judge import Preference, Rank
 
 __all__ = ["Reading"]
 
@@ -26,6 +29,12 @@ class Reading:
     runner: Runner
     _clock: Callable[[], float]
     _on_change: Callable[[str, Job], None]
+
+    if TYPE_CHECKING:  # from `Judging`
+
+        def preferences(self, jobs: Sequence[JobRef] | None = None) -> list[Preference[str]]: ...
+
+        def ranking(self, jobs: Sequence[JobRef] | None = None) -> list[Rank[Job]]: ...
 
     def _resolve(self, job: JobRef) -> Job:
         from sora_notebook.errors import ValidationError
@@ -93,8 +102,15 @@ class Reading:
     ) -> Path:
         """Write the tree (under `root`) in the format `path`'s suffix names: `*.html` a
         static gallery, otherwise a zip of the records, lineage and media (restore it with
-        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`."""
-        return export_formats.export(self.library, self.tree(root), path, embed=embed)
+        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`.
+        A gallery carries ratings, cached metrics and the ranking of the tree's variants."""
+        tree = self.tree(root)
+        prefs = self.preferences(list(tree.nodes.values()))
+        compared = [
+            j for k, j in tree.nodes.items() if any(k in (p.winner, p.loser) for p in prefs)
+        ]
+        ranking = self.ranking(compared) if compared else None
+        return export_formats.export(self.library, tree, path, embed=embed, ranking=ranking)
 
     def progress(self, job: JobRef) -> Progress:
         """How far along a job is now, and its time left (see `studio.progress`).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from sora_notebook.errors import NotFoundError, NotReadyError, SoraNotebookError
+from sora_notebook.errors import ListTruncated, NotFoundError, NotReadyError, SoraNotebookError
 from sora_notebook.library import Job
 from sora_notebook.protocol import FAILED, Video
 from sora_notebook.studio.jobs import RunnerCore
@@ -89,9 +89,16 @@ class Refreshing(RunnerCore):
         with contextlib.suppress(NotFoundError):
             await self.client.delete(job.video_id)
 
-    async def listed(self) -> list[Video]:
-        """Every job the server lists, oldest first."""
+    async def listed(self) -> tuple[list[Video], ListTruncated | None]:
+        """Every job the server lists, oldest first, and the limit that cut the walk
+        short (None when the server's list ended)."""
         await self.limiter.acquire(STATUS)
         self.requests += 1
-        videos = [v async for v in self.client.list(limit=100, order="desc")]
-        return videos[::-1]
+        videos: list[Video] = []
+        cut: ListTruncated | None = None
+        try:
+            async for video in self.client.list(limit=100, order="desc"):
+                videos.append(video)
+        except ListTruncated as exc:
+            cut = exc
+        return videos[::-1], cut
