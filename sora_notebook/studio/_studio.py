@@ -20,7 +20,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -31,7 +31,7 @@ from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
 from sora_notebook.library.ledger import Reservation
 from sora_notebook.library.lineage import Tree
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
-from sora_notebook.studio import blocking as _blocking
+from sora_notebook.studio.blocking import Blocking
 from sora_notebook.studio.events import EventHub, StudioEvent
 from sora_notebook.studio.importing import ImportReport, import_listed
 from sora_notebook.studio.judging import Judging
@@ -51,7 +51,7 @@ T = TypeVar("T")
 JobRef = Job | str
 
 
-class Studio(Reading, Spending, Judging):
+class Studio(Reading, Spending, Judging, Blocking):
     """Submit, track, download, record, remix, compare, judge and cost video generations.
 
     `backend`: a `Backend` (default `Backend.from_env()`: the emulator unless the
@@ -358,28 +358,6 @@ class Studio(Reading, Spending, Judging):
         )
         note = str(cut) if cut is not None else ""
         return ImportReport(imported, skipped, truncated=cut is not None, note=note)
-
-    # --- for code that does not await --------------------------------------------------
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run one of the studio's coroutines from code that does not await."""
-        try:
-            return _blocking.run(coro)
-        finally:
-            self._events.flush()
-
-    def generate_sync(self, prompt: str, **kw: Any) -> Job:
-        """`generate` for code that does not await (works inside Jupyter too)."""
-        return self.run(self.generate(prompt, **kw))
-
-    def submit_sync(self, prompt: str, **kw: Any) -> Job:
-        return self.run(self.submit(prompt, **kw))
-
-    def remix_sync(self, job: JobRef, prompt: str) -> Job:
-        return self.run(self.remix(job, prompt))
-
-    def wait_sync(self, job: JobRef, *, timeout: float | None = None) -> Job:
-        return self.run(self.wait(job, timeout=timeout))
 
 
 def _default_backend(library: Library) -> Backend:
