@@ -95,9 +95,10 @@ class AsyncSoraClient:
 
     Inject `http_client` (an `httpx.AsyncClient`, e.g. over a `MockTransport`), and
     `sleep`, `clock` (monotonic seconds), `wall_clock` (Unix seconds) and `random` for
-    fast, deterministic tests. `timeout` applies to each read; `limits` (else the
-    backend's, else `Limits()`) bound every request's total time and size, downloads and
-    list walks. `open_file` opens a download's partial file (tests inject a full disk).
+    fast, deterministic tests. `timeout` applies to each read, and twice it bounds a
+    whole request; `limits` (else the backend's, else `Limits()`) bound every request's
+    total time and size, downloads and list walks. `open_file` opens a download's
+    partial file (tests inject a full disk).
     """
 
     #: Poll rounds in a row that may fail transiently before `poll` gives up.
@@ -443,7 +444,7 @@ class AsyncSoraClient:
             delay: float | None
             try:
                 response = await within(
-                    self.limits.request_seconds,
+                    self.request_deadline,
                     self._send(
                         method, path, params=params, body=body, headers=headers, stream=stream
                     ),
@@ -451,8 +452,8 @@ class AsyncSoraClient:
                     what=f"{method} {path}",
                 )
             except (APITimeoutError, TooLarge) as exc:
-                failure, ambiguous = exc, True
-                delay = None if isinstance(exc, TooLarge) else backoff(attempt, self._random)
+                # a server that trickles or floods does so again: not retried
+                failure, ambiguous, delay = exc, True, None
             except httpx.TransportError as exc:
                 failure = _transport_error(exc, self.backend.url(path))
                 failure.__cause__ = exc
@@ -491,6 +492,12 @@ class AsyncSoraClient:
                 raise failure
             attempt += 1
             logger.debug("retry %d of %s %s", attempt, method, path)
+
+    @property
+    def request_deadline(self) -> float:
+        """Seconds one API request may take in total: `limits.request_seconds`, or twice
+        the per-read `timeout` when that is shorter."""
+        return min(self.limits.request_seconds, 2 * self._timeout)
 
     def _status_delay(self, attempt: int, response: httpx.Response) -> float | None:
         """The wait before retrying an error status; None when it must not be retried."""
