@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 _KNOWN = frozenset({"prompt", "model", "size", "seconds", "input_reference", "video"})
 _TRANSIENT_STATUSES = frozenset({408, 409, 429})
 SUBMIT_SKEW = 60.0
+#: `error_code` of a completed job whose download stopped on a full disk (for the view).
+DISK_FULL = "disk_full"
 #: A pending submission of another live studio is left alone this long (its answer may
 #: still be on the way).
 FOREIGN_GRACE = 300.0
@@ -478,8 +480,9 @@ class Runner:
                 return self.library.update(job.key, error_message=note), "updated"
             return job, None
         self.download_attempts.pop(job.key, None)
-        if self.disk_full.pop(job.key, None) is not None:
-            job = self.library.update(job.key, error_message=None)
+        self.disk_full.pop(job.key, None)
+        if job.error_code == DISK_FULL:  # also when noted by an earlier session
+            job = self.library.update(job.key, error_message=None, error_code=None)
         for variant in VARIANTS[1:]:
             for _ in range(2):
                 try:
@@ -507,7 +510,7 @@ class Runner:
         )
         log.warning("download of %s: disk full (%d tries)", job.video_id, tries)
         try:
-            return self.library.update(job.key, error_message=note)
+            return self.library.update(job.key, error_message=note, error_code=DISK_FULL)
         except sqlite3.OperationalError as db_exc:  # the database cannot grow either
             log.warning("could not record the full disk on %s: %s", job.key, db_exc)
             return job
