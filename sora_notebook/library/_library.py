@@ -29,6 +29,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -337,13 +338,13 @@ class Library:
         self,
         key: str,
         *,
-        rating: int | None = ...,  # type: ignore[assignment]
+        rating: int | EllipsisType | None = ...,
         notes: str | None = None,
         tags: list[str] | tuple[str, ...] | None = None,
     ) -> Job:
         """Set the person's rating (0-5 or None), notes and tags."""
         fields: dict[str, Any] = {}
-        if rating is not ...:
+        if not isinstance(rating, EllipsisType):
             if rating is not None and not (isinstance(rating, int) and 0 <= rating <= 5):
                 raise ValidationError(f"rating must be 0-5 or None; got {rating!r}.")
             fields["rating"] = rating
