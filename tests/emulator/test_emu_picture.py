@@ -143,3 +143,19 @@ def test_a_named_subject_is_drawn_into_the_same_scene(tmp_path):
     horse = frames(tmp_path, "a white horse", look_prompt=empty, seconds=1)[0]
     changed = np.abs(horse[BAND] - plain[BAND]).max(axis=2) > 60
     assert 0.02 < changed.mean() < 0.3
+
+
+def test_the_soundtrack_is_what_the_scene_sounds_like(tmp_path):
+    def audio(prompt: str) -> np.ndarray:
+        out = tmp_path / f"a{len(list(tmp_path.iterdir()))}"
+        _render.render(RenderSpec(W, H, (Segment(prompt, prompt, 1),)), out)
+        with av.open(str(out / "video.mp4")) as c:
+            return np.concatenate([f.to_ndarray().ravel() for f in c.decode(audio=0)])
+
+    def rms(x: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(x.astype(np.float64) ** 2)))
+
+    space, rain = audio("an astronaut in space"), audio("heavy rain on a meadow")
+    assert rms(space) < 1e-4 < 0.02 < rms(rain)
+    # rain is a hiss: most of its energy changes sample to sample (high frequencies)
+    assert rms(np.diff(rain)) > rms(rain)
