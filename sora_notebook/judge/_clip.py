@@ -57,7 +57,7 @@ def _analysis_size(width: int, height: int) -> tuple[int, int]:
 
 def load_clip(path: str | os.PathLike[str]) -> Clip:
     """Decode `path` (an MP4 or anything FFmpeg reads); SoraNotebookError when it cannot.
-    The last few clips are kept (by path, size and modification time), so measuring a
+    The last two clips are kept (by path, size and modification time), so measuring a
     clip and then comparing it with another decodes it once. Treat the arrays as read-only."""
     path = Path(path)
     try:
@@ -67,7 +67,7 @@ def load_clip(path: str | os.PathLike[str]) -> Clip:
     return _load(str(path), stat.st_size, stat.st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)  # about 30 MB each for a 12 s clip
 def _load(name: str, size: int, mtime_ns: int) -> Clip:
     path = Path(name)
     try:
