@@ -153,18 +153,18 @@ class AsyncSoraClient:
         size: str | None = None,
         seconds: int | str | None = None,
         input_reference: Any = None,
-        n: int | None = None,
+        outputs: int | None = None,
         **extra: Any,
     ) -> Video:
         """Start a job. `input_reference`: bytes, a path or a PIL image matching `size`
         exactly (see `fit_reference`), or `{"image_url": ...}` / `{"file_id": ...}`.
-        `n`: outputs in this one job, where the server makes several per job.
+        `outputs`: how many videos this one job makes, where the server can (SGLang).
         `**extra` is sent as is (seed, negative_prompt, generate_sound, ...)."""
         model, size, seconds = self._validate(prompt, model, size, seconds)
         fields: dict[str, Any] = {"prompt": prompt, "model": model, "size": size}
         fields["seconds"] = seconds
         fields.update(self._reference_fields(input_reference, size))
-        fields.update(self._outputs_fields(n))
+        fields.update(self._outputs_fields(outputs))
         fields.update(extra)
         submitted = self._wall_clock()
 
@@ -709,13 +709,13 @@ class AsyncSoraClient:
         if n is None or n == 1:
             return {}
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10:
-            raise ValidationError("n must be a whole number from 1 to 10.", param="n")
+            raise ValidationError("outputs must be a whole number from 1 to 10.", param="outputs")
         reason = self.backend.capabilities.reason("outputs_per_job")
         if reason is not None or not self.backend.dialect.outputs_field(n):
             raise ValidationError(
                 (reason or f"{self.backend.label} makes one output per job.")
                 + " Submit several jobs instead (studio.variants).",
-                param="n",
+                param="outputs",
             )
         return self.backend.dialect.outputs_field(n)
 

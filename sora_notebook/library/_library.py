@@ -209,6 +209,33 @@ class Library:
             )
         return self.get(key)
 
+    def add_output(self, job: Job, index: int, *, key: str, owner: str | None = None) -> Job:
+        """Record output `index` of a job that made several, as a completed sibling of it
+        (same parent and edge; `params` name the job and the index)."""
+        params = {**job.params, "output_of": job.key, "output_index": index}
+        self.add_submission(
+            backend=job.backend,
+            backend_url=job.backend_url,
+            endpoint="output",
+            prompt=job.prompt,
+            model=job.model,
+            size=job.size,
+            seconds=job.seconds,
+            params=params,
+            parent_key=job.parent_key,
+            edge_kind=job.edge_kind,
+            key=key,
+            owner=owner,
+        )
+        return self.update(
+            key,
+            status=job.status,
+            progress=job.progress,
+            created_at=job.created_at,
+            completed_at=job.completed_at,
+            expires_at=job.expires_at,
+        )
+
     def _copy_reference(self, key: str, source: bytes | str | os.PathLike[str]) -> str:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
         suffix = next((ext for magic, ext in _IMAGE_MAGIC if data.startswith(magic)), None)

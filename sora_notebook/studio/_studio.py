@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sora_notebook import export as export_formats
+from sora_notebook.client.dialects import Capabilities, ModelInfo
 from sora_notebook.errors import ValidationError, VideoFailed, WaitTimeout
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
 from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
 from sora_notebook.studio import blocking as _sync
+from sora_notebook.studio.capabilities import capabilities_of
 from sora_notebook.studio.events import EventHub, StudioEvent
 from sora_notebook.studio.plans import (
     Quote,
@@ -361,9 +363,16 @@ class Studio:
     # --- removing and importing ---------------------------------------------------------
 
     async def delete(self, job: JobRef, *, remote: bool = True) -> Job:
-        """Forget a job and its local media; with `remote`, delete it on the server too."""
+        """Forget a job and its local media; with `remote`, delete it on the server too.
+
+        Where the server has no delete (LiteLLM, OpenRouter, Together) only the local
+        record goes, and a message at INFO says the server's copy stays until it expires.
+        """
         record = self._resolve(job)
-        if remote:
+        reason = self.capabilities.reason("delete")
+        if remote and reason is not None and record.video_id is not None:
+            log.info("%s Deleted %s here only.", reason, record.key)
+        elif remote:
             self.start()
             await self.runner.delete_remote(record)
         self.tracker.forget(record.key)
@@ -372,7 +381,13 @@ class Studio:
         return record
 
     async def import_remote(self) -> int:
-        """Add the jobs the backend lists that the library lacks; returns how many."""
+        """Add the jobs the backend lists that the library lacks; returns how many.
+
+        Refused with the reason (`ValidationError`) where the server has no working list.
+        """
+        reason = self.capabilities.reason("list")
+        if reason is not None:
+            raise ValidationError(f"Cannot import from {self._label}: {reason}", param="list")
         self.start()
         for pending in self.library.jobs(status="pending"):
             if self.runner.owns(pending) and self.runner.may_reconcile(pending):
@@ -398,6 +413,46 @@ class Studio:
                 self._on_change("added", job)
                 self.tracker.schedule(job)
         return added
+
+    # --- the server ----------------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the backend offers (`capabilities.reason(action)` says why not)."""
+        return capabilities_of(self.backend)
+
+    async def models(self) -> list[ModelInfo]:
+        """The server's models with their sizes and seconds where it has a catalogue
+        (LiteLLM's `/v1/models`, OpenRouter's `/videos/models`), else the known ones."""
+        return list(await self.client.models())
+
+    async def cancel(self, job: JobRef) -> Job:
+        """Stop a running job where the server can (vLLM-Omni); refused with the reason
+        (`ValidationError`) elsewhere. The record stays, marked failed "cancelled"."""
+        record = self._resolve(job)
+        reason = self.capabilities.reason("cancel")
+        if reason is not None:
+            raise ValidationError(reason, param="cancel")
+        if record.video_id is None or record.is_final:
+            raise ValidationError(
+                f"Only a running job can be cancelled; this one is {record.status}."
+            )
+        self.start()
+        await self.client.cancel(record.video_id)
+        self.tracker.forget(record.key)
+        cancelled = self.library.update(
+            record.key,
+            status=FAILED,
+            error_code="cancelled",
+            error_message="Cancelled.",
+            completed_at=self._clock(),
+        )
+        self._on_change("failed", cancelled)
+        return cancelled
+
+    @property
+    def _label(self) -> str:
+        return str(getattr(self.backend, "label", getattr(self.backend, "name", "this backend")))
 
     # --- reading -----------------------------------------------------------------------
 
@@ -512,7 +567,8 @@ def _make_clients(
 
     from sora_notebook.client import AsyncSoraClient
 
-    http = httpx.AsyncClient(transport=backend.transport(), timeout=60.0)
+    options = backend.http_options() if hasattr(backend, "http_options") else {}
+    http = httpx.AsyncClient(**(options or {"transport": backend.transport()}), timeout=60.0)
     reader = AsyncSoraClient(backend, http_client=http, sleep=sleep, wall_clock=clock)
     creator = AsyncSoraClient(
         backend, http_client=http, max_retries=0, sleep=sleep, wall_clock=clock

@@ -23,6 +23,7 @@ from sora_notebook.protocol import (
     normalize_seconds,
     validate_create,
 )
+from sora_notebook.studio.capabilities import capabilities_of
 
 __all__ = [
     "PRICED_BACKENDS",
@@ -163,11 +164,10 @@ def derived(
     backend: Any, endpoint: str, parent: Job, prompt: str, seconds: int | str | None = None
 ) -> Submission:
     """A remix, edit or extension of a finished job."""
-    if not getattr(backend, f"supports_{endpoint}", True):
+    reason = capabilities_of(backend).reason(endpoint)
+    if reason is not None:
         raise ValidationError(
-            f"The {getattr(backend, 'label', 'current')} backend cannot {endpoint} videos. "
-            "Submit a new video with a changed prompt instead.",
-            param=endpoint,
+            f"{reason} Submit a new video with a changed prompt instead.", param=endpoint
         )
     if parent.video_id is None or parent.status != "completed":
         raise ValidationError(

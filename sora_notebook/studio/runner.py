@@ -29,8 +29,10 @@ from sora_notebook.errors import (
 )
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library, safe_backend_url
 from sora_notebook.protocol import COMPLETED, FAILED, VARIANTS, Video
+from sora_notebook.studio.capabilities import capabilities_of
 from sora_notebook.studio.polling import PollPolicy, predict_duration
 from sora_notebook.studio.ratelimit import CREATE, DOWNLOAD, STATUS, RateLimiter
+from sora_notebook.studio.stills import make_local_stills
 
 __all__ = ["EXPIRED_MESSAGE", "LOST_MESSAGE", "Runner", "new_owner"]
 
@@ -115,7 +117,9 @@ class Runner:
         self.library = library
         self.backend_name = str(getattr(backend, "name", "compatible"))
         self.backend_url = safe_backend_url(str(getattr(backend, "base_url", "")))
-        self.supports_list = bool(backend.supports_list)
+        self.capabilities = capabilities_of(backend)
+        self.dialect = getattr(backend, "dialect", None)
+        self.supports_list = self.capabilities.list
         self.on_change = on_change
         self.limiter = limiter
         self.policy = policy
@@ -462,14 +466,19 @@ class Runner:
             return self._expire(job), "updated"
         except SoraNotebookError as exc:
             if isinstance(exc, NotFoundError) and not isinstance(exc, NotReadyError):
-                return self._expire(job), "updated"
+                # the server no longer knows the job at all (a 404 with a live expires_at
+                # arrives as a DownloadError and is retried)
+                gone = self.library.update(job.key, media_expired=True, error_message=LOST_MESSAGE)
+                return gone, "updated"
             log.info("download of %s failed (%s); will retry", job.video_id, exc)
             if tries >= self.max_download_attempts:
                 note = f"Could not download the video ({_message(exc)}); restart to retry."
                 return self.library.update(job.key, error_message=note), "updated"
             return job, None
         self.download_attempts.pop(job.key, None)
-        for variant in VARIANTS[1:]:
+        job = await self._stills(job)
+        job = await self._more_outputs(job)
+        for variant in [v for v in VARIANTS[1:] if v in self.capabilities.variants]:
             for _ in range(2):
                 try:
                     job = await self._fetch(job, variant)
@@ -480,6 +489,40 @@ class Runner:
                 except SoraNotebookError as exc:
                     log.debug("%s of %s failed: %s", variant, job.video_id, exc)
         return job, "media_ready"
+
+    async def _stills(self, job: Job) -> Job:
+        """Make the thumbnail and spritesheet locally when the server serves only the MP4."""
+        if set(VARIANTS[1:]) <= set(self.capabilities.variants) or not job.has_video:
+            return job
+        return await make_local_stills(self.library, job)
+
+    async def _more_outputs(self, job: Job) -> Job:
+        """Save each further output of a job that made several, as a sibling record."""
+        if self.dialect is None or not self.capabilities.outputs_per_job:
+            return job
+        await self.limiter.acquire(STATUS)
+        video = await self.client.retrieve(job.video_id)
+        for index in range(1, self.dialect.output_count(video.raw)):
+            key = f"{job.key}-output-{index}"
+            if self.library.find_key(key) is not None:
+                continue
+            tmp = self.library.temp_path(".mp4")
+            try:
+                await self.limiter.acquire(DOWNLOAD)
+                self.requests += 1
+                await self.client.download(video, tmp, index=index)
+                sibling = self.library.add_output(job, index, key=key, owner=self.owner)
+                sibling = self.library.save_media(sibling.key, "video", tmp)
+            except SoraNotebookError as exc:
+                log.info("output %d of %s was not saved: %s", index, job.video_id, exc)
+                continue
+            finally:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            sibling = await make_local_stills(self.library, sibling)
+            self._changed("added", sibling)
+            self._changed("media_ready", sibling)
+        return job
 
     async def _fetch(self, job: Job, variant: str) -> Job:
         if variant in job.media:
@@ -498,7 +541,7 @@ class Runner:
     # --- remote ------------------------------------------------------------------------
 
     async def delete_remote(self, job: Job) -> None:
-        if job.video_id is None or not self.owns(job):
+        if job.video_id is None or not self.owns(job) or not self.capabilities.delete:
             return
         await self.limiter.acquire(STATUS)
         self.requests += 1

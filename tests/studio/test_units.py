@@ -64,7 +64,7 @@ def test_derived_needs_a_completed_parent_and_support(tmp_path):
         sub = derived(EMU, "extend", done, "more", seconds=8)
         assert sub.params == {"prompt": "more", "seconds": "8", "video": {"id": "v1"}}
         assert sub.cost == pytest.approx(0.8) and sub.edge_kind == "extend"
-        with pytest.raises(ValidationError, match="cannot remix"):
+        with pytest.raises(ValidationError, match="Remix was switched off"):
             derived(OPEN, "remix", done, "q")
         with pytest.raises(ValidationError):
             derived(EMU, "extend", done, "more")
