@@ -379,6 +379,8 @@ class AsyncSoraClient:
         dialect = self.backend.dialect
         if dialect.needs_job_for_media:
             job = job if job is not None and job.is_completed else await self.retrieve(video_id)
+            if job.is_failed:
+                raise VideoFailed(job)
             url = dialect.media_url(job.raw, index)
             if url is not None:
                 return await self._fetch_url(url, target, video_id, variant, on_progress)
@@ -465,7 +467,7 @@ class AsyncSoraClient:
         headers: Mapping[str, str] | None,
         stream: bool,
     ) -> httpx.Response:
-        all_headers = dict(await self.backend.auth_headers())
+        all_headers = dict(await self.backend.request_headers())
         if body is not None:
             all_headers["content-type"] = body.content_type
         all_headers.update(headers or {})
