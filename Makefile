@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: lab test lint bench chromium clean
+.PHONY: lab test lint bench chromium litellm clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,13 @@ lab: $(STAMP)
 chromium:
 	@bash scripts/install-chromium.sh
 
-test: $(STAMP) chromium
+# LiteLLM's proxy for tests/thirdparty, in its own venv (cached; SORA_LITELLM_VENV).
+litellm:
+	@bash scripts/install-litellm.sh
+
+test: $(STAMP) chromium litellm
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	SORA_REQUIRE_THIRDPARTY=1 $(BIN)/python -m pytest
 	PYTHON=$(BIN)/python bash scripts/run-notebooks.sh
 
 lint: $(STAMP)
@@ -36,4 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .venv-litellm .pytest_cache

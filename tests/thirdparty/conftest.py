@@ -78,3 +78,22 @@ def png(width: int = 1280, height: int = 720) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), (90, 140, 200)).save(out, format="PNG")
     return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def litellm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real LiteLLM proxy in front of the emulator (a real socket, draft render)."""
+    from sora_notebook.emulator import create_app
+
+    from .litellm_proxy import Proxy, write_config
+
+    folder = tmp_path_factory.mktemp("litellm")
+    emulator = create_app(speed=40, render="draft")
+    with LiveServer(emulator) as upstream:
+        proxy = Proxy(write_config(folder, upstream.base_url), folder / "proxy.log")
+        try:
+            proxy.wait_ready()
+            proxy.emulator = emulator
+            yield proxy
+        finally:
+            proxy.stop()
