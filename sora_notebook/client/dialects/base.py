@@ -100,7 +100,9 @@ class Dialect:
     `json_only`: the server takes no multipart at all (a file goes as a data URL);
     `requires_model`: refuse a create without `model` before sending;
     `models_path`: the catalogue to ask (`GET`), None when there is none;
-    `needs_job_for_media`: the media address is in the job (read it before a download).
+    `needs_job_for_media`: the media address is in the job (read it before a download);
+    `reports_cost`: the server says what a job cost; `reference_fields`: where a first
+    frame goes (for the compatibility table).
     """
 
     name: str = "openai"
@@ -111,6 +113,8 @@ class Dialect:
     requires_model: bool = False
     models_path: str | None = "/models"
     needs_job_for_media: bool = False
+    reports_cost: bool = False
+    reference_fields: str = "`input_reference` (file or `{image_url}`)"
     source: str = "OpenAI Video API (spec/openai-videos.openapi.yaml)"
 
     # --- requests ------------------------------------------------------------------

@@ -83,6 +83,8 @@ class OpenRouter(Dialect):
     requires_model: bool = True
     models_path: str | None = "/videos/models"
     capabilities: Capabilities = _OPENROUTER_CAPS
+    reports_cost: bool = True
+    reference_fields: str = "`frame_images` (first frame; a file goes as a data URL)"
     source: str = "OpenRouter API reference: video-generation (create, get, content, models)"
 
     def create_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -194,6 +196,8 @@ class Together(Dialect):
     models_path: str | None = None
     needs_job_for_media: bool = True
     capabilities: Capabilities = _TOGETHER_CAPS
+    reports_cost: bool = True
+    reference_fields: str = "`media.frame_images` (a file goes as a data URL)"
     source: str = "togethercomputer/openapi openapi.yaml: CreateVideoBody, VideoJob"
 
     def create_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,7 @@ class VLLMOmni(Dialect):
     name: str = "vllm-omni"
     label: str = "vLLM-Omni"
     capabilities: Capabilities = _VLLMOMNI_CAPS
+    reference_fields: str = "`input_reference` file, `image_reference` URL"
     source: str = "vllm-omni 0.30.0: vllm_omni/entrypoints/openai/api_server.py"
 
     def image_url_fields(self, url: str) -> dict[str, Any]:
@@ -100,6 +101,7 @@ class SGLang(Dialect):
     multipart: bool = False
     needs_job_for_media: bool = True
     capabilities: Capabilities = _SGLANG_CAPS
+    reference_fields: str = "`input_reference` file, `reference_url` URL"
     source: str = "sglang 0.5.23: sglang/multimodal_gen/runtime/entrypoints/openai/video_api.py"
 
     def image_url_fields(self, url: str) -> dict[str, Any]:
@@ -174,6 +176,7 @@ class LiteLLM(Dialect):
     label: str = "LiteLLM"
     requires_model: bool = True
     capabilities: Capabilities = _LITELLM_CAPS
+    reports_cost: bool = True
     source: str = "litellm[proxy] 1.108.7: litellm/types/videos/utils.py"
 
     def media(self, video_id: str, segment: str, variant: str, index: int) -> MediaSource:
