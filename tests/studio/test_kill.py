@@ -16,6 +16,8 @@ from sora_notebook.client.backend import Backend
 from sora_notebook.emulator import create_app
 from sora_notebook.library import Library
 
+pytestmark = pytest.mark.slow
+
 SCRIPT = Path(__file__).with_name("kill_script.py")
 
 

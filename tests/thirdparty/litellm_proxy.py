@@ -19,11 +19,9 @@ LONG_GROUP = "sora-2-pro-2025-10-06"
 
 
 def litellm_binary() -> Path:
-    """The proxy's executable, installed (and cached) by scripts/install-litellm.sh.
-
-    Where the tests are required (`SORA_REQUIRE_THIRDPARTY=1`, as `make test` sets), a
-    proxy that cannot be installed fails the test; elsewhere it is installed on first use.
-    """
+    """The proxy's executable, installed (and cached) by scripts/install-litellm.sh, which
+    `make test` runs first; installed here on first use otherwise. A proxy that cannot be
+    installed fails the test: it is never skipped."""
     venv = Path(os.environ.get("SORA_LITELLM_VENV", ROOT / ".venv-litellm"))
     binary = venv / "bin" / "litellm"
     if binary.exists():
