@@ -83,6 +83,7 @@ class _Body:
 
 
 Recover = Callable[[], Awaitable["Video | None"]]
+ModelList = list[ModelInfo]
 #: A job by its id, or the `Video` a method returned.
 VideoRef = str | Video
 
@@ -232,7 +233,7 @@ class AsyncSoraClient:
         self._require("cancel")
         await self._call("DELETE", f"/videos/{_seg(video_id)}")
 
-    async def models(self) -> list[ModelInfo]:
+    async def models(self) -> ModelList:
         """The server's models with their sizes and seconds, where it has a catalogue;
         else the models this project knows for the official protocol."""
         dialect = self.backend.dialect

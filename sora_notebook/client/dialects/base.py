@@ -69,7 +69,8 @@ class Capabilities:
         for name, on in changes.items():
             if not on and name not in reasons:
                 reasons[name] = f"{name.capitalize()} was switched off for this backend."
-        return replace(self, reasons=reasons, **changes)
+        fields: dict[str, Any] = {**changes, "reasons": reasons}
+        return replace(self, **fields)
 
 
 @dataclass(frozen=True)
