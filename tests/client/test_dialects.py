@@ -42,6 +42,9 @@ def test_declared_capabilities_override_the_dialect():
     assert litellm.capabilities.reason("remix") == "Remix was switched off for this backend."
     assert litellm.capabilities.reason("edit") is None
     assert Capabilities().reason("thumbnail") is None
+    disabled = litellm.capabilities.disabled()
+    assert set(disabled) == {"remix", "list", "delete", "cancel", "thumbnail", "spritesheet"}
+    assert "delete route" in disabled["delete"]
     with pytest.raises(ValueError):
         Capabilities().reason("teleport")
 

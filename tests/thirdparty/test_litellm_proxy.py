@@ -30,6 +30,8 @@ async def test_long_ids_create_poll_download_and_derive(litellm, tmp_path):
             "a red kite over hills", model=LONG_GROUP, size="1280x720", seconds=4
         )
         assert len(job.id) > 256 and litellm_parts(job.id) is not None  # 262 characters here
+        # the proxy's cost header at create time (its price table: 4 s x $0.30)
+        assert job.server_cost == pytest.approx(1.2)
         done = await client.wait(job, timeout=60)
         path = await client.download(done, tmp_path)
         assert path.read_bytes()[4:8] == b"ftyp"

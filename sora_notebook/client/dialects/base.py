@@ -63,6 +63,12 @@ class Capabilities:
             return None
         return self.reasons.get(action) or f"The server does not offer {action}."
 
+    def disabled(self) -> dict[str, str]:
+        """Every action not offered, with its reason (for `Plan.disabled` and the view)."""
+        out = {a: r for a in ACTIONS if (r := self.reason(a)) is not None}
+        out.update({v: r for v in VARIANTS[1:] if (r := self.reason(v)) is not None})
+        return out
+
     def with_(self, **changes: bool) -> Capabilities:
         """A copy with some actions switched (a user's declaration for one backend)."""
         reasons = dict(self.reasons)
