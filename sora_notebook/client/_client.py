@@ -160,12 +160,19 @@ class AsyncSoraClient:
         """Start a job. `input_reference`: bytes, a path or a PIL image matching `size`
         exactly (see `fit_reference`), or `{"image_url": ...}` / `{"file_id": ...}`.
         `outputs`: how many videos this one job makes, where the server can (SGLang).
-        `**extra` is sent as is (seed, negative_prompt, generate_sound, ...)."""
+        `audio=True/False` becomes the server's own sound switch (vLLM-Omni
+        `generate_sound`, off by default there; OpenRouter/Together `generate_audio`).
+        `**extra` is sent as is (seed, negative_prompt, ...: `backend.dialect.params`)."""
         model, size, seconds = self._validate(prompt, model, size, seconds)
         fields: dict[str, Any] = {"prompt": prompt, "model": model, "size": size}
         fields["seconds"] = seconds
         fields.update(self._reference_fields(input_reference, size))
         fields.update(self._outputs_fields(outputs))
+        if extra.get("audio") is not None and self.backend.dialect.audio_field is None:
+            raise ValidationError(
+                f"{self.backend.label} has no sound switch (the server decides); leave out audio=.",
+                param="audio",
+            )
         fields.update(extra)
         submitted = self._wall_clock()
 

@@ -153,3 +153,17 @@ async def test_media_urls_elsewhere_must_be_https(tmp_path):
     ):
         with pytest.raises(DownloadError):
             check_media_url(bad, base)
+
+
+async def test_audio_maps_to_each_servers_switch(served):
+    field = served.backend.dialect.audio_field
+    async with AsyncSoraClient(served.backend) as client:
+        if field is None:
+            with pytest.raises(ValidationError, match="no sound switch"):
+                await client.create("quiet", model=served.model, audio=True)
+            return
+        await client.create("with sound", model=served.model, audio=True, seed=7)
+    sent = served.seen[-1]
+    body = sent.get("body") or sent.get("form") or sent
+    assert str(body[field]).lower() == "true" and str(body["seed"]) == "7"
+    assert "audio" not in body

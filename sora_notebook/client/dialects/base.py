@@ -109,7 +109,9 @@ class Dialect:
     `models_path`: the catalogue to ask (`GET`), None when there is none;
     `needs_job_for_media`: the media address is in the job (read it before a download);
     `reports_cost`: the server says what a job cost; `reference_fields`: where a first
-    frame goes (for the compatibility table).
+    frame goes (for the compatibility table); `audio_field`: the create field that turns
+    sound on or off (None: the server decides, as OpenAI's always-on audio); `params`: the
+    further create fields the server documents (seed, steps, ...), for forms and sweeps.
     """
 
     name: str = "openai"
@@ -122,13 +124,22 @@ class Dialect:
     needs_job_for_media: bool = False
     reports_cost: bool = False
     reference_fields: str = "`input_reference` (file or `{image_url}`)"
+    audio_field: str | None = None
+    params: tuple[str, ...] = ()
     source: str = "OpenAI Video API (spec/openai-videos.openapi.yaml)"
 
     # --- requests ------------------------------------------------------------------
 
     def create_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        """The create body's fields in this server's names (from the official ones)."""
+        """The create body's fields in this server's names (from the official ones).
+
+        `audio` (True/False) becomes the server's own switch (`generate_sound`,
+        `generate_audio`); a server without one gets no such field.
+        """
         out = dict(fields)
+        audio = out.pop("audio", None)
+        if audio is not None and self.audio_field is not None:
+            out[self.audio_field] = bool(audio)
         ref = out.get("input_reference")
         if isinstance(ref, Mapping) and "image_url" in ref:
             del out["input_reference"]

@@ -85,10 +85,13 @@ class OpenRouter(Dialect):
     capabilities: Capabilities = _OPENROUTER_CAPS
     reports_cost: bool = True
     reference_fields: str = "`frame_images` (first frame; a file goes as a data URL)"
+    audio_field: str | None = "generate_audio"
+    params: tuple[str, ...] = ("seed", "generate_audio")
     source: str = "OpenRouter API reference: video-generation (create, get, content, models)"
 
     def create_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(fields)
+        out = super().create_fields({k: v for k, v in fields.items() if k != "input_reference"})
+        out["input_reference"] = fields.get("input_reference")
         size = out.pop("size", None)
         if size:
             width, height = parse_size(size)
@@ -198,10 +201,20 @@ class Together(Dialect):
     capabilities: Capabilities = _TOGETHER_CAPS
     reports_cost: bool = True
     reference_fields: str = "`media.frame_images` (a file goes as a data URL)"
+    audio_field: str | None = "generate_audio"
+    params: tuple[str, ...] = (
+        "seed",
+        "negative_prompt",
+        "steps",
+        "guidance_scale",
+        "fps",
+        "generate_audio",
+    )
     source: str = "togethercomputer/openapi openapi.yaml: CreateVideoBody, VideoJob"
 
     def create_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(fields)
+        out = super().create_fields({k: v for k, v in fields.items() if k != "input_reference"})
+        out["input_reference"] = fields.get("input_reference")
         size = out.pop("size", None)
         if size:
             out["width"], out["height"] = parse_size(size)

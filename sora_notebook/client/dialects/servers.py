@@ -58,6 +58,19 @@ class VLLMOmni(Dialect):
     label: str = "vLLM-Omni"
     capabilities: Capabilities = _VLLMOMNI_CAPS
     reference_fields: str = "`input_reference` file, `image_reference` URL"
+    audio_field: str | None = "generate_sound"
+    params: tuple[str, ...] = (
+        "seed",
+        "negative_prompt",
+        "num_inference_steps",
+        "guidance_scale",
+        "fps",
+        "num_frames",
+        "generate_sound",
+        "sound_duration",
+        "quality",
+        "flow_shift",
+    )
     source: str = "vllm-omni 0.30.0: vllm_omni/entrypoints/openai/api_server.py"
 
     def image_url_fields(self, url: str) -> dict[str, Any]:
@@ -102,6 +115,16 @@ class SGLang(Dialect):
     needs_job_for_media: bool = True
     capabilities: Capabilities = _SGLANG_CAPS
     reference_fields: str = "`input_reference` file, `reference_url` URL"
+    params: tuple[str, ...] = (
+        "seed",
+        "negative_prompt",
+        "num_inference_steps",
+        "guidance_scale",
+        "fps",
+        "num_frames",
+        "enhance_prompt",
+        "n",
+    )
     source: str = "sglang 0.5.23: sglang/multimodal_gen/runtime/entrypoints/openai/video_api.py"
 
     def image_url_fields(self, url: str) -> dict[str, Any]:
