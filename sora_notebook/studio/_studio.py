@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sora_notebook import export as export_formats
-from sora_notebook.client.dialects import Capabilities, ModelInfo
+from sora_notebook.client.dialects import Capabilities, ModelInfo, catalogue_problems
 from sora_notebook.errors import ValidationError, VideoFailed, WaitTimeout
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
 from sora_notebook.library.lineage import Tree, build_tree, lineage_of
@@ -108,6 +108,7 @@ class Studio:
         self._session: list[str] = []
         self._changed: asyncio.Event | None = None
         self.owner = new_owner()
+        self._models: list[ModelInfo] = []
         self.runner = Runner(
             client,
             self.library,
@@ -218,6 +219,10 @@ class Studio:
 
     async def _submit(self, sub: Submission, *, quoted: bool = False) -> Job:
         self.start()
+        problems = catalogue_problems(self._models, sub.model, sub.size, sub.seconds)
+        if problems:
+            field, message = next(iter(problems.items()))
+            raise ValidationError(message, param=field)
         if quoted:
             check_budget(sub.cost, self.spent, self.budget)
         else:
@@ -423,8 +428,10 @@ class Studio:
 
     async def models(self) -> list[ModelInfo]:
         """The server's models with their sizes and seconds where it has a catalogue
-        (LiteLLM's `/v1/models`, OpenRouter's `/videos/models`), else the known ones."""
-        return list(await self.client.models())
+        (LiteLLM's `/v1/models`, OpenRouter's `/videos/models`), else the known ones.
+        Once read, submissions are checked against it before anything is sent."""
+        self._models = list(await self.client.models())
+        return list(self._models)
 
     async def cancel(self, job: JobRef) -> Job:
         """Stop a running job where the server can (vLLM-Omni); refused with the reason

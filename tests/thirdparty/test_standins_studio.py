@@ -99,3 +99,24 @@ async def test_outputs_refused_where_a_job_makes_one(served, tmp_path):
     async with studio_for(served.backend, tmp_path) as studio:
         with pytest.raises(ValidationError, match=r"studio\.variants"):
             await studio.generate("two please", model=served.model, outputs=2, timeout=30)
+
+
+async def test_the_catalogue_checks_requests_before_sending(serve, tmp_path):
+    from .standins_gateways import openrouter_app
+
+    app = openrouter_app()
+    backend = Backend.openrouter(KEY, base_url=f"{serve(app)}/api/v1")
+    async with studio_for(backend, tmp_path) as studio:
+        veo = next(m for m in await studio.models() if m.id == "google/veo-3.1")
+        assert veo.seconds == ("4", "6", "8")
+        with pytest.raises(ValidationError, match="clips of 4, 6, 8 seconds"):
+            await studio.submit("too long", model="google/veo-3.1", seconds=12)
+        with pytest.raises(ValidationError, match="choose one of those"):
+            await studio.submit("square", model="google/veo-3.1", size="1024x1024")
+        assert app.state.store.seen == []
+        job = await studio.generate(
+            "fits", model="google/veo-3.1", size="720x1280", seconds=8, timeout=30
+        )
+        assert job.status == "completed"
+    sent = app.state.store.seen[0]["body"]
+    assert (sent["resolution"], sent["aspect_ratio"], sent["duration"]) == ("720p", "9:16", 8)

@@ -17,6 +17,7 @@ from sora_notebook.client.dialects.base import (
     Dialect,
     MediaSource,
     ModelInfo,
+    catalogue_problems,
 )
 from sora_notebook.client.dialects.gateways import OpenRouter, Together
 from sora_notebook.client.dialects.servers import LiteLLM, SGLang, VLLMOmni
@@ -29,6 +30,7 @@ __all__ = [
     "Dialect",
     "MediaSource",
     "ModelInfo",
+    "catalogue_problems",
     "dialect_named",
 ]
 

@@ -23,6 +23,7 @@ __all__ = [
     "Dialect",
     "MediaSource",
     "ModelInfo",
+    "catalogue_problems",
     "data_url",
     "ratio_of",
     "size_from",
@@ -240,3 +241,19 @@ def size_from(resolution: Any, aspect: Any) -> str | None:
 def data_url(part: FilePart) -> str:
     """An uploaded image as a `data:` URL, for servers that take references only by URL."""
     return f"data:{part.content_type};base64,{base64.b64encode(part.content).decode()}"
+
+
+def catalogue_problems(
+    models: list[ModelInfo], model: str | None, size: str | None, seconds: str | None
+) -> dict[str, str]:
+    """Field -> what to do, for a request a server's catalogue says its model cannot make
+    (empty when it can, or when the catalogue does not say)."""
+    found = next((m for m in models if m.id == model), None)
+    if found is None:
+        return {}
+    problems = {}
+    if size is not None and found.sizes and size not in found.sizes:
+        problems["size"] = f"{found.id} makes {', '.join(found.sizes)}; choose one of those."
+    if seconds is not None and found.seconds and str(seconds) not in found.seconds:
+        problems["seconds"] = f"{found.id} makes clips of {', '.join(found.seconds)} seconds."
+    return problems
