@@ -91,6 +91,10 @@ async def test_several_outputs_become_sibling_variants(serve, tmp_path):
         files = {studio.media_path(j).read_bytes() for j in [job, *siblings]}
         assert len(files) == 3  # each output its own video
         assert all(j.parent_key == job.parent_key and "thumbnail" in j.media for j in siblings)
+        # named by backend + server id + output index, like every library file
+        names = sorted(studio.media_path(j).name for j in siblings)
+        stem = studio.media_path(job).name.removesuffix(".mp4")
+        assert names == [f"{stem}.o1.mp4", f"{stem}.o2.mp4"]
 
 
 async def test_outputs_refused_where_a_job_makes_one(served, tmp_path):
