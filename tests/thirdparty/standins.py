@@ -50,16 +50,18 @@ async def _form(request: Request) -> dict[str, Any]:
 # --- vLLM-Omni 0.30.0 ------------------------------------------------------------------
 
 
-def vllm_omni_app() -> Starlette:
+class VLLMOmniStandin:
     """vllm-omni 0.30.0: `vllm_omni/entrypoints/openai/api_server.py` (routes `/v1/videos`,
     lines ~2630-2960), `video/generation/helpers.py` (`_parse_video_form`,
     `video_response_from_request`, `_status_code_for_video_failure`), `protocol/videos.py`
     (`VideoResponse`). Multipart only; model must match the served one; failed GET is
     non-2xx with the job; content 422 for failed, 404 while running, no `variant`;
     delete aborts a running job."""
-    store = Store("video_gen_")
 
-    def body(job: StandinJob) -> dict[str, Any]:
+    def __init__(self) -> None:
+        self.store = Store("video_gen_")
+
+    def body(self, job: StandinJob) -> dict[str, Any]:
         status, _ = job.state()
         done = status in {"completed", "failed"}
         out = {
@@ -85,11 +87,11 @@ def vllm_omni_app() -> Starlette:
             out["error"] = {"code": 500, "message": "CUDA out of memory (stand-in)"}
         return out
 
-    async def create(request: Request) -> Response:
+    async def create(self, request: Request) -> Response:
         if "multipart/form-data" not in request.headers.get("content-type", ""):
             return _error(422, "Field required: prompt (form data)")
         form = await _form(request)
-        store.seen.append(
+        self.store.seen.append(
             {
                 "form": {k: v for k, v in form.items() if not isinstance(v, bytes)},
                 "files": [k for k, v in form.items() if isinstance(v, bytes)],
@@ -101,17 +103,17 @@ def vllm_omni_app() -> Starlette:
                 f"Model mismatch: request specifies '{form['model']}' but server "
                 f"is running '{SERVED_MODEL}'.",
             )
-        job = store.add(
+        job = self.store.add(
             prompt=str(form["prompt"]),
             model=SERVED_MODEL,
             size=str(form.get("size") or "1280x720"),
             seconds=str(form.get("seconds") or "4"),
             fields=form,
         )
-        return JSONResponse(body(job))
+        return JSONResponse(self.body(job))
 
-    async def listing(request: Request) -> Response:
-        jobs = store.newest_first()
+    async def listing(self, request: Request) -> Response:
+        jobs = self.store.newest_first()
         if request.query_params.get("order") == "asc":
             jobs.reverse()
         after = request.query_params.get("after")
@@ -123,7 +125,7 @@ def vllm_omni_app() -> Starlette:
         if limit is not None:
             more = len(jobs) > int(limit)
             jobs = jobs[: int(limit)]
-        data = [body(j) for j in jobs]
+        data = [self.body(j) for j in jobs]
         return JSONResponse(
             {
                 "object": "list",
@@ -134,24 +136,24 @@ def vllm_omni_app() -> Starlette:
             }
         )
 
-    async def retrieve(request: Request) -> Response:
-        job = store.jobs.get(request.path_params["video_id"])
+    async def retrieve(self, request: Request) -> Response:
+        job = self.store.jobs.get(request.path_params["video_id"])
         if job is None:
             return _error(404, "Video not found")
-        out = body(job)
+        out = self.body(job)
         return JSONResponse(out, status_code=500 if out["status"] == "failed" else 200)
 
-    async def delete(request: Request) -> Response:
-        job = store.jobs.get(request.path_params["video_id"])
+    async def delete(self, request: Request) -> Response:
+        job = self.store.jobs.get(request.path_params["video_id"])
         if job is None:
             return _error(404, "Video not found")
         if job.state()[0] in {"queued", "in_progress"}:
             job.cancelled = True  # the engine abort
-        store.jobs.pop(job.id)
+        self.store.jobs.pop(job.id)
         return JSONResponse({"id": job.id, "object": "video.deleted", "deleted": True})
 
-    async def content(request: Request) -> Response:
-        job = store.jobs.get(request.path_params["video_id"])
+    async def content(self, request: Request) -> Response:
+        job = self.store.jobs.get(request.path_params["video_id"])
         if job is None:
             return _error(404, "Video not found")
         status = job.state()[0]
@@ -161,27 +163,33 @@ def vllm_omni_app() -> Starlette:
             return _error(404, "Generation is still in-progress")
         return _mp4(job)
 
-    async def models(request: Request) -> Response:
+    async def models(self, request: Request) -> Response:
         return JSONResponse({"object": "list", "data": [{"id": SERVED_MODEL, "object": "model"}]})
 
-    app = Starlette(
-        routes=[
-            Route("/v1/videos", create, methods=["POST"]),
-            Route("/v1/videos", listing, methods=["GET"]),
-            Route("/v1/videos/{video_id}", retrieve, methods=["GET"]),
-            Route("/v1/videos/{video_id}", delete, methods=["DELETE"]),
-            Route("/v1/videos/{video_id}/content", content, methods=["GET"]),
-            Route("/v1/models", models, methods=["GET"]),
-        ]
-    )
-    app.state.store = store
-    return app
+    def app(self) -> Starlette:
+        app = Starlette(
+            routes=[
+                Route("/v1/videos", self.create, methods=["POST"]),
+                Route("/v1/videos", self.listing, methods=["GET"]),
+                Route("/v1/videos/{video_id}", self.retrieve, methods=["GET"]),
+                Route("/v1/videos/{video_id}", self.delete, methods=["DELETE"]),
+                Route("/v1/videos/{video_id}/content", self.content, methods=["GET"]),
+                Route("/v1/models", self.models, methods=["GET"]),
+            ]
+        )
+        app.state.store = self.store
+        return app
+
+
+def vllm_omni_app() -> Starlette:
+    """The stand-in as an ASGI app (`app.state.store` holds what it saw)."""
+    return VLLMOmniStandin().app()
 
 
 # --- SGLang 0.5.23 ---------------------------------------------------------------------
 
 
-def sglang_app(*, cloud: bool = False) -> Starlette:
+class SGLangStandin:
     """sglang 0.5.23: `sglang/multimodal_gen/runtime/entrypoints/openai/video_api.py`
     (`create_video`, `list_videos`, `retrieve_video`, `delete_video`,
     `download_video_content`, `_video_job_from_sampling`, `_dispatch_job_async`),
@@ -190,9 +198,12 @@ def sglang_app(*, cloud: bool = False) -> Starlette:
     `n` outputs; `variant` is an integer output index; no `prompt` echo; delete answers
     the job with `status: "deleted"`. With `cloud`, outputs live at `urls` and content
     answers 400 naming the URL."""
-    store = Store("")
 
-    def body(job: StandinJob, base: str) -> dict[str, Any]:
+    def __init__(self, *, cloud: bool = False) -> None:
+        self.store = Store("")
+        self.cloud = cloud
+
+    def body(self, job: StandinJob, base: str) -> dict[str, Any]:
         status, progress = job.state()
         out: dict[str, Any] = {
             "id": job.id,
@@ -222,32 +233,32 @@ def sglang_app(*, cloud: bool = False) -> Starlette:
             out.update(
                 completed_at=int(job.created) + 1,
                 num_outputs=job.outputs,
-                url=urls[0] if cloud else None,
-                urls=urls if cloud else None,
+                url=urls[0] if self.cloud else None,
+                urls=urls if self.cloud else None,
                 file_paths=None
-                if cloud
+                if self.cloud
                 else [f"/srv/out/{job.id}_{i}.mp4" for i in range(job.outputs)],
             )
         if status == "failed":
             out["error"] = {"message": "Video generation failed (stand-in)"}
         return out
 
-    def base_of(request: Request) -> str:
+    def base_of(self, request: Request) -> str:
         return str(request.base_url).rstrip("/")
 
-    async def create(request: Request) -> Response:
+    async def create(self, request: Request) -> Response:
         if "multipart/form-data" in request.headers.get("content-type", ""):
             data = await _form(request)
         else:
             data = json.loads(await request.body() or b"{}")
-        store.seen.append(
+        self.store.seen.append(
             {k: (v if not isinstance(v, bytes) else "<file>") for k, v in data.items()}
         )
         if not data.get("prompt"):
             return _detail(400, "prompt is required")
         n = int(data.get("num_outputs_per_prompt") or data.get("n") or 1)
         seconds = int(data.get("seconds") or 4)  # an int in SGLang
-        job = store.add(
+        job = self.store.add(
             prompt=str(data["prompt"]),
             model=str(data.get("model") or "sora-2"),
             size=str(data.get("size") or "1280x720"),
@@ -255,20 +266,20 @@ def sglang_app(*, cloud: bool = False) -> Starlette:
             outputs=n,
             fields=data,
         )
-        return JSONResponse(body(job, base_of(request)))
+        return JSONResponse(self.body(job, self.base_of(request)))
 
-    async def listing(request: Request) -> Response:
+    async def listing(self, request: Request) -> Response:
         limit = int(request.query_params.get("limit", 20))
         if not 1 <= limit <= 100:
             return _detail(422, "limit must be 1-100")
-        jobs = store.newest_first()
+        jobs = self.store.newest_first()
         if request.query_params.get("order") == "asc":
             jobs.reverse()
         after = request.query_params.get("after")
         if after is not None:
             ids = [j.id for j in jobs]
             jobs = jobs[ids.index(after) + 1 :] if after in ids else []
-        page = [body(j, base_of(request)) for j in jobs[:limit]]
+        page = [self.body(j, self.base_of(request)) for j in jobs[:limit]]
         return JSONResponse(
             {
                 "data": page,
@@ -278,20 +289,20 @@ def sglang_app(*, cloud: bool = False) -> Starlette:
             }
         )
 
-    async def retrieve(request: Request) -> Response:
-        job = store.jobs.get(request.path_params["video_id"])
+    async def retrieve(self, request: Request) -> Response:
+        job = self.store.jobs.get(request.path_params["video_id"])
         if job is None:
             return _detail(404, "Video not found")
-        return JSONResponse(body(job, base_of(request)))
+        return JSONResponse(self.body(job, self.base_of(request)))
 
-    async def delete(request: Request) -> Response:
-        job = store.jobs.pop(request.path_params["video_id"], None)
+    async def delete(self, request: Request) -> Response:
+        job = self.store.jobs.pop(request.path_params["video_id"], None)
         if job is None:
             return _detail(404, "Video not found")
-        return JSONResponse({**body(job, base_of(request)), "status": "deleted"})
+        return JSONResponse({**self.body(job, self.base_of(request)), "status": "deleted"})
 
-    async def content(request: Request) -> Response:
-        job = store.jobs.get(request.path_params["video_id"])
+    async def content(self, request: Request) -> Response:
+        job = self.store.jobs.get(request.path_params["video_id"])
         if job is None:
             return _detail(404, "Video not found")
         variant = request.query_params.get("variant")
@@ -300,10 +311,11 @@ def sglang_app(*, cloud: bool = False) -> Starlette:
         except ValueError:
             index = None
         status = job.state()[0]
-        if cloud and status == "completed" and index is not None and index < job.outputs:
-            url = f"{base_of(request)}/files/{job.id}/{index}.mp4"
+        if self.cloud and status == "completed" and index is not None and index < job.outputs:
+            url = f"{self.base_of(request)}/files/{job.id}/{index}.mp4"
             return _detail(
-                400, f"Video has been uploaded to cloud storage. Please use the cloud URL: {url}"
+                400,
+                f"Video has been uploaded to cloud storage. Please use the cloud URL: {url}",
             )
         if status not in {"completed", "failed"}:
             return _detail(404, "Generation is still in-progress")
@@ -311,26 +323,32 @@ def sglang_app(*, cloud: bool = False) -> Starlette:
             return _detail(404, f"Video variant {variant} not found")
         return _mp4(job, index)
 
-    async def files(request: Request) -> Response:
-        store.seen.append({"media_headers": dict(request.headers)})
-        job = store.jobs.get(request.path_params["video_id"])
+    async def files(self, request: Request) -> Response:
+        self.store.seen.append({"media_headers": dict(request.headers)})
+        job = self.store.jobs.get(request.path_params["video_id"])
         index = int(request.path_params["index"])
         if job is None or index >= job.outputs:
             return Response(status_code=404)
         return _mp4(job, index)
 
-    app = Starlette(
-        routes=[
-            Route("/v1/videos", create, methods=["POST"]),
-            Route("/v1/videos", listing, methods=["GET"]),
-            Route("/v1/videos/{video_id}", retrieve, methods=["GET"]),
-            Route("/v1/videos/{video_id}", delete, methods=["DELETE"]),
-            Route("/v1/videos/{video_id}/content", content, methods=["GET"]),
-            Route("/files/{video_id}/{index:int}.mp4", files, methods=["GET"]),
-        ]
-    )
-    app.state.store = store
-    return app
+    def app(self) -> Starlette:
+        app = Starlette(
+            routes=[
+                Route("/v1/videos", self.create, methods=["POST"]),
+                Route("/v1/videos", self.listing, methods=["GET"]),
+                Route("/v1/videos/{video_id}", self.retrieve, methods=["GET"]),
+                Route("/v1/videos/{video_id}", self.delete, methods=["DELETE"]),
+                Route("/v1/videos/{video_id}/content", self.content, methods=["GET"]),
+                Route("/files/{video_id}/{index:int}.mp4", self.files, methods=["GET"]),
+            ]
+        )
+        app.state.store = self.store
+        return app
+
+
+def sglang_app(*, cloud: bool = False) -> Starlette:
+    """The stand-in as an ASGI app (`app.state.store` holds what it saw)."""
+    return SGLangStandin(cloud=cloud).app()
 
 
 def first_upload(fields: Mapping[str, Any]) -> bytes | None:

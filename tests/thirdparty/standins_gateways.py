@@ -50,15 +50,18 @@ def _auth(request: Request) -> bool:
     return request.headers.get("authorization", "").startswith("Bearer ")
 
 
-def openrouter_app(*, outputs: int = 1) -> Starlette:
+class OpenRouterStandin:
     """OpenRouter video generation, from its API reference (openrouter.ai/docs/api/
     api-reference/video-generation: create-videos, get-videos, get-video-content,
     list-videos-models; SDK models `VideoGenerationResponse`, `VideoModel`). JSON only;
     202 `{id, polling_url, status: "pending"}`; `error` a string; cost in `usage.cost`;
     `unsigned_urls` per output; content `?index=`; no list or delete route."""
-    store = Store("job-")
 
-    def body(job: StandinJob) -> dict[str, Any]:
+    def __init__(self, *, outputs: int = 1) -> None:
+        self.store = Store("job-")
+        self.outputs = outputs
+
+    def body(self, job: StandinJob) -> dict[str, Any]:
         status, _ = job.state()
         out: dict[str, Any] = {
             "id": job.id,
@@ -75,63 +78,71 @@ def openrouter_app(*, outputs: int = 1) -> Starlette:
             out["error"] = "The provider refused the prompt (stand-in)."
         return out
 
-    async def create(request: Request) -> Response:
+    async def create(self, request: Request) -> Response:
         if not _auth(request):
             return JSONResponse({"error": {"code": 401, "message": "No auth"}}, status_code=401)
         data = json.loads(await request.body() or b"{}")
-        store.seen.append({"body": data, "headers": dict(request.headers)})
+        self.store.seen.append({"body": data, "headers": dict(request.headers)})
         if not data.get("model") or not data.get("prompt"):
             return JSONResponse(
                 {"error": {"code": 400, "message": "model and prompt are required"}},
                 status_code=400,
             )
         res, ratio = data.get("resolution", "720p"), data.get("aspect_ratio", "16:9")
-        job = store.add(
+        job = self.store.add(
             prompt=data["prompt"],
             model=data["model"],
             size=f"{res} {ratio}",
             seconds=str(data.get("duration", 8)),
-            outputs=outputs,
+            outputs=self.outputs,
             fields=data,
         )
-        return JSONResponse(body(job), status_code=202)
+        return JSONResponse(self.body(job), status_code=202)
 
-    async def retrieve(request: Request) -> Response:
-        job = store.jobs.get(request.path_params["job_id"])
+    async def retrieve(self, request: Request) -> Response:
+        job = self.store.jobs.get(request.path_params["job_id"])
         if job is None:
             return JSONResponse({"error": {"code": 404, "message": "Not found"}}, status_code=404)
-        return JSONResponse(body(job))
+        return JSONResponse(self.body(job))
 
-    async def content(request: Request) -> Response:
-        job = store.jobs.get(request.path_params["job_id"])
+    async def content(self, request: Request) -> Response:
+        job = self.store.jobs.get(request.path_params["job_id"])
         index = int(request.query_params.get("index", "0"))
         if job is None or job.state()[0] != "completed" or index >= job.outputs:
             return JSONResponse({"error": {"code": 404, "message": "Not found"}}, status_code=404)
         return Response(tiny_mp4(index), media_type="video/mp4")
 
-    async def models(request: Request) -> Response:
+    async def models(self, request: Request) -> Response:
         return JSONResponse({"data": OPENROUTER_MODELS})
 
-    app = Starlette(
-        routes=[
-            Route("/api/v1/videos/models", models, methods=["GET"]),
-            Route("/api/v1/videos", create, methods=["POST"]),
-            Route("/api/v1/videos/{job_id}", retrieve, methods=["GET"]),
-            Route("/api/v1/videos/{job_id}/content", content, methods=["GET"]),
-        ]
-    )
-    app.state.store = store
-    return app
+    def app(self) -> Starlette:
+        app = Starlette(
+            routes=[
+                Route("/api/v1/videos/models", self.models, methods=["GET"]),
+                Route("/api/v1/videos", self.create, methods=["POST"]),
+                Route("/api/v1/videos/{job_id}", self.retrieve, methods=["GET"]),
+                Route("/api/v1/videos/{job_id}/content", self.content, methods=["GET"]),
+            ]
+        )
+        app.state.store = self.store
+        return app
 
 
-def together_app() -> Starlette:
+def openrouter_app(*, outputs: int = 1) -> Starlette:
+    """The stand-in as an ASGI app (`app.state.store` holds what it saw)."""
+    return OpenRouterStandin(outputs=outputs).app()
+
+
+class TogetherStandin:
     """Together AI videos, from togethercomputer/openapi `openapi.yaml` (`createVideo`,
     `retrieveVideo`, schemas `CreateVideoBody`, `VideoJob`, `VideoStatus`, `VideoMedia`).
     JSON; `model` required; `in_progress`/`completed`/`failed`; media and cost in
     `outputs.video_url`/`outputs.cost` (a signed URL: here on this host, under /files)."""
-    store = Store("")
 
-    def body(job: StandinJob, base: str) -> dict[str, Any]:
+    def __init__(self) -> None:
+        self.store = Store("")
+
+    def body(self, job: StandinJob, base: str) -> dict[str, Any]:
         status, _ = job.state()
         out: dict[str, Any] = {
             "id": job.id,
@@ -149,43 +160,49 @@ def together_app() -> Starlette:
             out["error"] = {"code": "invalid_request", "message": "Prompt refused (stand-in)"}
         return out
 
-    def base_of(request: Request) -> str:
+    def base_of(self, request: Request) -> str:
         return str(request.base_url).rstrip("/")
 
-    async def create(request: Request) -> Response:
+    async def create(self, request: Request) -> Response:
         data = json.loads(await request.body() or b"{}")
-        store.seen.append({"body": data})
+        self.store.seen.append({"body": data})
         if not data.get("model"):
             return JSONResponse({"error": {"message": "model is required"}}, status_code=400)
         size = f"{data.get('width', 1280)}x{data.get('height', 720)}"
-        job = store.add(
+        job = self.store.add(
             prompt=str(data.get("prompt", "")),
             model=data["model"],
             size=size,
             seconds=str(data.get("seconds") or "5"),
             fields=data,
         )
-        return JSONResponse(body(job, base_of(request)))
+        return JSONResponse(self.body(job, self.base_of(request)))
 
-    async def retrieve(request: Request) -> Response:
-        job = store.jobs.get(request.path_params["video_id"])
+    async def retrieve(self, request: Request) -> Response:
+        job = self.store.jobs.get(request.path_params["video_id"])
         if job is None:
             return JSONResponse({"error": {"message": "not found"}}, status_code=404)
-        return JSONResponse(body(job, base_of(request)))
+        return JSONResponse(self.body(job, self.base_of(request)))
 
-    async def files(request: Request) -> Response:
-        store.seen.append({"media_headers": dict(request.headers)})
-        job = store.jobs.get(request.path_params["video_id"])
+    async def files(self, request: Request) -> Response:
+        self.store.seen.append({"media_headers": dict(request.headers)})
+        job = self.store.jobs.get(request.path_params["video_id"])
         if job is None:
             return Response(status_code=404)
         return Response(tiny_mp4(0), media_type="video/mp4")
 
-    app = Starlette(
-        routes=[
-            Route("/v2/videos", create, methods=["POST"]),
-            Route("/v2/videos/{video_id}", retrieve, methods=["GET"]),
-            Route("/files/{video_id}.mp4", files, methods=["GET"]),
-        ]
-    )
-    app.state.store = store
-    return app
+    def app(self) -> Starlette:
+        app = Starlette(
+            routes=[
+                Route("/v2/videos", self.create, methods=["POST"]),
+                Route("/v2/videos/{video_id}", self.retrieve, methods=["GET"]),
+                Route("/files/{video_id}.mp4", self.files, methods=["GET"]),
+            ]
+        )
+        app.state.store = self.store
+        return app
+
+
+def together_app() -> Starlette:
+    """The stand-in as an ASGI app (`app.state.store` holds what it saw)."""
+    return TogetherStandin().app()
