@@ -20,17 +20,18 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sora_notebook import export as export_formats
 from sora_notebook.client.dialects import Capabilities, ModelInfo, catalogue_problems
-from sora_notebook.errors import ValidationError, VideoFailed, WaitTimeout
+from sora_notebook.errors import APIError, ValidationError, VideoFailed, WaitTimeout
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
 from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
 from sora_notebook.studio import blocking as _sync
-from sora_notebook.studio.capabilities import capabilities_of
+from sora_notebook.studio.capabilities import capabilities_of, refuses_the_action
 from sora_notebook.studio.events import EventHub, StudioEvent
 from sora_notebook.studio.plans import (
     Quote,
@@ -109,6 +110,7 @@ class Studio:
         self._changed: asyncio.Event | None = None
         self.owner = new_owner()
         self._models: list[ModelInfo] = []
+        self._refusals: dict[str, str] = {}
         self.runner = Runner(
             client,
             self.library,
@@ -284,16 +286,33 @@ class Studio:
 
     async def remix(self, job: JobRef, prompt: str) -> Job:
         """A new video from a completed one with a changed prompt (edge `remix`)."""
-        return await self._submit(derived(self.backend, "remix", self._resolve(job), prompt))
+        return await self._derive("remix", job, prompt)
 
     async def edit(self, job: JobRef, prompt: str) -> Job:
         """A new video editing a completed one as the prompt says (edge `edit`)."""
-        return await self._submit(derived(self.backend, "edit", self._resolve(job), prompt))
+        return await self._derive("edit", job, prompt)
 
     async def extend(self, job: JobRef, prompt: str, seconds: int | str) -> Job:
         """A new video continuing a completed one by `seconds` (edge `extend`)."""
-        sub = derived(self.backend, "extend", self._resolve(job), prompt, seconds)
-        return await self._submit(sub)
+        return await self._derive("extend", job, prompt, seconds)
+
+    async def _derive(
+        self, endpoint: str, job: JobRef, prompt: str, seconds: int | str | None = None
+    ) -> Job:
+        """Send a remix, edit or extension; a server's refusal of the action itself is
+        remembered, so `capabilities` (and the view) disable it with the server's words."""
+        reason = self.capabilities.reason(endpoint)
+        if reason is not None:
+            raise ValidationError(
+                f"{reason} Submit a new video with a changed prompt instead.", param=endpoint
+            )
+        sub = derived(self.backend, endpoint, self._resolve(job), prompt, seconds)
+        try:
+            return await self._submit(sub)
+        except APIError as exc:
+            if refuses_the_action(exc):
+                self._refusals[endpoint] = f"The server refused {endpoint}: {exc.message[:200]}"
+            raise
 
     async def variants(self, prompt: str, n: int, **params: Any) -> list[Job]:
         """`n` submissions of the same request (the API has no `n`); all or none."""
@@ -423,8 +442,13 @@ class Studio:
 
     @property
     def capabilities(self) -> Capabilities:
-        """What the backend offers (`capabilities.reason(action)` says why not)."""
-        return capabilities_of(self.backend)
+        """What the backend offers (`capabilities.reason(action)` says why not), less what
+        the server refused this session (a model behind a gateway that cannot remix)."""
+        caps = capabilities_of(self.backend)
+        if self._refusals:
+            refused: dict[str, Any] = dict.fromkeys(self._refusals, False)
+            caps = replace(caps, reasons={**caps.reasons, **self._refusals}, **refused)
+        return caps
 
     async def models(self) -> list[ModelInfo]:
         """The server's models with their sizes and seconds where it has a catalogue

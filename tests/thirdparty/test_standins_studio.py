@@ -124,3 +124,20 @@ async def test_the_catalogue_checks_requests_before_sending(serve, tmp_path):
         assert job.status == "completed"
     sent = app.state.store.seen[0]["body"]
     assert (sent["resolution"], sent["aspect_ratio"], sent["duration"]) == ("720p", "9:16", 8)
+
+
+async def test_a_refused_action_is_remembered_with_the_servers_words(serve, tmp_path):
+    from .standins import vllm_omni_app
+
+    # declared able to remix (as one might behind a gateway), but the server has no route
+    backend = Backend.compatible(f"{serve(vllm_omni_app())}/v1", KEY, dialect="vllm-omni")
+    backend = backend.with_quirks(supports_remix=True)
+    async with studio_for(backend, tmp_path) as studio:
+        job = await studio.generate("a heron", timeout=30)
+        assert studio.capabilities.reason("remix") is None
+        with pytest.raises(Exception, match="Not Found"):
+            await studio.remix(job, "at night")
+        assert studio.capabilities.reason("remix").startswith("The server refused remix")
+        assert "remix" in studio.capabilities.disabled()
+        with pytest.raises(ValidationError, match="refused remix"):
+            await studio.remix(job, "again")  # refused before sending this time
