@@ -25,7 +25,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from sora_notebook.client._env import choose, emulator_settings
+from sora_notebook.client._http.limits import Limits
 from sora_notebook.client._transport import EmulatorTransport
+from sora_notebook.client._urls import split_credentials
 from sora_notebook.client.dialects import DIALECTS, OPENAI, Capabilities, Dialect, dialect_named
 from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import VARIANTS
@@ -58,6 +60,9 @@ class Backend:
     with every API request (OpenRouter's `HTTP-Referer`/`X-Title`), `verify` is TLS
     verification (False or a CA bundle path), `proxy` an HTTP proxy URL. `why` says how
     `from_env` chose it.
+    `limits` bounds what the server may send (time, bytes, pages; `Limits()` if None).
+    A key written into the base URL (`user:KEY@`, `?api-key=KEY`) is moved into the
+    auth header; the URL and label never show it.
     """
 
     name: str
@@ -79,10 +84,30 @@ class Backend:
     verify: bool | str = True
     proxy: str | None = None
     why: str = ""
+    limits: Limits | None = None
     app: Any = field(default=None, compare=False)
     _api_key: str | None = field(default=None, compare=False)
     _auth_header: str = field(default="authorization", compare=False)
     _token_provider: TokenProvider | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        clean, key = split_credentials(self.base_url)
+        if clean == self.base_url.rstrip("/") or clean == self.base_url:
+            return
+        if key is not None and self._token_provider is None:
+            if self._api_key and self._api_key != key:
+                raise ValidationError(
+                    "The base URL holds a key and api_key= gives a different one. Pass the "
+                    "key once, as api_key=, with a base URL without credentials.",
+                    param="base_url",
+                )
+            object.__setattr__(self, "_api_key", key)
+        raw_host = urlsplit(self.base_url).netloc
+        label = self.label.replace(raw_host, urlsplit(clean).netloc)
+        if key:
+            label = label.replace(key, "")
+        object.__setattr__(self, "base_url", clean.rstrip("/"))
+        object.__setattr__(self, "label", label)
 
     @property
     def flavor(self) -> str | None:

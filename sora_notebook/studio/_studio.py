@@ -26,13 +26,15 @@ from typing import Any, TypeVar
 
 from sora_notebook import export as export_formats
 from sora_notebook.client.dialects import Capabilities, ModelInfo, catalogue_problems
-from sora_notebook.errors import APIError, ValidationError, VideoFailed, WaitTimeout
+from sora_notebook.errors import APIError, DiskFull, ValidationError, VideoFailed, WaitTimeout
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
 from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
 from sora_notebook.studio import blocking as _sync
 from sora_notebook.studio.capabilities import capabilities_of, refuses_the_action
 from sora_notebook.studio.events import EventHub, StudioEvent
+from sora_notebook.studio.importing import ImportReport, import_listed
+from sora_notebook.studio.judging import Judging
 from sora_notebook.studio.plans import (
     Quote,
     Submission,
@@ -46,18 +48,17 @@ from sora_notebook.studio.polling import PollPolicy
 from sora_notebook.studio.ratelimit import RateLimiter
 from sora_notebook.studio.runner import Runner, new_owner
 from sora_notebook.studio.tracker import Tracker
+from sora_notebook.studio.watch import LibraryWatch
 
 __all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 JobRef = Job | str
-#: `import_remote` yields to the event loop after this many rows.
-IMPORT_BATCH = 25
 
 
-class Studio:
-    """Submit, track, download, record, remix, compare and cost video generations.
+class Studio(Judging):
+    """Submit, track, download, record, remix, compare, judge and cost video generations.
 
     `backend`: a `Backend` (default `Backend.from_env()`: the emulator unless the
     environment names a server). `library`: a folder or a `Library`. `budget`: USD this
@@ -123,6 +124,7 @@ class Studio:
             create_client=create_client,
         )
         self.tracker = Tracker(self.runner, clock=clock, sleep=sleep, concurrency=downloads)
+        self._watch = LibraryWatch(self.library, self._on_foreign_change)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -130,9 +132,13 @@ class Studio:
         else:
             self.start()
 
+    _closed = False
+
     def __repr__(self) -> str:
-        budget = "" if self.budget is None else f" of ${self.budget:.2f}"
         label = getattr(self.backend, "label", getattr(self.backend, "name", "?"))
+        if self._closed:
+            return f"Studio(backend={label}, library={str(self.library.root)!r}, closed)"
+        budget = "" if self.budget is None else f" of ${self.budget:.2f}"
         return (
             f"Studio(backend={label}, library={str(self.library.root)!r}, "
             f"tracked={self.tracker.tracked}, spent=${self.spent:.2f}{budget})"
@@ -147,6 +153,7 @@ class Studio:
             return
         self._changed = asyncio.Event()
         self.tracker.start()
+        self._watch.start()
         self.library.sweep()
         for job in self.library.jobs():
             if self.runner.owns(job):
@@ -154,6 +161,8 @@ class Studio:
 
     async def aclose(self) -> None:
         """Stop tracking (jobs stay recorded and resume next time), close what it opened."""
+        self._closed = True
+        await self._watch.stop()
         await self.tracker.stop()
         self._events.close()
         if self._owns_client:
@@ -181,6 +190,14 @@ class Studio:
         if self._changed is not None:
             changed, self._changed = self._changed, asyncio.Event()
             changed.set()
+
+    def _on_foreign_change(self, kind: str, job: Job) -> None:
+        """Another process changed the library: announce it and re-plan the job here."""
+        self._on_change(kind, job)
+        if kind == "removed":
+            self.tracker.forget(job.key)
+        elif self.runner.owns(job) and not (job.is_pending or job.is_final):
+            self.tracker.schedule(job, sooner_only=True)
 
     # --- money -------------------------------------------------------------------------
 
@@ -362,15 +379,20 @@ class Studio:
         """The job once completed with its media saved (or marked expired).
 
         Raises `VideoFailed` when it failed or was refused, `WaitTimeout` past `timeout`
-        seconds (the job goes on being tracked).
+        seconds (the job goes on being tracked), `DiskFull` when its download stopped on
+        a full disk during this wait (it starts again by itself once there is room).
         """
         self.start()
         key = self._resolve(job).key
         deadline = None if timeout is None else self._clock() + timeout
+        full_before = self.runner.disk_full_tries.get(key, 0)
         while True:
             current = self.library.get(key)
             if self._settled(current):
                 break
+            full = self.runner.disk_full.get(key)
+            if full is not None and self.runner.disk_full_tries.get(key, 0) > full_before:
+                raise DiskFull(full.folder, full.free)  # it retries by itself once freed
             if not self.tracker.is_tracked(key):
                 self.tracker.schedule(current)
             assert self._changed is not None
@@ -404,39 +426,35 @@ class Studio:
         self._on_change("removed", record)
         return record
 
-    async def import_remote(self) -> int:
-        """Add the jobs the backend lists that the library lacks; returns how many.
+    async def import_remote(self) -> ImportReport:
+        """Add the jobs the backend lists that the library lacks.
 
-        Refused with the reason (`ValidationError`) where the server has no working list.
+        Returns an `ImportReport`: how many were imported, the ids skipped (ids the
+        client cannot use, with the reason) and whether the list walk stopped at a limit.
+        Where the server has no working list nothing is asked, and the note says why.
         """
         reason = self.capabilities.reason("list")
         if reason is not None:
-            raise ValidationError(f"Cannot import from {self._label}: {reason}", param="list")
+            return ImportReport(0, [], truncated=False, note=f"Nothing imported: {reason}")
         self.start()
         for pending in self.library.jobs(status="pending"):
             if self.runner.owns(pending) and self.runner.may_reconcile(pending):
                 await self.runner.reconcile(pending)
-        added = 0
-        for i, video in enumerate(await self.runner.listed()):
-            if i and i % IMPORT_BATCH == 0:
-                await asyncio.sleep(0)  # let the kernel breathe between batches of rows
-            parent = None
-            if video.remixed_from_video_id:
-                parent = self.library.find(
-                    video.remixed_from_video_id, backend_url=self.runner.backend_url
-                )
-            job, new = self.library.import_video(
-                video,
-                backend=self.runner.backend_name,
-                backend_url=self.runner.backend_url,
-                parent_key=parent.key if parent else None,
-                edge_kind="remix" if parent else None,
-            )
-            if new:
-                added += 1
-                self._on_change("added", job)
-                self.tracker.schedule(job)
-        return added
+        videos, cut = await self.runner.listed()
+
+        def added(job: Job) -> None:
+            self._on_change("added", job)
+            self.tracker.schedule(job)
+
+        imported, skipped = await import_listed(
+            videos,
+            self.library,
+            backend=self.runner.backend_name,
+            backend_url=self.runner.backend_url,
+            on_added=added,
+        )
+        note = str(cut) if cut is not None else ""
+        return ImportReport(imported, skipped, truncated=cut is not None, note=note)
 
     # --- the server ----------------------------------------------------------------------
 
@@ -543,8 +561,15 @@ class Studio:
     ) -> Path:
         """Write the tree (under `root`) in the format `path`'s suffix names: `*.html` a
         static gallery, otherwise a zip of the records, lineage and media (restore it with
-        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`."""
-        return export_formats.export(self.library, self.tree(root), path, embed=embed)
+        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`.
+        A gallery carries ratings, cached metrics and the ranking of the tree's variants."""
+        tree = self.tree(root)
+        prefs = self.preferences(list(tree.nodes.values()))
+        compared = [
+            j for k, j in tree.nodes.items() if any(k in (p.winner, p.loser) for p in prefs)
+        ]
+        ranking = self.ranking(compared) if compared else None
+        return export_formats.export(self.library, tree, path, embed=embed, ranking=ranking)
 
     # --- notebook ----------------------------------------------------------------------
 
