@@ -305,6 +305,7 @@ class AsyncSoraClient:
         too. Used after an ambiguous create, and to reconcile a submission whose answer
         never arrived.
         """
+        self._require("list")  # without a working list nobody can tell: say so at once
         page = await self._list_page(limit=limit, order="desc", after=None)
         matches = [
             v

@@ -165,3 +165,33 @@ def test_backend_options_reach_httpx_and_keys_stay_out_of_reprs():
         ).throw(ValidationError("OPENROUTER_API_KEY"))
     with pytest.raises(ValidationError, match="Unknown dialect"):
         Backend.compatible("http://x/v1", dialect="comfy")
+
+
+async def test_the_emulator_offers_its_known_models():
+    from sora_notebook.client import AsyncSoraClient
+
+    async with AsyncSoraClient(Backend.emulator(render="draft")) as client:
+        models = {m.id: m for m in await client.models()}
+    assert "sora-2" in models and "1280x720" in models["sora-2"].sizes
+    assert Backend.emulator().capabilities.disabled() == {
+        "cancel": "The server does not offer cancel."
+    }
+
+
+async def test_a_lost_create_on_a_server_without_a_list_is_unknown_at_once():
+    from sora_notebook.client import AsyncSoraClient
+    from sora_notebook.errors import SubmissionUnknown
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(502, json={"error": {"message": "bad gateway"}})
+
+    backend = Backend.litellm("http://proxy.test:4000", "k")
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    async with AsyncSoraClient(backend, http_client=http, max_retries=0) as client:
+        with pytest.raises(SubmissionUnknown):
+            await client.create("lost", model="veo-3.1")
+    await http.aclose()
+    assert [r.method for r in seen] == ["POST"]  # the proxy's broken list is never asked
