@@ -141,3 +141,15 @@ async def test_a_refused_action_is_remembered_with_the_servers_words(serve, tmp_
         assert "remix" in studio.capabilities.disabled()
         with pytest.raises(ValidationError, match="refused remix"):
             await studio.remix(job, "again")  # refused before sending this time
+
+
+async def test_openrouter_outputs_by_index_become_siblings(serve, tmp_path):
+    from .standins_gateways import openrouter_app
+
+    backend = Backend.openrouter(KEY, base_url=f"{serve(openrouter_app(outputs=2))}/api/v1")
+    async with studio_for(backend, tmp_path) as studio:
+        job = await studio.generate("two takes", model="google/veo-3.1", timeout=30)
+        siblings = [j for j in studio.jobs() if j.params.get("output_of") == job.key]
+        assert [j.params["output_index"] for j in siblings] == [1]
+        first, second = (studio.media_path(j).read_bytes() for j in (job, siblings[0]))
+        assert first != second  # content?index=0 and ?index=1
