@@ -61,6 +61,8 @@ class Backend:
     verification (False or a CA bundle path), `proxy` an HTTP proxy URL. `why` says how
     `from_env` chose it.
     `limits` bounds what the server may send (time, bytes, pages; `Limits()` if None).
+    `prices`: dollars per second of video by model, for servers the published table does
+    not price (set with `backend.priced({"my-model": 0.05})`).
     A key written into the base URL (`user:KEY@`, `?api-key=KEY`) is moved into the
     auth header; the URL and label never show it.
     """
@@ -85,10 +87,15 @@ class Backend:
     proxy: str | None = None
     why: str = ""
     limits: Limits | None = None
+    prices: Mapping[str, float] | None = field(default=None, compare=False)
     app: Any = field(default=None, compare=False)
     _api_key: str | None = field(default=None, compare=False)
     _auth_header: str = field(default="authorization", compare=False)
     _token_provider: TokenProvider | None = field(default=None, compare=False)
+
+    def priced(self, prices: Mapping[str, float]) -> Backend:
+        """This backend with its own prices: model -> dollars per second of video."""
+        return replace(self, prices=dict(prices))
 
     def __post_init__(self) -> None:
         clean, key = split_credentials(self.base_url)

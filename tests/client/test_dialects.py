@@ -39,7 +39,9 @@ def test_every_missing_action_has_a_reason():
 
 def test_declared_capabilities_override_the_dialect():
     litellm = Backend.litellm("http://proxy:4000", "k").with_quirks(supports_remix=False)
-    assert litellm.capabilities.reason("remix") == "Remix was switched off for this backend."
+    assert (
+        litellm.capabilities.reason("remix") == "This backend cannot remix (switched off for it)."
+    )
     assert litellm.capabilities.reason("edit") is None
     assert Capabilities().reason("thumbnail") is None
     disabled = litellm.capabilities.disabled()
@@ -195,3 +197,21 @@ async def test_a_lost_create_on_a_server_without_a_list_is_unknown_at_once():
             await client.create("lost", model="veo-3.1")
     await http.aclose()
     assert [r.method for r in seen] == ["POST"]  # the proxy's broken list is never asked
+
+
+def test_the_plan_reads_the_dialect_and_the_catalogue():
+    from sora_notebook.client.dialects import ModelInfo
+    from sora_notebook.studio.plans import Purse, Request, make_plan
+
+    free = Purse(prices={})
+    litellm = Backend.litellm("http://proxy:4000", "k")
+    plan = make_plan(litellm, Request(prompt="a fox"), free)
+    assert not plan.ok and "routes by model" in plan.problems["model"]
+    assert {"list", "delete", "cancel"} <= set(plan.disabled)
+    veo = ModelInfo(id="veo-3.1", sizes=("1280x720",), seconds=("8",))
+    wrong = make_plan(
+        litellm, Request(prompt="a fox", model="veo-3.1", seconds=4), free, models=[veo]
+    )
+    assert "clips of 8 seconds" in wrong.problems["seconds"]
+    refused = make_plan(litellm, Request(prompt="x"), free, refused={"remix": "No remix here."})
+    assert refused.disabled["remix"].startswith("No remix here.")

@@ -75,7 +75,7 @@ class Capabilities:
         reasons = dict(self.reasons)
         for name, on in changes.items():
             if not on and name not in reasons:
-                reasons[name] = f"{name.capitalize()} was switched off for this backend."
+                reasons[name] = f"This backend cannot {name} (switched off for it)."
         fields: dict[str, Any] = {**changes, "reasons": reasons}
         return replace(self, **fields)
 

@@ -37,7 +37,7 @@ def _first_frame_url(value: Any) -> str | None:
 
 
 def _gateway_caps(label: str, **more: Any) -> Capabilities:
-    text = f"{label} makes new videos only (no remix, edit or extension endpoints)."
+    text = f"{label} cannot remix, edit or extend videos: it makes new videos only."
     reasons = {
         "remix": text,
         "edit": text,

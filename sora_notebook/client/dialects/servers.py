@@ -18,7 +18,9 @@ from sora_notebook.client.dialects.base import Capabilities, Dialect, MediaSourc
 __all__ = ["LiteLLM", "SGLang", "VLLMOmni"]
 
 _ONLY_MP4 = ("video",)
-_NO_DERIVE = "{label} makes new videos only (no remix, edit or extension endpoints)."
+_NO_DERIVE = (
+    "{label} cannot remix, edit or extend videos: it makes new videos only (no such endpoints)."
+)
 
 
 def _no_derive(label: str) -> dict[str, str]:
