@@ -33,9 +33,12 @@ def capabilities_of(backend: Any) -> Capabilities:
 def refuses_the_action(exc: APIError) -> bool:
     """True when a server's answer refuses an action itself (no such route, or "not
     supported"), not this one request."""
-    if exc.status_code in (404, 405, 501):
+    message = (exc.message or "").strip()
+    if exc.status_code == 501:
         return True
-    return exc.status_code in (400, 422, 500) and bool(_UNSUPPORTED.search(exc.message or ""))
+    if exc.status_code in (404, 405):  # no such route, not "no such video"
+        return message.lower().rstrip(".") in {"not found", "method not allowed"}
+    return exc.status_code in (400, 422, 500) and bool(_UNSUPPORTED.search(message))
 
 
 def server_problems(

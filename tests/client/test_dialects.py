@@ -215,3 +215,22 @@ def test_the_plan_reads_the_dialect_and_the_catalogue():
     assert "clips of 8 seconds" in wrong.problems["seconds"]
     refused = make_plan(litellm, Request(prompt="x"), free, refused={"remix": "No remix here."})
     assert refused.disabled["remix"].startswith("No remix here.")
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "refused"),
+    [
+        (404, "Not Found", True),  # no such route
+        (405, "Method Not Allowed", True),
+        (501, "anything", True),
+        (500, "Video remix is not supported by Google Veo.", True),  # LiteLLM's Veo
+        (404, "No video with id video_1 (expired?)", False),  # the parent, not the route
+        (400, "prompt too long", False),
+    ],
+)
+def test_a_refusal_of_the_action_itself_is_told_apart(status, message, refused):
+    from sora_notebook.errors import error_for_status
+    from sora_notebook.studio.capabilities import refuses_the_action
+
+    exc = error_for_status(status, {"error": {"message": message}}, httpx.Headers())
+    assert refuses_the_action(exc) is refused
