@@ -472,15 +472,16 @@ class AsyncSoraClient:
         """Media at a URL the server gave: https (or the API's own host) only, never
         with the API key."""
         check_media_url(url, self.backend.base_url)
+        shown = url.split("?", 1)[0]  # a signed URL's query stays out of messages
 
         @asynccontextmanager
         async def open_at(offset: int) -> AsyncIterator[httpx.Response]:
             headers = {"range": f"bytes={offset}-"} if offset else {}
             request = self._http.build_request("GET", url, headers=headers, timeout=self._timeout)
-            response = await self._http.send(request, stream=True)
+            sending = self._http.send(request, stream=True)
+            response = await within(self.request_deadline, sending, url=shown, what="media URL")
             try:
-                if not response.is_success:
-                    await response.aread()
+                if not response.is_success:  # its body is neither read nor shown
                     raise DownloadError(
                         f"The media URL the server gave for {video_id} answered "
                         f"{response.status_code}; retry later (signed URLs expire)."
@@ -489,7 +490,6 @@ class AsyncSoraClient:
             finally:
                 await response.aclose()
 
-        shown = url.split("?", 1)[0]  # a signed URL's query stays out of messages
         return await self._fetch(open_at, target, video_id, variant, on_progress, shown)
 
     # --- internals: requests -------------------------------------------------------

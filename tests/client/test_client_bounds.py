@@ -244,3 +244,69 @@ async def test_the_reviewers_trickle_ends_with_timeout_5_and_default_retries(wha
             await client.retrieve("video_1")
         assert time.monotonic() - start < 15
     assert len(requests) == 1
+
+
+def _media_url_server(misbehave):
+    """A Together-shaped server: the job names a media URL on this host, served by
+    `misbehave(reader, writer)`."""
+
+    async def script(reader, writer):
+        request = await read_request(reader)
+        if "/files/" not in request.split("\r\n", 1)[0]:
+            host = next(
+                line.split(":", 1)[1].strip()
+                for line in request.split("\r\n")
+                if line.lower().startswith("host:")
+            )
+            job = {"id": "video_1", "object": "video", "status": "completed"}
+            job["outputs"] = {"video_url": f"http://{host}/files/v.mp4?sig=s3cret"}
+            body = json.dumps(job).encode()
+            writer.write(head(content_type="application/json", content_length=str(len(body))))
+            writer.write(body)
+            await writer.drain()
+            return
+        await misbehave(reader, writer)
+
+    return script
+
+
+async def test_a_media_url_answering_an_endless_error_body_is_not_read(tmp_path):
+    async def misbehave(reader, writer):
+        writer.write(head("500 Internal Server Error", transfer_encoding="chunked"))
+        await endless(writer, b"E" * 65536)
+
+    limits = Limits(request_seconds=2.0)
+    async with (
+        raw_server(_media_url_server(misbehave)) as url,
+        AsyncSoraClient(
+            Backend.compatible(url, KEY, dialect="together"), limits=limits, max_retries=0
+        ) as client,
+    ):
+        with pytest.raises(DownloadError, match="answered 500") as err:
+            await client.download("video_1", tmp_path / "clip.mp4")
+    assert "s3cret" not in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_media_url_trickling_its_headers_times_out(tmp_path):
+    async def misbehave(reader, writer):
+        writer.write(b"HTTP/1.1 200 OK\r\n")
+        for i in range(1000):
+            writer.write(f"x-slow-{i}: 1\r\n".encode())
+            await writer.drain()
+            await asyncio.sleep(0.2)
+
+    limits = Limits(request_seconds=1.0)
+    async with (
+        raw_server(_media_url_server(misbehave)) as url,
+        AsyncSoraClient(
+            Backend.compatible(url, KEY, dialect="together"),
+            limits=limits,
+            max_retries=0,
+            timeout=0.5,
+        ) as client,
+    ):
+        with pytest.raises(APITimeoutError, match="media URL") as err:
+            await client.download("video_1", tmp_path / "clip.mp4")
+    assert "s3cret" not in str(err.value)
+    assert list(tmp_path.iterdir()) == []
