@@ -3,7 +3,7 @@ out of it, so it travels only in the auth header and never in a repr, label or l
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from sora_notebook.errors import ValidationError
 
@@ -26,7 +26,7 @@ def split_credentials(url: str) -> tuple[str, str | None]:
     if parts.username is not None or parts.password is not None:
         secret = parts.password or parts.username
         if secret:
-            keys.append(secret)
+            keys.append(unquote(secret))  # user:pass@ is percent-encoded (RFC 3986)
     if parts.query:
         for name, value in parse_qsl(parts.query, keep_blank_values=True):
             if name.lower() not in KEY_PARAMS:

@@ -202,9 +202,11 @@ class Backend:
         """Any server speaking the protocol; `dialect` (in DIALECTS) names how it differs.
         `flavor` is the old spelling of `dialect`."""
         if not base_url or urlsplit(base_url).scheme not in {"http", "https"}:
-            raise ValidationError(
-                f"base_url must be an http(s) URL such as http://localhost:8000/v1; got "
-                f"{base_url!r}."
+            start = urlsplit(base_url or "").scheme
+            given = f"the one given starts with {start + ':'!r}" if start else "no scheme given"
+            raise ValidationError(  # the URL itself is not echoed: it may hold a key
+                "base_url must start with http:// or https:// (e.g. http://localhost:8000/v1); "
+                f"{given}."
             )
         chosen = dialect if isinstance(dialect, Dialect) else dialect_named(dialect or flavor)
         host = urlsplit(base_url).netloc

@@ -72,3 +72,17 @@ async def test_httpx_sees_no_key_in_the_url():
         await client.retrieve("video_1")
     await http.aclose()
     assert urls == ["https://h.test/v1/videos/video_1"]
+
+
+@pytest.mark.parametrize("typo", [f"htps://u:{KEY}@h.test/v1", f"h.test:8000/v1?api-key={KEY}"])
+def test_a_mistyped_url_is_refused_without_echoing_its_key(typo):
+    with pytest.raises(ValidationError, match="http:// or https://") as err:
+        Backend.compatible(typo)
+    assert KEY not in str(err.value) and KEY not in repr(err.value)
+
+
+def test_a_percent_encoded_key_in_the_url_is_sent_decoded():
+    """user:pass@ is percent-encoded (RFC 3986): a key with / or @ arrives as written."""
+    backend = Backend.compatible("http://u:sk%2Fab%40cd@h.test/v1")
+    assert backend._api_key == "sk/ab@cd" and backend.base_url == "http://h.test/v1"
+    assert "sk" not in backend.label and "%2F" not in repr(backend)
