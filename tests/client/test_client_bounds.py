@@ -310,3 +310,41 @@ async def test_a_media_url_trickling_its_headers_times_out(tmp_path):
             await client.download("video_1", tmp_path / "clip.mp4")
     assert "s3cret" not in str(err.value)
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_a_download_broken_off_after_every_few_bytes_keeps_one_deadline(tmp_path):
+    """Each connection makes a little progress and breaks; resumes go on, but the pace is
+    measured over the whole download, so it ends instead of resuming for ever."""
+    total, body = 100_000, MP4_HEAD + b"\x00" * (100_000 - len(MP4_HEAD))
+    connections = []
+
+    async def script(reader, writer):
+        request = await read_request(reader)
+        ranged = [ln for ln in request.split("\r\n") if ln.lower().startswith("range:")]
+        start = int(ranged[0].split("=")[1].rstrip("-")) if ranged else 0
+        connections.append(start)
+        if ranged:
+            writer.write(
+                head(
+                    "206 Partial Content",
+                    content_type="video/mp4",
+                    content_length=str(total - start),
+                    content_range=f"bytes {start}-{total - 1}/{total}",
+                )
+            )
+        else:
+            writer.write(head(content_type="video/mp4", content_length=str(total)))
+        for i in range(start, start + 200, 20):  # 200 bytes in 0.2 s, then hang up
+            writer.write(body[i : i + 20])
+            await writer.drain()
+            await asyncio.sleep(0.02)
+
+    limits = Limits(download_seconds=1.0, download_rate=1000)
+    async with (
+        raw_server(script) as url,
+        AsyncSoraClient(Backend.compatible(url, KEY), limits=limits, random=lambda: 0.0) as client,
+    ):
+        with pytest.raises(APITimeoutError, match="download fell behind"):
+            await client.download("video_1", tmp_path / "clip.mp4")
+    assert 1 < len(connections) < 100  # it resumed, then the one deadline ended it
+    assert list(tmp_path.iterdir()) == []

@@ -9,6 +9,7 @@ fsync and the atomic rename. On any failure the partial file is removed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import os
@@ -185,12 +186,14 @@ async def _fetch(
 ) -> None:
     failures = 0
     sink = _Sink(fh, video_id, variant, limits.media_bytes)
+    start = asyncio.get_running_loop().time()  # one pace over every resume
     while True:
         before = sink.done
         try:
             async with open_at(sink.done) as response:
                 sink.begin(response)
-                async for chunk in paced(response.aiter_bytes(), limits, url=url):
+                body = response.aiter_bytes()
+                async for chunk in paced(body, limits, url=url, start=start, received=sink.done):
                     sink.write(chunk)
                     if on_progress is not None:
                         on_progress(sink.done, sink.total)

@@ -105,12 +105,19 @@ async def within(seconds: float, work: Awaitable[T], *, url: str, what: str) -> 
         ) from None
 
 
-async def paced(chunks: AsyncIterator[bytes], limits: Limits, *, url: str) -> AsyncIterator[bytes]:
+async def paced(
+    chunks: AsyncIterator[bytes],
+    limits: Limits,
+    *,
+    url: str,
+    start: float | None = None,
+    received: int = 0,
+) -> AsyncIterator[bytes]:
     """Chunks of a download, ended by APITimeoutError when they fall behind the pace
-    `limits.download_allowance` allows (measured from the first byte asked)."""
+    `limits.download_allowance` allows, measured from `start` (the loop's time when the
+    download began; default now) with `received` bytes already saved (a resume)."""
     loop = asyncio.get_running_loop()
-    start = loop.time()
-    received = 0
+    start = loop.time() if start is None else start
     while True:
         left = start + limits.download_allowance(received) - loop.time()
         try:
