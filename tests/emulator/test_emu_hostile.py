@@ -60,6 +60,31 @@ def test_deeply_nested_json_is_refused(http):
     assert ok.status_code == 200, ok.text
 
 
+def test_an_oversize_json_body_is_refused_while_it_arrives(http, monkeypatch):
+    from sora_notebook.emulator import bodies
+
+    monkeypatch.setattr(bodies, "MAX_JSON", 1 << 20)
+    big = json.dumps({"prompt": "p", "pad": "x" * (2 << 20)}).encode()
+    announced = http.post("/videos", headers=JSON, content=big)
+    assert announced.status_code == 413, announced.text
+
+    def sent_in_pieces() -> Iterator[bytes]:  # chunked: no length announced
+        for at in range(0, len(big), 65536):
+            yield big[at : at + 65536]
+
+    streamed = http.post("/videos", headers=JSON, content=sent_in_pieces())
+    assert streamed.status_code == 413 and "over 1 MB" in streamed.json()["error"]["message"]
+    assert http.get("/videos", headers=KEY).status_code == 200
+
+
+def test_nesting_is_measured_outside_strings_only():
+    from sora_notebook.emulator.bodies import _depth
+
+    assert _depth(b"[" * 32 + b"]" * 32) == 32 and _depth(b"[" * 33 + b"]" * 33) == 33
+    assert _depth(json.dumps({"a": '\\"[[[[' * 40, "b": [[["x\\"]]]}).encode()) == 4
+    assert _depth(b'{"p": [' + b'"",' * 100_000 + b"[[1]]]}") == 4
+
+
 _TEXT = st.text(max_size=40) | st.sampled_from(["\\ud800", "\\udfff", "\x00", "../..", "%2e%2e"])
 _SCALAR = st.none() | st.booleans() | st.integers() | st.floats() | _TEXT
 _VALUE = st.recursive(
