@@ -21,6 +21,7 @@ BENCHMARKS = {
     "render": "benchmarks.bench_render",
     "imports": "benchmarks.imports",
     "hostile": "benchmarks.hostile",
+    "watch": "benchmarks.watch",
 }
 
 

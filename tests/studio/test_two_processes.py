@@ -1,11 +1,11 @@
-"""Two studios in two processes on one library see each other's changes within about
-2 s (issue 12, point 6): the library is the truth, `PRAGMA data_version` the signal."""
+"""Two studios in two processes on one library see each other's changes (issue 12, point
+6): the library is the truth, `PRAGMA data_version` the signal. How soon ("within about
+2 s") is measured in benchmarks/watch.py, not asserted here."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -45,8 +45,7 @@ async def test_a_studio_sees_what_another_process_finishes(served, tmp_path):
     )
     try:
         # the other process polls this job to completion and saves its media
-        done = await studio.wait(mine, timeout=60)
-        lag_mine = time.time() - done.updated_at
+        done = await studio.wait(mine, timeout=60)  # it never polls: only the watch wakes it
         assert studio.media_path(done) is not None
         line = await _readline(other)
         assert line.startswith("done "), line
@@ -61,7 +60,6 @@ async def test_a_studio_sees_what_another_process_finishes(served, tmp_path):
             other.wait()
         other.stdout.close()
         await studio.aclose()
-    assert lag_mine < 3.0, f"saw the other process's write {lag_mine:.2f} s late"
     kinds = {(kind, key) for kind, key, _ in events}
     assert ("added", theirs) in kinds
     assert any(k == "updated" and key == mine.key and s == "completed" for k, key, s in events)
