@@ -16,14 +16,14 @@ from sora_notebook.errors import (
     NotReadyError,
     SoraNotebookError,
 )
-from sora_notebook.library import Job
+from sora_notebook.library import Job, Library
 from sora_notebook.protocol import VARIANTS
 from sora_notebook.studio.jobs import RunnerCore, message_of
 from sora_notebook.studio.ratelimit import DOWNLOAD, STATUS
 from sora_notebook.studio.refresh import LOST_MESSAGE
 from sora_notebook.studio.stills import make_local_stills
 
-__all__ = ["EXPIRED_MESSAGE", "Fetching"]
+__all__ = ["DISK_FULL", "EXPIRED_MESSAGE", "Fetching"]
 
 log = logging.getLogger("sora_notebook.studio.runner")
 
@@ -32,6 +32,8 @@ EXPIRED_MESSAGE = (
     "Generate it again."
 )
 _SUFFIX = {"video": ".mp4", "thumbnail": ".webp", "spritesheet": ".jpg"}
+#: `error_code` of a completed job whose download stopped on a full disk (for the view).
+DISK_FULL = "disk_full"
 
 
 class Fetching(RunnerCore):
@@ -79,9 +81,9 @@ class Fetching(RunnerCore):
                 return self.library.update(job.key, error_message=note), "updated"
             return job, None
         state.download_attempts = 0
-        if state.disk_full is not None:
-            state.disk_full = None
-            job = self.library.update(job.key, error_message=None)
+        state.disk_full = None
+        if job.error_code == DISK_FULL:  # also when noted by an earlier session
+            job = self.library.update(job.key, error_message=None, error_code=None)
         job = await self._stills(job)
         job = await self._more_outputs(job)
         for variant in [v for v in VARIANTS[1:] if v in self.capabilities.variants]:
@@ -117,7 +119,7 @@ class Fetching(RunnerCore):
                 await self.limiter.acquire(DOWNLOAD)
                 self.requests += 1
                 await self.client.download(video, tmp, index=index)
-                sibling = self.library.add_output(job, index, key=key, owner=self.owner)
+                sibling = _add_output(self.library, job, index, key=key, owner=self.owner)
                 sibling = self.library.save_media(sibling.key, "video", tmp)
             except SoraNotebookError as exc:
                 log.info("output %d of %s was not saved: %s", index, job.video_id, exc)
@@ -147,7 +149,7 @@ class Fetching(RunnerCore):
         )
         log.warning("download of %s: disk full (%d tries)", job.video_id, tries)
         try:
-            return self.library.update(job.key, error_message=note)
+            return self.library.update(job.key, error_message=note, error_code=DISK_FULL)
         except sqlite3.OperationalError as db_exc:  # the database cannot grow either
             log.warning("could not record the full disk on %s: %s", job.key, db_exc)
             return job
@@ -169,3 +171,26 @@ class Fetching(RunnerCore):
             for leftover in (tmp, tmp.with_name(tmp.name + ".partial")):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
+
+
+def _add_output(library: Library, job: Job, index: int, *, key: str, owner: str) -> Job:
+    """Record output `index` of a job that made several, as a completed sibling of it
+    (same parent and edge; `params` name the job, its server id and the index, which
+    also name its files: backend + id + output index)."""
+    params = {**job.params, "output_of": job.key, "output_of_video": job.video_id}
+    library.add_submission(
+        backend=job.backend,
+        backend_url=job.backend_url,
+        endpoint="output",
+        prompt=job.prompt,
+        model=job.model,
+        size=job.size,
+        seconds=job.seconds,
+        params={**params, "output_index": index},
+        parent_key=job.parent_key,
+        edge_kind=job.edge_kind,
+        key=key,
+        owner=owner,
+    )
+    fields = ("status", "progress", "created_at", "completed_at", "expires_at")
+    return library.update(key, **{name: getattr(job, name) for name in fields})
