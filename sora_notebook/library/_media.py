@@ -40,7 +40,7 @@ class MediaFiles(Reading):
         video_id = job.video_id
         made_by = job.params.get("output_of_video")
         if video_id is None and isinstance(made_by, str) and made_by:
-            # a further output of a job that made several (studio): named after that
+            # a further output of a job that made several (add_output): named after that
             # job's server id and this output's index
             video_id, output = made_by, output or int(job.params.get("output_index") or 0)
         if video_id:

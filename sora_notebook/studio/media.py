@@ -16,7 +16,7 @@ from sora_notebook.errors import (
     NotReadyError,
     SoraNotebookError,
 )
-from sora_notebook.library import Job, Library
+from sora_notebook.library import Job
 from sora_notebook.protocol import VARIANTS
 from sora_notebook.studio.jobs import RunnerCore, message_of
 from sora_notebook.studio.ratelimit import DOWNLOAD, STATUS
@@ -119,7 +119,7 @@ class Fetching(RunnerCore):
                 await self.limiter.acquire(DOWNLOAD)
                 self.requests += 1
                 await self.client.download(video, tmp, index=index)
-                sibling = _add_output(self.library, job, index, key=key, owner=self.owner)
+                sibling = self.library.add_output(job, index, key=key, owner=self.owner)
                 sibling = self.library.save_media(sibling.key, "video", tmp)
             except SoraNotebookError as exc:
                 log.info("output %d of %s was not saved: %s", index, job.video_id, exc)
@@ -171,26 +171,3 @@ class Fetching(RunnerCore):
             for leftover in (tmp, tmp.with_name(tmp.name + ".partial")):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
-
-
-def _add_output(library: Library, job: Job, index: int, *, key: str, owner: str) -> Job:
-    """Record output `index` of a job that made several, as a completed sibling of it
-    (same parent and edge; `params` name the job, its server id and the index, which
-    also name its files: backend + id + output index)."""
-    params = {**job.params, "output_of": job.key, "output_of_video": job.video_id}
-    library.add_submission(
-        backend=job.backend,
-        backend_url=job.backend_url,
-        endpoint="output",
-        prompt=job.prompt,
-        model=job.model,
-        size=job.size,
-        seconds=job.seconds,
-        params={**params, "output_index": index},
-        parent_key=job.parent_key,
-        edge_kind=job.edge_kind,
-        key=key,
-        owner=owner,
-    )
-    fields = ("status", "progress", "created_at", "completed_at", "expires_at")
-    return library.update(key, **{name: getattr(job, name) for name in fields})
