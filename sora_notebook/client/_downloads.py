@@ -67,16 +67,7 @@ class Downloads(RequestCore):
         job = video_id if isinstance(video_id, Video) else None
         video_id = _id(video_id)
         segment = _seg(video_id)
-        if variant not in VARIANTS:
-            raise ValidationError(
-                f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}.", param="variant"
-            )
-        if variant not in self.backend.capabilities.variants:
-            served = ", ".join(self.backend.capabilities.variants)
-            raise DownloadError(
-                f"The {self.backend.label} backend has no {variant} (it only serves "
-                f"{served}). Make one locally from the video."
-            )
+        self._check_variant(variant)
         target = _resolve_target(Path(path), video_id, variant, index)
         dialect = self.backend.dialect
         if dialect.needs_job_for_media:
@@ -109,6 +100,19 @@ class Downloads(RequestCore):
             raise
         except (GoneError, NotFoundError, UnprocessableEntityError) as exc:
             raise await self._explain_missing(video_id, exc) from exc
+
+    def _check_variant(self, variant: str) -> None:
+        """Refuse a variant the protocol or this backend does not have, before asking."""
+        if variant not in VARIANTS:
+            raise ValidationError(
+                f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}.", param="variant"
+            )
+        if variant not in self.backend.capabilities.variants:
+            served = ", ".join(self.backend.capabilities.variants)
+            raise DownloadError(
+                f"The {self.backend.label} backend has no {variant} (it only serves "
+                f"{served}). Make one locally from the video."
+            )
 
     async def _fetch(
         self,
