@@ -17,7 +17,6 @@ from sora_notebook.client._http.download import (
 from sora_notebook.client._http.media_url import check_media_url
 from sora_notebook.client._http.retry import backoff
 from sora_notebook.client._requests import (
-    _EXT,
     RequestCore,
     VideoRef,
     _id,
@@ -36,6 +35,7 @@ from sora_notebook.errors import (
     VideoFailed,
 )
 from sora_notebook.protocol import (
+    MEDIA_TYPES,
     VARIANTS,
     Video,
     id_file_stem,
@@ -202,6 +202,6 @@ def _resolve_target(path: Path, video_id: str, variant: str, index: int = 0) -> 
     otherwise a folder, made if need be, with the file named for the id (and output)."""
     if path.is_dir() or not (path.suffix or path.is_file()):
         output = f"-{index}" if index else ""
-        path = path / f"{id_file_stem(video_id)}{output}{_EXT[variant]}"
+        path = path / f"{id_file_stem(video_id)}{output}{MEDIA_TYPES[variant].ext}"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path

@@ -47,7 +47,6 @@ logger = logging.getLogger("sora_notebook.client")
 #: How far before the submit a server's `created_at` may be and still match (clock skew).
 SUBMIT_SKEW = 60.0
 _OPEN_MODEL = "\0open"  # a model name no table knows: validate the form only
-_EXT = {"video": ".mp4", "thumbnail": ".webp", "spritesheet": ".jpg"}
 
 
 Recover = Callable[[], Awaitable["Video | None"]]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sora_notebook.client import AsyncSoraClient, Backend
 from sora_notebook.errors import DiskFull
-from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library, safe_backend_url
+from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library, files, safe_backend_url
 from sora_notebook.protocol import COMPLETED, FAILED, Video
 from sora_notebook.studio.capabilities import capabilities_of
 from sora_notebook.studio.money import bill, reported_cost
@@ -53,13 +53,7 @@ def _owner_alive(owner: str | None) -> bool:
     pid = int(pid_text)
     if pid == os.getpid():
         return False  # this process: the in-flight flag decides
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
+    return files.pid_alive(pid)
 
 
 @dataclass
