@@ -74,6 +74,7 @@ class JobState:
     checked: bool = False  # a status poll answered since the create did
     hint: float | None = None  # the server's last `openai-poll-after-ms`, seconds
     seen_at: float | None = None  # when the server last answered about it
+    sent_at: float | None = None  # when its create last went out from this process
     shown: Progress | None = None  # the progress last reported (it never goes back)
     reports: list[tuple[float, float]] = field(default_factory=list)  # (time, 0-1) > 0
     zero_at: float | None = None  # when the server last said 0 (queued)
@@ -232,7 +233,7 @@ class RunnerCore:
             polls=state.polls,
             hint=state.hint,
             checked=state.checked,
-            since_submit=max(0.0, self.clock() - job.submitted_at),
+            since_submit=max(0.0, self.clock() - (state.sent_at or job.submitted_at)),
         )
 
     # --- recording ---------------------------------------------------------------------
