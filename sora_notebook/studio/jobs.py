@@ -217,11 +217,11 @@ class RunnerCore:
 
     def predicted(self, job: Job) -> float | None:
         """The median duration of earlier completed jobs of this shape (None: none yet)."""
-        shape = (job.model, job.size, job.seconds)
+        shape = (job.backend, job.model, job.size, job.seconds)
         if shape not in self._predicted:
             self._predicted[shape] = predict_duration(
                 self.library.durations(
-                    backend=self.backend_name, model=job.model, size=job.size, seconds=job.seconds
+                    backend=job.backend, model=job.model, size=job.size, seconds=job.seconds
                 )
             )
         return self._predicted[shape]
@@ -264,7 +264,7 @@ class RunnerCore:
         if new.is_final and new.billed is None:
             new = self._bill(new, video)
         if new.status == COMPLETED and job.status != COMPLETED:
-            self._predicted.pop((new.model, new.size, new.seconds), None)
+            self._predicted.pop((new.backend, new.model, new.size, new.seconds), None)
             return self._changed("completed", new)
         if new.status == FAILED and job.status != FAILED:
             return self._changed("failed", new)
