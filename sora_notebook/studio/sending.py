@@ -98,6 +98,7 @@ class Sending(RunnerCore):
         try:
             await self.limiter.acquire(CREATE)
             self.requests += 1
+            state.sent_at = self.clock()
             video = await self._request(job)
         except SoraNotebookError as exc:
             if is_definitive(exc):
