@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 __all__ = ["COL_GAP", "NODE_H", "NODE_W", "ROW_GAP", "Layout", "Placed", "layout_forest"]
 
-NODE_W, NODE_H = 120, 92
-COL_GAP, ROW_GAP = 64, 18
+NODE_W, NODE_H = 168, 64
+COL_GAP, ROW_GAP = 56, 14
 
 
 @dataclass(frozen=True)
