@@ -6,15 +6,13 @@ library and answers with the result or the reason it did nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sora_notebook import Job, SoraNotebookError
 from sora_notebook.widgets import engine
+from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.player import png_frame
 from sora_notebook.widgets.rpc import Reply
-
-if TYPE_CHECKING:
-    from sora_notebook.widgets.view import StudioView
 
 __all__ = ["CardIntents"]
 
@@ -31,23 +29,23 @@ def _tags(value: Any) -> list[str]:
     return tags[:MAX_TAGS]
 
 
-class CardIntents:
+class CardIntents(ViewBase):
     """Mixed into `StudioView`."""
 
-    def _job(self: StudioView, args: dict[str, Any]) -> Job:
+    def _job(self, args: dict[str, Any]) -> Job:
         job = self._find(str(args.get("key", "")))
         if job is None:
             raise LookupError("This video is no longer in the library.")
         return job
 
-    def request_play(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_play(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         job = self._job(args)
         if "video" not in job.media:
             raise LookupError("This video has no local file (yet).")
         self.playing = job.key
         return {"key": job.key}, []
 
-    def request_annotate(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_annotate(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """Set a rating (0-5 or None), a note and tags."""
         job = self._job(args)
         fields: dict[str, Any] = {}
@@ -62,13 +60,13 @@ class CardIntents:
         self.flush()
         return {"rating": updated.rating, "notes": updated.notes, "tags": list(updated.tags)}, []
 
-    def request_delete(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Any:
+    def request_delete(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
         """Delete here and on the server (the page asked the person to confirm first)."""
         job = self._job(args)
         reason = engine.capability_reasons(self.studio).get("delete")
         return self._delete(job, remote=reason is None)
 
-    async def _delete(self: StudioView, job: Job, *, remote: bool) -> Reply:
+    async def _delete(self, job: Job, *, remote: bool) -> Reply:
         try:
             await self.studio.delete(job, remote=remote)
         except SoraNotebookError as exc:
@@ -81,14 +79,14 @@ class CardIntents:
             self.playing = ""
         return {"deleted": job.key, "remote": remote}, []
 
-    def request_prompt(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_prompt(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """The whole prompt (the state carries a shortened one), e.g. to copy it."""
         return {"prompt": self._job(args).prompt}, []
 
-    def request_media(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_media(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         return self.media.batch(args.get("items") or [])
 
-    def request_frame(self: StudioView, args: dict[str, Any], buffers: list[Any]) -> Reply:
+    def request_frame(self, args: dict[str, Any], buffers: list[Any]) -> Reply:
         """A frame the person picked becomes the reference of a new video from that job."""
         job = self._job(args)
         data = png_frame(buffers)
@@ -96,7 +94,7 @@ class CardIntents:
         self.set_reference(data, name=f"frame at {float(args.get('time') or 0):.2f} s")
         return {"reference": self.form["reference"]}, []
 
-    def request_budget(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_budget(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         value = args.get("value")
         budget = None if value in (None, "") else float(value)
         engine.set_budget(self.studio, budget)
@@ -104,12 +102,12 @@ class CardIntents:
         self.flush()
         return {"budget": self.studio.budget}, []
 
-    def request_allow_unknown(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_allow_unknown(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         engine.set_allow_unknown_cost(self.studio, bool(args.get("value")))
         self.flush()
         return {"allow_unknown": engine.allow_unknown_cost(self.studio)}, []
 
-    def request_prefs(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_prefs(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         if "show_rejected" in args:
             self.prefs = {**self.prefs, "show_rejected": bool(args["show_rejected"])}
         self.flush()

@@ -285,20 +285,24 @@ def ranking(studio: Studio, jobs: list[Job]) -> list[dict[str, Any]]:
 
 
 def _count_wins(prefs: Iterable[tuple[str, str, bool]], keys: list[str]) -> list[dict[str, Any]]:
-    rows = {
-        k: {"key": k, "score": 0.0, "sigma": None, "wins": 0, "losses": 0, "ties": 0} for k in keys
-    }
+    """Wins, losses and ties per job; score = (wins + ties/2 + 1) / (games + 2)."""
+    counts = {k: [0, 0, 0] for k in keys}
     for win, lose, tie in prefs:
-        if win in rows and lose in rows:
-            for k, field_ in (
-                (win, "ties" if tie else "wins"),
-                (lose, "ties" if tie else "losses"),
-            ):
-                rows[k][field_] += 1
-    for row in rows.values():
-        games = row["wins"] + row["losses"] + row["ties"]
-        row["score"] = (row["wins"] + 0.5 * row["ties"] + 1) / (games + 2)
-    return sorted(rows.values(), key=lambda r: -r["score"])
+        if win in counts and lose in counts:
+            counts[win][2 if tie else 0] += 1
+            counts[lose][2 if tie else 1] += 1
+    rows = [
+        {
+            "key": k,
+            "score": (w + 0.5 * ti + 1) / (w + lo + ti + 2),
+            "sigma": None,
+            "wins": w,
+            "losses": lo,
+            "ties": ti,
+        }
+        for k, (w, lo, ti) in counts.items()
+    ]
+    return sorted(rows, key=lambda r: -float(r["score"]))
 
 
 def next_pair(studio: Studio, jobs: list[Job]) -> tuple[Job, Job] | None:

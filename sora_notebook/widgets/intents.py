@@ -10,17 +10,15 @@ with its fit ("1000x1000 -> cropped to 720x1280") and whether it is kept after a
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PIL import Image
 
 from sora_notebook import BudgetExceeded, Job, SoraNotebookError, ValidationError
 from sora_notebook.protocol import DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_PROMPT_CHARS
 from sora_notebook.widgets import engine
+from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.rpc import Problems, Reply
-
-if TYPE_CHECKING:
-    from sora_notebook.widgets.view import StudioView
 
 __all__ = ["BANNERS", "MODES", "FormIntents"]
 
@@ -62,10 +60,10 @@ def _int(value: Any, low: int, high: int, name: str) -> tuple[int, str]:
     return number, ""
 
 
-class FormIntents:
+class FormIntents(ViewBase):
     """Mixed into `StudioView`: the form's state and its requests."""
 
-    def _init_form(self: StudioView) -> None:
+    def _init_form(self) -> None:
         self._source: bytes | None = None
         self._fitted: bytes | None = None
         self._attempted = False
@@ -110,22 +108,19 @@ class FormIntents:
             "action": ACTION.get(mode, "Generate"),
         }
 
-    def _set_form(self: StudioView, *, rev: bool = False, **fields: Any) -> None:
+    def _set_form(self, *, rev: bool = False, **fields: Any) -> None:
         form = {**self.form, **fields}
         if rev:
             form["rev"] = int(form.get("rev", 0)) + 1
         self.form = form
 
-    def _parent(self: StudioView) -> Job | None:
+    def _parent(self) -> Job | None:
         key = self.form.get("parent")
         return self._find(key) if key else None
 
-    def say(self: StudioView, text: str, kind: str = "info") -> None:
-        self.status = {"text": text, "kind": kind, "seq": int(self.status.get("seq", 0)) + 1}
-
     # --- plan -----------------------------------------------------------------------------
 
-    def _params(self: StudioView) -> dict[str, Any]:
+    def _params(self) -> dict[str, Any]:
         form = self.form
         mode = form["mode"]
         params: dict[str, Any] = {"n": 1 if mode in {"edit", "extend"} else int(form["n"])}
@@ -137,7 +132,7 @@ class FormIntents:
                 params["input_reference"] = self._fitted
         return params
 
-    def replan(self: StudioView) -> None:
+    def replan(self) -> None:
         """Ask the studio for the current form's plan (quote, budget left, problems)."""
         form = self.form
         mode = "create" if form["mode"] in {"new", "reprompt", "frame"} else form["mode"]
@@ -163,13 +158,13 @@ class FormIntents:
 
     # --- requests -------------------------------------------------------------------------
 
-    def request_form(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_form(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """The person changed fields: keep them (clamped, with a note), answer the plan."""
         self._take_fields(args)
         self.replan()
         return {"plan": self.plan}, []
 
-    def _take_fields(self: StudioView, args: dict[str, Any]) -> None:
+    def _take_fields(self, args: dict[str, Any]) -> None:
         fields = {k: args[k] for k in FIELDS if k in args}
         notes = dict(self.form.get("notes") or {})
         if "prompt" in fields:
@@ -188,12 +183,12 @@ class FormIntents:
         if refit and self._source is not None:
             self._refit()
 
-    def request_mode(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_mode(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """Switch to `mode` for the job `key` (remix, edit, extend, reprompt) or back to new."""
         self.set_mode(str(args.get("mode", "new")), args.get("key"))
         return {"mode": self.form["mode"]}, []
 
-    def set_mode(self: StudioView, mode: str, key: Any = None) -> None:
+    def set_mode(self, mode: str, key: Any = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}.")
         parent = self._find(str(key)) if key else None
@@ -219,7 +214,7 @@ class FormIntents:
         self.say("")
         self.replan()
 
-    def request_generate(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Any:
+    def request_generate(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
         """Generate (or remix, edit, extend) what the form says; problems come back per field."""
         self._take_fields(args)
         self.replan()
@@ -231,9 +226,7 @@ class FormIntents:
         self.say("Sending…")
         return self._generate(dict(self.form), self._parent(), self._fitted)
 
-    async def _generate(
-        self: StudioView, form: dict[str, Any], parent: Job | None, ref: bytes | None
-    ) -> Reply:
+    async def _generate(self, form: dict[str, Any], parent: Job | None, ref: bytes | None) -> Reply:
         try:
             jobs = await self._submit_form(form, parent, ref)
         except ValidationError as exc:
@@ -261,7 +254,7 @@ class FormIntents:
         return {"keys": [j.key for j in jobs]}, []
 
     async def _submit_form(
-        self: StudioView, form: dict[str, Any], parent: Job | None, ref: bytes | None
+        self, form: dict[str, Any], parent: Job | None, ref: bytes | None
     ) -> list[Job]:
         studio, mode, prompt = self.studio, form["mode"], form["prompt"]
         if mode in DERIVED and parent is None:
@@ -286,7 +279,7 @@ class FormIntents:
 
     # --- the reference image ----------------------------------------------------------------
 
-    def request_reference(self: StudioView, args: dict[str, Any], buffers: list[Any]) -> Reply:
+    def request_reference(self, args: dict[str, Any], buffers: list[Any]) -> Reply:
         """Use the uploaded image (one buffer) as the reference; it is fitted at once."""
         if not buffers:
             self._clear_reference()
@@ -298,12 +291,12 @@ class FormIntents:
         self.set_reference(data, name=str(args.get("name", "image"))[:120])
         return {"reference": self.form["reference"]}, []
 
-    def set_reference(self: StudioView, data: bytes, *, name: str = "image") -> None:
+    def set_reference(self, data: bytes, *, name: str = "image") -> None:
         self._source = data
         self._refit(name=name)
         self.replan()
 
-    def _refit(self: StudioView, name: str | None = None) -> None:
+    def _refit(self, name: str | None = None) -> None:
         assert self._source is not None
         size, fit = self.form["size"] or DEFAULT_SIZE, self.form["fit"]
         try:
@@ -334,7 +327,7 @@ class FormIntents:
             }
         )
 
-    def _clear_reference(self: StudioView) -> None:
+    def _clear_reference(self) -> None:
         self._source = self._fitted = None
         self.media.extra.pop("@reference", None)
         self._set_form(reference=None)

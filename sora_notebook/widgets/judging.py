@@ -10,31 +10,29 @@ from __future__ import annotations
 
 import logging
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sora_notebook import Job
 from sora_notebook.widgets import engine
+from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.compare import compare_state, metrics_table
 from sora_notebook.widgets.rpc import Reply
-
-if TYPE_CHECKING:
-    from sora_notebook.widgets.view import StudioView
 
 __all__ = ["JudgeIntents"]
 
 log = logging.getLogger(__name__)
 
 
-class JudgeIntents:
+class JudgeIntents(ViewBase):
     """Mixed into `StudioView`."""
 
-    def _init_judge(self: StudioView) -> None:
+    def _init_judge(self) -> None:
         self._compared: tuple[Any, ...] = ()
         self._measured: dict[str, Any] = {}
         self._strip: dict[tuple[str, str], list[float]] = {}
         self._random = random.Random()
 
-    def _flush_selection(self: StudioView, jobs: list[Job]) -> None:
+    def _flush_selection(self, jobs: list[Job]) -> None:
         by_key = {j.key: j for j in jobs}
         keys = [k for k in self.selected if k in by_key]
         if keys != list(self.selected):
@@ -53,13 +51,13 @@ class JudgeIntents:
         if len(chosen) >= 2 and all(j.status == "completed" for j in chosen):
             self.spawn(self._measure(chosen))
 
-    async def _measure(self: StudioView, jobs: list[Job]) -> None:
+    async def _measure(self, jobs: list[Job]) -> None:
         try:
             await self._measure_now(jobs)
         except Exception:  # a metric that fails leaves its cells empty, never the view
             log.warning("measuring %d videos for compare failed", len(jobs), exc_info=True)
 
-    async def _measure_now(self: StudioView, jobs: list[Job]) -> None:
+    async def _measure_now(self, jobs: list[Job]) -> None:
         if engine.can_judge(self.studio):
             return
         for job in jobs:
@@ -72,7 +70,7 @@ class JudgeIntents:
         self._compared = ()
         self.flush()
 
-    def request_select(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_select(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """Select up to four jobs (tree or cards); one plays, 2-4 open compare."""
         raw = args.get("keys") or []
         keys: list[str] = []
@@ -89,12 +87,12 @@ class JudgeIntents:
 
     # --- the duel -------------------------------------------------------------------------
 
-    def _pool(self: StudioView) -> list[Job]:
+    def _pool(self) -> list[Job]:
         chosen = [j for j in (self._find(k) for k in self.selected) if j is not None]
         pool = chosen if len(chosen) >= 2 else self.studio.jobs()
         return [j for j in pool if j.status == "completed" and "video" in j.media]
 
-    def request_duel(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_duel(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """Start (or stop, `{"stop": true}`) a blind duel over the selection or everything."""
         if args.get("stop"):
             self.duel = {}
@@ -104,7 +102,7 @@ class JudgeIntents:
             raise LookupError("A duel needs two finished videos.")
         return {"round": self.duel["round"]}, []
 
-    def _next_duel(self: StudioView) -> None:
+    def _next_duel(self) -> None:
         pool = self._pool()
         pair = engine.next_pair(self.studio, pool)
         board = engine.ranking(self.studio, pool)
@@ -119,7 +117,7 @@ class JudgeIntents:
         self._random.shuffle(sides)
         self.duel = {"pair": sides, "round": rounds, "ranking": board}
 
-    def request_prefer(self: StudioView, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+    def request_prefer(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """1: the left one wins, 2: the right one, 0: a tie; then the next pair."""
         pair = self.duel.get("pair") or []
         if len(pair) != 2 or int(args.get("round", -1)) != self.duel.get("round"):

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import anywidget
-import traitlets as t
-
-from sora_notebook import Job, SoraNotebookError
+from sora_notebook import Job
 from sora_notebook.widgets import engine
 from sora_notebook.widgets.actions import CardIntents
 from sora_notebook.widgets.assets import CSS, ESM
@@ -29,7 +26,6 @@ from sora_notebook.widgets.intents import FormIntents
 from sora_notebook.widgets.judging import JudgeIntents
 from sora_notebook.widgets.media_url import server_root
 from sora_notebook.widgets.player import MediaServer
-from sora_notebook.widgets.rpc import RequestsMixin
 from sora_notebook.widgets.snapshot import LiveSnapshot
 from sora_notebook.widgets.state import job_state
 from sora_notebook.widgets.tree import tree_state
@@ -45,25 +41,11 @@ SAVED = frozenset({"added", "completed", "failed", "media_ready", "removed"})
 EMULATED_NOTE = "Emulated output: the built-in emulator draws these videos offline; no model runs."
 
 
-class StudioView(FormIntents, CardIntents, JudgeIntents, RequestsMixin, anywidget.AnyWidget):
+class StudioView(FormIntents, CardIntents, JudgeIntents):
     """The live studio: generate, watch, play, remix, browse the tree, compare, duel."""
 
     _esm = ESM
     _css = CSS
-
-    backend = t.Dict().tag(sync=True)
-    options = t.Dict().tag(sync=True)
-    jobs = t.List(t.Dict()).tag(sync=True)
-    tree = t.Dict().tag(sync=True)
-    money = t.Dict().tag(sync=True)
-    form = t.Dict().tag(sync=True)
-    plan = t.Dict().tag(sync=True)
-    status = t.Dict({"text": "", "kind": "", "seq": 0}).tag(sync=True)
-    prefs = t.Dict({"show_rejected": False}).tag(sync=True)
-    playing = t.Unicode("").tag(sync=True)
-    selected = t.List(t.Unicode()).tag(sync=True)
-    compare = t.Dict().tag(sync=True)
-    duel = t.Dict().tag(sync=True)
 
     def __init__(
         self,
@@ -99,28 +81,8 @@ class StudioView(FormIntents, CardIntents, JudgeIntents, RequestsMixin, anywidge
 
     # --- lookups --------------------------------------------------------------------------
 
-    def _find(self, key: str) -> Job | None:
-        try:
-            return self.studio.get(key)
-        except SoraNotebookError:
-            return None
-
-    def _path_of(self, job: Job, variant: str) -> Path | None:
-        return self.studio.library.media_path(job, variant)
-
     def _settled(self) -> bool:
         return not any(j.status in engine.ACTIVE for j in self.studio.jobs())
-
-    def _run_sync(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        return self.studio.run(coro)
-
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        self.home.spawn(coro, run=self._run_sync)
-
-    async def drain(self) -> None:
-        """Wait for the view's own tasks (submissions, deletions, metrics) to finish."""
-        while self.home.tasks:
-            await asyncio.gather(*list(self.home.tasks), return_exceptions=True)
 
     # --- live state -----------------------------------------------------------------------
 
@@ -193,21 +155,23 @@ class StudioView(FormIntents, CardIntents, JudgeIntents, RequestsMixin, anywidge
             thumbnail=lambda job: self._path_of(job, "thumbnail") if job.media else None,
         )
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+    def _widget_bundle(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        answer = super()._repr_mimebundle_()
+        data, metadata = answer if answer is not None else ({}, {})
+        return {**data, "text/plain": PLAIN_TEXT}, metadata
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         """The widget view, with the snapshot as `text/html` for where widgets cannot run."""
-        bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
-        bundle["text/plain"] = PLAIN_TEXT
-        bundle["text/html"] = self.static_html()
-        return bundle
+        data, metadata = self._widget_bundle()
+        return {**data, "text/html": self.static_html()}, metadata
 
     def _ipython_display_(self) -> None:
         """Show the view, then a snapshot output kept current as jobs finish (saved files)."""
         from IPython.display import display
 
-        bundle = dict(super()._repr_mimebundle_() or {})
-        bundle["text/plain"] = PLAIN_TEXT
-        bundle["text/html"] = f"<p><em>{PLAIN_TEXT}; its latest snapshot follows.</em></p>"
-        display(bundle, raw=True)
+        data, metadata = self._widget_bundle()
+        data["text/html"] = f"<p><em>{PLAIN_TEXT}; its latest snapshot follows.</em></p>"
+        display(data, metadata=metadata, raw=True)
         self.live_snapshot.show()
 
     def close(self) -> None:

@@ -1,31 +1,30 @@
 // One job's card: status, animated progress with an honest time left, the failure and
 // what to do, money as billed, media with hover scrub, actions, rating, note and tags.
 
+function cardParts() {
+  const p = {
+    el: make("article", "sn-card"), media: make("div", "sn-card-media"), head: make("div", "sn-row sn-between"),
+    status: make("span", "sn-badge"), money: make("span", "sn-muted sn-money"), bar: make("div", "sn-bar"),
+    fill: make("div", "sn-bar-fill"), time: make("div", "sn-muted sn-time"), prompt: make("div", "sn-card-prompt"),
+    meta: make("div", "sn-muted sn-meta"), error: make("div", "sn-card-error"), hint: make("div", "sn-hint"),
+  };
+  p.el.dataset.testid = "sn-card";
+  p.status.dataset.testid = "sn-card-status";
+  p.money.dataset.testid = "sn-card-billed";
+  p.head.append(p.status, p.money);
+  p.bar.append(p.fill);
+  p.bar.dataset.testid = "sn-progress";
+  p.bar.setAttribute("role", "progressbar");
+  p.bar.setAttribute("aria-valuemin", "0");
+  p.bar.setAttribute("aria-valuemax", "100");
+  p.time.dataset.testid = "sn-card-time";
+  p.error.dataset.testid = "sn-card-error";
+  return p;
+}
+
 function makeCard(ctx, job) {
-  const el = make("article", "sn-card");
-  el.dataset.testid = "sn-card";
+  const { el, media, head, status, money: money_, bar, fill, time, prompt, meta, error, hint } = cardParts();
   el.dataset.key = job.key;
-  const media = make("div", "sn-card-media");
-  const head = make("div", "sn-row sn-between");
-  const status = make("span", "sn-badge");
-  status.dataset.testid = "sn-card-status";
-  const money_ = make("span", "sn-muted sn-money");
-  money_.dataset.testid = "sn-card-billed";
-  head.append(status, money_);
-  const bar = make("div", "sn-bar");
-  const fill = make("div", "sn-bar-fill");
-  bar.append(fill);
-  bar.dataset.testid = "sn-progress";
-  bar.setAttribute("role", "progressbar");
-  bar.setAttribute("aria-valuemin", "0");
-  bar.setAttribute("aria-valuemax", "100");
-  const time = make("div", "sn-muted sn-time");
-  time.dataset.testid = "sn-card-time";
-  const prompt = make("div", "sn-card-prompt");
-  const meta = make("div", "sn-muted sn-meta");
-  const error = make("div", "sn-card-error");
-  error.dataset.testid = "sn-card-error";
-  const hint = make("div", "sn-hint");
   const actions = cardActions(ctx, { get job() { return card.job; } });
   const notes = annotations(ctx, () => card.job);
   el.append(media, head, bar, time, prompt, meta, error, hint, actions.row, notes.el);

@@ -134,6 +134,12 @@ function formView(ctx) {
       drawPlan(ctx, c);
     }
   }
+  formEvents(ctx, c, el, { later, send, choices, generate });
+  const focus = () => { el.scrollIntoView({ block: "nearest", behavior: "smooth" }); c.prompt.focus(); };
+  return { el, update: fromModel, plan: () => drawPlan(ctx, c), status: () => drawStatus(ctx, c), focus };
+}
+
+function formEvents(ctx, c, el, { later, send, choices, generate }) {
   c.prompt.addEventListener("input", () => { countChars(ctx, c); later(); });
   for (const s of [c.model, c.size, c.seconds, c.add, c.n, c.fit, c.keep]) s.addEventListener("change", () => { if (s === c.model) choices(); send(); });
   c.generate.addEventListener("click", generate);
@@ -144,8 +150,6 @@ function formView(ctx) {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); if (!c.generate.disabled) generate(); }
     if (event.key === "Escape" && ctx.model.get("form").mode !== "new") ctx.rpc.request("mode", { mode: "new" });
   });
-  const focus = () => { el.scrollIntoView({ block: "nearest", behavior: "smooth" }); c.prompt.focus(); };
-  return { el, update: fromModel, plan: () => drawPlan(ctx, c), status: () => drawStatus(ctx, c), focus };
 }
 
 function countChars(ctx, c) {
