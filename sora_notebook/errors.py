@@ -33,6 +33,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sora_notebook._headers import parse_retry_after
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -165,8 +167,6 @@ class RateLimitError(APIError):
     @property
     def retry_after(self) -> float | None:
         """Seconds the server asked to wait, from `retry-after-ms` or `Retry-After`."""
-        from sora_notebook.protocol import parse_retry_after
-
         return parse_retry_after(self.headers)
 
 

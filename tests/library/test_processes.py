@@ -9,9 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from sora_notebook.library import Library
 
 from .writer_script import payload
+
+pytestmark = pytest.mark.slow
 
 SCRIPT = Path(__file__).with_name("writer_script.py")
 

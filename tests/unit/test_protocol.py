@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sora_notebook._headers import parse_retry_after
 from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import (
     MODELS,
@@ -20,7 +21,6 @@ from sora_notebook.protocol import (
     id_file_stem,
     id_path_segment,
     normalize_seconds,
-    parse_retry_after,
     parse_size,
     validate_create,
 )
@@ -192,6 +192,7 @@ def test_cost_table(model, size, seconds, cost):
 
 
 def test_every_known_model_prices_every_size():
+    assert len(MODELS) >= 2
     for name, spec in MODELS.items():
         assert set(spec.price_per_second) == set(spec.sizes), name
 

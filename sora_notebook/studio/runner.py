@@ -28,15 +28,9 @@ from sora_notebook.errors import (
     ValidationError,
 )
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library, safe_backend_url
-from sora_notebook.polling import (
-    CREATE,
-    DOWNLOAD,
-    STATUS,
-    PollPolicy,
-    RateLimiter,
-    predict_duration,
-)
 from sora_notebook.protocol import COMPLETED, FAILED, VARIANTS, Video
+from sora_notebook.studio.polling import PollPolicy, predict_duration
+from sora_notebook.studio.ratelimit import CREATE, DOWNLOAD, STATUS, RateLimiter
 
 __all__ = ["EXPIRED_MESSAGE", "LOST_MESSAGE", "Runner", "new_owner"]
 

@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import httpx
 
-from sora_notebook._http.media import check_content_type, check_magic, parse_content_range
+from sora_notebook.client._http.media import check_content_type, check_magic, parse_content_range
 from sora_notebook.errors import APIConnectionError, DownloadError
 
 __all__ = ["ProgressCallback", "fetch_to_file", "partial_path"]

@@ -30,32 +30,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sora_notebook._store import files
-from sora_notebook._store.records import (
+from sora_notebook.errors import ValidationError
+from sora_notebook.library import files, schema
+from sora_notebook.library.records import (
     COLUMNS,
     DELETED_REMOTE,
     EDGE_KINDS,
     FINAL_STATUSES,
     PENDING,
     REJECTED,
-    SCHEMA,
     Job,
     encode,
     job_from_row,
 )
-from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import Video, id_file_stem
 
-__all__ = [
-    "DELETED_REMOTE",
-    "EDGE_KINDS",
-    "FINAL_STATUSES",
-    "PENDING",
-    "REJECTED",
-    "Job",
-    "Library",
-    "safe_backend_url",
-]
+__all__ = ["Library", "safe_backend_url"]
 
 DB_NAME = "library.sqlite3"
 MEDIA_DIR = "media"
@@ -120,19 +110,7 @@ class Library:
 
     def _create_schema(self) -> None:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                have = {r[1] for r in self._db.execute("PRAGMA table_info(jobs)")}
-                for name in COLUMNS:
-                    if name not in have:  # a library made by an older version
-                        self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name}")
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            schema.migrate(self._db)
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

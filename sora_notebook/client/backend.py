@@ -21,57 +21,21 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from sora_notebook.client._transport import EmulatorTransport
+from sora_notebook.client.dialects import DIALECTS
 from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import VARIANTS
 
 __all__ = ["FLAVORS", "Backend", "TokenProvider"]
+
+#: The old name of `DIALECTS`, kept for code written against it.
+FLAVORS = DIALECTS
 
 TokenProvider = Callable[[], "str | Awaitable[str]"]
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 EMULATOR_BASE_URL = "http://emulator.local/v1"
 EMULATOR_KEY = "sk-emulator"  # the emulator accepts any key unless it was given one
-
-#: Known compatible servers and how they differ (see PROTOCOL.md, "Differences").
-FLAVORS: Mapping[str, Mapping[str, Any]] = {
-    "vllm-omni": {
-        "label": "vLLM-Omni",
-        "multipart": True,
-        "supports_remix": False,
-        "supports_edit": False,
-        "supports_extend": False,
-        "image_url_field": "image_reference",
-        "variants": ("video",),
-    },
-    # LiteLLM's list wants a provider hint this client does not send: poll jobs one by one.
-    "litellm": {"label": "LiteLLM", "multipart": True, "supports_list": False},
-    "sglang": {
-        "label": "SGLang",
-        "multipart": False,
-        "supports_remix": False,
-        "supports_edit": False,
-        "supports_extend": False,
-        "variants": ("video",),
-    },
-}
-
-
-class _EmulatorTransport(httpx.AsyncBaseTransport):
-    """ASGI in-process, with a dropped connection surfacing as a real socket shows it."""
-
-    def __init__(self, app: Any) -> None:
-        self._inner = httpx.ASGITransport(app=app)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self._inner.handle_async_request(request)
-        except ConnectionError as exc:
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a complete response.", request=request
-            ) from exc
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -262,7 +226,7 @@ class Backend:
 
     def transport(self) -> httpx.AsyncBaseTransport | None:
         """The transport to reach this backend (in-process for the emulator)."""
-        return _EmulatorTransport(self.app) if self.app is not None else None
+        return EmulatorTransport(self.app) if self.app is not None else None
 
     def __repr__(self) -> str:
         key = "set" if self.has_key else "none"

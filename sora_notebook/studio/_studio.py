@@ -23,16 +23,14 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sora_notebook import sync as _sync
+from sora_notebook import export as export_formats
 from sora_notebook.errors import ValidationError, VideoFailed, WaitTimeout
-from sora_notebook.events import EventHub, StudioEvent
-from sora_notebook.export import export_html, export_zip
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
-from sora_notebook.lineage import Tree, build_tree, lineage_of
-from sora_notebook.polling import PollPolicy, RateLimiter
+from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
-from sora_notebook.runner import Runner, new_owner
-from sora_notebook.submission import (
+from sora_notebook.studio import blocking as _sync
+from sora_notebook.studio.events import EventHub, StudioEvent
+from sora_notebook.studio.plans import (
     Quote,
     Submission,
     check_budget,
@@ -41,7 +39,10 @@ from sora_notebook.submission import (
     new_video,
     price,
 )
-from sora_notebook.tracker import Tracker
+from sora_notebook.studio.polling import PollPolicy
+from sora_notebook.studio.ratelimit import RateLimiter
+from sora_notebook.studio.runner import Runner, new_owner
+from sora_notebook.studio.tracker import Tracker
 
 __all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
 
@@ -84,7 +85,7 @@ class Studio:
         if backend is None and client is not None:
             backend = client.backend
         elif backend is None:
-            from sora_notebook.backend import Backend
+            from sora_notebook.client.backend import Backend
 
             # The default emulator keeps its jobs beside the library, so jobs in flight
             # outlive a kernel restart as they would on a real server.
@@ -454,12 +455,10 @@ class Studio:
     def export(
         self, path: str | os.PathLike[str], *, root: JobRef | None = None, embed: bool = True
     ) -> Path:
-        """`*.html`: a static gallery of the tree (under `root`); otherwise a zip of the
-        records, lineage and media (restore with `sora_notebook.export.import_archive`)."""
-        tree = self.tree(root)
-        if str(path).lower().endswith((".html", ".htm")):
-            return export_html(self.library, tree, path, embed=embed)
-        return export_zip(self.library, tree.nodes.values(), path)
+        """Write the tree (under `root`) in the format `path`'s suffix names: `*.html` a
+        static gallery, otherwise a zip of the records, lineage and media (restore it with
+        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`."""
+        return export_formats.export(self.library, self.tree(root), path, embed=embed)
 
     # --- notebook ----------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,53 +14,6 @@ REJECTED = "rejected"
 DELETED_REMOTE = "deleted"
 FINAL_STATUSES = frozenset({"completed", "failed", REJECTED})
 EDGE_KINDS = ("remix", "edit", "extend", "frame", "reprompt")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    key TEXT PRIMARY KEY,
-    video_id TEXT,
-    backend TEXT NOT NULL,
-    backend_url TEXT NOT NULL DEFAULT '',
-    endpoint TEXT NOT NULL DEFAULT 'create',
-    status TEXT NOT NULL,
-    progress INTEGER NOT NULL DEFAULT 0,
-    prompt TEXT NOT NULL DEFAULT '',
-    model TEXT,
-    size TEXT,
-    seconds TEXT,
-    params TEXT NOT NULL DEFAULT '{}',
-    parent_key TEXT,
-    edge_kind TEXT,
-    error_code TEXT,
-    error_message TEXT,
-    cost REAL,
-    submitted_at REAL NOT NULL,
-    created_at REAL,
-    completed_at REAL,
-    expires_at REAL,
-    updated_at REAL NOT NULL,
-    media TEXT NOT NULL DEFAULT '{}',
-    sha256 TEXT,
-    rating INTEGER,
-    notes TEXT NOT NULL DEFAULT '',
-    tags TEXT NOT NULL DEFAULT '[]',
-    media_expired INTEGER NOT NULL DEFAULT 0,
-    snapshot TEXT,
-    owner TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_remote ON jobs(backend_url, video_id)
-    WHERE video_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent_key);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
-CREATE TABLE IF NOT EXISTS snapshots (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL,
-    at REAL NOT NULL,
-    status TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS snapshots_key ON snapshots(key);
-"""
 
 COLUMNS = (
     *("key", "video_id", "backend", "backend_url", "endpoint", "status", "progress"),
@@ -170,7 +122,3 @@ def job_from_row(row: sqlite3.Row) -> Job:
     data["tags"] = tuple(str(t) for t in data["tags"])
     data["media_expired"] = bool(data["media_expired"])
     return Job(**data)
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}

@@ -26,10 +26,12 @@ from typing import Any
 
 import httpx
 
-from sora_notebook._http.download import ProgressCallback, fetch_to_file
-from sora_notebook._http.multipart import FilePart, encode_multipart
-from sora_notebook._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
-from sora_notebook.backend import Backend
+from sora_notebook._headers import parse_poll_after
+from sora_notebook.client._http.download import ProgressCallback, fetch_to_file
+from sora_notebook.client._http.multipart import FilePart, encode_multipart
+from sora_notebook.client._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
+from sora_notebook.client.backend import Backend
+from sora_notebook.client.references import load_reference
 from sora_notebook.errors import (
     APIConnectionError,
     APIError,
@@ -48,7 +50,6 @@ from sora_notebook.errors import (
     WaitTimeout,
     error_for_status,
 )
-from sora_notebook.images import load_reference
 from sora_notebook.protocol import (
     DEFAULT_SIZE,
     VARIANTS,
@@ -514,7 +515,7 @@ class AsyncSoraClient:
 
     async def _retrieve(self, video_id: str) -> tuple[Video, float | None]:
         response = await self._call("GET", f"/videos/{_seg(video_id)}", video_in_error=True)
-        return _video(response), _poll_after(response.headers)
+        return _video(response), parse_poll_after(response.headers)
 
     async def _list_page(
         self, *, limit: int | None, order: str | None, after: str | None
@@ -664,14 +665,3 @@ def _video(response: httpx.Response) -> Video:
 def _json_or_empty(response: httpx.Response) -> Mapping[str, Any]:
     body = _payload(response)
     return body if isinstance(body, Mapping) else {}
-
-
-def _poll_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("openai-poll-after-ms")
-    try:
-        seconds = float(value) / 1000 if value is not None else None
-    except ValueError:
-        return None
-    if seconds is None or seconds != seconds or seconds < 0:
-        return None
-    return max(seconds, 0.05)

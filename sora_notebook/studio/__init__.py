@@ -1,0 +1,7 @@
+"""The studio layer: the engine a person drives (plans, tracking, events, lineage)."""
+
+from sora_notebook.library.lineage import Tree
+from sora_notebook.studio._studio import Studio
+from sora_notebook.studio.events import StudioEvent
+
+__all__ = ["Studio", "StudioEvent", "Tree"]
