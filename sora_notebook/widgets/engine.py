@@ -10,6 +10,7 @@ the studio directly.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import statistics
 import time
@@ -110,7 +111,7 @@ def _plan_here(
         cost = studio.estimate(model=model, size=size, seconds=seconds, n=n)
     except ValidationError:
         cost = None
-    budget, spent = studio.budget, spend(studio)["session"]
+    budget, spent = studio.budget, spend(studio)["committed"]
     left = None if budget is None else max(budget - spent, 0.0)
     if left is not None and cost is not None and cost > left + 1e-9:
         problems["budget"] = (
@@ -191,12 +192,25 @@ def _typical_seconds(studio: Studio, job: Job) -> float:
 
 
 def spend(studio: Studio) -> dict[str, float]:
-    """Billed dollars: `studio.spend` (total, today, session), else the session estimate."""
+    """Billed dollars (`studio.spend`: total, today, session) and `committed`, what the
+    budget counts. Stand-in: sums of `billed` over the library, and `studio.spent`."""
     if _has(studio, "spend"):
         value = studio.spend  # type: ignore[attr-defined]
-        return {"total": value.total, "today": value.today, "session": value.session}
-    session = float(studio.spent or 0.0)
-    return {"total": session, "today": session, "session": session}
+        return {
+            "total": value.total,
+            "today": value.today,
+            "session": value.session,
+            "committed": value.session,
+        }
+    session = set(getattr(studio, "_session", ()))  # stand-in only: a private list
+    midnight = datetime.datetime.combine(datetime.date.today(), datetime.time()).timestamp()
+    out = {"total": 0.0, "today": 0.0, "session": 0.0}
+    for job in studio.jobs():
+        money = billed(job) or 0.0
+        out["total"] += money
+        out["today"] += money if job.submitted_at >= midnight else 0.0
+        out["session"] += money if job.key in session else 0.0
+    return {**{k: round(v, 4) for k, v in out.items()}, "committed": float(studio.spent or 0.0)}
 
 
 def billed(job: Job) -> float | None:

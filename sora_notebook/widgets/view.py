@@ -139,7 +139,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
         self.money = {
             **spend,
             "budget": budget,
-            "left": None if budget is None else max(budget - spend["session"], 0.0),
+            "left": None if budget is None else max(budget - spend["committed"], 0.0),
             "allow_unknown": engine.allow_unknown_cost(self.studio),
             "kept": "spend" not in engine.DEGRADED,
         }

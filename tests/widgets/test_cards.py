@@ -1,0 +1,113 @@
+"""Cards, tree and compare: failures, money as billed, notes, delete, selection, duel."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from sora_notebook import SoraNotebookError
+
+from .conftest import until
+
+
+async def test_failure_is_explained_not_billed_and_compact(page):
+    p = page()
+    reply = await p.ask("generate", {"prompt": "pikachu dancing in the rain"})
+    (key,) = reply["result"]["keys"]
+    await until(lambda: p.job(key)["status"] == "failed")
+    job = p.job(key)
+    assert job["error"] == "Your request was blocked by our moderation system."
+    assert "moderation" in job["hint"].lower()
+    assert job["billed"] == 0.0 and job["cost"] == 0.4  # quoted, not billed
+    assert p.view.money["session"] == 0.0
+
+
+async def test_refused_requests_are_hidden_from_the_tree_until_asked(page):
+    p = page()
+    ok = await p.generate("a cat")
+    studio = p.view.studio
+    studio.backend = studio.backend.with_quirks(check_models=False)
+    with contextlib.suppress(SoraNotebookError):
+        await studio.submit("a cat", model="sora-3")
+    p.view.flush()
+    refused = next(j for j in p.view.jobs if j["key"] != ok)
+    assert refused["status"] == "rejected" and refused["billed"] == 0.0 and refused["hint"]
+    assert [n[0] for n in p.view.tree["nodes"]] == [ok] and p.view.tree["hidden"] == 1
+    await p.ask("prefs", {"show_rejected": True})
+    assert len(p.view.tree["nodes"]) == 2 and p.view.tree["hidden"] == 0
+
+
+async def test_rating_note_tags_play_copy_and_delete(page):
+    p = page()
+    key = await p.generate("a tide pool")
+    reply = await p.ask(
+        "annotate", {"key": key, "rating": 4, "notes": "keep", "tags": "sea, blue,sea"}
+    )
+    assert reply["result"] == {"rating": 4, "notes": "keep", "tags": ["blue", "sea"]}
+    assert p.job(key)["rating"] == 4 and p.job(key)["tags"] == ["blue", "sea"]
+    await p.ask("annotate", {"key": key, "rating": 0})
+    assert p.job(key)["rating"] is None
+    assert (await p.ask("play", {"key": key}))["ok"] and p.view.playing == key
+    prompt = await p.ask("prompt", {"key": key})
+    assert prompt["result"]["prompt"] == "a tide pool"
+    assert not (await p.ask("play", {"key": "nope"}))["ok"]
+    reply = await p.ask("delete", {"key": key})
+    assert reply["ok"] and reply["result"]["remote"]
+    assert p.view.jobs == [] and p.view.tree["nodes"] == [] and p.view.playing == ""
+
+
+async def test_long_prompts_are_short_in_state_and_whole_on_request(page):
+    p = page()
+    long = "a very long prompt " * 200
+    key = await p.generate(long)
+    assert len(p.job(key)["prompt"]) == 1200
+    assert (await p.ask("prompt", {"key": key}))["result"]["prompt"] == long
+
+
+async def test_select_one_plays_several_compare(page):
+    p = page()
+    a = await p.generate("a red fox")
+    await p.ask("mode", {"mode": "remix", "key": a})
+    b = await p.generate("a red fox in snow")
+    await p.ask("select", {"keys": [a]})
+    assert p.view.playing == a and p.view.compare == {}
+    await p.ask("select", {"keys": [a, b, "unknown", a]})
+    assert p.view.selected == [a, b]
+    c = p.view.compare
+    assert c["keys"] == [a, b] and c["letters"] == ["A", "B"]
+    assert ["in snow", "+"] in c["prompts"][1]
+    rows = {r["name"]: r for r in c["table"]["rows"]}
+    assert rows["from"]["differs"] and not rows["model"]["differs"]
+    assert rows["billed"]["values"] == ["$0.40", "$0.40"]
+    assert c["metrics"] == {"rows": []} and "judge" in c["judge"]  # degraded until merged
+    await p.ask("select", {"keys": []})
+    assert p.view.compare == {}
+
+
+async def test_blind_duel_records_preferences_and_ranks(page):
+    p = page()
+    keys = [await p.generate(f"a fox, take {i}") for i in range(3)]
+    assert (await p.ask("duel", {}))["ok"]
+    duel = p.view.duel
+    assert sorted(duel["pair"]) == sorted(set(duel["pair"])) and set(duel["pair"]) <= set(keys)
+    assert "prompt" not in json.dumps(duel["pair"])  # the sides carry no labels
+    left, right = duel["pair"]
+    reply = await p.ask("prefer", {"choice": 2, "round": duel["round"]})
+    assert reply["ok"] and p.view.duel["round"] == duel["round"] + 1
+    board = {r["key"]: r for r in p.view.duel["ranking"]}
+    assert board[right]["wins"] == 1 and board[left]["losses"] == 1
+    assert board[right]["score"] > board[left]["score"]
+    stale = await p.ask("prefer", {"choice": 1, "round": duel["round"]})
+    assert not stale["ok"] and "no longer shown" in stale["error"]
+    assert not (await p.ask("prefer", {"choice": 7, "round": p.view.duel["round"]}))["ok"]
+    await p.ask("prefer", {"choice": 0, "round": p.view.duel["round"]})
+    assert sum(r["ties"] for r in p.view.duel["ranking"]) == 2
+    await p.ask("duel", {"stop": True})
+    assert p.view.duel == {}
+
+
+async def test_a_duel_needs_two_finished_videos(page):
+    p = page()
+    await p.generate()
+    reply = await p.ask("duel", {})
+    assert not reply["ok"] and "two finished videos" in reply["error"]
