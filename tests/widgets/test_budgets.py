@@ -71,7 +71,7 @@ async def test_markup_stays_text_and_the_snapshot_is_escaped(page):
     p = page()
     keys = [await p.generate(prompt) for prompt in XSS]
     assert {p.job(k)["prompt"] for k in keys} == set(XSS)
-    data, metadata = p.view._repr_mimebundle_()
+    data, _ = p.view._repr_mimebundle_()
     html = data["text/html"]
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<script>" not in html and "application/vnd.jupyter.widget-view+json" in data

@@ -9,7 +9,7 @@ from PIL import Image
 
 from sora_notebook.widgets import StudioView
 
-from .conftest import Page, until
+from .conftest import until
 
 
 async def test_studio_panel_is_the_view(make_studio):
