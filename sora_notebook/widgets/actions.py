@@ -74,10 +74,48 @@ class CardIntents(ViewBase):
             raise
         finally:
             self.flush()
+        reason = engine.capability_reasons(self.studio).get("delete")
+        self.say("Deleted." if remote else f"Deleted here only: {reason}")
         self.selected = [k for k in self.selected if k != job.key]
         if self.playing == job.key:
             self.playing = ""
         return {"deleted": job.key, "remote": remote}, []
+
+    def request_cancel(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
+        """Stop a job in flight where the server can."""
+        job = self._job(args)
+        if job.status not in engine.ACTIVE:
+            raise ValueError("Only a job in flight can be cancelled.")
+        reason = engine.capability_reasons(self.studio).get("cancel")
+        if reason and engine.has_cancel(self.studio):
+            raise ValueError(reason)
+        return self._cancel(job)
+
+    async def _cancel(self, job: Job) -> Reply:
+        try:
+            self.say(await engine.cancel(self.studio, job))
+        finally:
+            self.flush()
+        return {"cancelled": job.key}, []
+
+    def request_import(self, _args: dict[str, Any], _buffers: list[Any]) -> Any:
+        """Bring in the server's videos this library does not have yet."""
+        reason = engine.capability_reasons(self.studio).get("list")
+        if reason:
+            raise ValueError(reason)
+        return self._import()
+
+    async def _import(self) -> Reply:
+        self.say("Asking the server for its videos…")
+        try:
+            text = await engine.import_remote(self.studio)
+        except SoraNotebookError as exc:
+            self.say(f"Could not import: {exc}", "error")
+            raise
+        finally:
+            self.flush()
+        self.say(text)
+        return {"text": text}, []
 
     def request_prompt(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """The whole prompt (the state carries a shortened one), e.g. to copy it."""

@@ -251,9 +251,9 @@ def capability_reasons(studio: Studio) -> dict[str, str | None]:
     label = getattr(backend, "label", "This server")
     out: dict[str, str | None] = {}
     for action in ACTIONS:
-        ok = getattr(backend, f"supports_{action}", action in {"delete", "list"})
+        ok = getattr(backend, f"supports_{action}", action in {"delete", "list", "cancel"})
         out[action] = None if ok else f"{label} cannot {action} videos."
-    return out
+    return out  # the stand-in cancels by deleting on the server
 
 
 def model_options(studio: Studio) -> dict[str, dict[str, list[str]]]:
@@ -342,3 +342,49 @@ async def difference(studio: Studio, a: Job, b: Job) -> list[float] | None:
     if not _has(studio, "difference"):
         return None
     return list(await studio.difference(a, b))  # type: ignore[attr-defined]
+
+
+# --- servers and hardening ----------------------------------------------------------------
+
+
+async def server_models(studio: Studio) -> dict[str, dict[str, list[str]]] | None:
+    """`await studio.models()` as {model: {sizes, seconds}}; None without a catalogue."""
+    if not _has(studio, "models"):
+        return None
+    found = await studio.models()  # type: ignore[attr-defined]
+    out: dict[str, dict[str, list[str]]] = {}
+    for item in found or []:
+        name = str(getattr(item, "id", item))
+        out[name] = {
+            "sizes": [str(s) for s in getattr(item, "sizes", ()) or ()],
+            "seconds": [str(s) for s in getattr(item, "seconds", ()) or ()],
+        }
+    return out or None
+
+
+def has_cancel(studio: Studio) -> bool:
+    return _has(studio, "cancel")
+
+
+async def cancel(studio: Studio, job: Job) -> str:
+    """`studio.cancel(job)`; stand-in: delete it here and on the server."""
+    if _has(studio, "cancel"):
+        await studio.cancel(job)  # type: ignore[attr-defined]
+        return "Cancelled."
+    await studio.delete(job, remote=True)
+    return "Stopped following it and deleted it on the server."
+
+
+async def import_remote(studio: Studio) -> str:
+    """What `import_remote()` found, said in a sentence (an int before the hardening work)."""
+    report = await studio.import_remote()
+    if isinstance(report, int):
+        DEGRADED.add("ImportReport")
+        return f"Imported {report} video{'s' if report != 1 else ''} from the server."
+    text = f"Imported {report.imported} video{'s' if report.imported != 1 else ''}"
+    if report.skipped:
+        reasons = "; ".join(f"{key}: {why}" for key, why in report.skipped[:3])
+        text += f"; skipped {len(report.skipped)} ({reasons})"
+    if report.truncated:
+        text += "; the server's list was cut short, run it again for more"
+    return text + "."

@@ -7,6 +7,7 @@ on demand over the widget channel.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -68,6 +69,12 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@functools.lru_cache(maxsize=4096)
+def _grid(path: str, size: str | None, seconds: str | None) -> tuple[int, int, int] | None:
+    """A spritesheet's grid (library media files are written once, so cached by path)."""
+    return sprite_grid_of(path, size, seconds)
+
+
 def _media(job: Job, path_of: MediaPath, root: Path | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for variant in VARIANTS:
@@ -75,7 +82,7 @@ def _media(job: Job, path_of: MediaPath, root: Path | None) -> dict[str, Any]:
         if path is not None:
             out[variant] = files_url(path, root)  # "" -> ask for the bytes
     sheet = path_of(job, "spritesheet") if "spritesheet" in out else None
-    grid = sprite_grid_of(sheet, job.size, job.seconds) if sheet else None
+    grid = _grid(str(sheet), job.size, job.seconds) if sheet else None
     if grid:
         out["grid"] = list(grid)
     return out

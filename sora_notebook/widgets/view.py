@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sora_notebook import Job
+from sora_notebook import Job, SoraNotebookError
 from sora_notebook.widgets import engine
 from sora_notebook.widgets.actions import CardIntents
 from sora_notebook.widgets.assets import CSS, ESM
@@ -78,6 +78,16 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
         self.live_snapshot = LiveSnapshot(self.static_html, settled=self._settled, home=self.home)
         self._unsubscribe: Callable[[], None] | None = studio.subscribe(self._on_events)
         self.flush()
+        self.spawn(self._load_models())
+
+    async def _load_models(self) -> None:
+        """Models from the server's catalogue where it has one (else the price table's)."""
+        try:
+            models = await engine.server_models(self.studio)
+        except SoraNotebookError:
+            return
+        if models:
+            self.options = {**self.options, "models": models, "open_models": True}
 
     # --- lookups --------------------------------------------------------------------------
 

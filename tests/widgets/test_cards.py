@@ -111,3 +111,15 @@ async def test_a_duel_needs_two_finished_videos(page):
     await p.generate()
     reply = await p.ask("duel", {})
     assert not reply["ok"] and "two finished videos" in reply["error"]
+
+
+async def test_cancel_a_job_in_flight_and_import_from_the_server(page):
+    p = page(speed=0.5)
+    reply = await p.ask("generate", {"prompt": "a slow glacier"})
+    (key,) = reply["result"]["keys"]
+    assert not (await p.ask("cancel", {"key": "nope"}))["ok"]
+    reply = await p.ask("cancel", {"key": key})
+    assert reply["ok"] and p.view.status["text"]
+    await until(lambda: all(j["key"] != key for j in p.view.jobs))
+    reply = await p.ask("import", {})
+    assert reply["ok"] and reply["result"]["text"].startswith("Imported ")

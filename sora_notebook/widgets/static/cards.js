@@ -104,6 +104,7 @@ function cardActions(ctx, card) {
     copy: button("Copy prompt", "sn-copy"),
     compare: button("Compare", "sn-compare-toggle", "Add to or remove from compare (2-4)"),
     delete: button("Delete", "sn-delete", "Delete here and on the server"),
+    cancel: button("Cancel", "sn-cancel", "Stop this job on the server"),
   };
   const key = () => card.job.key;
   b.play.addEventListener("click", () => ctx.play(key()));
@@ -114,6 +115,7 @@ function cardActions(ctx, card) {
   b.copy.addEventListener("click", () => copyPrompt(ctx, key(), b.copy));
   b.compare.addEventListener("click", () => ctx.toggleSelect(key()));
   b.delete.addEventListener("click", () => confirmDelete(ctx, card, b.delete));
+  b.cancel.addEventListener("click", () => ctx.rpc.request("cancel", { key: key() }).catch((err) => ctx.say(err.message, "error")));
   b.delete.addEventListener("blur", () => { b.delete.dataset.confirm = ""; b.delete.textContent = "Delete"; });
   row.append(...Object.values(b));
   const draw = (job) => {
@@ -124,6 +126,10 @@ function cardActions(ctx, card) {
     b.compare.hidden = !done;
     b.compare.setAttribute("aria-pressed", String(ctx.model.get("selected").includes(job.key)));
     b.retry.hidden = ACTIVE.has(job.status);
+    b.cancel.hidden = !ACTIVE.has(job.status);
+    b.delete.hidden = ACTIVE.has(job.status);
+    setDisabled(b.cancel, caps.cancel && job.status !== "pending" ? caps.cancel : "");
+    setDisabled(b.delete, "");
   };
   return { row, draw };
 }

@@ -3,7 +3,7 @@
 //
 // Stable test hooks (data-testid) for the browser tests:
 //   sn-studio (theme root, data-theme light|dark)  sn-backend-badge  sn-money  sn-budget-input
-//   sn-budget-save  sn-allow-unknown
+//   sn-budget-save  sn-allow-unknown  sn-import
 //   form: sn-form sn-prompt sn-prompt-count sn-model sn-size sn-seconds sn-add-seconds
 //         sn-variants sn-generate sn-generate-reason sn-quote sn-status sn-mode-banner
 //         sn-mode-cancel sn-reference-input sn-fit sn-keep-reference sn-reference-preview
@@ -11,7 +11,7 @@
 //   cards: sn-cards sn-card (data-key, data-status) sn-card-status sn-progress
 //          (aria-valuenow) sn-card-time sn-card-billed sn-card-error sn-video (data-key)
 //          sn-play sn-remix sn-edit sn-extend sn-frame sn-retry sn-download sn-copy
-//          sn-compare-toggle sn-delete sn-rating sn-note sn-tags sn-more
+//          sn-compare-toggle sn-delete (asks to confirm) sn-cancel sn-rating sn-note sn-tags sn-more
 //          sn-search sn-filter-status sn-filter-rating sn-filter-tag sn-group sn-show-rejected
 //   player: sn-main-player sn-main-video sn-use-frame sn-download-main sn-close-player
 //   tree: sn-tree (scroll box) sn-tree-node (data-key) sn-tree-edge (data-kind) sn-tree-tip
@@ -36,7 +36,10 @@ function header(ctx) {
   const save = button("Set budget", "sn-budget-save");
   const unknown = make("input");
   unknown.type = "checkbox";
-  el.append(badge, money_, labelled("Budget $", budget, "sn-budget-input"), save, labelled("Allow unknown costs", unknown, "sn-allow-unknown"), note);
+  const importBtn = button("Import from the server", "sn-import", "Bring in the server's videos this library does not have");
+  setDisabled(importBtn, (ctx.model.get("options").capabilities || {}).list || "");
+  importBtn.addEventListener("click", () => ctx.rpc.request("import", {}).catch((err) => ctx.say(err.message, "error")));
+  el.append(badge, money_, labelled("Budget $", budget, "sn-budget-input"), save, labelled("Allow unknown costs", unknown, "sn-allow-unknown"), importBtn, note);
   const setBudget = () => ctx.rpc.request("budget", { value: budget.value === "" ? null : Number(budget.value) }).catch((err) => ctx.say(err.message, "error"));
   save.addEventListener("click", setBudget);
   budget.addEventListener("keydown", (e) => { if (e.key === "Enter") setBudget(); });
