@@ -41,6 +41,11 @@ def _has(obj: object, name: str) -> bool:
     return False
 
 
+def _api(obj: object, name: str) -> Any:
+    """The contract's member `name` (untyped here: it is not on every build's Studio yet)."""
+    return getattr(obj, name)
+
+
 @dataclass(frozen=True)
 class ViewPlan:
     """What the form shows about a request before it is sent (`studio.plan` or a stand-in)."""
@@ -67,7 +72,7 @@ class ViewProgress:
 def plan(studio: Studio, prompt: str, *, mode: str, parent: Job | None, **params: Any) -> ViewPlan:
     """The contract's `studio.plan(...)`, else validation + price + budget done here."""
     if _has(studio, "plan"):
-        result = studio.plan(prompt, mode=mode, parent=parent, **params)  # type: ignore[attr-defined]
+        result = _api(studio, "plan")(prompt, mode=mode, parent=parent, **params)
         ref = getattr(result, "reference", None)
         return ViewPlan(
             ok=bool(result.ok),
@@ -146,7 +151,7 @@ def fit_image(data: bytes, size: str, fit: str) -> Any:
 def progress(studio: Studio, job: Job, now: float | None = None) -> ViewProgress:
     """`studio.progress(job)`, else a prediction from the median of similar past jobs."""
     if _has(studio, "progress"):
-        p = studio.progress(job)  # type: ignore[attr-defined]
+        p = _api(studio, "progress")(job)
         return ViewProgress(p.fraction, p.seconds_left, p.source, p.as_of)
     now = time.time() if now is None else now
     if job.status == "completed":
@@ -195,7 +200,7 @@ def spend(studio: Studio) -> dict[str, float]:
     """Billed dollars (`studio.spend`: total, today, session) and `committed`, what the
     budget counts. Stand-in: sums of `billed` over the library, and `studio.spent`."""
     if _has(studio, "spend"):
-        value = studio.spend  # type: ignore[attr-defined]
+        value = _api(studio, "spend")
         return {
             "total": value.total,
             "today": value.today,
@@ -216,7 +221,8 @@ def spend(studio: Studio) -> dict[str, float]:
 def billed(job: Job) -> float | None:
     """`job.billed` (None unknown, 0.0 not billed), else: failed and refused jobs are 0."""
     if hasattr(job, "billed"):
-        return job.billed  # type: ignore[no-any-return]
+        value: float | None = _api(job, "billed")
+        return value
     DEGRADED.add("billed")
     if job.status in {"failed", "rejected"}:
         return 0.0
@@ -236,7 +242,7 @@ def allow_unknown_cost(studio: Studio) -> bool:
 def set_allow_unknown_cost(studio: Studio, value: bool) -> None:
     if not hasattr(studio, "allow_unknown_cost"):
         DEGRADED.add("allow_unknown_cost")
-    studio.allow_unknown_cost = bool(value)  # type: ignore[attr-defined]
+    setattr(studio, "allow_unknown_cost", bool(value))  # noqa: B010 (not on Studio yet)
 
 
 # --- capabilities -----------------------------------------------------------------------
@@ -275,7 +281,7 @@ def can_judge(studio: Studio) -> str | None:
 
 def prefer(studio: Studio, winner: Job, loser: Job, *, tie: bool = False) -> None:
     if _has(studio, "prefer"):
-        studio.prefer(winner, loser, tie=tie)  # type: ignore[attr-defined]
+        _api(studio, "prefer")(winner, loser, tie=tie)
         return
     _prefs.setdefault(id(studio), []).append((winner.key, loser.key, tie))
 
@@ -283,7 +289,7 @@ def prefer(studio: Studio, winner: Job, loser: Job, *, tie: bool = False) -> Non
 def ranking(studio: Studio, jobs: list[Job]) -> list[dict[str, Any]]:
     """Rows of the leaderboard: key, score, sigma, wins, losses, ties."""
     if _has(studio, "ranking"):
-        ranks = studio.ranking(jobs)  # type: ignore[attr-defined]
+        ranks = _api(studio, "ranking")(jobs)
         return [
             {
                 "key": r.job.key,
@@ -321,7 +327,7 @@ def _count_wins(prefs: Iterable[tuple[str, str, bool]], keys: list[str]) -> list
 
 def next_pair(studio: Studio, jobs: list[Job]) -> tuple[Job, Job] | None:
     if _has(studio, "next_pair"):
-        return studio.next_pair(jobs)  # type: ignore[attr-defined,no-any-return]
+        return _api(studio, "next_pair")(jobs)
     if len(jobs) < 2:
         return None
     played: dict[frozenset[str], int] = {}
@@ -335,13 +341,13 @@ def next_pair(studio: Studio, jobs: list[Job]) -> tuple[Job, Job] | None:
 async def metrics(studio: Studio, job: Job) -> Mapping[str, float] | None:
     if not _has(studio, "metrics"):
         return None
-    return await studio.metrics(job)  # type: ignore[attr-defined,no-any-return]
+    return await _api(studio, "metrics")(job)
 
 
 async def difference(studio: Studio, a: Job, b: Job) -> list[float] | None:
     if not _has(studio, "difference"):
         return None
-    return list(await studio.difference(a, b))  # type: ignore[attr-defined]
+    return list(await _api(studio, "difference")(a, b))
 
 
 # --- servers and hardening ----------------------------------------------------------------
@@ -351,7 +357,7 @@ async def server_models(studio: Studio) -> dict[str, dict[str, list[str]]] | Non
     """`await studio.models()` as {model: {sizes, seconds}}; None without a catalogue."""
     if not _has(studio, "models"):
         return None
-    found = await studio.models()  # type: ignore[attr-defined]
+    found = await _api(studio, "models")()
     out: dict[str, dict[str, list[str]]] = {}
     for item in found or []:
         name = str(getattr(item, "id", item))
@@ -369,7 +375,7 @@ def has_cancel(studio: Studio) -> bool:
 async def cancel(studio: Studio, job: Job) -> str:
     """`studio.cancel(job)`; stand-in: delete it here and on the server."""
     if _has(studio, "cancel"):
-        await studio.cancel(job)  # type: ignore[attr-defined]
+        await _api(studio, "cancel")(job)
         return "Cancelled."
     await studio.delete(job, remote=True)
     return "Stopped following it and deleted it on the server."
