@@ -10,11 +10,13 @@ release before it (tests/library/fixtures/).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 from sora_notebook.errors import SoraNotebookError
-from sora_notebook.library.records import COLUMNS
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
@@ -68,19 +70,88 @@ CREATE INDEX IF NOT EXISTS snapshots_key ON snapshots(key);
 """
 
 
+#: The jobs columns of the first release (frozen: later columns come by migration).
+_V1_COLUMNS = (
+    *("key", "video_id", "backend", "backend_url", "endpoint", "status", "progress"),
+    *("prompt", "model", "size", "seconds", "params", "parent_key", "edge_kind"),
+    *("error_code", "error_message", "cost", "submitted_at", "created_at", "completed_at"),
+    *("expires_at", "updated_at", "media", "sha256", "rating", "notes", "tags"),
+    *("media_expired", "snapshot", "owner"),
+)
+
+
 def _v1_jobs_and_snapshots(db: sqlite3.Connection) -> None:
     """The first release's tables (unversioned libraries made before 0.2 have them)."""
     for statement in _V1_TABLES.split(";"):
         if statement.strip():
             db.execute(statement)
     have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
-    for name in COLUMNS:
+    for name in _V1_COLUMNS:
         if name not in have:  # a library made by a pre-release build
             db.execute(f"ALTER TABLE jobs ADD COLUMN {name}")
 
 
+def _v2_media_per_backend(db: sqlite3.Connection) -> None:
+    """Media named per backend and output (`hashes` per file slot).
+
+    Files saved before keep their names (paths are stored per job). Where the first
+    release let two backends' jobs with one id share a file, the job whose sha256 no
+    longer matches loses that media entry, so it is downloaded again under its own name.
+    """
+    db.execute("ALTER TABLE jobs ADD COLUMN hashes TEXT NOT NULL DEFAULT '{}'")
+    rows = db.execute("SELECT key, media, sha256 FROM jobs").fetchall()
+    media = {key: _json_dict(text) for key, text, _ in rows}
+    for key, _, sha in rows:
+        if sha:
+            db.execute(
+                "UPDATE jobs SET hashes = ? WHERE key = ?", (json.dumps({"video": sha}), key)
+            )
+    sharers: dict[str, int] = {}
+    for slots in media.values():
+        for rel in set(slots.values()):
+            sharers[rel] = sharers.get(rel, 0) + 1
+    root = _library_root(db)
+    for key, _, sha in rows:
+        video = media[key].get("video")
+        if root is None or video is None or sharers[video] < 2:
+            continue
+        if sha and _sha256(root / video) == sha:
+            continue  # this job's bytes are the ones on disk
+        kept = {slot: rel for slot, rel in media[key].items() if sharers[rel] < 2}
+        db.execute(
+            "UPDATE jobs SET media = ?, sha256 = NULL, hashes = '{}' WHERE key = ?",
+            (json.dumps(kept, sort_keys=True), key),
+        )
+
+
+def _json_dict(text: str | None) -> dict[str, str]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _library_root(db: sqlite3.Connection) -> Path | None:
+    for _, name, path in db.execute("PRAGMA database_list"):
+        if name == "main" and path:
+            return Path(path).parent
+    return None
+
+
+def _sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
 #: Applied in order; the library's version is how many it has had.
-MIGRATIONS: tuple[Migration, ...] = (_v1_jobs_and_snapshots,)
+MIGRATIONS: tuple[Migration, ...] = (_v1_jobs_and_snapshots, _v2_media_per_backend)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

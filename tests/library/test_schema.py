@@ -44,6 +44,37 @@ def test_a_library_of_the_first_release_opens_and_is_migrated(old_library):
     assert _version(old_library) == schema.SCHEMA_VERSION
 
 
+def test_the_migration_keeps_old_file_names_and_records_their_hashes(old_library):
+    with Library(old_library) as lib:
+        for job in lib.jobs(status="completed"):
+            assert job.media["video"] == f"media/{job.video_id}.mp4"
+            assert job.hashes == {"video": job.sha256}
+
+
+def test_the_migration_undoes_a_file_two_backends_shared(old_library):
+    """The first release named media by id alone: a second backend's job with the same
+    id overwrote the first's file. The job whose bytes are gone downloads again."""
+    db = sqlite3.connect(old_library / "library.sqlite3")
+    owner = db.execute(
+        "SELECT * FROM jobs WHERE status = 'completed' AND parent_key IS NULL"
+    ).fetchone()
+    names = [d[0] for d in db.execute("SELECT * FROM jobs").description]
+    twin = dict(zip(names, owner, strict=True))
+    twin.update(key="twin", backend_url="http://other.test/v1", sha256="0" * 64)
+    db.execute(
+        f"INSERT INTO jobs ({', '.join(twin)}) VALUES ({', '.join('?' * len(twin))})",
+        list(twin.values()),
+    )
+    db.commit()
+    db.close()
+    with Library(old_library) as lib:
+        kept = lib.get(owner[0])
+        assert lib.media_path(kept) is not None
+        assert files.sha256_file(lib.media_path(kept)) == kept.sha256
+        lost = lib.get("twin")
+        assert lost.media == {} and lost.sha256 is None and lost.hashes == {}
+
+
 def test_migrating_twice_changes_nothing(old_library):
     Library(old_library).close()
     with sqlite3.connect(old_library / "library.sqlite3") as db:
