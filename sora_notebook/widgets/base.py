@@ -41,6 +41,7 @@ class ViewBase(RequestsMixin, anywidget.AnyWidget):
     selected = t.List(t.Unicode()).tag(sync=True)
     compare = t.Dict().tag(sync=True)
     duel = t.Dict().tag(sync=True)
+    clock = t.Float(0.0).tag(sync=True)  # the kernel's time at the last flush
 
     studio: Studio
     media: MediaServer

@@ -128,6 +128,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
         jobs = self.studio.jobs()
         now = self._clock()
         with self.hold_sync():
+            self.clock = round(now, 3)
             self.jobs = [
                 job_state(self.studio, j, path_of=self._path_of, root=self._root, now=now)
                 for j in jobs

@@ -56,7 +56,7 @@ function makeCard(ctx, job) {
       actions.draw(next);
       notes.draw(next);
       shown = -1;
-      card.tick(Date.now() / 1000);
+      card.tick(kernelNow());
     },
     tick(now) {
       const j = card.job;

@@ -81,7 +81,7 @@ function cardGrid(ctx) {
     tick();
   }
   function tick() {
-    const now = Date.now() / 1000;
+    const now = kernelNow();
     let active = false;
     for (const card of cards.values()) active = card.tick(now) || active;
     return active;

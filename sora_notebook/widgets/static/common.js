@@ -122,7 +122,14 @@ function progressAt(p, nowSeconds) {
   const [fraction, left, asOf] = p;
   if (fraction >= 1) return 1;
   if (!left) return fraction;
-  return Math.min(0.99, fraction + ((nowSeconds - asOf) * (1 - fraction)) / left);
+  return Math.max(fraction, Math.min(0.99, fraction + ((nowSeconds - asOf) * (1 - fraction)) / left));
+}
+
+// The kernel's clock, estimated from the time it sent with the last state (its machine
+// and the browser's may disagree); all progress and elapsed times are on that clock.
+const kernelClock = { offset: 0 };
+function kernelNow() {
+  return Date.now() / 1000 + kernelClock.offset;
 }
 
 function duration(seconds) {

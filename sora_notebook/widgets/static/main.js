@@ -91,6 +91,8 @@ function render({ model, el }) {
   root.append(parts.header.el, parts.form.el, status, parts.player.el, make("h3", "sn-h", "Videos"), parts.cards.el, parts.tree.el, parts.compare.el, parts.duel.el);
   el.append(root);
   const onJobs = () => {
+    const sent = model.get("clock");
+    if (sent) kernelClock.offset = sent - Date.now() / 1000;
     ctx.byKey = new Map(model.get("jobs").map((j) => [j.key, j]));
     parts.cards.update();
     parts.tree.update();

@@ -141,7 +141,7 @@ function build(ctx, state, nodeLayer, edgeLayer) {
 
 function paint(ctx, state) {
   const selected = new Set(ctx.model.get("selected"));
-  const now = Date.now() / 1000;
+  const now = kernelNow();
   for (const [key, item] of state.items) {
     const job = ctx.byKey.get(key);
     if (!job) continue;
