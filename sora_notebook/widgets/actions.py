@@ -38,6 +38,10 @@ class CardIntents(ViewBase):
             raise LookupError("This video is no longer in the library.")
         return job
 
+    def play(self, job: Job | str) -> None:
+        """Open a job in the view's main player (from code)."""
+        self.request_play({"key": job if isinstance(job, str) else job.key}, [])
+
     def request_play(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         job = self._job(args)
         if "video" not in job.media:

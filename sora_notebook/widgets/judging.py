@@ -70,6 +70,11 @@ class JudgeIntents(ViewBase):
         self._compared = ()
         self.flush()
 
+    def select(self, *jobs: Job | str) -> None:
+        """Select jobs from code (as Ctrl+click in the tree): one plays, 2-4 open compare."""
+        keys = [j if isinstance(j, str) else j.key for j in jobs]
+        self.request_select({"keys": keys}, [])
+
     def request_select(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """Select up to four jobs (tree or cards); one plays, 2-4 open compare."""
         raw = args.get("keys") or []

@@ -123,3 +123,13 @@ async def test_cancel_a_job_in_flight_and_import_from_the_server(page):
     await until(lambda: all(j["key"] != key for j in p.view.jobs))
     reply = await p.ask("import", {})
     assert reply["ok"] and reply["result"]["text"].startswith("Imported ")
+
+
+async def test_play_and_select_from_code(page):
+    p = page()
+    a = await p.generate("one")
+    b = await p.generate("two")
+    p.view.play(a)
+    assert p.view.playing == a
+    p.view.select(p.view.studio.get(a), b)
+    assert p.view.selected == [a, b] and p.view.compare["keys"] == [a, b]
