@@ -66,7 +66,7 @@ class FormIntents(ViewBase):
     def _init_form(self) -> None:
         self._source: bytes | None = None
         self._fitted: bytes | None = None
-        self._attempted = False
+        self._attempted = self._sending = False
         models = engine.model_options(self.studio)
         backend = self.studio.backend
         open_models = not getattr(backend, "check_models", True) or backend.name not in {
@@ -199,10 +199,10 @@ class FormIntents(ViewBase):
             raise ValueError(reason)
         fields: dict[str, Any] = {"mode": mode, "parent": parent.key if parent else None}
         fields["parent_prompt"] = parent.prompt if parent else ""
-        if parent is not None and mode != "extend":
+        if parent is not None and mode not in {"extend", "edit"}:
             fields["prompt"] = parent.prompt
-        elif mode == "extend":
-            fields["prompt"] = ""
+        elif mode in {"extend", "edit"}:
+            fields["prompt"] = ""  # what happens next / what to change: a new sentence
         if parent is not None and mode in {"reprompt", "frame"}:
             fields.update(
                 model=parent.model or "", size=parent.size or "", seconds=parent.seconds or ""
@@ -216,6 +216,8 @@ class FormIntents(ViewBase):
 
     def request_generate(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
         """Generate (or remix, edit, extend) what the form says; problems come back per field."""
+        if self._sending:
+            raise ValueError("Still sending the previous request.")
         self._take_fields(args)
         self.replan()
         if not self.plan["ok"]:
@@ -224,6 +226,7 @@ class FormIntents(ViewBase):
             self.say("Nothing was sent: see the messages next to the fields.", "error")
             raise Problems(self.plan["problems"])
         self.say("Sending…")
+        self._sending = True
         return self._generate(dict(self.form), self._parent(), self._fitted)
 
     async def _generate(self, form: dict[str, Any], parent: Job | None, ref: bytes | None) -> Reply:
@@ -241,6 +244,7 @@ class FormIntents(ViewBase):
             self.say(f"Not accepted: {exc}", "error")
             raise
         finally:
+            self._sending = False
             self.flush()
         self._attempted = False
         if not form["keep_reference"]:

@@ -116,9 +116,13 @@ function render({ model, el }) {
   parts.form.plan();
   parts.form.status();
   parts.duel.update();
-  requestAnimationFrame(() => { root.dataset.theme = themeOf(root); });
+  const retheme = () => requestAnimationFrame(() => { root.dataset.theme = themeOf(root); });
+  const themes = new MutationObserver(retheme);
+  themes.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"] });
+  retheme();
   return () => {
     for (const [name, fn] of Object.entries(handlers)) model.off(name, fn);
+    themes.disconnect();
     parts.cards.dispose();
     parts.compare.dispose();
     parts.duel.dispose();
