@@ -124,6 +124,7 @@ function render({ model, el }) {
     for (const [name, fn] of Object.entries(handlers)) model.off(name, fn);
     themes.disconnect();
     parts.cards.dispose();
+    parts.tree.dispose();
     parts.compare.dispose();
     parts.duel.dispose();
     ctx.rpc.dispose();
