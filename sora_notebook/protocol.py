@@ -130,7 +130,7 @@ class Video:
         return cls(
             id=str(data["id"]),
             status=str(data.get("status") or "unknown"),
-            progress=_as_int(data.get("progress")) or 0,
+            progress=max(0, min(100, _as_int(data.get("progress")) or 0)),
             model=_as_str(data.get("model")),
             prompt=_as_str(data.get("prompt")),
             size=_as_str(data.get("size")),
@@ -208,7 +208,7 @@ def _as_int(value: Any) -> int | None:
         return None
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

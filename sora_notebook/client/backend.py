@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from sora_notebook.client._http.limits import Limits
 from sora_notebook.client._transport import EmulatorTransport
+from sora_notebook.client._urls import split_credentials
 from sora_notebook.client.dialects import DIALECTS
 from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import VARIANTS
@@ -48,6 +50,9 @@ class Backend:
     table; compatible servers with no model given stay open), `image_url_field` (the
     form field for a reference given by URL), `variants` (the media kinds it serves;
     some servers always send the MP4), `api_version` (Azure's query parameter).
+    `limits` bounds what the server may send (time, bytes, pages; `Limits()` if None).
+    A key written into the base URL (`user:KEY@`, `?api-key=KEY`) is moved into the
+    auth header; the URL and label never show it.
     """
 
     name: str
@@ -63,10 +68,30 @@ class Backend:
     image_url_field: str | None = None
     variants: tuple[str, ...] = VARIANTS
     api_version: str | None = None
+    limits: Limits | None = None
     app: Any = field(default=None, compare=False)
     _api_key: str | None = field(default=None, compare=False)
     _auth_header: str = field(default="authorization", compare=False)
     _token_provider: TokenProvider | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        clean, key = split_credentials(self.base_url)
+        if clean == self.base_url.rstrip("/") or clean == self.base_url:
+            return
+        if key is not None and self._token_provider is None:
+            if self._api_key and self._api_key != key:
+                raise ValidationError(
+                    "The base URL holds a key and api_key= gives a different one. Pass the "
+                    "key once, as api_key=, with a base URL without credentials.",
+                    param="base_url",
+                )
+            object.__setattr__(self, "_api_key", key)
+        raw_host = urlsplit(self.base_url).netloc
+        label = self.label.replace(raw_host, urlsplit(clean).netloc)
+        if key:
+            label = label.replace(key, "")
+        object.__setattr__(self, "base_url", clean.rstrip("/"))
+        object.__setattr__(self, "label", label)
 
     # --- factories -----------------------------------------------------------------
 

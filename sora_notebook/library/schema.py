@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sora_notebook.errors import SoraNotebookError
+from sora_notebook.library.judging import add_judging
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
@@ -151,7 +152,11 @@ def _sha256(path: Path) -> str | None:
 
 
 #: Applied in order; the library's version is how many it has had.
-MIGRATIONS: tuple[Migration, ...] = (_v1_jobs_and_snapshots, _v2_media_per_backend)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_jobs_and_snapshots,
+    _v2_media_per_backend,
+    add_judging,  # metrics cache, preferences (judge)
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

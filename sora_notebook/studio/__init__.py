@@ -3,5 +3,6 @@
 from sora_notebook.library.lineage import Tree
 from sora_notebook.studio._studio import Studio
 from sora_notebook.studio.events import StudioEvent
+from sora_notebook.studio.importing import ImportReport
 
-__all__ = ["Studio", "StudioEvent", "Tree"]
+__all__ = ["ImportReport", "Studio", "StudioEvent", "Tree"]

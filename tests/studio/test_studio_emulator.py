@@ -188,8 +188,9 @@ async def test_import_remote_adds_listed_jobs_once(fast, make_studio):
         child = await raw.wait((await raw.remix(parent.id, "remixed elsewhere")).id)
     studio = make_studio(fast)
     mine = await studio.generate("made here")
-    assert await studio.import_remote() == 2
-    assert await studio.import_remote() == 0
+    report = await studio.import_remote()
+    assert (report.imported, report.skipped, report.truncated) == (2, [], False)
+    assert (await studio.import_remote()).imported == 0
     imported = studio.get(child.id)
     assert imported.parent_key == studio.get(parent.id).key and imported.edge_kind == "remix"
     done = await studio.wait(imported)

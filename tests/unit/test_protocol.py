@@ -302,3 +302,10 @@ def test_safe_ids_are_their_own_stem():
     assert id_file_stem("video_gen_ab12") == "video_gen_ab12"
     assert id_file_stem("video-1.v2") == "video-1.v2"
     assert id_file_stem("a/b") != id_file_stem("a_b")
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"), [(-5, 0), (1e9, 100), ("inf", 0), ("nan", 0), ("abc", 0), ({}, 0), (42, 42)]
+)
+def test_progress_is_clamped_to_0_100_when_parsed(sent, kept):
+    assert Video.from_dict({"id": "a", "status": "in_progress", "progress": sent}).progress == kept
