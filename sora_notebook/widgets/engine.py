@@ -2,7 +2,7 @@
 
 The view calls the studio only through this module. Each function uses the contract's
 method when the studio has it (`studio.plan`, `studio.progress`, `studio.spend`,
-`studio.capabilities`, `studio.ranking`, ...) and otherwise degrades to what today's
+`studio.capabilities`, ...) and otherwise degrades to what today's
 studio offers. `DEGRADED` lists, at run time, which calls fell back. When the engine
 branches (loop, judge, servers, harden) are merged, the fallbacks go and the view calls
 the studio directly.
@@ -11,10 +11,8 @@ the studio directly.
 from __future__ import annotations
 
 import datetime
-import itertools
 import statistics
 import time
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +28,6 @@ __all__ = ["ACTIONS", "DEGRADED", "ViewPlan", "ViewProgress"]
 DEGRADED: set[str] = set()
 ACTIONS = ("remix", "edit", "extend", "delete", "cancel", "list", "characters")
 ACTIVE = frozenset({"pending", "queued", "in_progress", "submitting"})
-NO_JUDGE = "Needs the judge module (variants issue), not in this build yet."
 
 
 def _has(obj: object, name: str) -> bool:
@@ -267,87 +264,6 @@ def model_options(studio: Studio) -> dict[str, dict[str, list[str]]]:
     return {
         name: {"sizes": list(s.sizes), "seconds": list(s.seconds)} for name, s in MODELS.items()
     }
-
-
-# --- variants (judge) -------------------------------------------------------------------
-
-_prefs: dict[int, list[tuple[str, str, bool]]] = {}
-
-
-def can_judge(studio: Studio) -> str | None:
-    """None when the studio ranks and measures; else why not."""
-    return None if _has(studio, "ranking") else NO_JUDGE
-
-
-def prefer(studio: Studio, winner: Job, loser: Job, *, tie: bool = False) -> None:
-    if _has(studio, "prefer"):
-        _api(studio, "prefer")(winner, loser, tie=tie)
-        return
-    _prefs.setdefault(id(studio), []).append((winner.key, loser.key, tie))
-
-
-def ranking(studio: Studio, jobs: list[Job]) -> list[dict[str, Any]]:
-    """Rows of the leaderboard: key, score, sigma, wins, losses, ties."""
-    if _has(studio, "ranking"):
-        ranks = _api(studio, "ranking")(jobs)
-        return [
-            {
-                "key": r.job.key,
-                "score": r.score,
-                "sigma": r.sigma,
-                "wins": r.wins,
-                "losses": r.losses,
-                "ties": r.ties,
-            }
-            for r in ranks
-        ]
-    return _count_wins(_prefs.get(id(studio), []), [j.key for j in jobs])
-
-
-def _count_wins(prefs: Iterable[tuple[str, str, bool]], keys: list[str]) -> list[dict[str, Any]]:
-    """Wins, losses and ties per job; score = (wins + ties/2 + 1) / (games + 2)."""
-    counts = {k: [0, 0, 0] for k in keys}
-    for win, lose, tie in prefs:
-        if win in counts and lose in counts:
-            counts[win][2 if tie else 0] += 1
-            counts[lose][2 if tie else 1] += 1
-    rows = [
-        {
-            "key": k,
-            "score": (w + 0.5 * ti + 1) / (w + lo + ti + 2),
-            "sigma": None,
-            "wins": w,
-            "losses": lo,
-            "ties": ti,
-        }
-        for k, (w, lo, ti) in counts.items()
-    ]
-    return sorted(rows, key=lambda r: -float(r["score"]))
-
-
-def next_pair(studio: Studio, jobs: list[Job]) -> tuple[Job, Job] | None:
-    if _has(studio, "next_pair"):
-        return _api(studio, "next_pair")(jobs)
-    if len(jobs) < 2:
-        return None
-    played: dict[frozenset[str], int] = {}
-    for win, lose, _tie in _prefs.get(id(studio), []):
-        pair = frozenset((win, lose))
-        played[pair] = played.get(pair, 0) + 1
-    pairs = list(itertools.combinations(jobs, 2))
-    return min(pairs, key=lambda p: played.get(frozenset((p[0].key, p[1].key)), 0))
-
-
-async def metrics(studio: Studio, job: Job) -> Mapping[str, float] | None:
-    if not _has(studio, "metrics"):
-        return None
-    return await _api(studio, "metrics")(job)
-
-
-async def difference(studio: Studio, a: Job, b: Job) -> list[float] | None:
-    if not _has(studio, "difference"):
-        return None
-    return list(await _api(studio, "difference")(a, b))
 
 
 # --- servers and hardening ----------------------------------------------------------------

@@ -80,7 +80,6 @@ class FormIntents(ViewBase):
             "max_prompt": MAX_PROMPT_CHARS,
             "max_variants": 4,
             "capabilities": engine.capability_reasons(self.studio),
-            "judge": engine.can_judge(self.studio),
         }
         self.form = {
             "mode": "new",

@@ -79,7 +79,11 @@ async def test_select_one_plays_several_compare(page):
     rows = {r["name"]: r for r in c["table"]["rows"]}
     assert rows["from"]["differs"] and not rows["model"]["differs"]
     assert rows["billed"]["values"] == ["$0.40", "$0.40"]
-    assert c["metrics"] == {"rows": []} and "judge" in c["judge"]  # degraded until merged
+    await until(lambda: bool(p.view.compare["metrics"]["rows"]) and bool(p.view.compare["strip"]))
+    metrics = {r["name"]: r for r in p.view.compare["metrics"]["rows"]}
+    assert metrics and all(len(r["values"]) == 2 for r in metrics.values())
+    assert all(0.0 <= v <= 1.0 for v in p.view.compare["strip"])
+    assert any(any(curve for curve in r["curves"]) for r in metrics.values())
     await p.ask("select", {"keys": []})
     assert p.view.compare == {}
 
