@@ -116,6 +116,7 @@ function render({ model, el }) {
   parts.form.plan();
   parts.form.status();
   parts.duel.update();
+  const ticker = setInterval(() => { if (model.get("jobs").some((j) => ACTIVE.has(j.status))) parts.tree.tick(); }, 1000);
   const retheme = () => requestAnimationFrame(() => { root.dataset.theme = themeOf(root); });
   const themes = new MutationObserver(retheme);
   themes.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"] });
@@ -123,6 +124,7 @@ function render({ model, el }) {
   return () => {
     for (const [name, fn] of Object.entries(handlers)) model.off(name, fn);
     themes.disconnect();
+    clearInterval(ticker);
     parts.cards.dispose();
     parts.tree.dispose();
     parts.compare.dispose();

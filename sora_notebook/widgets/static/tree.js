@@ -123,7 +123,7 @@ function treeView(ctx) {
     info.textContent = `${(t.nodes || []).length} videos${hidden}`;
     drawWindow(state);
   }
-  return { el, update, dispose: () => resize && resize.disconnect() };
+  return { el, update, tick: () => paint(ctx, state), dispose: () => resize && resize.disconnect() };
 }
 
 function build(ctx, state) {
