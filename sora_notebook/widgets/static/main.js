@@ -90,24 +90,31 @@ function render({ model, el }) {
   ctx.localStatus = (text, kind) => { status.textContent = text; status.className = `sn-status sn-status-${kind}`; };
   root.append(parts.header.el, parts.form.el, status, parts.player.el, make("h3", "sn-h", "Videos"), parts.cards.el, parts.tree.el, parts.compare.el, parts.duel.el);
   el.append(root);
+  let jobsSeen = null;
+  const syncJobs = () => {
+    const jobs = model.get("jobs");
+    if (jobs === jobsSeen) return;
+    jobsSeen = jobs;
+    ctx.byKey = new Map(jobs.map((j) => [j.key, j]));
+  };
   const onJobs = () => {
     const sent = model.get("clock");
     if (sent) kernelClock.offset = sent - Date.now() / 1000;
-    ctx.byKey = new Map(model.get("jobs").map((j) => [j.key, j]));
+    syncJobs();
     parts.cards.update();
     parts.tree.update();
     parts.player.update();
     parts.compare.update();
   };
   const handlers = {
-    "change:jobs": onJobs, "change:tree": () => parts.tree.update(),
+    "change:jobs": onJobs, "change:tree": () => { syncJobs(); parts.tree.update(); },
     "change:money": () => { parts.header.update(); parts.form.plan(); },
     "change:form": () => { parts.form.update(); parts.form.plan(); }, "change:plan": () => parts.form.plan(),
     "change:status": () => { ctx.localStatus("", "info"); parts.form.status(); },
     "change:options": () => parts.form.update(), "change:prefs": () => { parts.cards.update(); },
-    "change:playing": () => parts.player.update(true),
-    "change:selected": () => { parts.cards.update(); parts.tree.update(); },
-    "change:compare": () => parts.compare.update(), "change:duel": () => parts.duel.update(),
+    "change:selected": () => { syncJobs(); parts.cards.update(); parts.tree.update(); },
+    "change:compare": () => { syncJobs(); parts.compare.update(); }, "change:duel": () => { syncJobs(); parts.duel.update(); },
+    "change:playing": () => { syncJobs(); parts.player.update(true); },
   };
   for (const [name, fn] of Object.entries(handlers)) model.on(name, fn);
   onJobs();

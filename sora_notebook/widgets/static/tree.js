@@ -41,7 +41,7 @@ function treeNode(job, x, y, g) {
   const title = svgEl("title");
   title.textContent = job.prompt;
   node.append(title, bg, track, bar, label, meta);
-  return { node, bar, meta };
+  return { node, bar, meta, label, title, prompt: job.prompt };
 }
 
 function treeEdge(a, b, kind, diff, g) {
@@ -181,6 +181,11 @@ function paint(ctx, state) {
     item.node.setAttribute("aria-selected", String(selected.has(key)));
     item.node.setAttribute("tabindex", key === state.current ? "0" : "-1");
     item.bar.setAttribute("width", String(Math.max(0, item.width * f)));
+    if (item.prompt !== job.prompt) {
+      item.prompt = job.prompt;
+      item.label.textContent = short(job.prompt, 24);
+      item.title.textContent = job.prompt;
+    }
     item.meta.textContent = [job.status.replace("_", " "), job.seconds ? `${job.seconds} s` : "", job.rating ? "★".repeat(job.rating) : ""].filter(Boolean).join(" · ");
   }
 }
