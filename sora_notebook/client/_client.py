@@ -439,6 +439,8 @@ class AsyncSoraClient:
         """
         attempt = 0
         while True:
+            failure: SoraNotebookError
+            delay: float | None
             try:
                 response = await within(
                     self.limits.request_seconds,
@@ -452,10 +454,10 @@ class AsyncSoraClient:
                 failure, ambiguous = exc, True
                 delay = None if isinstance(exc, TooLarge) else backoff(attempt, self._random)
             except httpx.TransportError as exc:
-                failure: SoraNotebookError = _transport_error(exc, self.backend.url(path))
+                failure = _transport_error(exc, self.backend.url(path))
                 failure.__cause__ = exc
                 ambiguous = is_ambiguous(exc)
-                delay: float | None = backoff(attempt, self._random)
+                delay = backoff(attempt, self._random)
             else:
                 if response.is_success and not _cut_short(response, stream):
                     return response

@@ -308,13 +308,10 @@ class Engine:
 
     def create_character(self, name: str) -> dict[str, Any]:
         """A named character (the emulator keeps only its name; it is not drawn)."""
-        character = {
-            "id": "char_" + uuid.uuid4().hex,
-            "name": name,
-            "created_at": int(self.clock()),
-        }
+        character_id = "char_" + uuid.uuid4().hex
+        character = {"id": character_id, "name": name, "created_at": int(self.clock())}
         with self._lock:
-            self.characters[character["id"]] = character
+            self.characters[character_id] = character
             self._save()
         return character
 

@@ -29,6 +29,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from types import EllipsisType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -337,13 +338,13 @@ class Library:
         self,
         key: str,
         *,
-        rating: int | None = ...,  # type: ignore[assignment]
+        rating: int | EllipsisType | None = ...,
         notes: str | None = None,
         tags: list[str] | tuple[str, ...] | None = None,
     ) -> Job:
         """Set the person's rating (0-5 or None), notes and tags."""
         fields: dict[str, Any] = {}
-        if rating is not ...:
+        if not isinstance(rating, EllipsisType):
             if rating is not None and not (isinstance(rating, int) and 0 <= rating <= 5):
                 raise ValidationError(f"rating must be 0-5 or None; got {rating!r}.")
             fields["rating"] = rating
@@ -502,6 +503,17 @@ class Library:
                 (safe_backend_url(backend_url),),
             ).fetchall()
         return {r[0] for r in rows}
+
+    def data_version(self) -> int:
+        """A counter that moves when another connection (another process) commits."""
+        with self._lock:
+            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def stamps(self) -> dict[str, float]:
+        """Every job's key and `updated_at`: what changed is where a stamp differs."""
+        with self._lock:
+            rows = self._db.execute("SELECT key, updated_at FROM jobs").fetchall()
+        return {str(r[0]): float(r[1]) for r in rows}
 
     def children(self, key: str) -> list[Job]:
         return self.jobs(parent=key)

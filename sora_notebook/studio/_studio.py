@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sora_notebook import export as export_formats
-from sora_notebook.errors import ValidationError, VideoFailed, WaitTimeout
+from sora_notebook.errors import DiskFull, ValidationError, VideoFailed, WaitTimeout
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
 from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
@@ -45,6 +45,7 @@ from sora_notebook.studio.polling import PollPolicy
 from sora_notebook.studio.ratelimit import RateLimiter
 from sora_notebook.studio.runner import Runner, new_owner
 from sora_notebook.studio.tracker import Tracker
+from sora_notebook.studio.watch import LibraryWatch
 
 __all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
 
@@ -118,6 +119,7 @@ class Studio(Judging):
             create_client=create_client,
         )
         self.tracker = Tracker(self.runner, clock=clock, sleep=sleep, concurrency=downloads)
+        self._watch = LibraryWatch(self.library, self._on_foreign_change)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -146,6 +148,7 @@ class Studio(Judging):
             return
         self._changed = asyncio.Event()
         self.tracker.start()
+        self._watch.start()
         self.library.sweep()
         for job in self.library.jobs():
             if self.runner.owns(job):
@@ -154,6 +157,7 @@ class Studio(Judging):
     async def aclose(self) -> None:
         """Stop tracking (jobs stay recorded and resume next time), close what it opened."""
         self._closed = True
+        await self._watch.stop()
         await self.tracker.stop()
         self._events.close()
         if self._owns_client:
@@ -181,6 +185,14 @@ class Studio(Judging):
         if self._changed is not None:
             changed, self._changed = self._changed, asyncio.Event()
             changed.set()
+
+    def _on_foreign_change(self, kind: str, job: Job) -> None:
+        """Another process changed the library: announce it and re-plan the job here."""
+        self._on_change(kind, job)
+        if kind == "removed":
+            self.tracker.forget(job.key)
+        elif self.runner.owns(job) and not (job.is_pending or job.is_final):
+            self.tracker.schedule(job, sooner_only=True)
 
     # --- money -------------------------------------------------------------------------
 
@@ -341,15 +353,20 @@ class Studio(Judging):
         """The job once completed with its media saved (or marked expired).
 
         Raises `VideoFailed` when it failed or was refused, `WaitTimeout` past `timeout`
-        seconds (the job goes on being tracked).
+        seconds (the job goes on being tracked), `DiskFull` when its download stopped on
+        a full disk during this wait (it starts again by itself once there is room).
         """
         self.start()
         key = self._resolve(job).key
         deadline = None if timeout is None else self._clock() + timeout
+        full_before = self.runner.disk_full_tries.get(key, 0)
         while True:
             current = self.library.get(key)
             if self._settled(current):
                 break
+            full = self.runner.disk_full.get(key)
+            if full is not None and self.runner.disk_full_tries.get(key, 0) > full_before:
+                raise DiskFull(full.folder, full.free)  # it retries by itself once freed
             if not self.tracker.is_tracked(key):
                 self.tracker.schedule(current)
             assert self._changed is not None

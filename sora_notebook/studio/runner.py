@@ -10,15 +10,18 @@ only when it is not there, so nothing is created twice.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import socket
+import sqlite3
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from sora_notebook.errors import (
     APIError,
+    DiskFull,
     DownloadError,
     Expired,
     GoneError,
@@ -130,6 +133,9 @@ class Runner:
         self.fetching: set[str] = set()
         self.submit_attempts: dict[str, int] = {}
         self.download_attempts: dict[str, int] = {}
+        #: Jobs whose download last stopped on a full disk, and how many times it did.
+        self.disk_full: dict[str, DiskFull] = {}
+        self.disk_full_tries: dict[str, int] = {}
         self.failures: dict[str, int] = {}
         self.polls: dict[str, int] = {}
         self.hints: dict[str, float] = {}
@@ -461,6 +467,8 @@ class Runner:
             job = await self._fetch(job, "video")
         except (Expired, GoneError):
             return self._expire(job), "updated"
+        except DiskFull as exc:
+            return self._out_of_space(job, exc), "updated"
         except SoraNotebookError as exc:
             if isinstance(exc, NotFoundError) and not isinstance(exc, NotReadyError):
                 return self._expire(job), "updated"
@@ -470,6 +478,8 @@ class Runner:
                 return self.library.update(job.key, error_message=note), "updated"
             return job, None
         self.download_attempts.pop(job.key, None)
+        if self.disk_full.pop(job.key, None) is not None:
+            job = self.library.update(job.key, error_message=None)
         for variant in VARIANTS[1:]:
             for _ in range(2):
                 try:
@@ -482,6 +492,26 @@ class Runner:
                     log.debug("%s of %s failed: %s", variant, job.video_id, exc)
         return job, "media_ready"
 
+    def _out_of_space(self, job: Job, exc: DiskFull) -> Job:
+        """Say on the job that the disk is full and what to do; keep trying (with the
+        usual backoff) without ever giving up, so it resumes once there is room."""
+        tries = self.disk_full_tries[job.key] = self.disk_full_tries.get(job.key, 0) + 1
+        self.download_attempts[job.key] = min(tries, self.max_download_attempts - 1)
+        self.disk_full[job.key] = exc
+        free = "" if exc.free is None else f", {exc.free / 1e6:.1f} MB free"
+        note = (
+            f"The disk holding the library ({self.library.root}) is full{free}: the video "
+            f"could not be saved (tried {tries} time{'s' * (tries != 1)}) and nothing "
+            "partial was kept. Free some space on that disk, or move the library to a "
+            "bigger one; the download starts again by itself once there is room."
+        )
+        log.warning("download of %s: disk full (%d tries)", job.video_id, tries)
+        try:
+            return self.library.update(job.key, error_message=note)
+        except sqlite3.OperationalError as db_exc:  # the database cannot grow either
+            log.warning("could not record the full disk on %s: %s", job.key, db_exc)
+            return job
+
     async def _fetch(self, job: Job, variant: str) -> Job:
         if variant in job.media:
             return job
@@ -491,6 +521,10 @@ class Runner:
             self.requests += 1
             await self.client.download(job.video_id, tmp, variant=variant)
             return self.library.save_media(job.key, variant, tmp)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFull(self.library.media_dir) from exc
+            raise
         finally:
             for leftover in (tmp, tmp.with_name(tmp.name + ".partial")):
                 with contextlib.suppress(OSError):

@@ -77,14 +77,18 @@ class Tracker:
                     log.debug("tracker task ended with %r", task.exception())
         self.task = None
 
-    def schedule(self, job: Job) -> bool:
-        """Track a job per its plan; False when there is nothing left to do with it."""
+    def schedule(self, job: Job, *, sooner_only: bool = False) -> bool:
+        """Track a job per its plan; False when there is nothing left to do with it.
+        With `sooner_only`, a job already due earlier keeps its time."""
         step = self.runner.plan(job)
         if step is None:
             self._due.pop(job.key, None)
             self.runner.settle(job.key)
             return False
-        self._due[job.key] = self._clock() + step[1]
+        due = self._clock() + step[1]
+        if sooner_only and job.key in self._due:
+            due = min(due, self._due[job.key])
+        self._due[job.key] = due
         if self._wake is not None:
             self._wake.set()
         return True

@@ -11,9 +11,14 @@ import httpx
 import pytest
 from raw_server import MP4_HEAD, chunk, endless, head, raw_server, read_request, trickle
 
-from sora_notebook.client import AsyncSoraClient, Backend
-from sora_notebook.client._http.limits import Limits, TooLarge
-from sora_notebook.errors import APITimeoutError, AuthenticationError, DownloadError, ListTruncated
+from sora_notebook.client import AsyncSoraClient, Backend, Limits
+from sora_notebook.errors import (
+    APITimeoutError,
+    AuthenticationError,
+    DownloadError,
+    ListTruncated,
+    TooLarge,
+)
 
 KEY = "sk-CANARY-0123456789"
 JOB = json.dumps({"id": "video_1", "object": "video", "status": "completed"}).encode()
@@ -89,10 +94,25 @@ async def test_an_endless_mp4_stops_at_the_ceiling_and_keeps_nothing(tmp_path):
         await endless(writer, b"\x00" * 65536, first=MP4_HEAD)
 
     limits = Limits(media_bytes=2 << 20)
-    async with raw_server(script) as url, client_for(url, limits) as client:
+    sizes: list[int] = []
+
+    def opener(path):
+        fh = path.open("w+b")
+        original = fh.write
+
+        def write(data: bytes) -> int:
+            written = original(data)
+            sizes.append(fh.tell())
+            return written
+
+        fh.write = write
+        return fh
+
+    async with raw_server(script) as url, client_for(url, limits, open_file=opener) as client:
         with pytest.raises(DownloadError, match=r"ceiling of 2097152 bytes.*Limits.media_bytes"):
             await client.download("video_1", tmp_path / "clip.mp4")
     assert list(tmp_path.iterdir()) == []
+    assert 0 < max(sizes) <= 2 << 20  # the file never held more than the ceiling
 
 
 async def test_an_announced_length_over_the_ceiling_is_refused_before_writing(tmp_path):
