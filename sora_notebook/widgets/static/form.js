@@ -213,7 +213,8 @@ function drawPlan(ctx, c) {
   setDisabled(c.generate, plan.blocked || "");
   if (!plan.blocked) c.generate.title = "Generate (Ctrl/Cmd+Enter)";
   c.reason.textContent = plan.blocked || "";
-  const problems = plan.problems || {};
+  const problems = { ...(plan.problems || {}) };
+  if (form.mode === "extend" && problems.seconds) { problems.add_seconds = problems.seconds; delete problems.seconds; }
   for (const [name, node] of Object.entries(c.errors)) {
     const always = name === "budget" || name === "parent";
     node.textContent = plan.attempted || always ? problems[name] || "" : "";
