@@ -76,20 +76,9 @@ function context(model, root) {
   return ctx;
 }
 
-function render({ model, el }) {
-  const root = make("div", "sn-studio");
-  root.dataset.testid = "sn-studio";
-  const ctx = context(model, root);
-  const parts = {
-    header: header(ctx), form: formView(ctx), player: mainPlayer(ctx),
-    cards: cardGrid(ctx), tree: treeView(ctx), compare: compareView(ctx), duel: duelView(ctx),
-  };
-  ctx.player = parts.player;
-  ctx.focusPrompt = parts.form.focus;
-  const status = make("div", "sn-status");
-  ctx.localStatus = (text, kind) => { status.textContent = text; status.className = `sn-status sn-status-${kind}`; };
-  root.append(parts.header.el, parts.form.el, status, parts.player.el, make("h3", "sn-h", "Videos"), parts.cards.el, parts.tree.el, parts.compare.el, parts.duel.el);
-  el.append(root);
+// What each trait change redraws. A change of several traits arrives as one message,
+// in any order: every handler reads the newest jobs first.
+function traitHandlers(model, ctx, parts) {
   let jobsSeen = null;
   const syncJobs = () => {
     const jobs = model.get("jobs");
@@ -106,8 +95,8 @@ function render({ model, el }) {
     parts.player.update();
     parts.compare.update();
   };
-  const handlers = {
-    "change:jobs": onJobs, "change:tree": () => { syncJobs(); parts.tree.update(); },
+  return {
+    onJobs, "change:jobs": onJobs, "change:tree": () => { syncJobs(); parts.tree.update(); },
     "change:money": () => { parts.header.update(); parts.form.plan(); },
     "change:form": () => { parts.form.update(); parts.form.plan(); }, "change:plan": () => parts.form.plan(),
     "change:status": () => { ctx.localStatus("", "info"); parts.form.status(); },
@@ -116,8 +105,25 @@ function render({ model, el }) {
     "change:compare": () => { syncJobs(); parts.compare.update(); }, "change:duel": () => { syncJobs(); parts.duel.update(); },
     "change:playing": () => { syncJobs(); parts.player.update(true); },
   };
-  for (const [name, fn] of Object.entries(handlers)) model.on(name, fn);
-  onJobs();
+}
+
+function render({ model, el }) {
+  const root = make("div", "sn-studio");
+  root.dataset.testid = "sn-studio";
+  const ctx = context(model, root);
+  const parts = {
+    header: header(ctx), form: formView(ctx), player: mainPlayer(ctx),
+    cards: cardGrid(ctx), tree: treeView(ctx), compare: compareView(ctx), duel: duelView(ctx),
+  };
+  ctx.player = parts.player;
+  ctx.focusPrompt = parts.form.focus;
+  const status = make("div", "sn-status");
+  ctx.localStatus = (text, kind) => { status.textContent = text; status.className = `sn-status sn-status-${kind}`; };
+  root.append(parts.header.el, parts.form.el, status, parts.player.el, make("h3", "sn-h", "Videos"), parts.cards.el, parts.tree.el, parts.compare.el, parts.duel.el);
+  el.append(root);
+  const handlers = traitHandlers(model, ctx, parts);
+  for (const [name, fn] of Object.entries(handlers)) if (name.startsWith("change:")) model.on(name, fn);
+  handlers.onJobs();
   parts.header.update();
   parts.form.update();
   parts.form.plan();
@@ -129,7 +135,7 @@ function render({ model, el }) {
   themes.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"] });
   retheme();
   return () => {
-    for (const [name, fn] of Object.entries(handlers)) model.off(name, fn);
+    for (const [name, fn] of Object.entries(handlers)) if (name.startsWith("change:")) model.off(name, fn);
     themes.disconnect();
     clearInterval(ticker);
     parts.cards.dispose();
