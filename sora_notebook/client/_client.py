@@ -37,7 +37,7 @@ from sora_notebook.client._http.limits import Limits, TooLarge, read_capped, wit
 from sora_notebook.client._http.multipart import FilePart, encode_multipart
 from sora_notebook.client._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
 from sora_notebook.client.backend import Backend
-from sora_notebook.client.references import load_reference
+from sora_notebook.client.references import upload_part
 from sora_notebook.errors import (
     APIConnectionError,
     APIError,
@@ -58,7 +58,6 @@ from sora_notebook.errors import (
     error_for_status,
 )
 from sora_notebook.protocol import (
-    DEFAULT_SIZE,
     VARIANTS,
     DeletedVideo,
     Video,
@@ -102,6 +101,8 @@ class AsyncSoraClient:
 
     #: Poll rounds in a row that may fail transiently before `poll` gives up.
     POLL_FAILURES_TOLERATED = 3
+    #: How far before a submit a server's `created_at` may be and still match it.
+    SUBMIT_SKEW = SUBMIT_SKEW
 
     def __init__(
         self,
@@ -168,10 +169,10 @@ class AsyncSoraClient:
         """Start a job. `input_reference`: bytes, a path or a PIL image matching `size`
         exactly (see `fit_reference`), or `{"image_url": ...}` / `{"file_id": ...}`.
         `**extra` is sent as is (seed, negative_prompt, ...)."""
-        model, size, seconds = self._validate(prompt, model, size, seconds)
+        size, seconds = self._wire(prompt, size, seconds)
         fields: dict[str, Any] = {"prompt": prompt, "model": model, "size": size}
         fields["seconds"] = seconds
-        fields.update(self._reference_fields(input_reference, size))
+        fields.update(self._reference_fields(input_reference))
         fields.update(extra)
         submitted = self._wall_clock()
 
@@ -205,7 +206,7 @@ class AsyncSoraClient:
     async def retrieve(self, video_id: VideoRef) -> Video:
         """The job as the server sees it now (a failed job is returned, not raised)."""
         video_id = _id(video_id)
-        video, _ = await self._retrieve(video_id)
+        video, _ = await self.retrieve_with_hint(video_id)
         return video
 
     async def list(
@@ -292,7 +293,7 @@ class AsyncSoraClient:
         while True:
             hint: float | None = None
             try:
-                last, hint = await self._retrieve(video_id)
+                last, hint = await self.retrieve_with_hint(video_id)
             except (APIConnectionError, ServerError, RateLimitError):
                 failures += 1
                 if failures > self.POLL_FAILURES_TOLERATED:
@@ -528,13 +529,7 @@ class AsyncSoraClient:
         path: str,
         seconds: int | str | None = None,
     ) -> Video:
-        if not getattr(self.backend, f"supports_{kind}"):
-            raise ValidationError(
-                f"The {self.backend.label} backend cannot {kind} videos. Submit a new video "
-                "with a changed prompt instead.",
-                param=kind,
-            )
-        validate_create(prompt, _OPEN_MODEL, None, None)
+        validate_create(prompt, _OPEN_MODEL, None, None)  # the form only (see `_wire`)
         _seg(video_id)  # refuse an unusable id before sending anything
         payload: dict[str, Any] = {"prompt": prompt}
         if kind != "remix":
@@ -554,7 +549,10 @@ class AsyncSoraClient:
         body = _Body(json.dumps(payload).encode(), "application/json")
         return await self._create_call(path, body, recover)
 
-    async def _retrieve(self, video_id: str) -> tuple[Video, float | None]:
+    async def retrieve_with_hint(self, video_id: VideoRef) -> tuple[Video, float | None]:
+        """The job now, and the seconds the server asks to wait before asking again
+        (`openai-poll-after-ms`; None when it sends none)."""
+        video_id = _id(video_id)
         response = await self._call("GET", f"/videos/{_seg(video_id)}", video_in_error=True)
         return _video(response), parse_poll_after(response.headers)
 
@@ -595,15 +593,16 @@ class AsyncSoraClient:
 
     # --- internals: bodies ---------------------------------------------------------
 
-    def _validate(
-        self, prompt: str, model: str | None, size: str | None, seconds: int | str | None
-    ) -> tuple[str | None, str | None, str | None]:
-        if self.backend.check_models or model:
-            return validate_create(prompt, model, size, seconds)
+    def _wire(
+        self, prompt: str, size: str | None, seconds: int | str | None
+    ) -> tuple[str | None, str | None]:
+        """(size, seconds) normalized, refusing what no server could take (an empty or
+        oversized prompt, a size not WIDTHxHEIGHT, seconds not a whole positive number).
+        What a model can make, and whether an image fits, are `studio.plan`'s checks."""
         _, size, secs = validate_create(prompt, _OPEN_MODEL, size, seconds)
-        return None, size, secs
+        return size, secs
 
-    def _reference_fields(self, reference: Any, size: str | None) -> dict[str, Any]:
+    def _reference_fields(self, reference: Any) -> dict[str, Any]:
         if reference is None:
             return {}
         if isinstance(reference, str) and reference.startswith(("http://", "https://", "data:")):
@@ -617,9 +616,7 @@ class AsyncSoraClient:
             if self.backend.image_url_field and "image_url" in reference:
                 return {self.backend.image_url_field: json.dumps(dict(reference))}
             return {"input_reference": dict(reference)}
-        expected = size or (DEFAULT_SIZE if self.backend.check_models else None)
-        ref = load_reference(reference, expected)
-        return {"input_reference": FilePart(ref.filename, ref.content, ref.content_type)}
+        return {"input_reference": FilePart(*upload_part(reference))}
 
     def _create_body(self, fields: Mapping[str, Any]) -> _Body:
         has_file = any(isinstance(v, FilePart) for v in fields.values())

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sora_notebook.errors import ValidationError
 from sora_notebook.library import files, schema
+from sora_notebook.library.ledger import Ledger, Reservation
 from sora_notebook.library.records import (
     COLUMNS,
     DELETED_REMOTE,
@@ -70,7 +71,7 @@ def safe_backend_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
 
 
-class Library:
+class Library(Ledger):
     """A folder holding the studio's history; safe to share between processes."""
 
     def __init__(
@@ -152,7 +153,40 @@ class Library:
 
     # --- writing ------------------------------------------------------------------
 
-    def add_submission(
+    def add_submission(self, *, reserve: Reservation | None = None, **fields: Any) -> Job:
+        """Record a submission before its request is sent (status `pending`).
+
+        Fields as `submission_row`. With `reserve`, its quote is held against the budget
+        in the same transaction (`BudgetExceeded` when it does not fit).
+        """
+        return self.add_submissions([fields], reserve=reserve)[0]
+
+    def add_submissions(
+        self, batch: list[dict[str, Any]], *, reserve: Reservation | None = None
+    ) -> list[Job]:
+        """Record several submissions at once: all or none, their total quote held
+        against the budget inside one immediate transaction (so two processes sharing
+        the library cannot both spend the last dollar)."""
+        rows = [self._submission_row(**fields) for fields in batch]
+        try:
+            with self._tx() as db:
+                if reserve is not None:
+                    self._reserve(db, reserve)
+                for row in rows:
+                    names = list(row)
+                    marks = ", ".join("?" * len(names))
+                    db.execute(
+                        # column names come from the fixed schema, values are bound
+                        f"INSERT INTO jobs ({', '.join(names)}) VALUES ({marks})",  # noqa: S608
+                        [encode(n, row[n]) for n in names],
+                    )
+        except BaseException:
+            for row in rows:
+                self._drop_reference(row["params"])
+            raise
+        return [self.get(row["key"]) for row in rows]
+
+    def _submission_row(
         self,
         *,
         backend: str,
@@ -169,12 +203,9 @@ class Library:
         input_reference: bytes | str | os.PathLike[str] | None = None,
         key: str | None = None,
         owner: str | None = None,
-    ) -> Job:
-        """Record a submission before its request is sent (status `pending`).
-
-        `owner` names the studio that sends it, so another process does not reconcile
-        a submission whose answer is still on its way.
-        """
+    ) -> dict[str, Any]:
+        """A pending row; `owner` names the studio that sends it, so another process does
+        not reconcile a submission whose answer is still on its way."""
         if edge_kind is not None and edge_kind not in EDGE_KINDS:
             raise ValidationError(
                 f"edge_kind must be one of {', '.join(EDGE_KINDS)}; got {edge_kind!r}.",
@@ -185,7 +216,7 @@ class Library:
         if input_reference is not None:
             stored["input_reference"] = self._copy_reference(key, input_reference)
         now = self._clock()
-        row = {
+        return {
             "key": key,
             "backend": backend,
             "backend_url": safe_backend_url(backend_url),
@@ -204,14 +235,13 @@ class Library:
             "updated_at": now,
             "owner": owner,
         }
-        names = list(row)
-        with self._tx() as db:
-            db.execute(
-                # column names come from the fixed schema, values are bound
-                f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",  # noqa: S608
-                [encode(n, row[n]) for n in names],
-            )
-        return self.get(key)
+
+    def _drop_reference(self, params: Mapping[str, Any]) -> None:
+        ref = params.get("input_reference")
+        path = self._inside(ref) if isinstance(ref, str) else None
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     def _copy_reference(self, key: str, source: bytes | str | os.PathLike[str]) -> str:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
@@ -331,7 +361,12 @@ class Library:
     def reject(self, key: str, message: str, code: str | int | None = None) -> Job:
         """The server refused the create: nothing exists remotely, nothing was billed."""
         return self.update(
-            key, status=REJECTED, error_message=message, error_code=code, completed_at=self._clock()
+            key,
+            status=REJECTED,
+            error_message=message,
+            error_code=code,
+            completed_at=self._clock(),
+            billed=0.0,
         )
 
     def annotate(
@@ -539,18 +574,6 @@ class Library:
                 (backend, model, size, seconds),
             ).fetchall()
         return [float(r[0]) for r in rows if r[0] is not None and r[0] >= 0]
-
-    def total_cost(self, keys: list[str] | None = None) -> float:
-        """Estimated spend of jobs the server accepted or may have accepted."""
-        sql = "SELECT COALESCE(SUM(cost), 0) FROM jobs WHERE status != ?"
-        args: list[Any] = [REJECTED]
-        if keys is not None:
-            if not keys:
-                return 0.0
-            sql += f" AND key IN ({', '.join('?' * len(keys))})"
-            args += keys
-        with self._lock:
-            return float(self._db.execute(sql, args).fetchone()[0])
 
     def _inside(self, rel: str) -> Path | None:
         path = (self.root / rel).resolve()

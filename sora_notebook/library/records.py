@@ -20,7 +20,7 @@ COLUMNS = (
     *("prompt", "model", "size", "seconds", "params", "parent_key", "edge_kind"),
     *("error_code", "error_message", "cost", "submitted_at", "created_at", "completed_at"),
     *("expires_at", "updated_at", "media", "sha256", "rating", "notes", "tags"),
-    *("media_expired", "snapshot", "owner", "hashes"),
+    *("media_expired", "snapshot", "owner", "hashes", "billed"),
 )
 JSON_COLUMNS = {"params": dict, "media": dict, "tags": list, "snapshot": dict, "hashes": dict}
 
@@ -40,7 +40,9 @@ class Job:
     (None while pending). `media` maps a slot (`video`, `thumbnail`, `spritesheet` for
     the first output, `video.1` ... for further outputs of one job) to a path relative to
     the library root; `hashes` maps the same slots to sha256 (`sha256` is the first
-    video's). Times are Unix seconds (float).
+    video's). Times are Unix seconds (float). `cost` is the quote before sending;
+    `billed` what was charged once it ended (None while unknown, 0.0 "not billed", else
+    dollars).
     """
 
     key: str
@@ -73,6 +75,7 @@ class Job:
     updated_at: float = 0.0
     owner: str | None = None
     hashes: dict[str, str] = field(default_factory=dict, hash=False)
+    billed: float | None = None
 
     def __repr__(self) -> str:
         prompt = self.prompt if len(self.prompt) <= 40 else self.prompt[:39] + "…"

@@ -65,10 +65,10 @@ async def test_a_full_disk_is_reported_and_the_download_resumes_when_freed(
     assert stuck.status == "completed" and stuck.media == {} and stuck.sha256 is None
     assert "is full" in stuck.error_message and "Free some space" in stuck.error_message
     assert str(root) in stuck.error_message and "tried 1 time" in stuck.error_message
-    assert studio.runner.disk_full_tries[job.key] >= 1 and disk.refusals >= 1
+    assert studio.runner.state(job.key).disk_full_tries >= 1 and disk.refusals >= 1
     assert leftovers(root) == []
 
-    while studio.runner.disk_full_tries[job.key] < 3:  # it keeps trying, and counts
+    while studio.runner.state(job.key).disk_full_tries < 3:  # it keeps trying, and counts
         with pytest.raises(DiskFull):
             await studio.wait(job, timeout=30)
         await _tick()
