@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sora_notebook import Job
-from sora_notebook.widgets import engine
 from sora_notebook.widgets.diff import extra_params, param_table, word_diff
 from sora_notebook.widgets.state import job_params
 
@@ -29,7 +28,7 @@ def compare_state(jobs: Sequence[Job]) -> dict[str, Any]:
         return {}
     base = jobs[0].prompt
     params = [job_params(j) for j in jobs]
-    billed = [engine.billed(j) for j in jobs]
+    billed = [j.billed for j in jobs]
     rows: list[tuple[str, list[Any]]] = [
         ("model", [j.model for j in jobs]),
         ("size", [j.size for j in jobs]),

@@ -47,7 +47,7 @@ function formControls() {
   c.preview.dataset.testid = "sn-reference-preview";
   c.preview.alt = "Reference image as it will be sent";
   c.refText.dataset.testid = "sn-reference-fit";
-  fillSelect(c.fit, ["crop", "pad"], { crop: "crop to fill", pad: "pad with bars" });
+  fillSelect(c.fit, ["crop", "pad", "none"], { crop: "crop to fill", pad: "pad with bars", none: "send as is" });
   c.quote.dataset.testid = "sn-quote";
   c.reason.dataset.testid = "sn-generate-reason";
   c.status.dataset.testid = "sn-status";
