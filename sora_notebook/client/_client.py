@@ -35,6 +35,7 @@ from sora_notebook.client._http.download import (
 )
 from sora_notebook.client._http.limits import Limits, TooLarge, read_capped, within
 from sora_notebook.client._http.multipart import FilePart, encode_multipart
+from sora_notebook.client._http.redact import redact, secrets_in
 from sora_notebook.client._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
 from sora_notebook.client.backend import Backend
 from sora_notebook.client.references import upload_part
@@ -94,9 +95,10 @@ class AsyncSoraClient:
 
     Inject `http_client` (an `httpx.AsyncClient`, e.g. over a `MockTransport`), and
     `sleep`, `clock` (monotonic seconds), `wall_clock` (Unix seconds) and `random` for
-    fast, deterministic tests. `timeout` applies to each read; `limits` (else the
-    backend's, else `Limits()`) bound every request's total time and size, downloads and
-    list walks. `open_file` opens a download's partial file (tests inject a full disk).
+    fast, deterministic tests. `timeout` applies to each read, and twice it bounds a
+    whole request; `limits` (else the backend's, else `Limits()`) bound every request's
+    total time and size, downloads and list walks. `open_file` opens a download's
+    partial file (tests inject a full disk).
     """
 
     #: Poll rounds in a row that may fail transiently before `poll` gives up.
@@ -401,7 +403,7 @@ class AsyncSoraClient:
         stream: bool,
     ) -> httpx.Response:
         auth = await self.backend.auth_headers()
-        self._secrets.update(_secrets_in(auth))
+        self._secrets.update(secrets_in(auth))
         all_headers = dict(auth)
         if body is not None:
             all_headers["content-type"] = body.content_type
@@ -443,43 +445,25 @@ class AsyncSoraClient:
             failure: SoraNotebookError
             delay: float | None
             try:
+                sending = self._send(
+                    method, path, params=params, body=body, headers=headers, stream=stream
+                )
                 response = await within(
-                    self.limits.request_seconds,
-                    self._send(
-                        method, path, params=params, body=body, headers=headers, stream=stream
-                    ),
-                    url=self.backend.url(path),
-                    what=f"{method} {path}",
+                    self.request_deadline, sending, url=self.backend.url(path), what=path
                 )
             except (APITimeoutError, TooLarge) as exc:
-                failure, ambiguous = exc, True
-                delay = None if isinstance(exc, TooLarge) else backoff(attempt, self._random)
+                # a server that trickles or floods does so again: not retried
+                failure, ambiguous, delay = exc, True, None
             except httpx.TransportError as exc:
                 failure = _transport_error(exc, self.backend.url(path))
                 failure.__cause__ = exc
                 ambiguous = is_ambiguous(exc)
                 delay = backoff(attempt, self._random)
             else:
-                if response.is_success and not _cut_short(response, stream):
+                verdict = await self._judge(response, path, attempt, stream, video_in_error)
+                if verdict is None:
                     return response
-                if stream:
-                    try:
-                        await read_capped(response, self.limits.json_bytes)
-                    except TooLarge:
-                        response._content = b""
-                logger.debug("%s %s -> %s", method, path, response.status_code)
-                if response.is_success:  # a 2xx whose body ended early: the answer is lost
-                    failure = APIConnectionError(
-                        "The answer was cut short", url=self.backend.url(path)
-                    )
-                    ambiguous, delay = True, backoff(attempt, self._random)
-                else:
-                    payload = _redact(_payload(response), self._secrets)
-                    if video_in_error and _is_video(payload):
-                        return response
-                    failure = error_for_status(response.status_code, payload, response.headers)
-                    ambiguous = response.status_code >= 500
-                    delay = self._status_delay(attempt, response)
+                failure, ambiguous, delay = verdict
             can_retry = delay is not None and attempt < self.max_retries
             if can_retry:
                 assert delay is not None
@@ -492,6 +476,34 @@ class AsyncSoraClient:
                 raise failure
             attempt += 1
             logger.debug("retry %d of %s %s", attempt, method, path)
+
+    async def _judge(
+        self, response: httpx.Response, path: str, attempt: int, stream: bool, video_ok: bool
+    ) -> tuple[SoraNotebookError, bool, float | None] | None:
+        """None when `response` is the answer; else (failure, ambiguous, retry delay).
+        With `video_ok`, an error status whose body is a job is an answer too."""
+        if response.is_success and not _cut_short(response, stream):
+            return None
+        if stream:
+            try:
+                await read_capped(response, self.limits.json_bytes)
+            except TooLarge:
+                response._content = b""
+        logger.debug("%s -> %s", path, response.status_code)
+        if response.is_success:  # a 2xx whose body ended early: the answer is lost
+            lost = APIConnectionError("The answer was cut short", url=self.backend.url(path))
+            return lost, True, backoff(attempt, self._random)
+        payload = redact(_payload(response), self._secrets)
+        if video_ok and _is_video(payload):
+            return None
+        failure = error_for_status(response.status_code, payload, response.headers)
+        return failure, response.status_code >= 500, self._status_delay(attempt, response)
+
+    @property
+    def request_deadline(self) -> float:
+        """Seconds one API request may take in total: `limits.request_seconds`, or twice
+        the per-read `timeout` when that is shorter."""
+        return min(self.limits.request_seconds, 2 * self._timeout)
 
     def _status_delay(self, attempt: int, response: httpx.Response) -> float | None:
         """The wait before retrying an error status; None when it must not be retried."""
@@ -678,29 +690,6 @@ def _payload(response: httpx.Response) -> Any:
         return response.json()
     except (ValueError, UnicodeDecodeError):
         return response.text
-
-
-def _secrets_in(headers: Mapping[str, str]) -> set[str]:
-    """The credentials in auth headers (a bearer token without its `Bearer `)."""
-    found = set()
-    for value in headers.values():
-        token = value.split(" ", 1)[-1].strip()
-        if len(token) >= 6:
-            found.add(token)
-    return found
-
-
-def _redact(body: Any, secrets: Collection[str]) -> Any:
-    """`body` with every credential replaced, so an echoed key never reaches an error."""
-    if isinstance(body, str):
-        for secret in secrets:
-            body = body.replace(secret, "[redacted]")
-        return body
-    if isinstance(body, Mapping):
-        return {_redact(k, secrets): _redact(v, secrets) for k, v in body.items()}
-    if isinstance(body, list):
-        return [_redact(v, secrets) for v in body]
-    return body
 
 
 def _is_video(body: Any) -> bool:

@@ -84,7 +84,10 @@ class Painter:
             base = hf + 0.12
         else:
             base = hf + (0.84 - hf) * min(1.0, 0.35 + 0.55 * placed.scale) + placed.lift
-        rgb = shade(self.look, light(self.look, placed.colour), far=0.2)
+        rgb = light(self.look, placed.colour)
+        if self.look.time == "night":  # foreground subjects catch the moon / street light
+            rgb = rgb * 2.0 + 12
+        rgb = shade(self.look, rgb, far=0.2)
         r, g, b = (int(c) for c in np.clip(rgb, 0, 255))
         bob = 0.008 * self.h if subject.moves and self.look.tempo > 0 else 0.0
         return _Sprite(
@@ -184,7 +187,7 @@ class _Particles:
         self.w, self.h, self.kind = w, h, look.weather
         rng = random.Random(look.layout ^ 0x5EED)
         # sparse: every particle is detail the encoder must code anew each frame
-        self.n = (w * h // 7000) if self.kind == "rain" else (w * h // 4500)
+        self.n = (w * h // 14000) if self.kind == "rain" else (w * h // 9000)
         self.x = np.array([rng.randrange(w) for _ in range(self.n)], dtype=np.int64)
         self.y = np.array([rng.randrange(h) for _ in range(self.n)], dtype=np.int64)
         self.phase = np.array([rng.random() * 6.28 for _ in range(self.n)])

@@ -89,8 +89,10 @@ class Scenery:
         sky_top, sky_low = _SKY[look.time]
         if look.setting == "space":
             sky_top, sky_low = (3, 3, 12), (18, 14, 40)
-        if look.weather == "rain":
-            sky_top, sky_low = (95, 100, 112), (140, 145, 155)
+        if look.weather == "rain":  # overcast, as dark as the hour
+            grey = light(look, (130, 136, 150)) / 0.72
+            sky_top = _rgb(grey * 0.75)
+            sky_low = _rgb(grey)
         column = np.empty((self.ch, 3), dtype=np.float32)  # one column, then repeated
         column[: self.horizon] = _gradient(sky_top, sky_low, self.horizon)
         if look.setting == "interior":
@@ -102,7 +104,8 @@ class Scenery:
         column = np.clip(column, 0, 255).astype(np.uint8)
         img = Image.fromarray(np.repeat(column[:, None, :], self.cw, axis=1))
         draw = ImageDraw.Draw(img)
-        if look.time == "night" or look.setting == "space":
+        clouded = look.weather in ("rain", "fog") and look.setting != "space"
+        if (look.time == "night" or look.setting == "space") and not clouded:
             self._stars(draw)
         _FEATURES.get(look.setting, _nothing)(self, draw)
         if look.weather != "fog":
@@ -140,6 +143,11 @@ class Scenery:
         r = self.h // 14
         x, y = rng.randrange(self.cw), self.top + self.h // 6
         self.wrapped(draw, "e", [x - r, y - r, x + r, y + r], (235, 235, 215))
+
+
+def _rgb(values: np.ndarray) -> RGB:
+    r, g, b = (int(v) for v in np.clip(values, 0, 255))
+    return (r, g, b)
 
 
 def _whiten(rgb: RGB) -> RGB:

@@ -15,7 +15,17 @@ from dataclasses import asdict, dataclass
 from sora_notebook.emulator import vocab
 from sora_notebook.emulator.subjects import SUBJECTS, subject_for
 
-__all__ = ["RENDER_VERSION", "Camera", "Look", "Placed", "RenderSpec", "Segment", "look_for"]
+__all__ = [
+    "RENDER_VERSION",
+    "SEP",
+    "Camera",
+    "Look",
+    "Placed",
+    "RenderSpec",
+    "Segment",
+    "inherit",
+    "look_for",
+]
 
 #: Bump when the pixels change, so cached renders from older versions are not reused.
 RENDER_VERSION = 5
@@ -198,21 +208,48 @@ def _place(said: _Said, layout: bytes, motion: str, empty: bool) -> tuple[Placed
     return tuple(placed)
 
 
-def look_for(look_prompt: str, prompt: str) -> Look:
-    """The look of `prompt`. `look_prompt` is where the composition comes from (a remix or
-    extension passes its root's prompt): whatever `prompt` does not say, it keeps from it."""
-    new, old = _read(prompt), _read(look_prompt)
-    layout = _digest("layout:" + look_prompt)
-    subjects_said = new.subjects or old.subjects
-    said = _Said(
-        time=new.time or old.time or "day",
-        weather=new.weather or old.weather or "clear",
+#: Separates the prompts a derived job inherits its look from (see `inherit`).
+SEP = "\x1e"
+_INHERITED = 8  # the root's prompt and the last prompts of a chain
+_INHERITED_CHARS = 2000  # of each inherited prompt
+
+
+def inherit(look_prompt: str, prompt: str) -> str:
+    """The look prompt a job derived from a job with (`look_prompt`, `prompt`) inherits:
+    the root's prompt (the composition) then the prompts since, so a remix of a remix keeps
+    what each step said. Bounded: the root and the last few prompts, each cut."""
+    parts = look_prompt.split(SEP)
+    if parts[-1] != prompt[:_INHERITED_CHARS]:
+        parts.append(prompt[:_INHERITED_CHARS])
+    if len(parts) > _INHERITED:
+        parts = [parts[0], *parts[-(_INHERITED - 1) :]]
+    return SEP.join(p[:_INHERITED_CHARS] for p in parts)
+
+
+def _merge(new: _Said, old: _Said) -> _Said:
+    """What `new` says, and what it does not say from `old`."""
+    return _Said(
+        time=new.time or old.time,
+        weather=new.weather or old.weather,
         setting=new.setting or old.setting,
-        subjects=subjects_said,
-        motion=new.motion or old.motion or "normal",
-        camera=new.camera or old.camera or Camera(),
+        subjects=new.subjects or old.subjects,
+        motion=new.motion or old.motion,
+        camera=new.camera or old.camera,
         sound=new.sound or old.sound,
     )
+
+
+def look_for(look_prompt: str, prompt: str) -> Look:
+    """The look of `prompt`. `look_prompt` is where the composition comes from (a remix or
+    extension passes what `inherit` built: its root's prompt, then the prompts since):
+    whatever `prompt` does not say, it keeps from those, the latest first."""
+    parts = look_prompt.split(SEP)
+    old = _read(parts[0])
+    for part in parts[1:]:
+        old = _merge(_read(part), old)
+    new = _read(prompt)
+    layout = _digest("layout:" + parts[0])
+    said = _merge(new, old)
     motion = said.motion or "normal"
     empty = not new.subjects and bool(_EMPTY & set(_words(prompt)))
     placed = _place(said, layout, motion, empty)

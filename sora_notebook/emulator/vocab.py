@@ -63,6 +63,9 @@ SETTING_HINTS = {
     **dict.fromkeys(("penguin", "skier"), "snowfield"),
     **dict.fromkeys(("cup", "chair"), "interior"),
     **dict.fromkeys(("pine", "owl", "deer", "bear", "wolf"), "forest"),
+    **dict.fromkeys(("lighthouse", "palm", "duck"), "ocean"),
+    **dict.fromkeys(("castle", "dragon"), "mountain"),
+    **dict.fromkeys(("house", "windmill", "tent", "cow", "sheep", "horse", "tree"), "meadow"),
 }
 #: motion word -> speed factor of the subjects (1 when none is said).
 MOTION_WORDS = _table(

@@ -7,6 +7,7 @@ clip's resolution and a 1080p clip costs little more than a 480p one.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,11 +39,11 @@ class Clip:
     width: int = 0
     height: int = 0
 
-    @property
+    @functools.cached_property
     def luma(self) -> np.ndarray:
-        """(n, h, w) float32 BT.601 luma in 0-1."""
-        f = self.frames.astype(np.float32) / 255.0
-        return 0.299 * f[..., 0] + 0.587 * f[..., 1] + 0.114 * f[..., 2]
+        """(n, h, w) float32 BT.601 luma in 0-1 (computed once)."""
+        weights = np.array([0.299, 0.587, 0.114], dtype=np.float32) / 255.0
+        return self.frames @ weights
 
     @property
     def seconds(self) -> float:
@@ -55,19 +56,32 @@ def _analysis_size(width: int, height: int) -> tuple[int, int]:
 
 
 def load_clip(path: str | os.PathLike[str]) -> Clip:
-    """Decode `path` (an MP4 or anything FFmpeg reads); SoraNotebookError when it cannot."""
+    """Decode `path` (an MP4 or anything FFmpeg reads); SoraNotebookError when it cannot.
+    The last two clips are kept (by path, size and modification time), so measuring a
+    clip and then comparing it with another decodes it once. Treat the arrays as read-only."""
     path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise SoraNotebookError(f"Could not read {path.name}: {exc}") from exc
+    return _load(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=2)  # about 30 MB each for a 12 s clip
+def _load(name: str, size: int, mtime_ns: int) -> Clip:
+    path = Path(name)
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
                 raise SoraNotebookError(f"{path.name} has no video stream to measure.")
             stream = container.streams.video[0]
+            stream.thread_type = "AUTO"  # FFmpeg decodes on several threads
             width, height = stream.codec_context.width, stream.codec_context.height
             aw, ah = _analysis_size(width, height)
             fps = float(stream.average_rate or 24)
             frames = []
             for frame in container.decode(stream):
-                frames.append(frame.reformat(width=aw, height=ah, format="rgb24").to_ndarray())
+                frames.append(frame.reformat(aw, ah, "rgb24", interpolation="AREA").to_ndarray())
                 if len(frames) >= MAX_FRAMES:
                     break
         audio, rate = _audio(path)

@@ -116,7 +116,7 @@ class Judging:
 
     def preferences(self, jobs: Sequence[JobRef] | None = None) -> list[Preference[str]]:
         """Every stored judgement (among `jobs` when given), oldest first, by job key."""
-        keys = None if jobs is None else [self._resolve(j).key for j in jobs]
+        keys = None if jobs is None else [_key(self, j) for j in jobs]
         return [Preference(w, lo, t) for w, lo, t in self._records.preferences(keys)]
 
     def _judged(self, jobs: Sequence[JobRef] | None, default: Callable[[], list[Job]]) -> list[Job]:
@@ -145,6 +145,11 @@ class Judging:
         prefs = self.preferences(list(by_key.values()))
         pair = least_certain_pair(rank(list(by_key), prefs), prefs)
         return None if pair is None else (by_key[pair[0]], by_key[pair[1]])
+
+
+def _key(studio: Judging, job: JobRef) -> str:
+    """A job's key without a library read when given the record itself."""
+    return job.key if isinstance(job, Job) else studio._resolve(job).key
 
 
 def _scores(path: Path, scorers: list[Scorer]) -> Metrics:

@@ -21,7 +21,7 @@ from sora_notebook.protocol import VARIANTS
 from sora_notebook.studio.jobs import RunnerCore, message_of
 from sora_notebook.studio.ratelimit import DOWNLOAD
 
-__all__ = ["EXPIRED_MESSAGE", "Fetching"]
+__all__ = ["DISK_FULL", "EXPIRED_MESSAGE", "Fetching"]
 
 log = logging.getLogger("sora_notebook.studio.runner")
 
@@ -30,6 +30,8 @@ EXPIRED_MESSAGE = (
     "Generate it again."
 )
 _SUFFIX = {"video": ".mp4", "thumbnail": ".webp", "spritesheet": ".jpg"}
+#: `error_code` of a completed job whose download stopped on a full disk (for the view).
+DISK_FULL = "disk_full"
 
 
 class Fetching(RunnerCore):
@@ -74,9 +76,9 @@ class Fetching(RunnerCore):
                 return self.library.update(job.key, error_message=note), "updated"
             return job, None
         state.download_attempts = 0
-        if state.disk_full is not None:
-            state.disk_full = None
-            job = self.library.update(job.key, error_message=None)
+        state.disk_full = None
+        if job.error_code == DISK_FULL:  # also when noted by an earlier session
+            job = self.library.update(job.key, error_message=None, error_code=None)
         for variant in VARIANTS[1:]:
             for _ in range(2):
                 try:
@@ -106,7 +108,7 @@ class Fetching(RunnerCore):
         )
         log.warning("download of %s: disk full (%d tries)", job.video_id, tries)
         try:
-            return self.library.update(job.key, error_message=note)
+            return self.library.update(job.key, error_message=note, error_code=DISK_FULL)
         except sqlite3.OperationalError as db_exc:  # the database cannot grow either
             log.warning("could not record the full disk on %s: %s", job.key, db_exc)
             return job

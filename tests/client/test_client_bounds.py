@@ -214,3 +214,33 @@ async def test_chunk_helper_is_valid_http():
 
     async with raw_server(script) as url, client_for(url, Limits()) as client:
         assert (await client.retrieve("video_1")).id == "video_1"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("what", ["body", "headers"])
+async def test_the_reviewers_trickle_ends_with_timeout_5_and_default_retries(what):
+    """As reproduced: one byte (or header line) every 2 s, `timeout=5`, default limits and
+    retries. It ends in APITimeoutError after twice the timeout, without retrying."""
+    requests = []
+
+    async def script(reader, writer):
+        requests.append(await read_request(reader))
+        if what == "body":
+            writer.write(head(content_type="application/json", content_length=str(len(JOB))))
+            await trickle(writer, JOB, every=2.0)
+        else:
+            writer.write(b"HTTP/1.1 200 OK\r\n")
+            for i in range(100):
+                writer.write(f"x-slow-{i}: 1\r\n".encode())
+                await writer.drain()
+                await asyncio.sleep(2.0)
+
+    async with (
+        raw_server(script) as url,
+        AsyncSoraClient(Backend.compatible(url, KEY), timeout=5) as client,
+    ):
+        start = time.monotonic()
+        with pytest.raises(APITimeoutError, match="within 10 s"):
+            await client.retrieve("video_1")
+        assert time.monotonic() - start < 15
+    assert len(requests) == 1

@@ -143,3 +143,53 @@ def test_a_named_subject_is_drawn_into_the_same_scene(tmp_path):
     horse = frames(tmp_path, "a white horse", look_prompt=empty, seconds=1)[0]
     changed = np.abs(horse[BAND] - plain[BAND]).max(axis=2) > 60
     assert 0.02 < changed.mean() < 0.3
+
+
+def test_the_soundtrack_is_what_the_scene_sounds_like(tmp_path):
+    def audio(prompt: str) -> np.ndarray:
+        out = tmp_path / f"a{len(list(tmp_path.iterdir()))}"
+        _render.render(RenderSpec(W, H, (Segment(prompt, prompt, 1),)), out)
+        with av.open(str(out / "video.mp4")) as c:
+            return np.concatenate([f.to_ndarray().ravel() for f in c.decode(audio=0)])
+
+    def rms(x: np.ndarray) -> float:
+        return float(np.sqrt(np.mean(x.astype(np.float64) ** 2)))
+
+    space, rain = audio("an astronaut in space"), audio("heavy rain on a meadow")
+    assert rms(space) < 1e-4 < 0.02 < rms(rain)
+    # rain is a hiss: most of its energy changes sample to sample (high frequencies)
+    assert rms(np.diff(rain)) > rms(rain)
+
+
+def test_a_remix_of_a_remix_keeps_what_each_step_said():
+    from sora_notebook.emulator.look import inherit
+
+    root = "a red fox in a snowy forest at dawn"
+    first = inherit(root, root)  # what a remix of the root takes its look from
+    assert first == root
+    second = inherit(first, "at night")  # a remix of that remix
+    look = look_for(second, "now in the rain")
+    assert (look.time, look.weather, look.setting) == ("night", "rain", "forest")
+    assert [p.subject for p in look.subjects] == ["fox"]
+    assert look.layout == look_for(root, root).layout  # the same composition
+    long_chain = root
+    for i in range(50):
+        long_chain = inherit(long_chain, f"step {i} " + "x" * 5000)
+    assert len(long_chain) < 20_000 and long_chain.startswith(root)
+
+
+async def test_remixes_through_the_api_inherit_along_the_chain(make_app, clock):
+    from .conftest import asgi_client, complete
+
+    app = make_app(clock=clock)
+    engine = app.state.emulator
+    async with asgi_client(app) as client:
+        body = {"prompt": "a red fox in a snowy forest at dawn", "size": "1280x720"}
+        root = (await client.post("/videos", json=body)).json()
+        await complete(client, clock, root["id"])
+        night = await client.post(f"/videos/{root['id']}/remix", json={"prompt": "at night"})
+        await complete(client, clock, night.json()["id"])
+        rain = await client.post(f"/videos/{night.json()['id']}/remix", json={"prompt": "rain"})
+    segment = engine.get(rain.json()["id"]).render_spec.segments[0]
+    look = look_for(segment.look_prompt, segment.prompt)
+    assert (look.time, look.weather, look.setting) == ("night", "rain", "forest")

@@ -64,6 +64,7 @@ async def test_a_full_disk_is_reported_and_the_download_resumes_when_freed(
     stuck = studio.get(job.key)
     assert stuck.status == "completed" and stuck.media == {} and stuck.sha256 is None
     assert "is full" in stuck.error_message and "Free some space" in stuck.error_message
+    assert stuck.error_code == "disk_full"
     assert str(root) in stuck.error_message and "tried 1 time" in stuck.error_message
     assert studio.runner.state(job.key).disk_full_tries >= 1 and disk.refusals >= 1
     assert leftovers(root) == []
@@ -78,7 +79,7 @@ async def test_a_full_disk_is_reported_and_the_download_resumes_when_freed(
     disk.free = 1 << 30  # space freed: no restart, no call needed
     done = await studio.wait(job, timeout=30)
     path = studio.media_path(done)
-    assert path is not None and done.error_message is None
+    assert path is not None and done.error_message is None and done.error_code is None
     assert hashlib.sha256(path.read_bytes()).hexdigest() == done.sha256
     assert done.sha256 == engine(backend).media_sha256(done.video_id)
     await client.aclose()
@@ -88,3 +89,19 @@ async def _tick() -> None:
     import asyncio
 
     await asyncio.sleep(0.2)
+
+
+async def test_a_disk_full_note_is_cleared_by_a_later_session(emulator, make_studio, tmp_path):
+    backend = emulator(speed=50)
+    root = tmp_path / "lib"
+    full = AsyncSoraClient(backend, open_file=TinyDisk(free=100).open)
+    first = make_studio(backend, root, client=full)
+    job = await first.submit("saved by the next session", seconds=4)
+    with pytest.raises(DiskFull):
+        await first.wait(job, timeout=30)
+    await first.aclose()
+    await full.aclose()
+    second = make_studio(backend, root)  # restarted with room on the disk
+    done = await second.wait(job.key, timeout=30)
+    assert second.media_path(done) is not None
+    assert (done.error_message, done.error_code) == (None, None)
