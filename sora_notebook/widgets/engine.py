@@ -65,12 +65,15 @@ async def server_models(studio: Studio) -> dict[str, dict[str, list[str]]] | Non
     if not _has(studio, "models"):
         return None
     found = await _api(studio, "models")()
+    known = model_options(studio)
+    every = {k: sorted({v for m in known.values() for v in m[k]}) for k in ("sizes", "seconds")}
     out: dict[str, dict[str, list[str]]] = {}
     for item in found or []:
         name = str(getattr(item, "id", item))
+        spec = known.get(name, every)  # a catalogue without sizes: what the table knows
         out[name] = {
-            "sizes": [str(s) for s in getattr(item, "sizes", ()) or ()],
-            "seconds": [str(s) for s in getattr(item, "seconds", ()) or ()],
+            key: [str(v) for v in getattr(item, key, ()) or ()] or list(spec[key])
+            for key in ("sizes", "seconds")
         }
     return out or None
 
