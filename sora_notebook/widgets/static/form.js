@@ -136,7 +136,8 @@ function formView(ctx) {
   }
   formEvents(ctx, c, el, { later, send, choices, generate });
   const focus = () => { el.scrollIntoView({ block: "nearest", behavior: "smooth" }); c.prompt.focus(); };
-  return { el, update: fromModel, plan: () => drawPlan(ctx, c), status: () => drawStatus(ctx, c), focus };
+  const options = () => { choices(); send(); };
+  return { el, update: fromModel, options, plan: () => drawPlan(ctx, c), status: () => drawStatus(ctx, c), focus };
 }
 
 function formEvents(ctx, c, el, { later, send, choices, generate }) {

@@ -13,6 +13,7 @@
 //          sn-play sn-remix sn-edit sn-extend sn-frame sn-retry sn-download sn-copy
 //          sn-compare-toggle sn-delete (asks to confirm) sn-cancel sn-rating sn-note sn-tags sn-more
 //          sn-search sn-filter-status sn-filter-rating sn-filter-tag sn-group sn-show-rejected
+//          sn-duel-all (a duel over every finished video)
 //   player: sn-main-player sn-main-video sn-use-frame sn-download-main sn-close-player
 //   tree: sn-tree (scroll box) sn-tree-node (data-key) sn-tree-edge (data-kind) sn-tree-tip
 //         sn-tree-zoom-in sn-tree-zoom-out sn-tree-zoom-reset
@@ -100,7 +101,7 @@ function traitHandlers(model, ctx, parts) {
     "change:money": () => { parts.header.update(); parts.form.plan(); },
     "change:form": () => { parts.form.update(); parts.form.plan(); }, "change:plan": () => parts.form.plan(),
     "change:status": () => { ctx.localStatus("", "info"); parts.form.status(); },
-    "change:options": () => parts.form.update(), "change:prefs": () => { parts.cards.update(); },
+    "change:options": () => parts.form.options(), "change:prefs": () => { parts.cards.update(); },
     "change:selected": () => { syncJobs(); parts.cards.update(); parts.tree.update(); },
     "change:compare": () => { syncJobs(); parts.compare.update(); }, "change:duel": () => { syncJobs(); parts.duel.update(); },
     "change:playing": () => { syncJobs(); parts.player.update(true); },
