@@ -147,3 +147,14 @@ async def test_play_and_select_from_code(page):
     assert p.view.playing == a
     p.view.select(p.view.studio.get(a), b)
     assert p.view.selected == [a, b] and p.view.compare["keys"] == [a, b]
+
+
+async def test_a_full_disk_shows_on_the_card_with_what_to_do(page):
+    p = page()
+    key = await p.generate("a lighthouse")
+    message = "The disk holding the library is full: the video stays on the server; free space."
+    p.view.studio.library.update(key, error_code="disk_full", error_message=message)
+    p.view.flush()
+    job = p.job(key)
+    assert job["status"] == "completed" and job["error"] == message
+    assert "disk space" in job["hint"]
