@@ -30,6 +30,7 @@ class JudgeIntents(ViewBase):
         self._compared: tuple[Any, ...] = ()
         self._measured: dict[str, Metrics | None] = {}
         self._judge_note = ""
+        self._measuring: set[tuple[str, ...]] = set()
         self._strip: dict[tuple[str, str], list[float]] = {}
         self._random = random.Random()
 
@@ -55,7 +56,9 @@ class JudgeIntents(ViewBase):
         self.compare = compare
         missing = None in measured or (len(keys) >= 2 and (keys[0], keys[1]) not in self._strip)
         playable = all(j.status == "completed" and "video" in j.media for j in chosen)
-        if len(chosen) >= 2 and playable and missing and not self._judge_note:
+        busy = tuple(keys) in self._measuring
+        if len(chosen) >= 2 and playable and missing and not self._judge_note and not busy:
+            self._measuring.add(tuple(keys))
             self.spawn(self._measure(chosen))
 
     async def _measure(self, jobs: list[Job]) -> None:
@@ -64,6 +67,7 @@ class JudgeIntents(ViewBase):
         except Exception as exc:  # a metric that fails leaves its cells empty, never the view
             log.warning("measuring %d videos for compare failed", len(jobs), exc_info=True)
             self._judge_note = f"Metrics unavailable: {exc}"
+        self._measuring.discard(tuple(j.key for j in jobs))
         self._compared = ()
         self.flush()
 
