@@ -15,7 +15,8 @@
 //          sn-search sn-filter-status sn-filter-rating sn-filter-tag sn-group sn-show-rejected
 //          sn-duel-all (a duel over every finished video)
 //   player: sn-main-player sn-main-video sn-use-frame sn-download-main sn-close-player
-//   tree: sn-tree (scroll box) sn-tree-node (data-key) sn-tree-edge (data-kind) sn-tree-tip
+//   tree: sn-tree (scroll box) sn-tree-node (data-key; only nodes near the visible part of
+//         the box are in the DOM: scroll it to reach others) sn-tree-edge (data-kind) sn-tree-tip
 //         sn-tree-zoom-in sn-tree-zoom-out sn-tree-zoom-reset
 //   compare: sn-compare sn-compare-player sn-compare-video sn-compare-play sn-compare-step
 //            sn-compare-step-back sn-compare-speed sn-compare-wipe sn-wipe-range
