@@ -6,6 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 #: Local statuses beyond the server's: a submission whose answer has not arrived yet,
 #: and one the server refused (nothing was created).
@@ -135,3 +136,14 @@ def job_from_row(row: sqlite3.Row) -> Job:
     data["tags"] = tuple(str(t) for t in data["tags"])
     data["media_expired"] = bool(data["media_expired"])
     return Job(**data)
+
+
+def safe_backend_url(url: str) -> str:
+    """A base URL fit to store: no user:password, no query (where keys could hide)."""
+    if not url:
+        return ""
+    parts = urlsplit(str(url))
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow  # a second Python process
 
 SCRIPT = Path(__file__).with_name("other_studio_script.py")
 #: This studio polls once in 10 minutes: whatever it sees sooner, the other one wrote.
-NEVER = PollPolicy(min_interval=600, max_interval=600, first_delay=600)
+NEVER = PollPolicy(min_interval=600, max_interval=600, first_delay=600, first_check=600)
 
 
 @pytest.fixture
