@@ -150,12 +150,18 @@ class CardIntents(ViewBase):
         return {"reference": self.form["reference"]}, []
 
     def request_budget(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        """Set (or clear, with None) the budget, or the daily budget with `daily`: kept in
+        the library for every studio sharing it."""
         value = args.get("value")
         budget = None if value in (None, "") else float(value)
-        self.studio.budget = budget
-        self.say("Budget cleared." if budget is None else f"Budget set to ${budget:,.2f}.")
+        if args.get("daily"):
+            self.studio.daily_budget = budget
+            self.say("Daily budget cleared." if budget is None else f"Daily budget ${budget:,.2f}.")
+        else:
+            self.studio.budget = budget
+            self.say("Budget cleared." if budget is None else f"Budget set to ${budget:,.2f}.")
         self.flush()
-        return {"budget": self.studio.budget}, []
+        return {"budget": self.studio.budget, "daily_budget": self.studio.daily_budget}, []
 
     def request_allow_unknown(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         self.studio.allow_unknown_cost = bool(args.get("value"))

@@ -152,6 +152,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
             "session": spend.session,
             "unknown": spend.unknown,
             "budget": studio.budget,
+            "daily_budget": studio.daily_budget,
             "left": studio.left,
             "allow_unknown": studio.allow_unknown_cost,
         }
