@@ -34,10 +34,12 @@ from sora_notebook.client._http.download import (
     open_partial,
 )
 from sora_notebook.client._http.limits import Limits, TooLarge, read_capped, within
+from sora_notebook.client._http.media_url import check_media_url
 from sora_notebook.client._http.multipart import FilePart, encode_multipart
 from sora_notebook.client._http.redact import redact, secrets_in
 from sora_notebook.client._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
 from sora_notebook.client.backend import Backend
+from sora_notebook.client.dialects import ModelInfo
 from sora_notebook.client.references import upload_part
 from sora_notebook.errors import (
     APIConnectionError,
@@ -53,12 +55,14 @@ from sora_notebook.errors import (
     ServerError,
     SoraNotebookError,
     SubmissionUnknown,
+    UnprocessableEntityError,
     ValidationError,
     VideoFailed,
     WaitTimeout,
     error_for_status,
 )
 from sora_notebook.protocol import (
+    MODELS,
     VARIANTS,
     DeletedVideo,
     Video,
@@ -86,6 +90,7 @@ class _Body:
 
 
 Recover = Callable[[], Awaitable["Video | None"]]
+ModelList = list[ModelInfo]
 #: A job by its id, or the `Video` a method returned.
 VideoRef = str | Video
 
@@ -128,7 +133,7 @@ class AsyncSoraClient:
         self.max_retries = max_retries
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
-            transport=self.backend.transport(), timeout=timeout
+            **self.backend.http_options(), timeout=timeout
         )
         self._timeout = timeout
         self._sleep = sleep
@@ -166,15 +171,21 @@ class AsyncSoraClient:
         size: str | None = None,
         seconds: int | str | None = None,
         input_reference: Any = None,
+        outputs: int | None = None,
         **extra: Any,
     ) -> Video:
         """Start a job. `input_reference`: bytes, a path or a PIL image matching `size`
         exactly (see `fit_reference`), or `{"image_url": ...}` / `{"file_id": ...}`.
-        `**extra` is sent as is (seed, negative_prompt, ...)."""
+        `outputs`: how many videos this one job makes, where the server can (SGLang).
+        `audio=True/False` becomes the server's own sound switch (vLLM-Omni
+        `generate_sound`, off by default there; OpenRouter/Together `generate_audio`).
+        `**extra` is sent as is (seed, negative_prompt, ...: `backend.dialect.params`)."""
         size, seconds = self._wire(prompt, size, seconds)
+        self._server_accepts(model, extra)
         fields: dict[str, Any] = {"prompt": prompt, "model": model, "size": size}
         fields["seconds"] = seconds
         fields.update(self._reference_fields(input_reference))
+        fields.update(self._outputs_fields(outputs))
         fields.update(extra)
         submitted = self._wall_clock()
 
@@ -215,7 +226,9 @@ class AsyncSoraClient:
         self, *, limit: int | None = None, order: str | None = None, after: str | None = None
     ) -> AsyncIterator[Video]:
         """Every job, page by page (`limit` is the page size). Raises ListTruncated after
-        `limits.list_pages` pages or `limits.list_items` jobs when the server says more."""
+        `limits.list_pages` pages or `limits.list_items` jobs when the server says more.
+        Refused with the reason where the server has no working list."""
+        self._require("list")
         seen: set[str] = set()
         pages = 0
         while True:
@@ -236,10 +249,42 @@ class AsyncSoraClient:
             after = page.last_id or fresh[-1].id
 
     async def delete(self, video_id: VideoRef) -> DeletedVideo:
-        """Delete a job and its media on the server."""
+        """Delete a job and its media on the server (refused where it has no delete)."""
         video_id = _id(video_id)
+        self._require("delete")
         response = await self._call("DELETE", f"/videos/{_seg(video_id)}")
         return DeletedVideo.from_dict(_json_or_empty(response), video_id)
+
+    async def cancel(self, video_id: VideoRef) -> None:
+        """Stop a running job where the server can (vLLM-Omni aborts it on delete)."""
+        video_id = _id(video_id)
+        self._require("cancel")
+        await self._call("DELETE", f"/videos/{_seg(video_id)}")
+
+    async def models(self) -> ModelList:
+        """The server's models with their sizes and seconds, where it has a catalogue;
+        else the models this project knows for the official protocol."""
+        dialect = self.backend.dialect
+        if dialect.models_path is not None:
+            try:
+                response = await self._call("GET", dialect.models_path)
+            except (NotFoundError, ValidationError):
+                pass
+            else:
+                found = dialect.parse_models(_payload(response))
+                if found:
+                    return found
+        if dialect.requires_model:
+            return []
+        return [
+            ModelInfo(id=name, sizes=spec.sizes, seconds=spec.seconds)
+            for name, spec in MODELS.items()
+        ]
+
+    def _require(self, action: str) -> None:
+        reason = self.backend.capabilities.reason(action)
+        if reason is not None:
+            raise ValidationError(reason, param=action)
 
     async def find_submitted(
         self,
@@ -259,6 +304,7 @@ class AsyncSoraClient:
         too. Used after an ambiguous create, and to reconcile a submission whose answer
         never arrived.
         """
+        self._require("list")  # without a working list nobody can tell: say so at once
         page = await self._list_page(limit=limit, order="desc", after=None)
         matches = [
             v
@@ -335,36 +381,48 @@ class AsyncSoraClient:
         path: str | PathLike[str],
         *,
         variant: str = "video",
+        index: int = 0,
         on_progress: ProgressCallback | None = None,
     ) -> Path:
-        """Save a job's media at `path` (a file, or a folder to name it in).
+        """Save a job's media at `path` (a file, or a folder to name it in); `index` picks
+        one output of a job that made several.
 
         Streams to `<path>.partial`, checks it is the media asked for, resumes after a
         broken connection, then renames. Raises `NotReadyError` before completion,
-        `Expired` after `expires_at`, `DownloadError` when the bytes are wrong.
+        `Expired` after `expires_at`, `VideoFailed` for a failed job, `DownloadError`
+        when the bytes are wrong or the server could not give them (with its message).
         """
+        job = video_id if isinstance(video_id, Video) else None
         video_id = _id(video_id)
         segment = _seg(video_id)
         if variant not in VARIANTS:
             raise ValidationError(
                 f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}.", param="variant"
             )
-        if variant not in self.backend.variants:
+        if variant not in self.backend.capabilities.variants:
+            served = ", ".join(self.backend.capabilities.variants)
             raise DownloadError(
                 f"The {self.backend.label} backend has no {variant} (it only serves "
-                f"{', '.join(self.backend.variants)}). Make one locally from the video."
+                f"{served}). Make one locally from the video."
             )
-        target = _resolve_target(Path(path), video_id, variant)
+        target = _resolve_target(Path(path), video_id, variant, index)
+        dialect = self.backend.dialect
+        if dialect.needs_job_for_media:
+            job = job if job is not None and job.is_completed else await self.retrieve(video_id)
+            if job.is_failed:
+                raise VideoFailed(job)
+            url = dialect.media_url(job.raw, index)
+            if url is not None:
+                return await self._fetch_url(url, target, video_id, variant, on_progress)
+        source = dialect.media(video_id, segment, variant, index)
+        if source.path is None:
+            raise NotReadyError(f"{video_id} has no media address yet", status_code=404)
 
         @asynccontextmanager
         async def open_at(offset: int) -> AsyncIterator[httpx.Response]:
             headers = {"range": f"bytes={offset}-"} if offset else {}
             response = await self._call(
-                "GET",
-                f"/videos/{segment}/content",
-                params={"variant": variant},
-                headers=headers,
-                stream=True,
+                "GET", source.path or "", params=dict(source.params), headers=headers, stream=True
             )
             try:
                 yield response
@@ -372,23 +430,67 @@ class AsyncSoraClient:
                 await response.aclose()
 
         try:
-            return await fetch_to_file(
-                open_at,
-                target,
-                video_id=video_id,
-                variant=variant,
-                max_retries=self.max_retries,
-                delay=lambda n: backoff(n, self._random),
-                sleep=self._sleep,
-                on_progress=on_progress,
-                limits=self.limits,
-                opener=self._open_file,
-                url=self.backend.url(f"/videos/{segment}/content"),
+            return await self._fetch(
+                open_at, target, video_id, variant, on_progress, self.backend.url(source.path)
             )
         except NotReadyError:
             raise
-        except (GoneError, NotFoundError) as exc:
+        except (GoneError, NotFoundError, UnprocessableEntityError) as exc:
             raise await self._explain_missing(video_id, exc) from exc
+
+    async def _fetch(
+        self,
+        open_at: Callable[[int], Any],
+        target: Path,
+        video_id: str,
+        variant: str,
+        on_progress: ProgressCallback | None,
+        url: str,
+    ) -> Path:
+        return await fetch_to_file(
+            open_at,
+            target,
+            video_id=video_id,
+            variant=variant,
+            max_retries=self.max_retries,
+            delay=lambda n: backoff(n, self._random),
+            sleep=self._sleep,
+            on_progress=on_progress,
+            limits=self.limits,
+            opener=self._open_file,
+            url=url,
+        )
+
+    async def _fetch_url(
+        self,
+        url: str,
+        target: Path,
+        video_id: str,
+        variant: str,
+        on_progress: ProgressCallback | None,
+    ) -> Path:
+        """Media at a URL the server gave: https (or the API's own host) only, never
+        with the API key."""
+        check_media_url(url, self.backend.base_url)
+
+        @asynccontextmanager
+        async def open_at(offset: int) -> AsyncIterator[httpx.Response]:
+            headers = {"range": f"bytes={offset}-"} if offset else {}
+            request = self._http.build_request("GET", url, headers=headers, timeout=self._timeout)
+            response = await self._http.send(request, stream=True)
+            try:
+                if not response.is_success:
+                    await response.aread()
+                    raise DownloadError(
+                        f"The media URL the server gave for {video_id} answered "
+                        f"{response.status_code}; retry later (signed URLs expire)."
+                    )
+                yield response
+            finally:
+                await response.aclose()
+
+        shown = url.split("?", 1)[0]  # a signed URL's query stays out of messages
+        return await self._fetch(open_at, target, video_id, variant, on_progress, shown)
 
     # --- internals: requests -------------------------------------------------------
 
@@ -404,7 +506,7 @@ class AsyncSoraClient:
     ) -> httpx.Response:
         auth = await self.backend.auth_headers()
         self._secrets.update(secrets_in(auth))
-        all_headers = dict(auth)
+        all_headers = {**self.backend.headers, **auth}
         if body is not None:
             all_headers["content-type"] = body.content_type
         all_headers.update(headers or {})
@@ -526,12 +628,30 @@ class AsyncSoraClient:
     async def _create_call(self, path: str, body: _Body, recover: Recover) -> Video:
         try:
             response = await self._call("POST", path, body=body, recover=recover)
-            video = _video(response)
+            video = self._parse(response)
         except _Recovered as found:
             logger.debug("found the submitted job %s after an ambiguous failure", found.video.id)
             video = found.video
         self._claimed.add(video.id)
+        try:
+            _seg(video.id)
+        except ValidationError as exc:
+            raise ValidationError(
+                f"The server created a job but its id {video.id[:80]!r} cannot be used to "
+                f"follow it ({exc.message}). Check the job on the server itself."
+            ) from None
         return video
+
+    def _parse(self, response: httpx.Response) -> Video:
+        """A job from a response, mapped from the server's dialect to the official shape."""
+        body = _payload(response)
+        if not _is_video(body):
+            raise _not_json(response)
+        data = self.backend.dialect.normalize(body)
+        cost = self.backend.dialect.cost_from_headers(response.headers)
+        if cost is not None:
+            data["server_cost"] = cost
+        return Video.from_dict(data)
 
     async def _derive(
         self,
@@ -541,6 +661,11 @@ class AsyncSoraClient:
         path: str,
         seconds: int | str | None = None,
     ) -> Video:
+        reason = self.backend.capabilities.reason(kind)  # the server has no such route
+        if reason is not None:
+            raise ValidationError(
+                f"{reason} Submit a new video with a changed prompt instead.", param=kind
+            )
         validate_create(prompt, _OPEN_MODEL, None, None)  # the form only (see `_wire`)
         _seg(video_id)  # refuse an unusable id before sending anything
         payload: dict[str, Any] = {"prompt": prompt}
@@ -566,7 +691,7 @@ class AsyncSoraClient:
         (`openai-poll-after-ms`; None when it sends none)."""
         video_id = _id(video_id)
         response = await self._call("GET", f"/videos/{_seg(video_id)}", video_in_error=True)
-        return _video(response), parse_poll_after(response.headers)
+        return self._parse(response), parse_poll_after(response.headers)
 
     async def _list_page(
         self, *, limit: int | None, order: str | None, after: str | None
@@ -582,28 +707,58 @@ class AsyncSoraClient:
         body = _payload(response)
         if not isinstance(body, Mapping):
             raise _not_json(response)
+        items = body.get("data")
+        if isinstance(items, list):
+            normalize = self.backend.dialect.normalize
+            items = [normalize(v) if _is_video(v) else v for v in items[:1000]]
+            body = {**body, "data": items}
         return VideoPage.from_dict(body)
 
     async def _explain_missing(self, video_id: str, exc: APIError) -> SoraNotebookError:
-        """Turn a 404/410 on content into Expired or NotReady when the job says so."""
+        """Explain a 404/410/422 on content: Expired only once `expires_at` has passed
+        (or on 410), NotReady while running, VideoFailed for a failed job, else a
+        download error with the server's message (worth retrying)."""
         if isinstance(exc, GoneError):
             return Expired(video_id)
         try:
-            video = await self.retrieve(video_id)
+            video: Video | None = await self.retrieve(video_id)
+        except NotFoundError:
+            return exc  # the server does not know the job at all
         except SoraNotebookError:
-            return exc
-        if video.is_expired(self._wall_clock()):
+            video = None
+        if video is not None and video.is_expired(self._wall_clock()):
             return Expired(video_id, video.expires_at)
-        if not video.is_terminal:
+        if video is not None and video.is_failed:
+            return VideoFailed(video)
+        if video is not None and not video.is_terminal:
             return NotReadyError(
                 f"{video_id} is still {video.status}",
                 status_code=exc.status_code,
                 body=exc.body,
                 headers=exc.headers,
             )
-        return exc
+        return DownloadError(
+            f"The server answered {exc.status_code} for the media of {video_id} although the "
+            f"job has not expired ({exc.message}); it will be tried again."
+        )
 
     # --- internals: bodies ---------------------------------------------------------
+
+    def _server_accepts(self, model: str | None, extra: Mapping[str, Any]) -> None:
+        """Refuse what this server's dialect says it cannot take, before sending: no
+        model where it routes by model (LiteLLM, OpenRouter, Together), a sound switch
+        where it has none."""
+        if not model and self.backend.dialect.requires_model:
+            raise ValidationError(
+                f"{self.backend.label} needs a model name (it routes by model); pick one of "
+                "`await studio.models()` or `await client.models()`.",
+                param="model",
+            )
+        if extra.get("audio") is not None and self.backend.dialect.audio_field is None:
+            raise ValidationError(
+                f"{self.backend.label} has no sound switch (the server decides); leave out audio=.",
+                param="audio",
+            )
 
     def _wire(
         self, prompt: str, size: str | None, seconds: int | str | None
@@ -625,14 +780,32 @@ class AsyncSoraClient:
                     "input_reference as a dict needs 'image_url' or 'file_id'.",
                     param="input_reference",
                 )
-            if self.backend.image_url_field and "image_url" in reference:
-                return {self.backend.image_url_field: json.dumps(dict(reference))}
             return {"input_reference": dict(reference)}
         return {"input_reference": FilePart(*upload_part(reference))}
 
+    def _outputs_fields(self, n: int | None) -> dict[str, Any]:
+        if n is None or n == 1:
+            return {}
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10:
+            raise ValidationError("outputs must be a whole number from 1 to 10.", param="outputs")
+        reason = self.backend.capabilities.reason("outputs_per_job")
+        if reason is not None or not self.backend.dialect.outputs_field(n):
+            raise ValidationError(
+                (reason or f"{self.backend.label} makes one output per job.")
+                + " Submit several jobs instead (studio.variants).",
+                param="outputs",
+            )
+        return self.backend.dialect.outputs_field(n)
+
     def _create_body(self, fields: Mapping[str, Any]) -> _Body:
+        fields = self.backend.dialect.create_fields(fields)
         has_file = any(isinstance(v, FilePart) for v in fields.values())
-        if self.backend.multipart or has_file:
+        if has_file and self.backend.dialect.json_only:
+            raise ValidationError(
+                f"{self.backend.label} takes no file uploads; give the reference by URL.",
+                param="input_reference",
+            )
+        if (self.backend.multipart or has_file) and not self.backend.dialect.json_only:
             content, content_type = encode_multipart(fields)
             return _Body(content, content_type)
         clean = {k: v for k, v in fields.items() if v is not None}
@@ -656,11 +829,12 @@ def _id(ref: VideoRef) -> str:
     return ref.id if isinstance(ref, Video) else ref
 
 
-def _resolve_target(path: Path, video_id: str, variant: str) -> Path:
+def _resolve_target(path: Path, video_id: str, variant: str, index: int = 0) -> Path:
     """The file to write: `path` when it names a file (it has a suffix, or is a file);
-    otherwise a folder, made if need be, with the file named for the id inside."""
+    otherwise a folder, made if need be, with the file named for the id (and output)."""
     if path.is_dir() or not (path.suffix or path.is_file()):
-        path = path / f"{id_file_stem(video_id)}{_EXT[variant]}"
+        output = f"-{index}" if index else ""
+        path = path / f"{id_file_stem(video_id)}{output}{_EXT[variant]}"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -703,13 +877,6 @@ def _not_json(response: httpx.Response) -> APIError:
         body=response.text[:500],
         headers=response.headers,
     )
-
-
-def _video(response: httpx.Response) -> Video:
-    body = _payload(response)
-    if not _is_video(body):
-        raise _not_json(response)
-    return Video.from_dict(body)
 
 
 def _json_or_empty(response: httpx.Response) -> Mapping[str, Any]:

@@ -37,10 +37,16 @@ class MediaFiles(Reading):
         if variant not in _SUFFIX:
             raise ValidationError(f"variant must be one of {', '.join(_SUFFIX)}; got {variant!r}.")
         media_slot(variant, output)
-        if job.video_id:
-            owner = f"{job.backend_url or job.backend}\n{job.video_id}"
+        video_id = job.video_id
+        made_by = job.params.get("output_of_video")
+        if video_id is None and isinstance(made_by, str) and made_by:
+            # a further output of a job that made several (add_output): named after that
+            # job's server id and this output's index
+            video_id, output = made_by, output or int(job.params.get("output_index") or 0)
+        if video_id:
+            owner = f"{job.backend_url or job.backend}\n{video_id}"
             tag = hashlib.sha256(owner.encode("utf-8", "surrogatepass")).hexdigest()[:10]
-            stem = f"{id_file_stem(job.video_id)}.{tag}"
+            stem = f"{id_file_stem(video_id)}.{tag}"
         else:
             stem = f"local-{job.key}"
         if output:

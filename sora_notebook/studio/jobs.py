@@ -19,6 +19,7 @@ from sora_notebook.client import AsyncSoraClient, Backend
 from sora_notebook.errors import DiskFull
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library, safe_backend_url
 from sora_notebook.protocol import COMPLETED, FAILED, Video
+from sora_notebook.studio.capabilities import capabilities_of
 from sora_notebook.studio.money import bill, reported_cost
 from sora_notebook.studio.polling import PollPolicy, predict_duration
 from sora_notebook.studio.progress import Progress
@@ -123,7 +124,9 @@ class RunnerCore:
         self.library = library
         self.backend_name = backend.name
         self.backend_url = safe_backend_url(backend.base_url)
-        self.supports_list = backend.supports_list
+        self.capabilities = capabilities_of(backend)
+        self.dialect = getattr(backend, "dialect", None)
+        self.supports_list = self.capabilities.list
         self.on_change = on_change
         self.limiter = limiter
         self.policy = policy

@@ -130,7 +130,13 @@ class Spending:
             edge_kind=edge_kind,
             params=params,
         )
-        return make_plan(self.backend, request, self._purse())
+        return make_plan(
+            self.backend,
+            request,
+            self._purse(),
+            refused=getattr(self, "_refusals", None),
+            models=getattr(self, "_models", ()),
+        )
 
 
 def _dollars(value: float | None, name: str) -> float | None:
