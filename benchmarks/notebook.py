@@ -120,7 +120,8 @@ def run(size: str = "full") -> Result:
         try:
             studio, paths = loop.run_until_complete(_make_videos(root, n, RENDER[size]))
             panel = studio.panel()
-            bundle = dict(panel._repr_mimebundle_())
+            data, _metadata = panel._repr_mimebundle_()
+            bundle = dict(data)
             state = w.Widget.get_manager_state(drop_defaults=False, widgets=_tree(panel))
             panel.close()
         finally:

@@ -3,7 +3,7 @@
 Each side follows the same number of fresh jobs (created straight over HTTP on the
 emulator, on a real socket) for the same window, on this process's event loop, as in a
 kernel. The studio side: `Studio.import_remote()` adopts them, its tracker polls and
-saves media, and the real panel (`sora_notebook.widgets.Panel`) redraws from the
+saves media, and the real panel (`sora_notebook.widgets.StudioView`) redraws from the
 studio's coalesced events. The naive side: one task per job polling every second, each
 snapshot written into that job's own progress bar and label (ipywidgets).
 
@@ -181,7 +181,7 @@ async def studio_side(base_url: str, n: int, window: float) -> dict[str, Any]:
     from sora_notebook.studio import Studio
 
     try:
-        from sora_notebook.widgets import Panel
+        from sora_notebook.widgets import StudioView as Panel
     except ImportError:  # the panel is optional here; count nothing then
         Panel = None
     meter = Meter()

@@ -25,11 +25,13 @@ __all__ = [
     "FAILED",
     "IN_PROGRESS",
     "MAX_PROMPT_CHARS",
+    "MEDIA_TYPES",
     "MODELS",
     "QUEUED",
     "TERMINAL_STATUSES",
     "VARIANTS",
     "DeletedVideo",
+    "MediaType",
     "ModelSpec",
     "Video",
     "VideoError",
@@ -46,6 +48,22 @@ __all__ = [
 QUEUED, IN_PROGRESS, COMPLETED, FAILED = "queued", "in_progress", "completed", "failed"
 TERMINAL_STATUSES = frozenset({COMPLETED, FAILED})
 VARIANTS = ("video", "thumbnail", "spritesheet")
+
+
+@dataclass(frozen=True)
+class MediaType:
+    """What a media variant is on disk and on the wire."""
+
+    ext: str  # file suffix, with its dot
+    mime: str  # Content-Type
+
+
+#: The one table of media variants: file suffix and content type of each.
+MEDIA_TYPES: Mapping[str, MediaType] = {
+    "video": MediaType(".mp4", "video/mp4"),
+    "thumbnail": MediaType(".webp", "image/webp"),
+    "spritesheet": MediaType(".jpg", "image/jpeg"),
+}
 MAX_PROMPT_CHARS = 32_000
 #: Ids are opaque and can be long (a LiteLLM proxy's are 240+ characters); this only
 #: bounds what is kept from a server.

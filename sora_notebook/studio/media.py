@@ -17,7 +17,7 @@ from sora_notebook.errors import (
     SoraNotebookError,
 )
 from sora_notebook.library import Job
-from sora_notebook.protocol import VARIANTS
+from sora_notebook.protocol import MEDIA_TYPES, VARIANTS
 from sora_notebook.studio.jobs import RunnerCore, message_of
 from sora_notebook.studio.ratelimit import DOWNLOAD, STATUS
 from sora_notebook.studio.refresh import LOST_MESSAGE
@@ -31,7 +31,6 @@ EXPIRED_MESSAGE = (
     "The server's copy expired before it was saved locally, so there is no video to play. "
     "Generate it again."
 )
-_SUFFIX = {"video": ".mp4", "thumbnail": ".webp", "spritesheet": ".jpg"}
 #: `error_code` of a completed job whose download stopped on a full disk (for the view).
 DISK_FULL = "disk_full"
 
@@ -157,7 +156,7 @@ class Fetching(RunnerCore):
     async def _fetch(self, job: Job, variant: str) -> Job:
         if variant in job.media or job.video_id is None:
             return job
-        tmp = self.library.temp_path(_SUFFIX[variant])
+        tmp = self.library.temp_path(MEDIA_TYPES[variant].ext)
         try:
             await self.limiter.acquire(DOWNLOAD)
             self.requests += 1

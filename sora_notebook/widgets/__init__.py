@@ -1,16 +1,20 @@
-"""The Studio panel and its custom views (ipywidgets form, anywidget tree/compare/player).
+"""The studio view: one anywidget app (`StudioView`), what `studio.panel()` returns.
 
-Each custom view is one Python module plus one plain ESM file in `static/`. Python owns
-the state; the ESM only draws it (house rules 5-7). `StudioPanel` is `Panel` under the
-name `Studio.panel()` imports.
+Python owns the state as traits; the ESM in `static/` (small modules by concern,
+assembled by `assets.py`) only draws it and sends intents as id-carrying requests.
 """
 
-from sora_notebook.widgets.compare import CompareView
-from sora_notebook.widgets.panel import Panel
-from sora_notebook.widgets.player import PlayerView
-from sora_notebook.widgets.text import TextView
-from sora_notebook.widgets.tree import TreeView
+from sora_notebook.studio import Studio
+from sora_notebook.widgets.view import StudioView
 
-StudioPanel = Panel
 
-__all__ = ["CompareView", "Panel", "PlayerView", "StudioPanel", "TextView", "TreeView"]
+def studio_panel(studio: object) -> StudioView:
+    """The view of `studio` (the one entry point `Studio.panel()` imports lazily)."""
+    if not isinstance(studio, Studio):
+        raise TypeError(f"A studio view needs a Studio, not {type(studio).__name__}.")
+    return StudioView(studio)
+
+
+StudioPanel = studio_panel
+
+__all__ = ["StudioPanel", "StudioView", "studio_panel"]

@@ -1,9 +1,9 @@
-"""Shared fixtures for the widget tests: jobs, small media files, a message recorder."""
+"""Shared fixtures for the widget tests: jobs, a real Studio on fake time, and `Page`,
+which drives a StudioView through its request path as the ESM does."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import io
 from pathlib import Path
 from typing import Any
@@ -36,22 +36,6 @@ def make_job(key: str, prompt: str = "a red fox", **fields: Any) -> Job:
     return Job(**base)
 
 
-def replace(job: Job, **fields: Any) -> Job:
-    return dataclasses.replace(job, **fields)
-
-
-@pytest.fixture
-def media(tmp_path: Path) -> dict[str, Path]:
-    """A fake MP4, a WebP thumbnail and a 4-tile spritesheet for a 1280x720, 4 s clip."""
-    video = tmp_path / "clip.mp4"
-    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
-    thumb = tmp_path / "clip.thumbnail.webp"
-    Image.new("RGB", (1280, 720), (200, 40, 40)).save(thumb, format="WEBP")
-    sheet = tmp_path / "clip.spritesheet.jpg"
-    Image.new("RGB", (4 * 160, 90), (0, 90, 0)).save(sheet, format="JPEG")
-    return {"video": video, "thumbnail": thumb, "spritesheet": sheet}
-
-
 def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 36), (1, 2, 3)).save(buffer, format="PNG")
@@ -70,11 +54,6 @@ class Sent:
     @property
     def last(self) -> tuple[dict[str, Any], list[bytes]]:
         return self.messages[-1]
-
-
-@pytest.fixture
-def sent() -> Sent:
-    return Sent()
 
 
 def request(
@@ -152,11 +131,65 @@ async def until(condition: Any, *, steps: int = 4000) -> None:
     raise AssertionError("condition never held")
 
 
-def all_widgets(root: Any) -> list[Any]:
-    """Every widget reachable from `root` through `children` (cards included)."""
-    out, stack = [], [root]
-    while stack:
-        widget = stack.pop()
-        out.append(widget)
-        stack.extend(getattr(widget, "children", ()))
-    return out
+# --- the studio view, driven as its page drives it -----------------------------------
+
+
+class Page:
+    """A view plus what it sent to the page; `ask` sends a request as the ESM does."""
+
+    def __init__(self, view: Any) -> None:
+        self.view = view
+        self.sent = Sent()
+        view.send = self.sent
+        self._ids = 0
+
+    async def ask(
+        self, method: str, args: dict[str, Any] | None = None, buffers: list[bytes] | None = None
+    ) -> dict[str, Any]:
+        """The reply's content (`ok`, `result` or `error` and `problems`)."""
+        self._ids += 1
+        request_id = f"t{self._ids}"
+        request(self.view, method, args, buffers, request_id=request_id)
+        for _ in range(2000):
+            replies = [c for c, _ in self.sent.messages if c.get("id") == request_id]
+            if replies:
+                return replies[0]
+            await asyncio.sleep(0.005)
+        raise AssertionError(f"no reply to {method}")
+
+    def buffers(self, reply: dict[str, Any]) -> list[bytes]:
+        for content, buffers in self.sent.messages:
+            if content is reply:
+                return buffers
+        return []
+
+    def job(self, key: str) -> dict[str, Any]:
+        return next(j for j in self.view.jobs if j["key"] == key)
+
+    async def generate(self, prompt: str = "a red fox", **fields: Any) -> str:
+        """Generate from the form and wait until the video and its pictures are saved."""
+        before = {j.key for j in self.view.studio.jobs()}
+        reply = await self.ask("generate", {"prompt": prompt, **fields})
+        assert reply["ok"], reply
+        await self.view.drain()
+        (key,) = {j.key for j in self.view.studio.jobs()} - before
+        await until(lambda: {"video", "thumbnail", "spritesheet"} <= set(self.job(key)["media"]))
+        return key
+
+
+@pytest.fixture
+def page(make_studio):
+    """`page(**studio_kwargs) -> Page` on a new StudioView (closed after)."""
+    from sora_notebook.widgets import StudioView
+
+    views: list[Any] = []
+
+    def make(**kwargs: Any) -> Page:
+        studio = make_studio(**kwargs)
+        view = StudioView(studio, clock=make_studio.time.clock, root=None)
+        views.append(view)
+        return Page(view)
+
+    yield make
+    for view in views:
+        view.close()
