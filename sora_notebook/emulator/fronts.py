@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sora_notebook.emulator.bodies import Refused, read_body
 from sora_notebook.protocol import MODELS, estimate_cost, parse_size
 
 __all__ = ["DIALECT_FRONTS", "dialect_front"]
@@ -62,23 +63,30 @@ class _Front:
         raise NotImplementedError
 
     def app(self) -> Starlette:
-        return Starlette(routes=self.routes())
+        return Starlette(routes=self.routes(), exception_handlers={Refused: _refused})
 
 
 async def _body(request: Request) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """(text fields, files) of a JSON or multipart body."""
-    if "multipart/form-data" in request.headers.get("content-type", ""):
-        fields: dict[str, Any] = {}
-        files: dict[str, bytes] = {}
-        async with request.form() as form:
-            for key, value in form.multi_items():
-                if hasattr(value, "read"):
-                    files[key] = await value.read()
-                else:
-                    fields[key] = value
-        return fields, files
-    data = json.loads(await request.body() or b"{}")
-    return (data if isinstance(data, dict) else {}), {}
+    """(text fields, files) of a JSON or multipart body, read as the emulator reads its
+    own (size, nesting and text checks: `Refused`, answered 4xx, never 500)."""
+    body = await read_body(request)
+    files = {k: v for k, v in body.items() if isinstance(v, bytes)}
+    return {k: v for k, v in body.items() if k not in files}, files
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Refused)
+    return _error(exc.status, exc.message)
+
+
+def _image_url(field: str) -> str | None:
+    """vLLM-Omni's `image_reference` form field: a JSON object with `image_url`."""
+    try:
+        parsed = json.loads(field)
+    except (ValueError, RecursionError):
+        raise Refused(422, "image_reference must be a JSON object with image_url.") from None
+    url = parsed.get("image_url") if isinstance(parsed, dict) else None
+    return url if isinstance(url, str) else None
 
 
 def _relay(answer: httpx.Response) -> Response:
@@ -100,7 +108,7 @@ class _VLLMOmni(_Front):
         fields, files = await _body(request)
         ref: bytes | str | None = files.get("input_reference")
         if ref is None and fields.get("image_reference"):
-            ref = json.loads(str(fields["image_reference"])).get("image_url")
+            ref = _image_url(str(fields["image_reference"]))
         answer = await self.forward_create(request, fields, ref)
         body = answer.json()
         if answer.is_success:

@@ -164,3 +164,26 @@ def test_a_fuzz_run_of_malformed_requests_never_gets_a_5xx(server, http):
     server_errors = {s: n for s, n in statuses.items() if s >= 500}
     assert sent >= 2000 and server_errors == {}, statuses
     assert http.get("/videos", headers=KEY).status_code == 200
+
+
+@pytest.mark.parametrize("dialect", ["sglang", "openrouter", "together", "vllm-omni"])
+async def test_a_dialect_front_answers_malformed_bodies_with_4xx(dialect):
+    """`sora-notebook emulator --dialect ...` reads bodies as the emulator does."""
+    from sora_notebook.emulator.fronts import DIALECT_FRONTS, dialect_front
+
+    app = dialect_front(create_app(render="draft"), dialect)
+    create = DIALECT_FRONTS[dialect][1] + "/videos"
+    json_bodies = [b"{not json", b'{"a":' * 5000 + b"1" + b"}" * 5000, b'{"prompt": "\\ud800"}']
+    form = {"prompt": (None, b"p"), "image_reference": (None, b"{not json")}
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://front") as client:
+            statuses = [
+                (await client.post(create, headers=JSON, content=body)).status_code
+                for body in json_bodies
+            ]
+            if dialect == "vllm-omni":  # the one front that parses image_reference
+                statuses.append((await client.post(create, headers=KEY, files=form)).status_code)
+    finally:
+        app.state.emulator.close()
+    assert all(400 <= s < 500 for s in statuses), statuses
