@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser_harness import open_notebook, run_all
+from browser_pages import open_notebook, run_all
 
 pytestmark = pytest.mark.browser
 
@@ -124,8 +124,8 @@ def test_quickstart_as_a_person(lab_server, page, screenshot_dir):
     assert QUICKSTART.is_file(), f"{QUICKSTART.relative_to(REPO)} is missing"
     shutil.copy(QUICKSTART, lab_server.root / QUICKSTART.name)
 
-    open_notebook(page, QUICKSTART.name, lab_server)
-    run_all(page)
+    open_notebook(page, lab_server, QUICKSTART.name)
+    run_all(page, lab_server)
     page.locator(SUBMIT).first.wait_for(state="visible")
     nodes_at_start = node_ids(page)
 
