@@ -19,7 +19,7 @@ from pathlib import Path
 
 from browser_harness import FrontEnd
 
-RUN_TIMEOUT = 180.0
+RUN_TIMEOUT = 120.0
 
 JUPYTER_BUSY = (
     "[...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]"
@@ -90,12 +90,12 @@ def run_all(page, server: FrontEnd, timeout: float = RUN_TIMEOUT) -> None:
 
 
 def _marimo_wait_settled(page, timeout: float) -> None:
-    # Every cell has run once (none idle-never-run, none running or queued) ...
+    # Cells run on open (auto_instantiate): wait until none is running or queued. (marimo
+    # may mark a markdown cell "outdated" after reformatting its source; that is not run.)
     page.wait_for_function(
         f"""() => {{
           const cells = document.querySelectorAll('[data-cell-id] [data-status]');
-          return cells.length > 0 && !({MARIMO_BUSY})
-            && ![...cells].some(c => ['outdated', 'stale'].includes(c.dataset.status));
+          return [...cells].some(c => c.dataset.status === 'idle') && !({MARIMO_BUSY});
         }}""",
         timeout=timeout * 1000,
     )
@@ -116,7 +116,14 @@ def cell_errors(page, server: FrontEnd) -> list[str]:
     )
 
 
-def poll(check: Callable[[], object], *, timeout: float, what: str, every: float = 0.1):
+def poll(
+    check: Callable[[], object],
+    *,
+    timeout: float,
+    what: str,
+    every: float = 0.1,
+    detail: Callable[[], object] | None = None,
+):
     """Call ``check`` until it returns something truthy (returned); fail after ``timeout`` s.
 
     For conditions ``page.wait_for_function`` cannot see: marimo draws anywidgets in a
@@ -129,8 +136,21 @@ def poll(check: Callable[[], object], *, timeout: float, what: str, every: float
         if last:
             return last
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not true after {timeout:.0f} s (last: {last!r})")
+            more = f"; {detail()!r}" if detail is not None else ""
+            raise AssertionError(f"{what}: not true after {timeout:.0f} s (last: {last!r}{more})")
         time.sleep(every)
+
+
+def shoot(page, element, path: Path, width: int = 1400) -> Path:
+    """A picture of ``element`` whole: the viewport grows to hold it (notebook front ends
+    scroll inside their own panels, where an element screenshot would be cut or garbled)."""
+    height = element.evaluate("e => Math.ceil(e.getBoundingClientRect().height)")
+    page.set_viewport_size({"width": width, "height": min(height + 400, 8000)})
+    element.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)  # layout and posters after the resize
+    box = element.bounding_box()
+    page.screenshot(path=str(path), clip=box)
+    return path
 
 
 def write_notebook(path: Path, cells: list[str]) -> Path:

@@ -1,10 +1,21 @@
 // Contrast of every visible text element under a root, in the page (see contrast.py).
 (root) => {
+  // Any CSS colour (rgb(), color(srgb ...) from color-mix, oklch, ...) read back as pixels.
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 1;
+  const g2d = canvas.getContext('2d', { willReadFrequently: true });
+  const cache = new Map();
   const parse = (c) => {
-    const m = String(c).match(/rgba?\(([^)]+)\)/);
-    if (!m) return null;
-    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
-    return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+    if (!c || c === 'none' || c === 'transparent' || String(c).startsWith('url(')) return null;
+    if (!cache.has(c)) {
+      g2d.clearRect(0, 0, 1, 1);
+      g2d.fillStyle = '#000';
+      g2d.fillStyle = c;
+      g2d.fillRect(0, 0, 1, 1);
+      const [r, g, b, a] = g2d.getImageData(0, 0, 1, 1).data;
+      cache.set(c, { r, g, b, a: a / 255 });
+    }
+    return { ...cache.get(c) };
   };
   const over = (top, bottom) => {  // top over an opaque bottom
     const a = top.a;
@@ -20,11 +31,19 @@
   const layers = (el) => {  // backgrounds under el, nearest first
     const out = [];
     if (el instanceof SVGElement && el.tagName.toLowerCase() === 'text') {
+      // Shapes drawn before the text in its group whose box holds the text's centre.
+      const t = el.getBBox();
+      const cx = t.x + t.width / 2, cy = t.y + t.height / 2;
+      const under = (shape) => {
+        const b = shape.getBBox();
+        return cx >= b.x && cx <= b.x + b.width && cy >= b.y && cy <= b.y + b.height;
+      };
       let sib = el.previousElementSibling;
       while (sib) {
         const s = getComputedStyle(sib);
         const fill = parse(s.fill);
-        if (fill && ['rect', 'path', 'circle', 'ellipse', 'polygon'].includes(sib.tagName.toLowerCase())) {
+        const shape = ['rect', 'path', 'circle', 'ellipse', 'polygon'].includes(sib.tagName.toLowerCase());
+        if (fill && shape && under(sib)) {
           fill.a *= Number(s.fillOpacity || 1) * Number(s.opacity || 1);
           if (fill.a > 0) out.push(fill);
         }

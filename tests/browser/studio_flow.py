@@ -141,19 +141,25 @@ class StudioPage:
         poll(lambda: videos.count() == 2, timeout=30, what="two compare players")
         self.tid("sn-compare").scroll_into_view_if_needed()
         states = lambda: videos.evaluate_all(f"vs => vs.map({VIDEO_STATE})")  # noqa: E731
-        poll(lambda: all(s["ready"] >= 2 for s in states()), timeout=30, what="compare ready")
-        # Seek the lead player, as its scrub bar would: the other follows.
-        videos.first.evaluate("v => { v.currentTime = 1.5; }")
-        poll(lambda: all(not s["seeking"] and abs(s["t"] - 1.5) < 0.05 for s in states()),
-             timeout=30, what=f"both at 1.5 s after a seek: {states()}")  # fmt: skip
-        self.tid("sn-compare-play").click()
-        poll(lambda: (s := states()) and all(not x["paused"] and x["t"] > 2.0 for x in s)
+        poll(lambda: all(s["src"] for s in states()), timeout=30, what="compare sources")
+        play = self.tid("sn-compare-play")
+        play.click()
+        poll(lambda: (s := states()) and all(not x["paused"] and x["t"] > 1.0 for x in s)
              and abs(s[0]["t"] - s[1]["t"]) < 0.3,
-             timeout=30, what="both playing together")  # fmt: skip
-        self.tid("sn-compare-play").click()
+             timeout=30, what="both playing together", detail=states)  # fmt: skip
+        play.click()
         poll(lambda: (s := states()) and all(x["paused"] and not x["seeking"] for x in s)
              and abs(s[0]["t"] - s[1]["t"]) < 0.05,
-             timeout=30, what="both paused on the same frame")  # fmt: skip
+             timeout=30, what="both paused on the same frame", detail=states)  # fmt: skip
+        # Seek the lead player, as its scrub bar would: the other follows.
+        videos.first.evaluate("v => { v.currentTime = 0.5; }")
+        poll(lambda: all(not s["seeking"] and s["ready"] >= 2 and abs(s["t"] - 0.5) < 0.05
+                         for s in states()),
+             timeout=30, what="both at 0.5 s after a seek", detail=states)  # fmt: skip
+        self.tid("sn-compare-step").click()
+        poll(lambda: all(not s["seeking"] and abs(s["t"] - 0.5 - 1 / 24) < 0.02
+                         for s in states()),
+             timeout=30, what="both one frame on", detail=states)  # fmt: skip
 
     def duel(self) -> None:
         """Blind duel from compare: key 1 picks the left one, the next round begins."""

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser_pages import open_notebook, run_all
+from browser_pages import open_notebook, run_all, shoot
 from contrast import describe, failures, measure
 from studio_flow import StudioPage, scenario
 
@@ -44,9 +44,8 @@ def check_contrast(sp: StudioPage, theme: str) -> None:
     assert not bad, f"{theme}: text below 4.5:1 contrast:\n{describe(bad)}"
 
 
-def shoot(sp: StudioPage, folder: Path, name: str) -> Path:
-    path = folder / name
-    sp.root.screenshot(path=str(path))
+def readme_shot(sp: StudioPage, folder: Path, name: str) -> Path:
+    path = shoot(sp.page, sp.root, folder / name)
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, DOCS / name)
@@ -65,10 +64,10 @@ def test_studio_view_in_jupyterlab(lab_server, page_for, screenshot_dir):
     sp = StudioPage(page, "lab")
     scenario(sp)
     check_contrast(sp, "light")
-    shoot(sp, screenshot_dir, "studio-light.png")
+    readme_shot(sp, screenshot_dir, "studio-light.png")
 
     set_theme(page, DARK, light=False)
     check_contrast(sp, "dark")
-    shoot(sp, screenshot_dir, "studio-dark.png")
+    readme_shot(sp, screenshot_dir, "studio-dark.png")
 
     sp.xss_stays_text()

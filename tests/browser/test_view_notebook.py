@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from browser_pages import open_notebook, run_all
+from browser_pages import open_notebook, run_all, shoot
 from contrast import describe, failures, measure
 from studio_flow import StudioPage, scenario
 
@@ -32,5 +32,5 @@ def test_studio_view_in_notebook7(notebook_server, page_for, screenshot_dir):
     scenario(sp)
     bad = failures(measure(sp.root))
     assert not bad, f"text below 4.5:1 contrast:\n{describe(bad)}"
-    sp.root.screenshot(path=str(screenshot_dir / "studio-notebook7.png"))
+    shoot(page, sp.root, screenshot_dir / "studio-notebook7.png")
     sp.xss_stays_text()
