@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: lab test lint bench chromium clean
+.PHONY: lab test fast lint bench chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,17 @@ chromium:
 
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check sora_notebook tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 	PYTHON=$(BIN)/python bash scripts/run-notebooks.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check sora_notebook tests benchmarks && $(BIN)/mypy
+
+# Between edits: everything but the slow, third-party and browser tests (about a minute).
+fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not thirdparty and not browser"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

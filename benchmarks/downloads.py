@@ -34,8 +34,8 @@ CHUNK = 65536  # the most httpx hands over per read from a socket (httpcore read
 
 
 def _client(base_url: str) -> Any:
-    from sora_notebook.backend import Backend
     from sora_notebook.client import AsyncSoraClient
+    from sora_notebook.client.backend import Backend
 
     return AsyncSoraClient(Backend.compatible(base_url, "bench-key"))
 

@@ -70,7 +70,7 @@ def _display_cell(nb: Any) -> Any:
 
 
 async def _make_videos(root: Path, n: int, render: str) -> tuple[Any, list[Path]]:
-    from sora_notebook.backend import Backend
+    from sora_notebook.client.backend import Backend
     from sora_notebook.studio import Studio
 
     studio = Studio(Backend.emulator(speed=50.0, render=render), library=root / "sora_studio")

@@ -177,7 +177,7 @@ async def _window(window: float, follow: Callable[[], Any], meter: Meter) -> dic
 
 
 async def studio_side(base_url: str, n: int, window: float) -> dict[str, Any]:
-    from sora_notebook.backend import Backend
+    from sora_notebook.client.backend import Backend
     from sora_notebook.studio import Studio
 
     try:

@@ -85,7 +85,7 @@ async def run_studio(base_url: str, n: int, max_rps: float | None = None) -> dic
     """`Studio.submit` per job; returns video id -> time the studio recorded completion.
 
     `max_rps`: None for the studio's default request rate."""
-    from sora_notebook.backend import Backend
+    from sora_notebook.client.backend import Backend
     from sora_notebook.studio import Studio
 
     seen: dict[str, float] = {}

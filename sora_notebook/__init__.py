@@ -1,7 +1,8 @@
 """sora-notebook: a JupyterLab studio for AI video generation over the OpenAI Video API."""
 
-from sora_notebook.backend import Backend
 from sora_notebook.client import AsyncSoraClient
+from sora_notebook.client.backend import Backend
+from sora_notebook.client.references import fit_reference
 from sora_notebook.errors import (
     APIConnectionError,
     APIError,
@@ -25,7 +26,6 @@ from sora_notebook.errors import (
     VideoFailed,
     WaitTimeout,
 )
-from sora_notebook.images import fit_reference
 from sora_notebook.library import Job, Library
 from sora_notebook.protocol import DeletedVideo, Video, VideoError, VideoPage, estimate_cost
 from sora_notebook.studio import Studio, StudioEvent

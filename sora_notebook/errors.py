@@ -13,11 +13,14 @@ SoraNotebookError
 │   ├── GoneError                410
 │   ├── UnprocessableEntityError 422
 │   ├── RateLimitError           429
-│   └── ServerError              5xx
+│   ├── ServerError              5xx
+│   └── TooLarge                 an answer above its size limit (Limits.json_bytes)
 ├── APIConnectionError         no answer: refused, reset, dropped
-│   └── APITimeoutError          no answer in time
+│   └── APITimeoutError          no answer in time (or not in total within the limits)
 ├── SubmissionUnknown          a create may or may not have reached the server
 ├── DownloadError              the media that arrived is not what was asked for
+│   └── DiskFull                 the disk under the download is full
+├── ListTruncated              a list walk stopped at a page or job limit
 ├── VideoFailed                a job ended `failed` (raised only by an explicit wait)
 ├── Expired                    the server no longer keeps this job's media
 ├── WaitTimeout                a wait passed its deadline (also a TimeoutError)
@@ -33,6 +36,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sora_notebook._headers import parse_retry_after
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -41,9 +46,11 @@ __all__ = [
     "BadRequestError",
     "BudgetExceeded",
     "ConflictError",
+    "DiskFull",
     "DownloadError",
     "Expired",
     "GoneError",
+    "ListTruncated",
     "NotFoundError",
     "NotReadyError",
     "PermissionDeniedError",
@@ -51,6 +58,7 @@ __all__ = [
     "ServerError",
     "SoraNotebookError",
     "SubmissionUnknown",
+    "TooLarge",
     "UnprocessableEntityError",
     "ValidationError",
     "VideoFailed",
@@ -165,8 +173,6 @@ class RateLimitError(APIError):
     @property
     def retry_after(self) -> float | None:
         """Seconds the server asked to wait, from `retry-after-ms` or `Retry-After`."""
-        from sora_notebook.protocol import parse_retry_after
-
         return parse_retry_after(self.headers)
 
 
@@ -174,6 +180,10 @@ class ServerError(APIError):
     """5xx: the server failed."""
 
     hint = "The server failed; retry later. If it persists, the backend is down."
+
+
+class TooLarge(APIError):
+    """An answer larger than the limit set for it (nothing of it was kept)."""
 
 
 class APIConnectionError(SoraNotebookError):
@@ -213,6 +223,32 @@ class DownloadError(SoraNotebookError):
 
     Nothing is kept: a partial file is removed, a complete earlier file is untouched.
     """
+
+
+class DiskFull(DownloadError):
+    """The disk under the download filled up; nothing partial was kept."""
+
+    def __init__(self, folder: Any, free: int | None = None) -> None:
+        self.folder = str(folder)
+        self.free = free
+        left = "" if free is None else f" ({free / 1e6:.1f} MB free)"
+        super().__init__(
+            f"The disk holding {self.folder} is full{left}, so the download stopped and "
+            "nothing partial was kept. Free some space there (or move the library to a "
+            "bigger disk); the download starts again by itself once there is room."
+        )
+
+
+class ListTruncated(SoraNotebookError):
+    """A walk of the job list stopped at a page or job limit (the server kept going)."""
+
+    def __init__(self, pages: int, items: int, limit: str) -> None:
+        self.pages, self.items, self.limit = pages, items, limit
+        super().__init__(
+            f"Stopped reading the job list after {pages} pages and {items} jobs: the "
+            f"server still said there was more ({limit} reached). If it really holds "
+            "more jobs, raise Limits.list_pages / Limits.list_items."
+        )
 
 
 class VideoFailed(SoraNotebookError):

@@ -7,7 +7,6 @@ be an integer or missing, a list page may lack `has_more`.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import re
 import time
@@ -40,7 +39,6 @@ __all__ = [
     "id_file_stem",
     "id_path_segment",
     "normalize_seconds",
-    "parse_retry_after",
     "parse_size",
     "validate_create",
 ]
@@ -132,7 +130,7 @@ class Video:
         return cls(
             id=str(data["id"]),
             status=str(data.get("status") or "unknown"),
-            progress=_as_int(data.get("progress")) or 0,
+            progress=max(0, min(100, _as_int(data.get("progress")) or 0)),
             model=_as_str(data.get("model")),
             prompt=_as_str(data.get("prompt")),
             size=_as_str(data.get("size")),
@@ -210,7 +208,7 @@ def _as_int(value: Any) -> int | None:
         return None
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -286,9 +284,7 @@ def validate_create(
     return model, size, seconds
 
 
-def estimate_cost(
-    model: str | None, size: str | None, seconds: int | str | None
-) -> float | None:
+def estimate_cost(model: str | None, size: str | None, seconds: int | str | None) -> float | None:
     """USD for one video at the published per-second price; None where it is unknown."""
     spec = MODELS.get(model or DEFAULT_MODEL)
     if spec is None:
@@ -331,38 +327,3 @@ def id_file_stem(video_id: str) -> str:
     if _SAFE_STEM.match(video_id) and ".." not in video_id:
         return video_id
     return "id-" + hashlib.sha256(video_id.encode()).hexdigest()[:32]
-
-
-# --- retry hints -------------------------------------------------------------------
-
-
-def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds to wait from `retry-after-ms` (first) or `Retry-After` (seconds or HTTP date).
-
-    None when neither is present or valid. Header names are matched case-insensitively.
-    """
-    lower = {k.lower(): v for k, v in headers.items()}
-    ms = lower.get("retry-after-ms")
-    if ms is not None:
-        try:
-            value = float(ms) / 1000
-            if value >= 0 and value == value:  # not NaN
-                return value
-        except ValueError:
-            pass
-    text = lower.get("retry-after")
-    if text is None:
-        return None
-    text = text.strip()
-    try:
-        value = float(text)
-        return value if value >= 0 and value == value else None
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))

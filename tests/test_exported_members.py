@@ -10,6 +10,7 @@ def test_all_is_sorted_and_unique():
 
 
 def test_every_exported_name_exists_and_is_documented():
+    assert len(sora_notebook.__all__) > 30
     for name in sora_notebook.__all__:
         member = getattr(sora_notebook, name)
         assert member.__doc__, f"{name} has no docstring"

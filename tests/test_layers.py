@@ -1,8 +1,9 @@
-"""The dependency direction of ../shared/DESIGN.md, checked on every module's imports.
+"""The layers of ../shared/DESIGN.md, checked on every module's imports.
 
-widgets -> studio -> client -> backend -> protocol -> errors; studio -> library; the
-emulator sees only protocol and errors. Imports inside a function ("lazy") are allowed
-only where a layer must reach up on demand, and are listed here by name.
+The folders are the layers: widgets -> studio -> client, library, judge, export ->
+protocol, errors, _headers; the emulator sees only the leaves. Imports inside a function
+("lazy") are allowed only where a layer must reach up on demand, and are listed here by
+name. No module imports itself back through others at import time.
 """
 
 from __future__ import annotations
@@ -14,56 +15,67 @@ import pytest
 
 PACKAGE = Path(__file__).parents[1] / "sora_notebook"
 
-BASE = {"errors", "protocol"}
-CLIENT = BASE | {"backend", "client", "images", "_http"}
-STUDIO = CLIENT | {"library", "_store", "studio", "events", "export", "lineage", "polling",
-                   "runner", "submission", "sync", "tracker"}  # fmt: skip
-#: layer of a module (its first name under sora_notebook) -> what it may import
+LEAVES = {"errors", "protocol", "_headers"}
+ENGINE = LEAVES | {"client", "library", "judge", "export", "studio"}
+#: layer (a folder or top-level module under sora_notebook) -> the layers it may import
 ALLOWED: dict[str, set[str]] = {
-    "errors": {"protocol"},  # RateLimitError.retry_after parses its headers lazily
+    "_headers": set(),
+    "errors": {"_headers"},
     "protocol": {"errors"},
-    "emulator": BASE | {"emulator"},
-    "_store": BASE | {"_store"},
-    "library": BASE | {"_store"},
-    "_http": BASE | {"_http"},
-    "images": BASE,
-    "backend": BASE,
-    "client": CLIENT,
-    **{name: STUDIO for name in STUDIO - CLIENT},
-    "widgets": STUDIO | {"widgets"},
-    "cli": STUDIO | {"emulator"},
-    "__init__": STUDIO,
+    "client": LEAVES,
+    "library": LEAVES,
+    "judge": LEAVES,
+    "export": LEAVES | {"library"},
+    "studio": ENGINE,
+    "widgets": ENGINE,
+    "emulator": LEAVES,
+    "cli": ENGINE | {"emulator"},
+    "__init__": ENGINE,
 }
-#: (module, imported layer) pairs allowed only inside a function
-LAZY = {("backend", "emulator"), ("studio", "widgets")}
+#: (layer, imported layer) pairs allowed only inside a function
+LAZY = {("client", "emulator"), ("studio", "widgets")}
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def _resolve(name: str) -> str | None:
+    """The package module `name` names (a folder's `__init__` or a file), if any."""
+    path = PACKAGE.parent.joinpath(*name.split("."))
+    if (path / "__init__.py").exists() or path.with_suffix(".py").exists():
+        return name
+    return None
 
 
 def imports(path: Path) -> list[tuple[str, bool]]:
-    """(layer imported, inside a function?) for every sora_notebook import in a file."""
+    """(module imported, inside a function or TYPE_CHECKING?) for every package import."""
     tree = ast.parse(path.read_text())
     found: list[tuple[str, bool]] = []
 
     def visit(node: ast.AST, nested: bool) -> None:
         for child in ast.iter_child_nodes(node):
             inner = nested or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                inner = True
             names: list[str] = []
             if isinstance(child, ast.Import):
                 names = [a.name for a in child.names]
             elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
-                names = [child.module] + [f"{child.module}.{a.name}" for a in child.names]
-            for name in names:
-                parts = name.split(".")
-                if parts[0] == "sora_notebook" and len(parts) > 1:
-                    found.append((parts[1], inner))
+                # `from pkg import sub` imports the module pkg.sub where there is one
+                subs = [f"{child.module}.{a.name}" for a in child.names]
+                names = [s for s in subs if _resolve(s)] or [child.module]
+            found.extend((n, inner) for n in names if n.startswith("sora_notebook."))
             visit(child, inner)
 
     visit(tree, False)
     return found
 
 
-def layer_of(path: Path) -> str:
-    rel = path.relative_to(PACKAGE)
-    return rel.parts[0].removesuffix(".py")
+def layer_of(module: str) -> str:
+    return module.split(".")[1] if "." in module else "__init__"
 
 
 MODULES = sorted(PACKAGE.rglob("*.py"))
@@ -71,19 +83,57 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_follow_the_layers(path):
-    layer = layer_of(path)
+    layer = layer_of(_module_name(path))
     allowed = ALLOWED[layer] | {layer}
     wrong = [
         target
         for target, nested in imports(path)
-        if target not in allowed and not (nested and (layer, target) in LAZY)
+        if layer_of(target) not in allowed and not (nested and (layer, layer_of(target)) in LAZY)
     ]
     assert not wrong, f"{layer} may not import {sorted(set(wrong))} (see DESIGN.md)"
 
 
-def test_the_checker_sees_a_violation(tmp_path):
+def import_graph() -> dict[str, set[str]]:
+    """module -> the package modules it imports at import time."""
+    return {
+        _module_name(p): {t for t, nested in imports(p) if not nested and _resolve(t)}
+        for p in MODULES
+    }
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1: on the stack, 2: done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_no_import_circles():
+    graph = import_graph()
+    assert len(graph) > 40
+    assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
+
+
+def test_the_checkers_see_a_violation_and_a_circle(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text(
         "from sora_notebook.widgets import Panel\n\ndef f():\n    import sora_notebook.emulator\n"
     )
-    assert imports(bad) == [("widgets", False), ("widgets", False), ("emulator", True)]
+    assert imports(bad) == [("sora_notebook.widgets", False), ("sora_notebook.emulator", True)]
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None

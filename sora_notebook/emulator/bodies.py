@@ -19,6 +19,7 @@ from sora_notebook.protocol import validate_create
 __all__ = ["Refused", "error_response", "image_bytes", "prompt_field", "read_body", "text_field"]
 
 _MAX_UPLOAD = 50 * 1024 * 1024
+_MAX_DEPTH = 32  # a request body is a few levels deep; refuse bombs before they recurse
 _DATA_URL = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?(;[\w=.+-]+)*;base64,(.*)$", re.DOTALL)
 
 
@@ -54,19 +55,72 @@ async def read_body(request: Request) -> dict[str, Any]:
         except Exception as exc:  # python-multipart raises several types on junk
             raise Refused(400, f"Could not parse the form body: {exc}") from exc
         try:
-            return await _form_dict(form)
+            return check_text(await _form_dict(form))
         finally:
             await form.close()  # uploaded parts live in temp files
     raw = await request.body()
     if not raw:
         return {}
+    if _depth(raw) > _MAX_DEPTH:
+        raise Refused(400, f"The request body is nested more than {_MAX_DEPTH} levels deep.")
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise Refused(400, "The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise Refused(400, "The request body must be a JSON object.")
-    return data
+    return check_text(data)
+
+
+def _depth(raw: bytes) -> int:
+    """How deep brackets nest in a JSON text (outside strings), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > _MAX_DEPTH:
+                return deepest
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def check_text(body: dict[str, Any]) -> dict[str, Any]:
+    """Refuse text that cannot be stored or answered (lone surrogates such as \\ud800)."""
+    stack: list[Any] = [body]
+    while stack:
+        item = stack.pop()
+        values = (
+            [*item.keys(), *item.values()]
+            if isinstance(item, dict)
+            else item
+            if isinstance(item, list)
+            else [item]
+        )
+        for value in values:
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+            elif isinstance(value, str):
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise Refused(
+                        400,
+                        "The request holds text that is not valid Unicode (a lone "
+                        "surrogate such as \\ud800); send UTF-8 text.",
+                    ) from None
+    return body
 
 
 async def _form_dict(form: Any) -> dict[str, Any]:

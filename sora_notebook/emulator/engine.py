@@ -24,62 +24,16 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from sora_notebook.emulator.jobs import QUEUE_SECONDS, VARIANT_FILES, EmulatedJob, run_seconds
 from sora_notebook.emulator.look import RenderSpec, Segment
 from sora_notebook.emulator.moderation import MODERATION_CODE, MODERATION_MESSAGE, blocked_term
 from sora_notebook.protocol import COMPLETED, FAILED, IN_PROGRESS, QUEUED, parse_size
 
-__all__ = ["VARIANT_FILES", "Engine", "Job"]
-
-#: variant -> (file name in a render folder, content type)
-VARIANT_FILES = {
-    "video": ("video.mp4", "video/mp4"),
-    "thumbnail": ("thumbnail.webp", "image/webp"),
-    "spritesheet": ("spritesheet.jpg", "image/jpeg"),
-}
-QUEUE_SECONDS = 1.5
-
-
-@dataclass
-class Job:
-    """One emulated job as stored. Status is derived from the clock by `Engine.status`."""
-
-    id: str
-    seq: int
-    model: str
-    prompt: str
-    size: str
-    seconds: str
-    created_at: float
-    queue_for: float
-    run_for: float
-    spec: dict[str, Any]
-    remixed_from_video_id: str | None = None
-    error: dict[str, str] | None = None
-    render_error: str | None = None
-
-    @property
-    def render_spec(self) -> RenderSpec:
-        return RenderSpec.from_dict(self.spec)
-
-    @property
-    def look_prompt(self) -> str:
-        return self.render_spec.segments[0].look_prompt
-
-    @property
-    def finishes_at(self) -> float:
-        return self.created_at + self.queue_for + self.run_for
-
-
-def run_seconds(model: str, seconds: int, speed: float) -> float:
-    """Clock seconds in progress: tens of seconds at speed 1, more for longer and pro clips."""
-    base = 8.0 + 3.0 * seconds
-    if "pro" in model:
-        base *= 2
-    return base / speed
+__all__ = ["Engine"]
 
 
 class Engine:
@@ -117,7 +71,7 @@ class Engine:
         self._lock = threading.RLock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sora-render")
         self._renders: dict[str, Future[None]] = {}
-        self.jobs: dict[str, Job] = {}
+        self.jobs: dict[str, EmulatedJob] = {}
         self._cursors: dict[str, tuple[float, int]] = {}
         self.characters: dict[str, dict[str, Any]] = {}
         self._seq = 0
@@ -134,7 +88,7 @@ class Engine:
             return
         data = json.loads(path.read_text("utf-8"))
         for item in data.get("jobs", []):
-            job = Job(**item)
+            job = EmulatedJob(**item)
             self.jobs[job.id] = job
             self._seq = max(self._seq, job.seq)
         self.created = int(data.get("created", 0))
@@ -203,7 +157,7 @@ class Engine:
             reference = (self.root / "refs" / spec.reference_sha256).read_bytes()
         _render.render(spec, out, reference=reference)
 
-    def touch(self, job: Job, now: float | None = None) -> None:
+    def touch(self, job: EmulatedJob, now: float | None = None) -> None:
         """Start the job's render once it has left the queue (renders are lazy: a job
         nobody looks at costs nothing; a watched one renders long before it is due)."""
         now = self.clock() if now is None else now
@@ -212,10 +166,10 @@ class Engine:
             if key not in self._renders and not self.render_ready(job):
                 self._start_render(job.render_spec)
 
-    def render_ready(self, job: Job) -> bool:
+    def render_ready(self, job: EmulatedJob) -> bool:
         return (self.render_dir(job.render_spec) / "video.mp4").exists()
 
-    async def wait_render(self, job: Job) -> None:
+    async def wait_render(self, job: EmulatedJob) -> None:
         """Wait (without blocking the loop) until the job's media exists or failed."""
         if job.error is not None or self.render_ready(job):
             return
@@ -229,7 +183,7 @@ class Engine:
 
     # --- lifecycle ------------------------------------------------------------------
 
-    def status(self, job: Job, now: float | None = None) -> tuple[str, int]:
+    def status(self, job: EmulatedJob, now: float | None = None) -> tuple[str, int]:
         """(status, progress) at `now` by the clock."""
         now = self.clock() if now is None else now
         started = job.created_at + job.queue_for
@@ -246,13 +200,13 @@ class Engine:
             return COMPLETED, 100
         return IN_PROGRESS, 99
 
-    def running(self, now: float | None = None) -> list[Job]:
+    def running(self, now: float | None = None) -> list[EmulatedJob]:
         """Jobs the clock says are queued or generating (the `max_running` count)."""
         now = self.clock() if now is None else now
         return [j for j in self.jobs.values() if now < self.ends_at(j)]
 
     @staticmethod
-    def ends_at(job: Job) -> float:
+    def ends_at(job: EmulatedJob) -> float:
         """When the job turns terminal: a moderated one as it leaves the queue."""
         return job.created_at + job.queue_for if job.error is not None else job.finishes_at
 
@@ -262,7 +216,7 @@ class Engine:
         due = [self.ends_at(j) - now for j in self.running(now)]
         return max(1.0, math.ceil(min(due))) if due else 1.0
 
-    def to_dict(self, job: Job, now: float | None = None) -> dict[str, Any]:
+    def to_dict(self, job: EmulatedJob, now: float | None = None) -> dict[str, Any]:
         """The Video object as the API returns it."""
         now = self.clock() if now is None else now
         status, progress = self.status(job, now)
@@ -294,7 +248,7 @@ class Engine:
             "error": error,
         }
 
-    def poll_after_ms(self, job: Job) -> int | None:
+    def poll_after_ms(self, job: EmulatedJob) -> int | None:
         """A polling hint: the time left, clamped to 20 ms - 5 s; None once terminal."""
         now = self.clock()
         status, _ = self.status(job, now)
@@ -315,7 +269,7 @@ class Engine:
         segments: tuple[Segment, ...] | None = None,
         reference_sha256: str | None = None,
         remixed_from: str | None = None,
-    ) -> Job:
+    ) -> EmulatedJob:
         """Accept a job, start its render, count it."""
         width, height = parse_size(size)
         segs = segments or (Segment(prompt=prompt, look_prompt=prompt, seconds=seconds),)
@@ -332,7 +286,7 @@ class Engine:
             error = {"code": MODERATION_CODE, "message": MODERATION_MESSAGE}
         with self._lock:
             self._seq += 1
-            job = Job(
+            job = EmulatedJob(
                 id="video_" + uuid.uuid4().hex,
                 seq=self._seq,
                 model=model,
@@ -364,7 +318,7 @@ class Engine:
             self._save()
         return character
 
-    def get(self, video_id: str) -> Job | None:
+    def get(self, video_id: str) -> EmulatedJob | None:
         return self.jobs.get(video_id)
 
     def delete(self, video_id: str) -> bool:
@@ -377,7 +331,7 @@ class Engine:
             self._save()
             return True
 
-    def ordered(self, order: str = "desc", after: str | None = None) -> list[Job]:
+    def ordered(self, order: str = "desc", after: str | None = None) -> list[EmulatedJob]:
         """Jobs newest first (`desc`) or oldest first, those after the cursor `after`.
 
         KeyError when `after` is not an id this emulator has issued."""
@@ -391,7 +345,7 @@ class Engine:
                 jobs = [j for j in jobs if (j.created_at, j.seq) > cursor]
         return jobs[::-1] if order == "desc" else jobs
 
-    def media_path(self, job: Job, variant: str = "video") -> Path:
+    def media_path(self, job: EmulatedJob, variant: str = "video") -> Path:
         return self.render_dir(job.render_spec) / VARIANT_FILES[variant][0]
 
     def media_sha256(self, video_id: str, variant: str = "video") -> str:

@@ -15,8 +15,8 @@ from typing import Any
 import ipywidgets as w
 from PIL import Image
 
+from sora_notebook.client.references import fit_reference
 from sora_notebook.errors import ValidationError
-from sora_notebook.images import fit_reference
 from sora_notebook.protocol import (
     DEFAULT_MODEL,
     DEFAULT_SECONDS,

@@ -19,6 +19,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 BINDER = REPO / "binder"
 QUICKSTART = "notebooks/01-quickstart.ipynb"

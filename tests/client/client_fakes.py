@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 from collections.abc import AsyncIterator, Callable
@@ -10,37 +9,19 @@ from typing import Any
 from urllib.parse import unquote
 
 import httpx
+from fakes import T0, FakeTime
 
-from sora_notebook.backend import Backend
 from sora_notebook.client import AsyncSoraClient
+from sora_notebook.client.backend import Backend
 
 KEY = "sk-test-SECRET-0123456789"
-T0 = 1_800_000_000.0
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 8
 
 
-class FakeTime:
-    """A clock that only moves when the code under test sleeps."""
-
-    def __init__(self, start: float = T0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-class ThreadedTime(FakeTime):
+def ThreadedTime() -> FakeTime:
     """Fake time shared with an emulator whose renders run in real threads (and, over a
     socket, whose server runs in one): each sleep also yields a little real time."""
-
-    async def sleep(self, seconds: float) -> None:
-        await super().sleep(seconds)
-        await asyncio.sleep(0.05)
+    return FakeTime(T0, real=0.05)
 
 
 class _Tracked(httpx.AsyncByteStream):

@@ -7,8 +7,8 @@ import hashlib
 import pytest
 from client_fakes import ThreadedTime
 
-from sora_notebook.backend import Backend
 from sora_notebook.client import AsyncSoraClient
+from sora_notebook.client.backend import Backend
 from sora_notebook.errors import AuthenticationError, NotFoundError, NotReadyError, VideoFailed
 
 

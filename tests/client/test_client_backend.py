@@ -8,8 +8,8 @@ import httpx
 import pytest
 from client_fakes import FakeServer, make_client, video_json
 
-from sora_notebook.backend import FLAVORS, Backend
 from sora_notebook.client import AsyncSoraClient
+from sora_notebook.client.backend import FLAVORS, Backend
 from sora_notebook.errors import APIConnectionError, AuthenticationError, ValidationError
 
 SECRET = "sk-proj-VERY-SECRET-abcdef123456"

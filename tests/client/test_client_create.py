@@ -10,7 +10,7 @@ import pytest
 from client_fakes import FakeServer, FakeTime, make_client, parse_multipart
 from PIL import Image
 
-from sora_notebook.backend import Backend
+from sora_notebook.client.backend import Backend
 from sora_notebook.errors import (
     APIConnectionError,
     RateLimitError,

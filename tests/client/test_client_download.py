@@ -6,7 +6,7 @@ import httpx
 import pytest
 from client_fakes import MP4, T0, ChunkStream, make_client, video_json
 
-from sora_notebook.backend import Backend
+from sora_notebook.client.backend import Backend
 from sora_notebook.errors import (
     APIConnectionError,
     DownloadError,

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from client_fakes import T0, FakeTime, make_client, video_json
 
-from sora_notebook._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
+from sora_notebook.client._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
 from sora_notebook.errors import (
     APIConnectionError,
     APIError,

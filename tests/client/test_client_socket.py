@@ -11,8 +11,8 @@ import pytest
 from client_fakes import ThreadedTime
 from live_server import LiveServer
 
-from sora_notebook.backend import Backend
 from sora_notebook.client import AsyncSoraClient
+from sora_notebook.client.backend import Backend
 from sora_notebook.emulator import create_app
 from sora_notebook.errors import APIConnectionError
 

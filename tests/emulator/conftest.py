@@ -9,31 +9,18 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes import FakeTime
 from live_server import LiveServer
 from PIL import Image
 
 from sora_notebook.emulator import create_app
 
-T0 = 1_900_000_000.0
 KEY = {"authorization": "Bearer sk-test"}
 
 
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> FakeTime:
+    return FakeTime()
 
 
 @pytest.fixture
@@ -71,7 +58,7 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-async def complete(client: httpx.AsyncClient, clock: FakeClock, video_id: str) -> dict:
+async def complete(client: httpx.AsyncClient, clock: FakeTime, video_id: str) -> dict:
     """Move the fake clock past the job's end and return the finished job."""
     clock.advance(300)
     r = await client.get(f"/videos/{video_id}")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import yaml
+from fakes import FakeTime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_core import OpenAPI
@@ -19,7 +20,7 @@ from starlette.testclient import TestClient
 
 from sora_notebook.emulator import create_app
 
-from .conftest import KEY, FakeClock, data_url, png_bytes
+from .conftest import KEY, data_url, png_bytes
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "openai-videos.openapi.yaml"
 OVERLAY = Path(__file__).with_name("spec_overlay.yaml")
@@ -107,7 +108,7 @@ def test_overlay_is_strict_enough(api):
 
 
 async def test_every_endpoint_and_error_matches_the_spec(api, make_app):
-    clock = FakeClock()
+    clock = FakeTime()
     app = make_app(clock=clock, max_running=3, retention=600)
     responses: list[httpx.Response] = []
     transport = httpx.ASGITransport(app=app)
@@ -184,7 +185,7 @@ def test_create_never_answers_5xx_and_always_matches_the_spec(
     body: dict[str, Any] = {"prompt": prompt, "model": model, "size": size, **extra}
     if seconds is not None:
         body["seconds"] = seconds
-    app = create_app(clock=FakeClock(), render="draft")
+    app = create_app(clock=FakeTime(), render="draft")
     try:
         with TestClient(app, base_url="http://e", headers=KEY) as client:
             if form:

@@ -115,13 +115,41 @@ def test_save_media_is_atomic_and_checksummed(lib):
     tmp.write_bytes(b"movie-bytes")
     job = lib.save_media(key, "video", tmp)
     assert not tmp.exists()
-    assert job.media == {"video": "media/video_abc.mp4"}
+    (rel,) = job.media.values()
+    assert rel.startswith("media/video_abc.") and rel.endswith(".mp4")
     assert job.sha256 == hashlib.sha256(b"movie-bytes").hexdigest()
-    assert lib.media_path(job) == lib.root / "media" / "video_abc.mp4"
+    assert job.hashes == {"video": job.sha256}
+    assert lib.media_path(job) == lib.root / rel
     job = lib.save_media(key, "thumbnail", b"webp")
     assert lib.media_path(job, "thumbnail").read_bytes() == b"webp"
     assert lib.media_path(job, "spritesheet") is None
     assert job.sha256 == hashlib.sha256(b"movie-bytes").hexdigest()
+
+
+def test_two_backends_with_one_id_never_share_a_file(lib):
+    jobs = []
+    for url, data in (("http://a.test/v1", b"bytes of A"), ("http://b.test/v1", b"bytes of B")):
+        key = lib.add_submission(backend="b", backend_url=url, prompt="same").key
+        lib.record_video(key, video("video_1", "completed"))
+        jobs.append(lib.save_media(key, "video", data))
+    a, b = (lib.get(j.key) for j in jobs)
+    assert lib.media_path(a) != lib.media_path(b)
+    for job in (a, b):
+        assert hashlib.sha256(lib.media_path(job).read_bytes()).hexdigest() == job.sha256
+
+
+def test_several_outputs_of_one_job_have_their_own_files_and_hashes(lib):
+    key = submit(lib)
+    lib.record_video(key, video("video_n", "completed"))
+    lib.save_media(key, "video", b"first")
+    job = lib.save_media(key, "video", b"second", output=1)
+    job = lib.save_media(key, "thumbnail", b"thumb-2", output=1)
+    assert set(job.media) == {"video", "video.1", "thumbnail.1"}
+    assert lib.media_path(job, output=1).read_bytes() == b"second"
+    assert lib.media_path(job, "thumbnail", output=1).read_bytes() == b"thumb-2"
+    assert job.hashes["video.1"] == hashlib.sha256(b"second").hexdigest()
+    assert job.sha256 == hashlib.sha256(b"first").hexdigest()
+    assert lib.media_path(job, output=2) is None
 
 
 def test_untrusted_ids_cannot_escape_the_media_folder(lib):

@@ -9,9 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from sora_notebook.library import Library
 
 from .writer_script import payload
+
+pytestmark = pytest.mark.slow
 
 SCRIPT = Path(__file__).with_name("writer_script.py")
 
@@ -65,7 +69,7 @@ def test_kill_mid_write_leaves_consistent_library(tmp_path):
                 assert hashlib.sha256(lib.media_path(job).read_bytes()).hexdigest() == job.sha256
         # Every file in place is complete, recorded or not (rename is atomic).
         for path in (root / "media").glob("k_*.mp4"):
-            i = int(path.stem.split("_")[1])
+            i = int(path.name.split(".")[0].split("_")[1])
             assert path.read_bytes() == payload("k", i)
 
 

@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from fakes import FakeTime
 
-from sora_notebook.backend import Backend
-from sora_notebook.polling import PollPolicy
+from sora_notebook.client.backend import Backend
 from sora_notebook.studio import Studio
+from sora_notebook.studio.polling import PollPolicy
 
-T0 = 1_900_000_000.0
 FAST = PollPolicy(min_interval=0.05, max_interval=0.5, first_delay=0.05)
-
-
-class FakeTime:
-    """Fake Unix time shared by emulator and studio; each sleep lets real threads run."""
-
-    def __init__(self, real: float = 0.002) -> None:
-        self.now = T0
-        self.real = real
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(self.real)
 
 
 @pytest.fixture
 def fake_time() -> FakeTime:
-    return FakeTime()
+    return FakeTime(real=0.002)
 
 
 @pytest.fixture

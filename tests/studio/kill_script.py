@@ -13,10 +13,10 @@ import sys
 
 import httpx
 
-from sora_notebook.backend import Backend
 from sora_notebook.client import AsyncSoraClient
-from sora_notebook.polling import PollPolicy
+from sora_notebook.client.backend import Backend
 from sora_notebook.studio import Studio
+from sora_notebook.studio.polling import PollPolicy
 
 
 def say(text: str) -> None:

@@ -8,10 +8,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pytest
+
 from sora_notebook.emulator.faults import KINDS, FaultPlan
-from sora_notebook.polling import PollPolicy
+from sora_notebook.studio.polling import PollPolicy
 
 from .conftest import engine
+
+pytestmark = pytest.mark.slow
 
 
 @dataclass

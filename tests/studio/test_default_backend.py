@@ -30,3 +30,11 @@ async def test_a_job_in_flight_outlives_a_restart_of_the_default_studio(
         assert second.backend.app.state.emulator.root == tmp_path.resolve() / "lib" / "emulator"
     finally:
         await second.aclose()
+
+
+async def test_repr_of_a_closed_studio_works(tmp_path):
+    from sora_notebook import Backend, Studio
+
+    studio = Studio(Backend.emulator(render="draft"), library=tmp_path / "lib")
+    await studio.aclose()
+    assert repr(studio).endswith("closed)")

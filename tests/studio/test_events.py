@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from sora_notebook.events import EventHub
 from sora_notebook.library import Library
+from sora_notebook.studio.events import EventHub
 
 
 @pytest.fixture

@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from live_server import LiveServer
 
-from sora_notebook.backend import Backend
+from sora_notebook.client.backend import Backend
 from sora_notebook.emulator import create_app
 from sora_notebook.library import Library
+
+pytestmark = pytest.mark.slow
 
 SCRIPT = Path(__file__).with_name("kill_script.py")
 

@@ -7,14 +7,8 @@ import itertools
 
 import pytest
 
-from sora_notebook.polling import (
-    CREATE,
-    DOWNLOAD,
-    STATUS,
-    PollPolicy,
-    RateLimiter,
-    predict_duration,
-)
+from sora_notebook.studio.polling import PollPolicy, predict_duration
+from sora_notebook.studio.ratelimit import CREATE, DOWNLOAD, STATUS, RateLimiter
 
 from .conftest import FakeTime
 

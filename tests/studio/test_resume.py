@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from sora_notebook.client import AsyncSoraClient
-from sora_notebook.runner import EXPIRED_MESSAGE
 from sora_notebook.studio import Studio
+from sora_notebook.studio.runner import EXPIRED_MESSAGE
 
 from .conftest import FAST, FakeTime, engine
 

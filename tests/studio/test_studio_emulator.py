@@ -188,8 +188,9 @@ async def test_import_remote_adds_listed_jobs_once(fast, make_studio):
         child = await raw.wait((await raw.remix(parent.id, "remixed elsewhere")).id)
     studio = make_studio(fast)
     mine = await studio.generate("made here")
-    assert await studio.import_remote() == 2
-    assert await studio.import_remote() == 0
+    report = await studio.import_remote()
+    assert (report.imported, report.skipped, report.truncated) == (2, [], False)
+    assert (await studio.import_remote()).imported == 0
     imported = studio.get(child.id)
     assert imported.parent_key == studio.get(parent.id).key and imported.edge_kind == "remix"
     done = await studio.wait(imported)
@@ -234,9 +235,12 @@ async def test_export_html_gallery_escapes_and_embeds(fast, make_studio, tmp_pat
     evil = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
     root = await studio.generate(evil)
     await studio.wait(await studio.remix(root, "second <b>take</b>"))
+    studio.annotate(root, notes="<i onmouseover=alert(2)>keep</i>", tags=["<u>t</u>"])
     page = studio.export(tmp_path / "gallery.html").read_text()
     assert "<script>" not in page and "onerror=alert(1)>" not in page
+    assert "<i " not in page and "<u>" not in page
     assert "&lt;script&gt;" in page and "second &lt;b&gt;take&lt;/b&gt;" in page
+    assert "&lt;i onmouseover=alert(2)&gt;keep&lt;/i&gt;" in page
     assert page.count("data:video/mp4;base64,") == 2 and page.count("<ul") == 2
     linked = studio.export(tmp_path / "site" / "g.html", embed=False).read_text()
     assert "data:video" not in linked and "../studio/media/" in linked

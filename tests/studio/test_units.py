@@ -11,9 +11,9 @@ import pytest
 from sora_notebook.errors import BudgetExceeded, ValidationError
 from sora_notebook.export import import_archive
 from sora_notebook.library import Library
-from sora_notebook.lineage import build_tree, lineage_of
+from sora_notebook.library.lineage import build_tree, lineage_of
 from sora_notebook.protocol import Video
-from sora_notebook.submission import check_budget, derived, expand_grid, new_video, price
+from sora_notebook.studio.plans import check_budget, derived, expand_grid, new_video, price
 
 EMU = SimpleNamespace(name="emulator", label="Emulator", check_models=True)
 OPEN = SimpleNamespace(name="compatible", label="vLLM", check_models=False, supports_remix=False)

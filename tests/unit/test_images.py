@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import Image
 
+from sora_notebook.client.references import fit_reference, load_reference, open_image
 from sora_notebook.errors import ValidationError
-from sora_notebook.images import fit_reference, load_reference, open_image
 
 
 def encoded(size: tuple[int, int], fmt: str = "PNG", color=(10, 200, 30), mode="RGB") -> bytes:

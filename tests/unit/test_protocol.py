@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sora_notebook._headers import parse_retry_after
 from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import (
     MODELS,
@@ -20,7 +21,6 @@ from sora_notebook.protocol import (
     id_file_stem,
     id_path_segment,
     normalize_seconds,
-    parse_retry_after,
     parse_size,
     validate_create,
 )
@@ -192,6 +192,7 @@ def test_cost_table(model, size, seconds, cost):
 
 
 def test_every_known_model_prices_every_size():
+    assert len(MODELS) >= 2
     for name, spec in MODELS.items():
         assert set(spec.price_per_second) == set(spec.sizes), name
 
@@ -301,3 +302,10 @@ def test_safe_ids_are_their_own_stem():
     assert id_file_stem("video_gen_ab12") == "video_gen_ab12"
     assert id_file_stem("video-1.v2") == "video-1.v2"
     assert id_file_stem("a/b") != id_file_stem("a_b")
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"), [(-5, 0), (1e9, 100), ("inf", 0), ("nan", 0), ("abc", 0), ({}, 0), (42, 42)]
+)
+def test_progress_is_clamped_to_0_100_when_parsed(sent, kept):
+    assert Video.from_dict({"id": "a", "status": "in_progress", "progress": sent}).progress == kept

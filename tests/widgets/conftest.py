@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from sora_notebook.backend import Backend
+from sora_notebook.client.backend import Backend
 from sora_notebook.library import Job
-from sora_notebook.polling import PollPolicy
 from sora_notebook.studio import Studio
+from sora_notebook.studio.polling import PollPolicy
 
 XSS = ("<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sora_notebook.backend import Backend
+from sora_notebook.client.backend import Backend
 from sora_notebook.widgets.cards import JobCard, failure_hint, format_duration, time_left
 
 from .conftest import XSS, make_job, replace

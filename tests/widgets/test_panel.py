@@ -8,7 +8,7 @@ import io
 
 from PIL import Image
 
-from sora_notebook.backend import Backend
+from sora_notebook.client.backend import Backend
 from sora_notebook.widgets import Panel
 
 from .conftest import XSS, all_widgets, png_bytes, until

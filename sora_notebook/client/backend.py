@@ -21,57 +21,23 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from sora_notebook.client._http.limits import Limits
+from sora_notebook.client._transport import EmulatorTransport
+from sora_notebook.client._urls import split_credentials
+from sora_notebook.client.dialects import DIALECTS
 from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import VARIANTS
 
 __all__ = ["FLAVORS", "Backend", "TokenProvider"]
+
+#: The old name of `DIALECTS`, kept for code written against it.
+FLAVORS = DIALECTS
 
 TokenProvider = Callable[[], "str | Awaitable[str]"]
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 EMULATOR_BASE_URL = "http://emulator.local/v1"
 EMULATOR_KEY = "sk-emulator"  # the emulator accepts any key unless it was given one
-
-#: Known compatible servers and how they differ (see PROTOCOL.md, "Differences").
-FLAVORS: Mapping[str, Mapping[str, Any]] = {
-    "vllm-omni": {
-        "label": "vLLM-Omni",
-        "multipart": True,
-        "supports_remix": False,
-        "supports_edit": False,
-        "supports_extend": False,
-        "image_url_field": "image_reference",
-        "variants": ("video",),
-    },
-    # LiteLLM's list wants a provider hint this client does not send: poll jobs one by one.
-    "litellm": {"label": "LiteLLM", "multipart": True, "supports_list": False},
-    "sglang": {
-        "label": "SGLang",
-        "multipart": False,
-        "supports_remix": False,
-        "supports_edit": False,
-        "supports_extend": False,
-        "variants": ("video",),
-    },
-}
-
-
-class _EmulatorTransport(httpx.AsyncBaseTransport):
-    """ASGI in-process, with a dropped connection surfacing as a real socket shows it."""
-
-    def __init__(self, app: Any) -> None:
-        self._inner = httpx.ASGITransport(app=app)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            return await self._inner.handle_async_request(request)
-        except ConnectionError as exc:
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a complete response.", request=request
-            ) from exc
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -84,6 +50,9 @@ class Backend:
     table; compatible servers with no model given stay open), `image_url_field` (the
     form field for a reference given by URL), `variants` (the media kinds it serves;
     some servers always send the MP4), `api_version` (Azure's query parameter).
+    `limits` bounds what the server may send (time, bytes, pages; `Limits()` if None).
+    A key written into the base URL (`user:KEY@`, `?api-key=KEY`) is moved into the
+    auth header; the URL and label never show it.
     """
 
     name: str
@@ -99,10 +68,30 @@ class Backend:
     image_url_field: str | None = None
     variants: tuple[str, ...] = VARIANTS
     api_version: str | None = None
+    limits: Limits | None = None
     app: Any = field(default=None, compare=False)
     _api_key: str | None = field(default=None, compare=False)
     _auth_header: str = field(default="authorization", compare=False)
     _token_provider: TokenProvider | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        clean, key = split_credentials(self.base_url)
+        if clean == self.base_url.rstrip("/") or clean == self.base_url:
+            return
+        if key is not None and self._token_provider is None:
+            if self._api_key and self._api_key != key:
+                raise ValidationError(
+                    "The base URL holds a key and api_key= gives a different one. Pass the "
+                    "key once, as api_key=, with a base URL without credentials.",
+                    param="base_url",
+                )
+            object.__setattr__(self, "_api_key", key)
+        raw_host = urlsplit(self.base_url).netloc
+        label = self.label.replace(raw_host, urlsplit(clean).netloc)
+        if key:
+            label = label.replace(key, "")
+        object.__setattr__(self, "base_url", clean.rstrip("/"))
+        object.__setattr__(self, "label", label)
 
     # --- factories -----------------------------------------------------------------
 
@@ -262,7 +251,7 @@ class Backend:
 
     def transport(self) -> httpx.AsyncBaseTransport | None:
         """The transport to reach this backend (in-process for the emulator)."""
-        return _EmulatorTransport(self.app) if self.app is not None else None
+        return EmulatorTransport(self.app) if self.app is not None else None
 
     def __repr__(self) -> str:
         key = "set" if self.has_key else "none"

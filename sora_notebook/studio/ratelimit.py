@@ -1,12 +1,4 @@
-"""When to poll next, and how fast the studio may send requests. Pure, clock-injected.
-
-Sparse early, dense near the predicted completion: the next poll comes after half of
-the predicted time left (within `min_interval`..`max_interval`), so a 60 s job is polled
-at about 30, 45, 53, 57, 59 s (then, if overdue, every quarter of the time overdue,
-at least `min_interval`). The prediction is the median of past durations of jobs of
-the same backend/model/size/seconds, else extrapolated from the reported progress; with
-neither, polls back off from `min_interval`. A server's `openai-poll-after-ms` is a
-floor: the studio never polls earlier than the server asked.
+"""How fast a studio may send requests: one token bucket with priorities by kind.
 
 One `RateLimiter` caps every request of a studio. Status refreshes have a token of
 its bucket to themselves and go first when they must wait; media downloads and creates
@@ -19,64 +11,11 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-import statistics
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 
-__all__ = [
-    "CREATE",
-    "DOWNLOAD",
-    "KINDS",
-    "STATUS",
-    "PollPolicy",
-    "RateLimiter",
-    "predict_duration",
-]
-
-MAX_HINT = 120.0
-#: An overdue job is polled again after its time overdue divided by this.
-OVERDUE_BACKOFF = 4.0
-
-
-def predict_duration(durations: Sequence[float]) -> float | None:
-    """The typical duration (median) of past jobs like this one; None with no history."""
-    return float(statistics.median(durations)) if durations else None
-
-
-@dataclass(frozen=True)
-class PollPolicy:
-    """Tunable polling schedule (seconds)."""
-
-    min_interval: float = 1.0
-    max_interval: float = 20.0
-    first_delay: float = 1.0
-
-    def next_delay(
-        self,
-        *,
-        elapsed: float,
-        predicted: float | None,
-        progress: int = 0,
-        polls: int = 0,
-        hint: float | None = None,
-    ) -> float:
-        """Seconds until the next poll of a job `elapsed` seconds after its creation."""
-        if predicted is None and 0 < progress < 100 and elapsed > 0:
-            predicted = elapsed * 100.0 / progress
-        if predicted is not None and predicted - elapsed > 0:
-            delay = (predicted - elapsed) / 2.0
-        elif predicted is not None:
-            # overdue: often at first, then back off gently with the time overdue (not
-            # the number of polls, which refreshes of many jobs at once make grow fast)
-            delay = (elapsed - predicted) / OVERDUE_BACKOFF
-        else:
-            delay = self.first_delay * 2.0**polls
-        delay = max(self.min_interval, min(self.max_interval, delay))
-        if hint is not None and hint > 0:
-            delay = max(delay, min(hint, MAX_HINT))
-        return delay
+__all__ = ["CREATE", "DOWNLOAD", "KINDS", "STATUS", "RateLimiter"]
 
 
 #: Request kinds. When several wait for the rate limit, status refreshes go first;

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 import httpx
 
-from sora_notebook.protocol import parse_retry_after
+from sora_notebook._headers import parse_retry_after
 
 __all__ = [
     "MAX_RETRY_AFTER",

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from sora_notebook.library import Job
-from sora_notebook.runner import Runner
+from sora_notebook.studio.runner import Runner
 
 __all__ = ["Tracker"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sora_notebook.library import Job
+from sora_notebook.library.records import Job
 
 __all__ = ["Edge", "Tree", "build_tree", "lineage_of"]
 

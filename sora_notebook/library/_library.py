@@ -4,7 +4,8 @@
 sora_studio/
 ├── library.sqlite3        jobs, lineage edges, response snapshots (WAL mode)
 └── media/
-    ├── <id>.mp4, <id>.thumbnail.webp, <id>.spritesheet.jpg
+    ├── <id>.<tag>.mp4, <id>.<tag>.thumbnail.webp, <id>.<tag>.spritesheet.jpg
+    │     (<tag>: a hash of backend URL + id; further outputs of one job add `.o1` ...)
     ├── refs/<key>.png      copies of reference images
     └── .tmp/               in-flight writes (pid-tagged; swept when their process is gone)
 ```
@@ -19,6 +20,7 @@ Knows nothing about HTTP.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sqlite3
@@ -30,32 +32,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sora_notebook._store import files
-from sora_notebook._store.records import (
+from sora_notebook.errors import ValidationError
+from sora_notebook.library import files, schema
+from sora_notebook.library.records import (
     COLUMNS,
     DELETED_REMOTE,
     EDGE_KINDS,
     FINAL_STATUSES,
     PENDING,
     REJECTED,
-    SCHEMA,
     Job,
     encode,
     job_from_row,
+    media_slot,
 )
-from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import Video, id_file_stem
 
-__all__ = [
-    "DELETED_REMOTE",
-    "EDGE_KINDS",
-    "FINAL_STATUSES",
-    "PENDING",
-    "REJECTED",
-    "Job",
-    "Library",
-    "safe_backend_url",
-]
+__all__ = ["Library", "safe_backend_url"]
 
 DB_NAME = "library.sqlite3"
 MEDIA_DIR = "media"
@@ -120,19 +113,7 @@ class Library:
 
     def _create_schema(self) -> None:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                have = {r[1] for r in self._db.execute("PRAGMA table_info(jobs)")}
-                for name in COLUMNS:
-                    if name not in have:  # a library made by an older version
-                        self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name}")
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            schema.migrate(self._db)
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -372,36 +353,49 @@ class Library:
             fields["tags"] = sorted({str(t).strip() for t in tags if str(t).strip()})
         return self.update(key, **fields) if fields else self.get(key)
 
-    def media_target(self, job: Job, variant: str) -> Path:
-        """Where a variant of this job lives once saved (absolute)."""
+    def media_target(self, job: Job, variant: str, output: int = 0) -> Path:
+        """Where a variant of one output of this job lives once saved (absolute).
+
+        Named by backend + server id + output index, so two backends that hand out the
+        same id never share a file.
+        """
         if variant not in _SUFFIX:
             raise ValidationError(f"variant must be one of {', '.join(_SUFFIX)}; got {variant!r}.")
-        stem = id_file_stem(job.video_id) if job.video_id else f"local-{job.key}"
+        media_slot(variant, output)
+        if job.video_id:
+            owner = f"{job.backend_url or job.backend}\n{job.video_id}"
+            tag = hashlib.sha256(owner.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+            stem = f"{id_file_stem(job.video_id)}.{tag}"
+        else:
+            stem = f"local-{job.key}"
+        if output:
+            stem += f".o{output}"
         return self.media_dir / f"{stem}{_SUFFIX[variant]}"
 
     def temp_path(self, suffix: str = "") -> Path:
         """A temp file name inside the library, for a download in flight."""
         return files.tmp_path(self.media_dir, suffix)
 
-    def save_media(self, key: str, variant: str, source: Path | bytes) -> Job:
-        """Move a finished temp file (or bytes) into place atomically and record it.
-
-        For `video` the sha256 is stored on the job.
-        """
+    def save_media(self, key: str, variant: str, source: Path | bytes, output: int = 0) -> Job:
+        """Move a finished temp file (or bytes) into place atomically and record it
+        (path and sha256 under its slot; the first video's sha256 also in `sha256`)."""
         job = self.get(key)
-        dest = self.media_target(job, variant)
+        dest = self.media_target(job, variant, output)
         if isinstance(source, bytes):
             digest = files.write_bytes_atomic(self.media_dir, dest, source)
         else:
             digest = files.commit_file(Path(source), dest)
+        slot = media_slot(variant, output)
         with self._tx() as db:
-            row = db.execute("SELECT media FROM jobs WHERE key = ?", (key,)).fetchone()
+            row = db.execute("SELECT media, hashes FROM jobs WHERE key = ?", (key,)).fetchone()
             if row is None:
                 raise KeyError(key)
             media = json.loads(row["media"] or "{}")
-            media[variant] = dest.relative_to(self.root).as_posix()
-            fields: dict[str, Any] = {"media": media}
-            if variant == "video":
+            hashes = json.loads(row["hashes"] or "{}")
+            media[slot] = dest.relative_to(self.root).as_posix()
+            hashes[slot] = digest
+            fields: dict[str, Any] = {"media": media, "hashes": hashes}
+            if slot == "video":
                 fields["sha256"] = digest
                 fields["media_expired"] = False
             self._update(db, key, {k: encode(k, v) for k, v in fields.items()})
@@ -550,9 +544,9 @@ class Library:
         path = (self.root / rel).resolve()
         return path if path.is_relative_to(self.root) else None
 
-    def media_path(self, job: Job | str, variant: str = "video") -> Path | None:
+    def media_path(self, job: Job | str, variant: str = "video", output: int = 0) -> Path | None:
         """The absolute local file of a variant, if it was saved and still exists."""
         record = self.get(job) if isinstance(job, str) else job
-        rel = record.media.get(variant)
+        rel = record.media.get(media_slot(variant, output))
         path = self._inside(rel) if rel else None
         return path if path is not None and path.is_file() else None

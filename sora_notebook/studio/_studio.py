@@ -23,16 +23,15 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sora_notebook import sync as _sync
+from sora_notebook import export as export_formats
 from sora_notebook.errors import ValidationError, VideoFailed, WaitTimeout
-from sora_notebook.events import EventHub, StudioEvent
-from sora_notebook.export import export_html, export_zip
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
-from sora_notebook.lineage import Tree, build_tree, lineage_of
-from sora_notebook.polling import PollPolicy, RateLimiter
+from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
-from sora_notebook.runner import Runner, new_owner
-from sora_notebook.submission import (
+from sora_notebook.studio import blocking as _sync
+from sora_notebook.studio.events import EventHub, StudioEvent
+from sora_notebook.studio.importing import ImportReport, import_listed
+from sora_notebook.studio.plans import (
     Quote,
     Submission,
     check_budget,
@@ -41,15 +40,16 @@ from sora_notebook.submission import (
     new_video,
     price,
 )
-from sora_notebook.tracker import Tracker
+from sora_notebook.studio.polling import PollPolicy
+from sora_notebook.studio.ratelimit import RateLimiter
+from sora_notebook.studio.runner import Runner, new_owner
+from sora_notebook.studio.tracker import Tracker
 
 __all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 JobRef = Job | str
-#: `import_remote` yields to the event loop after this many rows.
-IMPORT_BATCH = 25
 
 
 class Studio:
@@ -84,7 +84,7 @@ class Studio:
         if backend is None and client is not None:
             backend = client.backend
         elif backend is None:
-            from sora_notebook.backend import Backend
+            from sora_notebook.client.backend import Backend
 
             # The default emulator keeps its jobs beside the library, so jobs in flight
             # outlive a kernel restart as they would on a real server.
@@ -124,9 +124,13 @@ class Studio:
         else:
             self.start()
 
+    _closed = False
+
     def __repr__(self) -> str:
-        budget = "" if self.budget is None else f" of ${self.budget:.2f}"
         label = getattr(self.backend, "label", getattr(self.backend, "name", "?"))
+        if self._closed:
+            return f"Studio(backend={label}, library={str(self.library.root)!r}, closed)"
+        budget = "" if self.budget is None else f" of ${self.budget:.2f}"
         return (
             f"Studio(backend={label}, library={str(self.library.root)!r}, "
             f"tracked={self.tracker.tracked}, spent=${self.spent:.2f}{budget})"
@@ -148,6 +152,7 @@ class Studio:
 
     async def aclose(self) -> None:
         """Stop tracking (jobs stay recorded and resume next time), close what it opened."""
+        self._closed = True
         await self.tracker.stop()
         self._events.close()
         if self._owns_client:
@@ -370,33 +375,31 @@ class Studio:
         self._on_change("removed", record)
         return record
 
-    async def import_remote(self) -> int:
-        """Add the jobs the backend lists that the library lacks; returns how many."""
+    async def import_remote(self) -> ImportReport:
+        """Add the jobs the backend lists that the library lacks.
+
+        Returns an `ImportReport`: how many were imported, the ids skipped (ids the
+        client cannot use, with the reason) and whether the list walk stopped at a limit.
+        """
         self.start()
         for pending in self.library.jobs(status="pending"):
             if self.runner.owns(pending) and self.runner.may_reconcile(pending):
                 await self.runner.reconcile(pending)
-        added = 0
-        for i, video in enumerate(await self.runner.listed()):
-            if i and i % IMPORT_BATCH == 0:
-                await asyncio.sleep(0)  # let the kernel breathe between batches of rows
-            parent = None
-            if video.remixed_from_video_id:
-                parent = self.library.find(
-                    video.remixed_from_video_id, backend_url=self.runner.backend_url
-                )
-            job, new = self.library.import_video(
-                video,
-                backend=self.runner.backend_name,
-                backend_url=self.runner.backend_url,
-                parent_key=parent.key if parent else None,
-                edge_kind="remix" if parent else None,
-            )
-            if new:
-                added += 1
-                self._on_change("added", job)
-                self.tracker.schedule(job)
-        return added
+        videos, cut = await self.runner.listed()
+
+        def added(job: Job) -> None:
+            self._on_change("added", job)
+            self.tracker.schedule(job)
+
+        imported, skipped = await import_listed(
+            videos,
+            self.library,
+            backend=self.runner.backend_name,
+            backend_url=self.runner.backend_url,
+            on_added=added,
+        )
+        note = str(cut) if cut is not None else ""
+        return ImportReport(imported, skipped, truncated=cut is not None, note=note)
 
     # --- reading -----------------------------------------------------------------------
 
@@ -454,12 +457,10 @@ class Studio:
     def export(
         self, path: str | os.PathLike[str], *, root: JobRef | None = None, embed: bool = True
     ) -> Path:
-        """`*.html`: a static gallery of the tree (under `root`); otherwise a zip of the
-        records, lineage and media (restore with `sora_notebook.export.import_archive`)."""
-        tree = self.tree(root)
-        if str(path).lower().endswith((".html", ".htm")):
-            return export_html(self.library, tree, path, embed=embed)
-        return export_zip(self.library, tree.nodes.values(), path)
+        """Write the tree (under `root`) in the format `path`'s suffix names: `*.html` a
+        static gallery, otherwise a zip of the records, lineage and media (restore it with
+        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`."""
+        return export_formats.export(self.library, self.tree(root), path, embed=embed)
 
     # --- notebook ----------------------------------------------------------------------
 

@@ -9,7 +9,10 @@ fsync and the atomic rename. On any failure the partial file is removed.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import shutil
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -17,13 +20,16 @@ from typing import BinaryIO
 
 import httpx
 
-from sora_notebook._http.media import check_content_type, check_magic, parse_content_range
-from sora_notebook.errors import APIConnectionError, DownloadError
+from sora_notebook.client._http.limits import Limits, paced
+from sora_notebook.client._http.media import check_content_type, check_magic, parse_content_range
+from sora_notebook.errors import APIConnectionError, DiskFull, DownloadError
 
-__all__ = ["ProgressCallback", "fetch_to_file", "partial_path"]
+__all__ = ["FileOpener", "ProgressCallback", "fetch_to_file", "open_partial", "partial_path"]
 
 ProgressCallback = Callable[[int, "int | None"], object]
 OpenAt = Callable[[int], AbstractAsyncContextManager[httpx.Response]]
+FileOpener = Callable[[Path], BinaryIO]
+_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 _HEAD = 12  # bytes needed to recognise a file
 
@@ -36,15 +42,25 @@ def partial_path(target: Path) -> Path:
     return target.with_name(target.name + ".partial")
 
 
-def _open(path: Path) -> BinaryIO:
+def open_partial(path: Path) -> BinaryIO:
+    """How a download opens its partial file (a client can be given another opener)."""
     return path.open("w+b")
+
+
+def _disk_full(folder: Path) -> DiskFull:
+    try:
+        free: int | None = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    return DiskFull(folder, free)
 
 
 class _Sink:
     """The partial file and what is known about it."""
 
-    def __init__(self, fh: BinaryIO, video_id: str, variant: str) -> None:
+    def __init__(self, fh: BinaryIO, video_id: str, variant: str, ceiling: int) -> None:
         self.fh, self.video_id, self.variant = fh, video_id, variant
+        self.ceiling = ceiling
         self.done = 0
         self.total: int | None = None
         self.head = b""
@@ -73,6 +89,15 @@ class _Sink:
         length = response.headers.get("content-length")
         identity = response.headers.get("content-encoding", "identity") == "identity"
         self.total = int(length) if length and length.isdigit() and identity else None
+        if self.total is not None and self.total > self.ceiling:
+            raise self._over(f"announced {self.total} bytes")
+
+    def _over(self, what: str) -> DownloadError:
+        return DownloadError(
+            f"The server {what} for the {self.variant} of {self.video_id}, above the "
+            f"ceiling of {self.ceiling} bytes per clip, so nothing was saved. If the clip "
+            "really is that big, raise Limits.media_bytes."
+        )
 
     def write(self, chunk: bytes) -> None:
         if len(self.head) < _HEAD:
@@ -86,6 +111,8 @@ class _Sink:
                 f"The server sent more bytes for {self.video_id} than it announced, so "
                 "nothing was saved. Download again."
             )
+        if self.done > self.ceiling:
+            raise self._over(f"sent more than {self.ceiling} bytes")
 
     def finish(self) -> None:
         if self.total is not None and self.done < self.total:
@@ -109,42 +136,75 @@ async def fetch_to_file(
     delay: Callable[[int], float],
     sleep: Callable[[float], Awaitable[object]],
     on_progress: ProgressCallback | None = None,
+    limits: Limits | None = None,
+    opener: FileOpener = open_partial,
+    url: str = "",
 ) -> Path:
     """Download into `target` through `<target>.partial`; resume up to `max_retries`
-    times in a row without progress after a broken or short body."""
+    times in a row without progress after a broken or short body.
+
+    Bounded by `limits` (ceiling per clip, pace). A full disk raises DiskFull; on any
+    failure the partial file is removed.
+    """
+    limits = limits or Limits()
     partial = partial_path(target)
-    failures = 0
-    fh = _open(partial)
     try:
-        sink = _Sink(fh, video_id, variant)
-        while True:
-            before = sink.done
-            try:
-                async with open_at(sink.done) as response:
-                    sink.begin(response)
-                    async for chunk in response.aiter_bytes():
-                        sink.write(chunk)
-                        if on_progress is not None:
-                            on_progress(sink.done, sink.total)
-                sink.finish()
-                break
-            except (httpx.TransportError, _Short) as exc:
-                failures = 1 if sink.done > before else failures + 1
-                if failures > max_retries:
-                    if isinstance(exc, _Short):
-                        raise DownloadError(
-                            f"The {variant} of {video_id} kept arriving cut short "
-                            f"({sink.done} of {sink.total} bytes), so nothing was saved. "
-                            "Retry later."
-                        ) from None
-                    raise APIConnectionError(
-                        f"The download of {video_id} broke off at {sink.done} bytes"
-                    ) from exc
-                await sleep(delay(failures - 1))
+        fh = opener(partial)
+    except OSError as exc:
+        if exc.errno in _FULL:
+            raise _disk_full(target.parent) from exc
+        raise
+    try:
+        await _fetch(
+            open_at, fh, limits, video_id, variant, max_retries, delay, sleep, on_progress, url
+        )
         fh.close()
         os.replace(partial, target)
-    except BaseException:
-        fh.close()
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            fh.close()
         partial.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in _FULL:
+            raise _disk_full(target.parent) from exc
         raise
     return target
+
+
+async def _fetch(
+    open_at: OpenAt,
+    fh: BinaryIO,
+    limits: Limits,
+    video_id: str,
+    variant: str,
+    max_retries: int,
+    delay: Callable[[int], float],
+    sleep: Callable[[float], Awaitable[object]],
+    on_progress: ProgressCallback | None,
+    url: str,
+) -> None:
+    failures = 0
+    sink = _Sink(fh, video_id, variant, limits.media_bytes)
+    while True:
+        before = sink.done
+        try:
+            async with open_at(sink.done) as response:
+                sink.begin(response)
+                async for chunk in paced(response.aiter_bytes(), limits, url=url):
+                    sink.write(chunk)
+                    if on_progress is not None:
+                        on_progress(sink.done, sink.total)
+            sink.finish()
+            return
+        except (httpx.TransportError, _Short) as exc:
+            failures = 1 if sink.done > before else failures + 1
+            if failures > max_retries:
+                if isinstance(exc, _Short):
+                    raise DownloadError(
+                        f"The {variant} of {video_id} kept arriving cut short "
+                        f"({sink.done} of {sink.total} bytes), so nothing was saved. "
+                        "Retry later."
+                    ) from None
+                raise APIConnectionError(
+                    f"The download of {video_id} broke off at {sink.done} bytes"
+                ) from exc
+            await sleep(delay(failures - 1))

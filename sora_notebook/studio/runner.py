@@ -22,21 +22,16 @@ from sora_notebook.errors import (
     DownloadError,
     Expired,
     GoneError,
+    ListTruncated,
     NotFoundError,
     NotReadyError,
     SoraNotebookError,
     ValidationError,
 )
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library, safe_backend_url
-from sora_notebook.polling import (
-    CREATE,
-    DOWNLOAD,
-    STATUS,
-    PollPolicy,
-    RateLimiter,
-    predict_duration,
-)
 from sora_notebook.protocol import COMPLETED, FAILED, VARIANTS, Video
+from sora_notebook.studio.polling import PollPolicy, predict_duration
+from sora_notebook.studio.ratelimit import CREATE, DOWNLOAD, STATUS, RateLimiter
 
 __all__ = ["EXPIRED_MESSAGE", "LOST_MESSAGE", "Runner", "new_owner"]
 
@@ -511,12 +506,19 @@ class Runner:
         with contextlib.suppress(NotFoundError):
             await self.client.delete(job.video_id)
 
-    async def listed(self) -> list[Video]:
-        """Every job the server lists, oldest first."""
+    async def listed(self) -> tuple[list[Video], ListTruncated | None]:
+        """Every job the server lists, oldest first, and the limit that cut the walk
+        short (None when the server's list ended)."""
         await self.limiter.acquire(STATUS)
         self.requests += 1
-        videos = [v async for v in self.client.list(limit=100, order="desc")]
-        return videos[::-1]
+        videos: list[Video] = []
+        cut: ListTruncated | None = None
+        try:
+            async for video in self.client.list(limit=100, order="desc"):
+                videos.append(video)
+        except ListTruncated as exc:
+            cut = exc
+        return videos[::-1], cut
 
 
 async def _retrieve_with_hint(client: Any, video_id: str) -> tuple[Video, float | None]:

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sora_notebook.client.references import load_reference
 from sora_notebook.errors import BudgetExceeded, ValidationError
-from sora_notebook.images import load_reference
 from sora_notebook.library import EDGE_KINDS, Job
 from sora_notebook.protocol import (
     DEFAULT_SIZE,

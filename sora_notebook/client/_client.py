@@ -26,10 +26,18 @@ from typing import Any
 
 import httpx
 
-from sora_notebook._http.download import ProgressCallback, fetch_to_file
-from sora_notebook._http.multipart import FilePart, encode_multipart
-from sora_notebook._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
-from sora_notebook.backend import Backend
+from sora_notebook._headers import parse_poll_after
+from sora_notebook.client._http.download import (
+    FileOpener,
+    ProgressCallback,
+    fetch_to_file,
+    open_partial,
+)
+from sora_notebook.client._http.limits import Limits, TooLarge, read_capped, within
+from sora_notebook.client._http.multipart import FilePart, encode_multipart
+from sora_notebook.client._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
+from sora_notebook.client.backend import Backend
+from sora_notebook.client.references import load_reference
 from sora_notebook.errors import (
     APIConnectionError,
     APIError,
@@ -37,6 +45,7 @@ from sora_notebook.errors import (
     DownloadError,
     Expired,
     GoneError,
+    ListTruncated,
     NotFoundError,
     NotReadyError,
     RateLimitError,
@@ -48,7 +57,6 @@ from sora_notebook.errors import (
     WaitTimeout,
     error_for_status,
 )
-from sora_notebook.images import load_reference
 from sora_notebook.protocol import (
     DEFAULT_SIZE,
     VARIANTS,
@@ -87,7 +95,9 @@ class AsyncSoraClient:
 
     Inject `http_client` (an `httpx.AsyncClient`, e.g. over a `MockTransport`), and
     `sleep`, `clock` (monotonic seconds), `wall_clock` (Unix seconds) and `random` for
-    fast, deterministic tests. `timeout` applies to each request.
+    fast, deterministic tests. `timeout` applies to each read; `limits` (else the
+    backend's, else `Limits()`) bound every request's total time and size, downloads and
+    list walks. `open_file` opens a download's partial file (tests inject a full disk).
     """
 
     #: Poll rounds in a row that may fail transiently before `poll` gives up.
@@ -106,6 +116,8 @@ class AsyncSoraClient:
         wall_clock: Callable[[], float] = time.time,
         poll_interval: float = 1.0,
         max_poll_interval: float = 15.0,
+        limits: Limits | None = None,
+        open_file: FileOpener = open_partial,
     ) -> None:
         if max_retries < 0:
             raise ValidationError("max_retries must be 0 or more.", param="max_retries")
@@ -123,6 +135,9 @@ class AsyncSoraClient:
         self._poll_interval = poll_interval
         self._max_poll_interval = max_poll_interval
         self._claimed: set[str] = set()
+        self.limits = limits or getattr(self.backend, "limits", None) or Limits()
+        self._open_file = open_file
+        self._secrets: set[str] = set()
 
     def __repr__(self) -> str:
         return f"AsyncSoraClient({self.backend!r})"
@@ -196,12 +211,19 @@ class AsyncSoraClient:
     async def list(
         self, *, limit: int | None = None, order: str | None = None, after: str | None = None
     ) -> AsyncIterator[Video]:
-        """Every job, page by page (`limit` is the page size)."""
+        """Every job, page by page (`limit` is the page size). Raises ListTruncated after
+        `limits.list_pages` pages or `limits.list_items` jobs when the server says more."""
         seen: set[str] = set()
+        pages = 0
         while True:
+            if pages >= self.limits.list_pages:
+                raise ListTruncated(pages, len(seen), "Limits.list_pages")
             page = await self._list_page(limit=limit, order=order, after=after)
+            pages += 1
             fresh = [v for v in page.data if v.id not in seen]
             for video in fresh:
+                if len(seen) >= self.limits.list_items:
+                    raise ListTruncated(pages, len(seen), "Limits.list_items")
                 seen.add(video.id)
                 yield video
             if not fresh or page.has_more is False:
@@ -356,6 +378,9 @@ class AsyncSoraClient:
                 delay=lambda n: backoff(n, self._random),
                 sleep=self._sleep,
                 on_progress=on_progress,
+                limits=self.limits,
+                opener=self._open_file,
+                url=self.backend.url(f"/videos/{segment}/content"),
             )
         except NotReadyError:
             raise
@@ -374,7 +399,9 @@ class AsyncSoraClient:
         headers: Mapping[str, str] | None,
         stream: bool,
     ) -> httpx.Response:
-        all_headers = dict(await self.backend.auth_headers())
+        auth = await self.backend.auth_headers()
+        self._secrets.update(_secrets_in(auth))
+        all_headers = dict(auth)
         if body is not None:
             all_headers["content-type"] = body.content_type
         all_headers.update(headers or {})
@@ -387,7 +414,10 @@ class AsyncSoraClient:
             timeout=self._timeout,
         )
         logger.debug("%s %s", method, path)
-        return await self._http.send(request, stream=stream)
+        response = await self._http.send(request, stream=True)
+        if not stream:
+            await read_capped(response, self.limits.json_bytes)
+        return response
 
     async def _call(
         self,
@@ -410,9 +440,17 @@ class AsyncSoraClient:
         attempt = 0
         while True:
             try:
-                response = await self._send(
-                    method, path, params=params, body=body, headers=headers, stream=stream
+                response = await within(
+                    self.limits.request_seconds,
+                    self._send(
+                        method, path, params=params, body=body, headers=headers, stream=stream
+                    ),
+                    url=self.backend.url(path),
+                    what=f"{method} {path}",
                 )
+            except (APITimeoutError, TooLarge) as exc:
+                failure, ambiguous = exc, True
+                delay = None if isinstance(exc, TooLarge) else backoff(attempt, self._random)
             except httpx.TransportError as exc:
                 failure: SoraNotebookError = _transport_error(exc, self.backend.url(path))
                 failure.__cause__ = exc
@@ -422,8 +460,10 @@ class AsyncSoraClient:
                 if response.is_success and not _cut_short(response, stream):
                     return response
                 if stream:
-                    await response.aread()
-                    await response.aclose()
+                    try:
+                        await read_capped(response, self.limits.json_bytes)
+                    except TooLarge:
+                        response._content = b""
                 logger.debug("%s %s -> %s", method, path, response.status_code)
                 if response.is_success:  # a 2xx whose body ended early: the answer is lost
                     failure = APIConnectionError(
@@ -431,7 +471,7 @@ class AsyncSoraClient:
                     )
                     ambiguous, delay = True, backoff(attempt, self._random)
                 else:
-                    payload = _payload(response)
+                    payload = _redact(_payload(response), self._secrets)
                     if video_in_error and _is_video(payload):
                         return response
                     failure = error_for_status(response.status_code, payload, response.headers)
@@ -514,7 +554,7 @@ class AsyncSoraClient:
 
     async def _retrieve(self, video_id: str) -> tuple[Video, float | None]:
         response = await self._call("GET", f"/videos/{_seg(video_id)}", video_in_error=True)
-        return _video(response), _poll_after(response.headers)
+        return _video(response), parse_poll_after(response.headers)
 
     async def _list_page(
         self, *, limit: int | None, order: str | None, after: str | None
@@ -641,6 +681,29 @@ def _payload(response: httpx.Response) -> Any:
         return response.text
 
 
+def _secrets_in(headers: Mapping[str, str]) -> set[str]:
+    """The credentials in auth headers (a bearer token without its `Bearer `)."""
+    found = set()
+    for value in headers.values():
+        token = value.split(" ", 1)[-1].strip()
+        if len(token) >= 6:
+            found.add(token)
+    return found
+
+
+def _redact(body: Any, secrets: Collection[str]) -> Any:
+    """`body` with every credential replaced, so an echoed key never reaches an error."""
+    if isinstance(body, str):
+        for secret in secrets:
+            body = body.replace(secret, "[redacted]")
+        return body
+    if isinstance(body, Mapping):
+        return {_redact(k, secrets): _redact(v, secrets) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_redact(v, secrets) for v in body]
+    return body
+
+
 def _is_video(body: Any) -> bool:
     return isinstance(body, Mapping) and bool(body.get("id")) and "status" in body
 
@@ -664,14 +727,3 @@ def _video(response: httpx.Response) -> Video:
 def _json_or_empty(response: httpx.Response) -> Mapping[str, Any]:
     body = _payload(response)
     return body if isinstance(body, Mapping) else {}
-
-
-def _poll_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("openai-poll-after-ms")
-    try:
-        seconds = float(value) / 1000 if value is not None else None
-    except ValueError:
-        return None
-    if seconds is None or seconds != seconds or seconds < 0:
-        return None
-    return max(seconds, 0.05)

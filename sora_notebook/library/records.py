@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,61 +15,21 @@ DELETED_REMOTE = "deleted"
 FINAL_STATUSES = frozenset({"completed", "failed", REJECTED})
 EDGE_KINDS = ("remix", "edit", "extend", "frame", "reprompt")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    key TEXT PRIMARY KEY,
-    video_id TEXT,
-    backend TEXT NOT NULL,
-    backend_url TEXT NOT NULL DEFAULT '',
-    endpoint TEXT NOT NULL DEFAULT 'create',
-    status TEXT NOT NULL,
-    progress INTEGER NOT NULL DEFAULT 0,
-    prompt TEXT NOT NULL DEFAULT '',
-    model TEXT,
-    size TEXT,
-    seconds TEXT,
-    params TEXT NOT NULL DEFAULT '{}',
-    parent_key TEXT,
-    edge_kind TEXT,
-    error_code TEXT,
-    error_message TEXT,
-    cost REAL,
-    submitted_at REAL NOT NULL,
-    created_at REAL,
-    completed_at REAL,
-    expires_at REAL,
-    updated_at REAL NOT NULL,
-    media TEXT NOT NULL DEFAULT '{}',
-    sha256 TEXT,
-    rating INTEGER,
-    notes TEXT NOT NULL DEFAULT '',
-    tags TEXT NOT NULL DEFAULT '[]',
-    media_expired INTEGER NOT NULL DEFAULT 0,
-    snapshot TEXT,
-    owner TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_remote ON jobs(backend_url, video_id)
-    WHERE video_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent_key);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
-CREATE TABLE IF NOT EXISTS snapshots (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL,
-    at REAL NOT NULL,
-    status TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS snapshots_key ON snapshots(key);
-"""
-
 COLUMNS = (
     *("key", "video_id", "backend", "backend_url", "endpoint", "status", "progress"),
     *("prompt", "model", "size", "seconds", "params", "parent_key", "edge_kind"),
     *("error_code", "error_message", "cost", "submitted_at", "created_at", "completed_at"),
     *("expires_at", "updated_at", "media", "sha256", "rating", "notes", "tags"),
-    *("media_expired", "snapshot", "owner"),
+    *("media_expired", "snapshot", "owner", "hashes"),
 )
-JSON_COLUMNS = {"params": dict, "media": dict, "tags": list, "snapshot": dict}
+JSON_COLUMNS = {"params": dict, "media": dict, "tags": list, "snapshot": dict, "hashes": dict}
+
+
+def media_slot(variant: str, output: int = 0) -> str:
+    """The key of one file in `Job.media`: `video` for the first output, `video.1` ..."""
+    if not isinstance(output, int) or output < 0:
+        raise ValueError(f"output must be a whole number >= 0; got {output!r}")
+    return variant if output == 0 else f"{variant}.{output}"
 
 
 @dataclass(frozen=True, repr=False)
@@ -78,8 +37,10 @@ class Job:
     """The studio's local record of one generation.
 
     `key` is local and stable before the server answers; `video_id` is the server's id
-    (None while pending). `media` maps a variant to a path relative to the library root.
-    Times are Unix seconds (float).
+    (None while pending). `media` maps a slot (`video`, `thumbnail`, `spritesheet` for
+    the first output, `video.1` ... for further outputs of one job) to a path relative to
+    the library root; `hashes` maps the same slots to sha256 (`sha256` is the first
+    video's). Times are Unix seconds (float).
     """
 
     key: str
@@ -111,6 +72,7 @@ class Job:
     endpoint: str = "create"
     updated_at: float = 0.0
     owner: str | None = None
+    hashes: dict[str, str] = field(default_factory=dict, hash=False)
 
     def __repr__(self) -> str:
         prompt = self.prompt if len(self.prompt) <= 40 else self.prompt[:39] + "…"
@@ -162,15 +124,11 @@ def encode(name: str, value: Any) -> Any:
 def job_from_row(row: sqlite3.Row) -> Job:
     data: dict[str, Any] = {k: row[k] for k in row.keys()}  # noqa: SIM118
     data.pop("snapshot", None)
-    for name in ("params", "media", "tags"):
+    for name in ("params", "media", "tags", "hashes"):
         try:
-            data[name] = json.loads(data[name] or "null") or JSON_COLUMNS[name]()
+            data[name] = json.loads(data.get(name) or "null") or JSON_COLUMNS[name]()
         except ValueError:
             data[name] = JSON_COLUMNS[name]()
     data["tags"] = tuple(str(t) for t in data["tags"])
     data["media_expired"] = bool(data["media_expired"])
     return Job(**data)
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}

@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 TMP_DIR = ".tmp"
@@ -52,6 +53,21 @@ def commit_file(src: Path, dest: Path) -> str:
     os.replace(src, dest)
     fsync_dir(dest.parent)
     return digest
+
+
+@contextlib.contextmanager
+def atomic_output(dest: Path) -> Iterator[Path]:
+    """Yield a temp path beside `dest`; on success it replaces `dest` atomically, on any
+    failure it is removed (for exports, which live outside the library)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+    try:
+        yield tmp
+        commit_file(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def write_bytes_atomic(root: Path, dest: Path, data: bytes) -> str:

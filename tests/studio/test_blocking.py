@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from sora_notebook import sync
 from sora_notebook.studio import Studio
+from sora_notebook.studio import blocking as sync
 
 from .conftest import FAST, engine
 

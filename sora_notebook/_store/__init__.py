@@ -1,1 +1,0 @@
-"""Private helpers of the library: schema, records, atomic files."""

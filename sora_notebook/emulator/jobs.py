@@ -1,0 +1,57 @@
+"""One emulated job as the engine stores it, and how long a job runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sora_notebook.emulator.look import RenderSpec
+
+__all__ = ["QUEUE_SECONDS", "VARIANT_FILES", "EmulatedJob", "run_seconds"]
+
+#: variant -> (file name in a render folder, content type)
+VARIANT_FILES = {
+    "video": ("video.mp4", "video/mp4"),
+    "thumbnail": ("thumbnail.webp", "image/webp"),
+    "spritesheet": ("spritesheet.jpg", "image/jpeg"),
+}
+QUEUE_SECONDS = 1.5
+
+
+@dataclass
+class EmulatedJob:
+    """One emulated job as stored. Status is derived from the clock by `Engine.status`."""
+
+    id: str
+    seq: int
+    model: str
+    prompt: str
+    size: str
+    seconds: str
+    created_at: float
+    queue_for: float
+    run_for: float
+    spec: dict[str, Any]
+    remixed_from_video_id: str | None = None
+    error: dict[str, str] | None = None
+    render_error: str | None = None
+
+    @property
+    def render_spec(self) -> RenderSpec:
+        return RenderSpec.from_dict(self.spec)
+
+    @property
+    def look_prompt(self) -> str:
+        return self.render_spec.segments[0].look_prompt
+
+    @property
+    def finishes_at(self) -> float:
+        return self.created_at + self.queue_for + self.run_for
+
+
+def run_seconds(model: str, seconds: int, speed: float) -> float:
+    """Clock seconds in progress: tens of seconds at speed 1, more for longer and pro clips."""
+    base = 8.0 + 3.0 * seconds
+    if "pro" in model:
+        base *= 2
+    return base / speed

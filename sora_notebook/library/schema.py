@@ -1,0 +1,175 @@
+"""The library's schema, versioned: numbered migrations applied in order, once.
+
+`PRAGMA user_version` holds the number of migrations a library has had. Opening a
+library applies the missing ones inside one immediate transaction, so two processes
+opening an old library at once migrate it once. A library newer than this code is
+refused with a clear error rather than misread. To change the schema, append a
+migration (never edit an applied one) and add a test that opens a library made by the
+release before it (tests/library/fixtures/).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from sora_notebook.errors import SoraNotebookError
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
+
+Migration = Callable[[sqlite3.Connection], None]
+
+_V1_TABLES = """
+CREATE TABLE IF NOT EXISTS jobs (
+    key TEXT PRIMARY KEY,
+    video_id TEXT,
+    backend TEXT NOT NULL,
+    backend_url TEXT NOT NULL DEFAULT '',
+    endpoint TEXT NOT NULL DEFAULT 'create',
+    status TEXT NOT NULL,
+    progress INTEGER NOT NULL DEFAULT 0,
+    prompt TEXT NOT NULL DEFAULT '',
+    model TEXT,
+    size TEXT,
+    seconds TEXT,
+    params TEXT NOT NULL DEFAULT '{}',
+    parent_key TEXT,
+    edge_kind TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    cost REAL,
+    submitted_at REAL NOT NULL,
+    created_at REAL,
+    completed_at REAL,
+    expires_at REAL,
+    updated_at REAL NOT NULL,
+    media TEXT NOT NULL DEFAULT '{}',
+    sha256 TEXT,
+    rating INTEGER,
+    notes TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]',
+    media_expired INTEGER NOT NULL DEFAULT 0,
+    snapshot TEXT,
+    owner TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_remote ON jobs(backend_url, video_id)
+    WHERE video_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent_key);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status);
+CREATE TABLE IF NOT EXISTS snapshots (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    at REAL NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS snapshots_key ON snapshots(key);
+"""
+
+
+#: The jobs columns of the first release (frozen: later columns come by migration).
+_V1_COLUMNS = (
+    *("key", "video_id", "backend", "backend_url", "endpoint", "status", "progress"),
+    *("prompt", "model", "size", "seconds", "params", "parent_key", "edge_kind"),
+    *("error_code", "error_message", "cost", "submitted_at", "created_at", "completed_at"),
+    *("expires_at", "updated_at", "media", "sha256", "rating", "notes", "tags"),
+    *("media_expired", "snapshot", "owner"),
+)
+
+
+def _v1_jobs_and_snapshots(db: sqlite3.Connection) -> None:
+    """The first release's tables (unversioned libraries made before 0.2 have them)."""
+    for statement in _V1_TABLES.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    for name in _V1_COLUMNS:
+        if name not in have:  # a library made by a pre-release build
+            db.execute(f"ALTER TABLE jobs ADD COLUMN {name}")
+
+
+def _v2_media_per_backend(db: sqlite3.Connection) -> None:
+    """Media named per backend and output (`hashes` per file slot).
+
+    Files saved before keep their names (paths are stored per job). Where the first
+    release let two backends' jobs with one id share a file, the job whose sha256 no
+    longer matches loses that media entry, so it is downloaded again under its own name.
+    """
+    db.execute("ALTER TABLE jobs ADD COLUMN hashes TEXT NOT NULL DEFAULT '{}'")
+    rows = db.execute("SELECT key, media, sha256 FROM jobs").fetchall()
+    media = {key: _json_dict(text) for key, text, _ in rows}
+    for key, _, sha in rows:
+        if sha:
+            db.execute(
+                "UPDATE jobs SET hashes = ? WHERE key = ?", (json.dumps({"video": sha}), key)
+            )
+    sharers: dict[str, int] = {}
+    for slots in media.values():
+        for rel in set(slots.values()):
+            sharers[rel] = sharers.get(rel, 0) + 1
+    root = _library_root(db)
+    for key, _, sha in rows:
+        video = media[key].get("video")
+        if root is None or video is None or sharers[video] < 2:
+            continue
+        if sha and _sha256(root / video) == sha:
+            continue  # this job's bytes are the ones on disk
+        kept = {slot: rel for slot, rel in media[key].items() if sharers[rel] < 2}
+        db.execute(
+            "UPDATE jobs SET media = ?, sha256 = NULL, hashes = '{}' WHERE key = ?",
+            (json.dumps(kept, sort_keys=True), key),
+        )
+
+
+def _json_dict(text: str | None) -> dict[str, str]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _library_root(db: sqlite3.Connection) -> Path | None:
+    for _, name, path in db.execute("PRAGMA database_list"):
+        if name == "main" and path:
+            return Path(path).parent
+    return None
+
+
+def _sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+#: Applied in order; the library's version is how many it has had.
+MIGRATIONS: tuple[Migration, ...] = (_v1_jobs_and_snapshots, _v2_media_per_backend)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Bring `db` (autocommit mode) up to `SCHEMA_VERSION`; returns the version it had."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise SoraNotebookError(
+                f"This library was written by a newer sora-notebook (schema {version}; this "
+                f"version reads up to {SCHEMA_VERSION}). Upgrade sora-notebook to open it."
+            )
+        for migration in MIGRATIONS[version:]:
+            migration(db)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return version
