@@ -1,16 +1,11 @@
-"""The Studio panel and its custom views (ipywidgets form, anywidget tree/compare/player).
+"""The studio view: one anywidget app (`StudioView`), what `studio.panel()` returns.
 
-Each custom view is one Python module plus one plain ESM file in `static/`. Python owns
-the state; the ESM only draws it (house rules 5-7). `StudioPanel` is `Panel` under the
-name `Studio.panel()` imports.
+Python owns the state as traits; the ESM in `static/` (small modules by concern,
+assembled by `assets.py`) only draws it and sends intents as id-carrying requests.
 """
 
-from sora_notebook.widgets.compare import CompareView
-from sora_notebook.widgets.panel import Panel
-from sora_notebook.widgets.player import PlayerView
-from sora_notebook.widgets.text import TextView
-from sora_notebook.widgets.tree import TreeView
+from sora_notebook.widgets.view import StudioView
 
-StudioPanel = Panel
+StudioPanel = StudioView
 
-__all__ = ["CompareView", "Panel", "PlayerView", "StudioPanel", "TextView", "TreeView"]
+__all__ = ["StudioPanel", "StudioView"]

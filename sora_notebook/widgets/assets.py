@@ -1,15 +1,29 @@
-"""The views' ESM and CSS files. A view that needs the shared helpers (`common.js`:
-the page's base URL, requests to Python, text-only elements) gets them put in front of
-its own ESM here, so the files stay plain ESM with no bundler."""
+"""The view's ESM and CSS, assembled from `static/` at import time (no network, no bundler).
+
+The ESM is split by concern into plain script files that share one module scope:
+`common.js` first, `main.js` (which exports `render`) last. Full-line comments and
+indentation are dropped on the way, which keeps the widget state small.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = ["CSS", "ESM", "MODULES", "STATIC", "assemble"]
+
 STATIC = Path(__file__).parent / "static"
+MODULES = ("common", "player", "form", "card", "cards", "tree", "compare", "duel", "main")
 
 
-def esm(name: str, *, common: bool = False) -> str:
-    """The ESM of `static/<name>`, with `static/common.js` before it when `common`."""
-    parts = [STATIC / "common.js"] if common else []
-    return "\n".join(path.read_text(encoding="utf-8") for path in [*parts, STATIC / name])
+def _compact(source: str) -> str:
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
+def assemble(modules: tuple[str, ...] = MODULES) -> str:
+    """One ES module from `static/<name>.js` in order."""
+    return "\n".join(_compact((STATIC / f"{name}.js").read_text("utf-8")) for name in modules)
+
+
+ESM = assemble()
+CSS = _compact((STATIC / "studio.css").read_text("utf-8"))

@@ -1,106 +1,65 @@
-"""`CompareView`: 2 to 4 videos side by side, synchronised, with the differences spelled out.
-
-Python computes what differs: each prompt as word tokens against the first (`prompts`)
-and a parameter table with a `differs` flag per row (`table`). The ESM synchronises play,
-pause, seek, speed and frame steps, and offers a wipe between two videos.
+"""What compare shows about 2-4 jobs, computed in Python: prompt word diffs against the
+first job and a parameter table whose `differs` rows the page highlights. Metrics rows
+and the per-frame difference strip are added by the view when the judge computes them.
 """
 
 from __future__ import annotations
 
-import pathlib
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import anywidget
-import traitlets as t
-
-from sora_notebook.widgets.assets import STATIC, esm
+from sora_notebook import Job
+from sora_notebook.widgets import engine
 from sora_notebook.widgets.diff import extra_params, param_table, word_diff
-from sora_notebook.widgets.media_url import files_url, server_root
-from sora_notebook.widgets.player import MediaFiles
-from sora_notebook.widgets.rpc import Reply, RequestsMixin
-from sora_notebook.widgets.thumbs import thumb_data_url
+from sora_notebook.widgets.state import job_params
 
-__all__ = ["CompareView"]
+__all__ = ["LETTERS", "compare_state", "metrics_table"]
 
-MediaPath = Callable[[Any, str], Any]
 LETTERS = "ABCD"
-# Request fields already shown as rows (or as the prompt diff) or that are references.
-SHOWN = frozenset({"prompt", "model", "size", "seconds", "video", "input_reference"})
 
 
-def _money(value: Any) -> str:
-    return "" if value is None else f"${float(value):.2f}"
+def _money(value: float | None) -> str:
+    return "" if value is None else f"${value:,.2f}"
 
 
-def _label(letter: str, job: Any) -> str:
-    parts = [job.model, job.size, f"{job.seconds}s" if job.seconds else None]
-    return " · ".join([letter, *(str(p) for p in parts if p)])
+def compare_state(jobs: Sequence[Job]) -> dict[str, Any]:
+    """`{keys, letters, prompts: [[[text, flag]]], table: {columns, rows}}` for 2-4 jobs."""
+    jobs = list(jobs)[:4]
+    if len(jobs) < 2:
+        return {}
+    base = jobs[0].prompt
+    params = [job_params(j) for j in jobs]
+    billed = [engine.billed(j) for j in jobs]
+    rows: list[tuple[str, list[Any]]] = [
+        ("model", [j.model for j in jobs]),
+        ("size", [j.size for j in jobs]),
+        ("seconds", [j.seconds for j in jobs]),
+        ("status", [j.status for j in jobs]),
+        ("from", [j.edge_kind or "new" for j in jobs]),
+        ("billed", ["not billed" if b == 0 else _money(b) for b in billed]),
+        ("rating", [j.rating for j in jobs]),
+    ]
+    rows += [(name, [p.get(name) for p in params]) for name in extra_params(params)]
+    letters = list(LETTERS[: len(jobs)])
+    return {
+        "keys": [j.key for j in jobs],
+        "letters": letters,
+        "prompts": [word_diff(base, j.prompt) for j in jobs],
+        "table": param_table(letters, rows),
+    }
 
 
-class CompareView(RequestsMixin, anywidget.AnyWidget):
-    """Compare 2-4 jobs: synchronised players, prompt word diff, parameter table."""
-
-    _esm = esm("compare.js", common=True)
-    _css = STATIC / "compare.css"
-
-    items = t.List(t.Dict()).tag(sync=True)
-    prompts = t.List(t.List(t.List(t.Unicode()))).tag(sync=True)
-    table = t.Dict().tag(sync=True)
-    fps = t.Float(24.0).tag(sync=True)
-
-    def __init__(
-        self,
-        jobs: Sequence[Any] = (),
-        *,
-        media: MediaPath | None = None,
-        root: pathlib.Path | bool | None = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self._init_requests()
-        self._root = server_root() if root is True else (root or None)
-        self._media = media or (lambda _job, _variant: None)
-        self._files = MediaFiles()
-        self.set_jobs(jobs)
-
-    def set_jobs(self, jobs: Sequence[Any]) -> None:
-        """Compare these jobs (at most four; the first is the baseline of the diff)."""
-        jobs = list(jobs)[:4]
-        self._files.clear()
-        items = []
-        for i, job in enumerate(jobs):
-            video = self._media(job, "video")
-            self._files.set(job.key, "video", video)
-            items.append(
-                {
-                    "key": job.key,
-                    "letter": LETTERS[i],
-                    "label": _label(LETTERS[i], job),
-                    "src": files_url(video, self._root) if video else "",
-                    "has_video": bool(video) and pathlib.Path(video).is_file(),
-                    "poster": thumb_data_url(self._media(job, "thumbnail"), width=480),
-                    "status": str(job.status),
-                }
-            )
-        base = jobs[0].prompt if jobs else ""
-        prompts = [word_diff(base, job.prompt) for job in jobs]
-        params = [dict(getattr(job, "params", None) or {}) for job in jobs]
-        rows: list[tuple[str, list[Any]]] = [
-            ("model", [j.model for j in jobs]),
-            ("size", [j.size for j in jobs]),
-            ("seconds", [j.seconds for j in jobs]),
-            ("status", [j.status for j in jobs]),
-            ("from", [j.edge_kind or "new" for j in jobs]),
-            ("cost", [_money(getattr(j, "cost", None)) for j in jobs]),
-            ("rating", [getattr(j, "rating", None) for j in jobs]),
-        ]
-        extra = [n for n in extra_params(params) if n not in SHOWN]
-        rows += [(name, [p.get(name) for p in params]) for name in extra]
-        with self.hold_sync():
-            self.items = items
-            self.prompts = prompts
-            self.table = param_table([it["label"] for it in items], rows)
-
-    def request_media(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
-        return self._files.read(str(args.get("key", "")), "video")
+def metrics_table(
+    values: Sequence[Mapping[str, float] | None],
+) -> dict[str, Any]:
+    """Rows `{name, values, differs, curves}` from each job's metrics (None: not measured)."""
+    names: list[str] = []
+    for metric in values:
+        names += [n for n in (metric or {}) if n not in names]
+    rows = []
+    for name in names:
+        cells = [None if m is None or name not in m else round(float(m[name]), 4) for m in values]
+        curves = [list(getattr(m, "curves", {}).get(name, []))[:200] if m else [] for m in values]
+        shown = {c for c in cells if c is not None}
+        rows.append({"name": name, "values": cells, "differs": len(shown) > 1, "curves": curves})
+    return {"rows": rows}

@@ -160,3 +160,67 @@ def all_widgets(root: Any) -> list[Any]:
         out.append(widget)
         stack.extend(getattr(widget, "children", ()))
     return out
+
+
+# --- the studio view, driven as its page drives it -----------------------------------
+
+
+class Page:
+    """A view plus what it sent to the page; `ask` sends a request as the ESM does."""
+
+    def __init__(self, view: Any) -> None:
+        self.view = view
+        self.sent = Sent()
+        view.send = self.sent
+        self._ids = 0
+
+    async def ask(
+        self, method: str, args: dict[str, Any] | None = None, buffers: list[bytes] | None = None
+    ) -> dict[str, Any]:
+        """The reply's content (`ok`, `result` or `error` and `problems`)."""
+        self._ids += 1
+        request_id = f"t{self._ids}"
+        request(self.view, method, args, buffers, request_id=request_id)
+        for _ in range(2000):
+            replies = [c for c, _ in self.sent.messages if c.get("id") == request_id]
+            if replies:
+                return replies[0]
+            await asyncio.sleep(0.005)
+        raise AssertionError(f"no reply to {method}")
+
+    def buffers(self, reply: dict[str, Any]) -> list[bytes]:
+        for content, buffers in self.sent.messages:
+            if content is reply:
+                return buffers
+        return []
+
+    def job(self, key: str) -> dict[str, Any]:
+        return next(j for j in self.view.jobs if j["key"] == key)
+
+    async def generate(self, prompt: str = "a red fox", **fields: Any) -> str:
+        """Generate from the form and wait until the video and its pictures are saved."""
+        before = {j.key for j in self.view.studio.jobs()}
+        reply = await self.ask("generate", {"prompt": prompt, **fields})
+        assert reply["ok"], reply
+        await self.view.drain()
+        (key,) = {j.key for j in self.view.studio.jobs()} - before
+        await until(lambda: {"video", "thumbnail", "spritesheet"} <= set(self.job(key)["media"]))
+        return key
+
+
+@pytest.fixture
+def page(make_studio):
+    """`page(**studio_kwargs) -> Page` on a new StudioView (closed after)."""
+    from sora_notebook.widgets import StudioView
+
+    views: list[Any] = []
+
+    def make(**kwargs: Any) -> Page:
+        studio = make_studio(**kwargs)
+        view = StudioView(studio, clock=make_studio.time.clock, root=None)
+        views.append(view)
+        return Page(view)
+
+    yield make
+    for view in views:
+        view.close()

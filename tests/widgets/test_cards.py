@@ -1,92 +1,125 @@
-"""Job cards on their own: timing text, hints, actions per state."""
+"""Cards, tree and compare: failures, money as billed, notes, delete, selection, duel."""
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import json
 
-from sora_notebook.client.backend import Backend
-from sora_notebook.widgets.cards import JobCard, failure_hint, format_duration, time_left
+from sora_notebook import SoraNotebookError
 
-from .conftest import XSS, make_job, replace
-
-
-class Actions:
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, Any]] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda job, *args: self.calls.append((name, job.key, *args))
+from .conftest import until
 
 
-def _card(job, now: float = 1_000.0) -> tuple[JobCard, Actions]:
-    actions = Actions()
-    card = JobCard(
-        job,
-        actions=actions,
-        media=lambda _job, _variant: None,
-        backend=Backend.emulator(),
-        clock=lambda: now,
+async def test_failure_is_explained_not_billed_and_compact(page):
+    p = page()
+    reply = await p.ask("generate", {"prompt": "pikachu dancing in the rain"})
+    (key,) = reply["result"]["keys"]
+    await until(lambda: p.job(key)["status"] == "failed")
+    job = p.job(key)
+    assert job["error"] == "Your request was blocked by our moderation system."
+    assert "moderation" in job["hint"].lower()
+    assert job["billed"] == 0.0 and job["cost"] == 0.4  # quoted, not billed
+    assert p.view.money["session"] == 0.0
+
+
+async def test_refused_requests_are_hidden_from_the_tree_until_asked(page):
+    p = page()
+    ok = await p.generate("a cat")
+    studio = p.view.studio
+    studio.backend = studio.backend.with_quirks(check_models=False)
+    with contextlib.suppress(SoraNotebookError):
+        await studio.submit("a cat", model="sora-3")
+    p.view.flush()
+    refused = next(j for j in p.view.jobs if j["key"] != ok)
+    assert refused["status"] == "rejected" and refused["billed"] == 0.0 and refused["hint"]
+    assert [n[0] for n in p.view.tree["nodes"]] == [ok] and p.view.tree["hidden"] == 1
+    await p.ask("prefs", {"show_rejected": True})
+    assert len(p.view.tree["nodes"]) == 2 and p.view.tree["hidden"] == 0
+
+
+async def test_rating_note_tags_play_copy_and_delete(page):
+    p = page()
+    key = await p.generate("a tide pool")
+    reply = await p.ask(
+        "annotate", {"key": key, "rating": 4, "notes": "keep", "tags": "sea, blue,sea"}
     )
-    return card, actions
+    assert reply["result"] == {"rating": 4, "notes": "keep", "tags": ["blue", "sea"]}
+    assert p.job(key)["rating"] == 4 and p.job(key)["tags"] == ["blue", "sea"]
+    await p.ask("annotate", {"key": key, "rating": 0})
+    assert p.job(key)["rating"] is None
+    assert (await p.ask("play", {"key": key}))["ok"] and p.view.playing == key
+    prompt = await p.ask("prompt", {"key": key})
+    assert prompt["result"]["prompt"] == "a tide pool"
+    assert not (await p.ask("play", {"key": "nope"}))["ok"]
+    reply = await p.ask("delete", {"key": key})
+    assert reply["ok"] and reply["result"]["remote"]
+    assert p.view.jobs == [] and p.view.tree["nodes"] == [] and p.view.playing == ""
 
 
-def test_running_card_shows_elapsed_and_time_left():
-    job = make_job("a", status="in_progress", progress=25, submitted_at=900.0, created_at=940.0)
-    card, _ = _card(job, now=1_000.0)
-    assert card.active
-    assert card.status.value == "in progress · 25%"
-    assert card.timing.value == "1 min 40 s elapsed · about 3 min 00 s left"
-    assert card.progress.value == 25 and card.progress.bar_style == "info"
-    assert "sn-hidden" in card.buttons["play"]._dom_classes
-    assert card.buttons["delete"].description == "Cancel"
+async def test_long_prompts_are_short_in_state_and_whole_on_request(page):
+    p = page()
+    long = "a very long prompt " * 200
+    key = await p.generate(long)
+    assert len(p.job(key)["prompt"]) == 1200
+    assert (await p.ask("prompt", {"key": key}))["result"]["prompt"] == long
 
 
-def test_queued_card_waits():
-    card, _ = _card(make_job("a", status="queued", progress=0, submitted_at=995.0))
-    assert card.timing.value == "5 s elapsed · waiting for the server"
+async def test_select_one_plays_several_compare(page):
+    p = page()
+    a = await p.generate("a red fox")
+    await p.ask("mode", {"mode": "remix", "key": a})
+    b = await p.generate("a red fox in snow")
+    await p.ask("select", {"keys": [a]})
+    assert p.view.playing == a and p.view.compare == {}
+    await p.ask("select", {"keys": [a, b, "unknown", a]})
+    assert p.view.selected == [a, b]
+    c = p.view.compare
+    assert c["keys"] == [a, b] and c["letters"] == ["A", "B"]
+    assert ["in snow", "+"] in c["prompts"][1]
+    rows = {r["name"]: r for r in c["table"]["rows"]}
+    assert rows["from"]["differs"] and not rows["model"]["differs"]
+    assert rows["billed"]["values"] == ["$0.40", "$0.40"]
+    assert c["metrics"] == {"rows": []} and "judge" in c["judge"]  # degraded until merged
+    await p.ask("select", {"keys": []})
+    assert p.view.compare == {}
 
 
-def test_completed_card_took():
-    job = make_job("a", submitted_at=900.0, completed_at=960.0)
-    card, _ = _card(job)
-    assert card.timing.value == "took 1 min 00 s" and not card.active
+async def test_blind_duel_records_preferences_and_ranks(page):
+    p = page()
+    keys = [await p.generate(f"a fox, take {i}") for i in range(3)]
+    assert (await p.ask("duel", {}))["ok"]
+    duel = p.view.duel
+    assert sorted(duel["pair"]) == sorted(set(duel["pair"])) and set(duel["pair"]) <= set(keys)
+    assert "prompt" not in json.dumps(duel["pair"])  # the sides carry no labels
+    left, right = duel["pair"]
+    reply = await p.ask("prefer", {"choice": 2, "round": duel["round"]})
+    assert reply["ok"] and p.view.duel["round"] == duel["round"] + 1
+    board = {r["key"]: r for r in p.view.duel["ranking"]}
+    assert board[right]["wins"] == 1 and board[left]["losses"] == 1
+    assert board[right]["score"] > board[left]["score"]
+    stale = await p.ask("prefer", {"choice": 1, "round": duel["round"]})
+    assert not stale["ok"] and "no longer shown" in stale["error"]
+    assert not (await p.ask("prefer", {"choice": 7, "round": p.view.duel["round"]}))["ok"]
+    await p.ask("prefer", {"choice": 0, "round": p.view.duel["round"]})
+    assert sum(r["ties"] for r in p.view.duel["ranking"]) == 2
+    await p.ask("duel", {"stop": True})
+    assert p.view.duel == {}
 
 
-def test_time_left_and_durations():
-    job = make_job("a", status="in_progress", progress=50, created_at=100.0)
-    assert time_left(job, 130.0) == 30.0
-    assert time_left(replace(job, progress=0), 130.0) is None
-    assert format_duration(None) == "—" and format_duration(7200) == "2 h 00 min"
+async def test_a_duel_needs_two_finished_videos(page):
+    p = page()
+    await p.generate()
+    reply = await p.ask("duel", {})
+    assert not reply["ok"] and "two finished videos" in reply["error"]
 
 
-def test_failure_hints():
-    def hint(**fields: Any) -> str:
-        return failure_hint(make_job("a", status="failed", **fields))
-
-    assert "moderation" in hint(error_code="moderation_blocked", error_message="x").lower()
-    assert "size" in hint(error_message="Inpaint image must match the requested width and height")
-    assert "no longer keeps" in hint(media_expired=True)
-    assert "nothing was created" in failure_hint(make_job("a", status="rejected"))
-
-
-def test_buttons_call_the_panel():
-    card, actions = _card(make_job("a"))
-    card.buttons["reprompt"].click()
-    card.buttons["delete"].click()
-    assert actions.calls == [("reprompt", "a")]
-    card.buttons["delete"].click()
-    assert actions.calls[-1] == ("delete", "a")
-    card.rating.value = 3
-    card.note.value = "nice"
-    assert actions.calls[-2:] == [("rate", "a", 3), ("note", "a", "nice")]
-    card.update(replace(card.job, rating=5, notes="server side"))
-    assert card.rating.value == 5 and card.note.value == "server side"
-    assert actions.calls[-1] == ("note", "a", "nice")  # syncing from the record is silent
-
-
-def test_card_text_is_verbatim():
-    for prompt in XSS:
-        job = make_job("a", prompt, status="failed", error_message=prompt)
-        card, _ = _card(job)
-        assert card.prompt.value == prompt and card.error.value == prompt
-        assert card.prompt.title == prompt
+async def test_cancel_a_job_in_flight_and_import_from_the_server(page):
+    p = page(speed=0.5)
+    reply = await p.ask("generate", {"prompt": "a slow glacier"})
+    (key,) = reply["result"]["keys"]
+    assert not (await p.ask("cancel", {"key": "nope"}))["ok"]
+    reply = await p.ask("cancel", {"key": key})
+    assert reply["ok"] and p.view.status["text"]
+    await until(lambda: all(j["key"] != key for j in p.view.jobs))
+    reply = await p.ask("import", {})
+    assert reply["ok"] and reply["result"]["text"].startswith("Imported ")

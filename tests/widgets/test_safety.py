@@ -1,46 +1,50 @@
-"""Untrusted text stays data: traits carry it verbatim, the ESM never parses HTML."""
+"""Untrusted text stays data: the state carries it verbatim, the ESM never parses HTML."""
 
 import re
-from pathlib import Path
 
 import pytest
 
-import sora_notebook.widgets as widgets_pkg
-from sora_notebook.widgets import CompareView, TreeView
+from sora_notebook.widgets.assets import MODULES, STATIC
+from sora_notebook.widgets.compare import compare_state
+from sora_notebook.widgets.tree import tree_state
 
 from .conftest import XSS, make_job
 
-STATIC = Path(widgets_pkg.__file__).parent / "static"
+BANNED = (
+    "innerHTML",
+    "outerHTML",
+    "insertAdjacentHTML",
+    "document.write",
+    "DOMParser",
+    "createContextualFragment",
+    "eval(",
+    "new Function",
+    "setHTML",
+)
 
 
 @pytest.mark.parametrize("prompt", XSS)
 def test_tree_and_compare_carry_markup_verbatim(prompt):
     jobs = [make_job("a", "calm sea"), make_job("b", prompt, parent_key="a", edge_kind="remix")]
-    tree = TreeView(jobs)
-    node = next(n for n in tree.nodes if n["id"] == "b")
-    assert node["title"] == prompt
-    assert [prompt, "+"] in tree.edges[0]["diff"]
-    view = CompareView(jobs, root=None)
-    assert [prompt, "+"] in view.prompts[1]
+    tree = tree_state(jobs)
+    assert [prompt, "+"] in tree["edges"][0][3]
+    assert [prompt, "+"] in compare_state(jobs)["prompts"][1]
 
 
-def test_esm_files_never_parse_html():
-    sources = {p.name: p.read_text() for p in STATIC.glob("*.js")}
-    assert {"tree.js", "compare.js", "player.js"} <= set(sources)
-    for name, source in sources.items():
-        for banned in (
-            "innerHTML",
-            "outerHTML",
-            "insertAdjacentHTML",
-            "document.write",
-            "DOMParser",
-            "createContextualFragment",
-            "eval(",
-            "new Function",
-        ):
-            assert banned not in source, (name, banned)
-        if name == "common.js":  # helpers put in front of a view's ESM, not a view
-            continue
-        # every custom view exports render and returns a cleanup function
-        assert "export default { render }" in source, name
-        assert re.search(r"return \(\) => \{", source), name
+def test_esm_modules_never_parse_html():
+    files = sorted(STATIC.glob("*.js"))
+    assert {p.stem for p in files} == set(MODULES)  # every file is assembled, none is stray
+    for path in files:
+        source = path.read_text()
+        for banned in BANNED:
+            assert banned not in source, (path.name, banned)
+        assert len(source.splitlines()) <= 400, path.name
+
+
+def test_only_main_exports_render_with_a_cleanup():
+    for name in MODULES:
+        source = (STATIC / f"{name}.js").read_text()
+        assert ("export " in source) == (name == "main"), name
+    main = (STATIC / "main.js").read_text()
+    assert "export default { render }" in main
+    assert re.search(r"return \(\) => \{", main)

@@ -1,5 +1,26 @@
-// Shared by the views that need them (Python puts this file in front of their ESM:
-// see widgets/assets.py). Text reaches the page through textContent only.
+// Shared helpers of the studio view (assets.py puts this file first in the ESM).
+// Text reaches the page through textContent only; no markup is ever built from data.
+
+function make(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function button(label, testid, title) {
+  const b = make("button", "sn-btn", label);
+  b.type = "button";
+  if (testid) b.dataset.testid = testid;
+  if (title) b.title = title;
+  return b;
+}
+
+function setDisabled(el, reason) {
+  el.disabled = Boolean(reason);
+  if (reason) el.title = reason;
+  el.setAttribute("aria-disabled", reason ? "true" : "false");
+}
 
 function baseUrl() {
   const el = document.getElementById("jupyter-config-data");
@@ -12,7 +33,7 @@ function baseUrl() {
   }
 }
 
-// A `files/...` path from Python, resolved against JupyterLab's base URL (null elsewhere).
+// A `files/...` path from Python, resolved against Jupyter's base URL (null elsewhere).
 function resolveUrl(rel) {
   if (!rel || !rel.startsWith("files/")) return null;
   const base = baseUrl();
@@ -30,7 +51,11 @@ function requester(model) {
     const { resolve, reject } = pending.get(msg.id);
     pending.delete(msg.id);
     if (msg.ok) resolve({ result: msg.result, buffers: buffers || [] });
-    else reject(new Error(String(msg.error || "The request failed.")));
+    else {
+      const err = new Error(String(msg.error || "The request failed."));
+      err.problems = msg.problems || {};
+      reject(err);
+    }
   };
   model.on("msg:custom", onMsg);
   return {
@@ -49,9 +74,81 @@ function requester(model) {
   };
 }
 
-function make(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
+// Media by URL where Jupyter serves the file, else bytes over the widget channel:
+// requests made within 40 ms go out as one batch; each answer becomes a Blob URL.
+function mediaStore(rpc) {
+  const cache = new Map();
+  let queue = [];
+  let timer = null;
+  function flush() {
+    const batch = queue;
+    queue = [];
+    timer = null;
+    const items = batch.map((b) => [b.key, b.variant]);
+    rpc.request("media", { items }).then(({ result, buffers }) => {
+      result.items.forEach((item, i) => {
+        const job = batch[i];
+        if (item.error !== undefined) return job.reject(new Error(item.error));
+        const blob = new Blob([buffers[item.buffer]], { type: item.mime });
+        job.resolve(URL.createObjectURL(blob));
+      });
+    }, (err) => batch.forEach((b) => b.reject(err)));
+  }
+  function url(job, variant) {
+    const key = `${job.key}/${variant}`;
+    const direct = resolveUrl((job.media || {})[variant]);
+    if (direct) return Promise.resolve(direct);
+    if (!cache.has(key)) {
+      const p = new Promise((resolve, reject) => queue.push({ key: job.key, variant, resolve, reject }));
+      p.catch(() => cache.delete(key));
+      cache.set(key, p);
+      if (!timer) timer = setTimeout(flush, 40);
+    }
+    return cache.get(key);
+  }
+  function forget(key) {
+    for (const k of [...cache.keys()]) if (k.startsWith(`${key}/`)) cache.delete(k);
+  }
+  function dispose() {
+    for (const p of cache.values()) p.then((u) => u.startsWith("blob:") && URL.revokeObjectURL(u), () => {});
+    cache.clear();
+  }
+  return { url, forget, dispose };
 }
+
+// The Progress formula of the engine: never backwards, 1 only when completed.
+function progressAt(p, nowSeconds) {
+  if (!p) return 0;
+  const [fraction, left, asOf] = p;
+  if (fraction >= 1) return 1;
+  if (!left) return fraction;
+  return Math.max(fraction, Math.min(0.99, fraction + ((nowSeconds - asOf) * (1 - fraction)) / left));
+}
+
+// The kernel's clock, estimated from the time it sent with the last state (its machine
+// and the browser's may disagree); all progress and elapsed times are on that clock.
+const kernelClock = { offset: 0 };
+function kernelNow() {
+  return Date.now() / 1000 + kernelClock.offset;
+}
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined || seconds < 0) return "—";
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min ${String(s % 60).padStart(2, "0")} s` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+}
+
+function money(value) {
+  if (value === null || value === undefined) return "unknown";
+  return `$${Number(value).toFixed(2)}`;
+}
+
+function billedText(job) {
+  if (job.billed === 0) return "not billed";
+  if (job.billed === null || job.billed === undefined) return job.cost === null ? "" : `quote ${money(job.cost)}`;
+  return `billed ${money(job.billed)}`;
+}
+
+const ACTIVE = new Set(["pending", "queued", "in_progress", "submitting"]);

@@ -1,244 +1,177 @@
-// CompareView: 2-4 players in lock step, a wipe between two, and the differences that
-// Python computed (prompt word tokens, parameter table), drawn with textContent only.
+// Compare 2-4 videos: synced players (play, frame step, speed), a wipe with a visible
+// handle, prompt word diffs, the parameter table, metrics with sparklines and the
+// per-frame difference strip, "Remix the winner", and the blind duel's entry.
 
-function fmt(t) {
-  if (!Number.isFinite(t)) return "0:00.00";
-  const m = Math.floor(t / 60);
-  const s = (t - m * 60).toFixed(2).padStart(5, "0");
-  return `${m}:${s}`;
+const FPS = 24;
+
+function syncGroup(videos) {
+  const lead = () => videos[0];
+  let busy = false;
+  const follow = (src, fn) => { if (busy) return; busy = true; for (const v of videos) if (v !== src) fn(v); busy = false; };
+  for (const v of videos) {
+    v.addEventListener("play", () => follow(v, (o) => o.play().catch(() => {})));
+    v.addEventListener("pause", () => follow(v, (o) => o.pause()));
+    v.addEventListener("seeked", () => follow(v, (o) => { if (Math.abs(o.currentTime - v.currentTime) > 0.02) o.currentTime = v.currentTime; }));
+    v.addEventListener("ratechange", () => follow(v, (o) => { o.playbackRate = v.playbackRate; }));
+  }
+  const timer = setInterval(() => {
+    const l = lead();
+    if (!l || l.paused) return;
+    for (const o of videos) if (o !== l && Math.abs(o.currentTime - l.currentTime) > 0.08) o.currentTime = l.currentTime;
+  }, 250);
+  return {
+    play: () => (lead().paused ? lead().play().catch(() => {}) : lead().pause()),
+    step: (n) => { lead().pause(); lead().currentTime = Math.max(0, lead().currentTime + n / FPS); },
+    speed: (r) => { for (const v of videos) v.playbackRate = r; },
+    dispose: () => clearInterval(timer),
+  };
 }
 
-function render({ model, el }) {
-  const rpc = requester(model);
-  const blobs = [];
-  const root = make("div", "sn-compare");
-  root.dataset.testid = "sn-compare";
-  root.tabIndex = 0;
-  const stage = make("div", "sn-compare-stage");
-  const captions = make("div", "sn-compare-captions");
-  const controls = make("div", "sn-compare-controls");
-  const playBtn = make("button", "sn-cmp-play", "Play");
-  const backBtn = make("button", "sn-cmp-back", "◀ frame");
-  const fwdBtn = make("button", "sn-cmp-fwd", "frame ▶");
-  backBtn.setAttribute("aria-label", "Previous frame");
-  fwdBtn.setAttribute("aria-label", "Next frame");
-  const seek = make("input", "sn-cmp-seek");
-  seek.type = "range";
-  seek.min = "0";
-  seek.step = "0.001";
-  seek.value = "0";
-  seek.setAttribute("aria-label", "Seek");
-  const time = make("span", "sn-cmp-time", "0:00.00");
-  const speed = make("select", "sn-cmp-speed");
-  speed.setAttribute("aria-label", "Speed");
-  for (const r of [0.25, 0.5, 1, 1.5, 2]) {
-    const opt = make("option", "", `${r}×`);
-    opt.value = String(r);
-    if (r === 1) opt.selected = true;
-    speed.append(opt);
+function sparkline(values, testid) {
+  const s = svgEl("svg", "sn-spark");
+  s.setAttribute("viewBox", "0 0 100 20");
+  s.setAttribute("preserveAspectRatio", "none");
+  if (testid) s.dataset.testid = testid;
+  if (!values || values.length < 2) return s;
+  const lo = Math.min(...values), hi = Math.max(...values), span = hi - lo || 1;
+  const line = svgEl("polyline");
+  line.setAttribute("points", values.map((v, i) => `${(i / (values.length - 1)) * 100},${20 - ((v - lo) / span) * 18 - 1}`).join(" "));
+  s.append(line);
+  return s;
+}
+
+function diffStrip(values) {
+  const strip = make("div", "sn-strip");
+  strip.dataset.testid = "sn-diff-strip";
+  strip.setAttribute("aria-label", "Per-frame difference between A and B (darker: more different)");
+  for (const v of values) {
+    const cell = make("span", "sn-strip-cell");
+    cell.style.opacity = String(0.1 + 0.9 * Math.min(1, Math.max(0, v)));
+    strip.append(cell);
   }
-  const wipeLabel = make("label", "sn-cmp-wipe-toggle");
-  const wipeBox = make("input");
-  wipeBox.type = "checkbox";
-  wipeLabel.append(wipeBox, document.createTextNode(" Wipe"));
-  const wipe = make("input", "sn-cmp-wipe");
-  wipe.type = "range";
-  wipe.min = "0";
-  wipe.max = "100";
-  wipe.value = "50";
-  wipe.setAttribute("aria-label", "Wipe position");
-  for (const b of [playBtn, backBtn, fwdBtn]) b.type = "button";
-  controls.append(playBtn, backBtn, fwdBtn, seek, time, speed, wipeLabel, wipe);
-  const table = make("table", "sn-compare-table");
-  root.append(stage, controls, captions, table);
-  el.append(root);
+  return strip;
+}
 
-  let videos = [];
-  const fallbackTried = new WeakSet();
-
-  const master = () => videos[0];
-  const playing = () => videos.some((v) => !v.paused);
-
-  async function viaBytes(video, key) {
-    if (fallbackTried.has(video)) return;
-    fallbackTried.add(video);
-    try {
-      const { result, buffers } = await rpc.request("media", { key });
-      const url = URL.createObjectURL(new Blob(buffers, { type: (result && result.mime) || "video/mp4" }));
-      blobs.push(url);
-      video.src = url;
-    } catch (err) {
-      video.parentElement?.append(make("div", "sn-compare-error", err.message));
-    }
-  }
-
-  function build() {
-    for (const v of videos) v.pause();
-    stage.replaceChildren();
-    captions.replaceChildren();
-    const items = model.get("items");
-    const prompts = model.get("prompts");
-    videos = items.map((item, i) => {
-      const cell = make("div", "sn-compare-cell");
-      const video = make("video", "sn-compare-video");
-      video.dataset.key = item.key;
-      video.preload = "auto";
-      video.playsInline = true;
-      video.muted = i > 0; // one soundtrack at a time
-      video.setAttribute("aria-label", `Video ${item.letter}`);
-      if (item.poster) video.poster = item.poster;
-      video.addEventListener("error", () => viaBytes(video, item.key));
-      if (item.has_video) {
-        const url = resolveUrl(item.src);
-        if (url) video.src = url;
-        else viaBytes(video, item.key);
-      }
-      const badge = make("span", "sn-compare-letter", item.letter);
-      cell.append(video, badge);
-      stage.append(cell);
-      const cap = make("div", "sn-compare-caption");
-      cap.append(make("div", "sn-compare-label", item.label));
-      const prompt = make("div", "sn-compare-prompt");
-      const tokens = prompts[i] || [];
-      tokens.forEach(([text, flag], j) => {
-        const tag = flag === "+" ? "ins" : flag === "-" ? "del" : "span";
-        const cls = flag === "+" ? "sn-diff-ins" : flag === "-" ? "sn-diff-del" : "sn-diff-same";
-        prompt.append(make(tag, cls, String(text)));
-        if (j < tokens.length - 1) prompt.append(document.createTextNode(" "));
-      });
-      cap.append(prompt);
-      captions.append(cap);
-      return video;
+function compareTable(table, testid, extra) {
+  const t = make("table", "sn-table");
+  t.dataset.testid = testid;
+  const head = make("tr");
+  head.append(make("th", "", ""), ...table.columns.map((c) => make("th", "", c)));
+  t.append(head);
+  for (const row of table.rows) {
+    const tr = make("tr", row.differs ? "sn-differs" : "");
+    if (row.differs) tr.dataset.differs = "true";
+    tr.append(make("th", "", row.differs ? `${row.name} (differs)` : row.name));
+    row.values.forEach((v, i) => {
+      const td = make("td", "", v === null || v === undefined ? "—" : String(v));
+      if (extra) extra(td, row, i);
+      tr.append(td);
     });
-    stage.dataset.count = String(videos.length);
-    captions.dataset.count = String(videos.length);
-    const m = master();
-    if (m) {
-      m.addEventListener("timeupdate", onTime);
-      m.addEventListener("loadedmetadata", onMeta);
-      m.addEventListener("ended", onEnded);
-    }
-    wipeLabel.hidden = videos.length !== 2;
-    if (videos.length !== 2) wipeBox.checked = false;
-    applyWipe();
-    applySpeed();
-    playBtn.textContent = "Play";
+    t.append(tr);
   }
-
-  function drawTable() {
-    table.replaceChildren();
-    const data = model.get("table") || {};
-    const head = make("thead");
-    const hr = make("tr");
-    hr.append(make("th", "", "parameter"));
-    for (const c of data.columns || []) hr.append(make("th", "", c));
-    head.append(hr);
-    const body = make("tbody");
-    for (const row of data.rows || []) {
-      const tr = make("tr", row.differs ? "sn-differs" : "");
-      tr.append(make("th", "", row.name));
-      for (const v of row.values) tr.append(make("td", "", v));
-      body.append(tr);
-    }
-    table.append(head, body);
-  }
-
-  function onMeta() {
-    const m = master();
-    seek.max = String(m.duration || 0);
-  }
-  function onTime() {
-    const m = master();
-    seek.value = String(m.currentTime);
-    time.textContent = `${fmt(m.currentTime)} / ${fmt(m.duration)}`;
-    if (!m.paused) {
-      for (const v of videos.slice(1)) {
-        if (Math.abs(v.currentTime - m.currentTime) > 0.08) v.currentTime = m.currentTime;
-      }
-    }
-  }
-  function onEnded() {
-    for (const v of videos) v.pause();
-    playBtn.textContent = "Play";
-  }
-  function setTime(t) {
-    const m = master();
-    if (!m) return;
-    const limit = Number.isFinite(m.duration) ? m.duration : t;
-    const clamped = Math.max(0, Math.min(t, limit));
-    for (const v of videos) v.currentTime = clamped;
-    seek.value = String(clamped);
-    time.textContent = `${fmt(clamped)} / ${fmt(m.duration)}`;
-  }
-  function togglePlay() {
-    if (!videos.length) return;
-    if (playing()) {
-      for (const v of videos) v.pause();
-      setTime(master().currentTime);
-      playBtn.textContent = "Play";
-    } else {
-      setTime(master().currentTime);
-      for (const v of videos) v.play().catch(() => {});
-      playBtn.textContent = "Pause";
-    }
-  }
-  function step(dir) {
-    for (const v of videos) v.pause();
-    playBtn.textContent = "Play";
-    const m = master();
-    if (m) setTime(m.currentTime + dir / (model.get("fps") || 24));
-  }
-  function applySpeed() {
-    for (const v of videos) v.playbackRate = Number(speed.value) || 1;
-  }
-  function applyWipe() {
-    const on = wipeBox.checked && videos.length === 2;
-    stage.classList.toggle("sn-wiping", on);
-    wipe.hidden = !on;
-    stage.style.setProperty("--sn-wipe", `${Number(wipe.value)}%`);
-  }
-
-  const onSeek = () => setTime(Number(seek.value));
-  const onBack = () => step(-1);
-  const onFwd = () => step(1);
-  const onKey = (event) => {
-    if (event.target.tagName === "INPUT" || event.target.tagName === "SELECT") return;
-    if (event.key === " " || event.key === "k") togglePlay();
-    else if (event.key === ",") step(-1);
-    else if (event.key === ".") step(1);
-    else if (event.key === "ArrowLeft") setTime((master()?.currentTime || 0) - 1);
-    else if (event.key === "ArrowRight") setTime((master()?.currentTime || 0) + 1);
-    else return;
-    event.preventDefault();
-  };
-
-  playBtn.addEventListener("click", togglePlay);
-  backBtn.addEventListener("click", onBack);
-  fwdBtn.addEventListener("click", onFwd);
-  seek.addEventListener("input", onSeek);
-  speed.addEventListener("change", applySpeed);
-  wipeBox.addEventListener("change", applyWipe);
-  wipe.addEventListener("input", applyWipe);
-  root.addEventListener("keydown", onKey);
-  model.on("change:items", build);
-  model.on("change:prompts", build);
-  model.on("change:table", drawTable);
-  build();
-  drawTable();
-
-  return () => {
-    model.off("change:items", build);
-    model.off("change:prompts", build);
-    model.off("change:table", drawTable);
-    rpc.dispose();
-    for (const v of videos) {
-      v.pause();
-      v.removeAttribute("src");
-      v.load();
-    }
-    for (const url of blobs) URL.revokeObjectURL(url);
-    root.remove();
-  };
+  return t;
 }
 
-export default { render };
+function compareView(ctx) {
+  const el = make("section", "sn-compare");
+  el.dataset.testid = "sn-compare";
+  el.hidden = true;
+  let sig = "";
+  let group = null;
+  function update() {
+    const c = ctx.model.get("compare") || {};
+    const next = JSON.stringify(c);
+    if (next === sig) return;
+    const same = sig && JSON.stringify((JSON.parse(sig) || {}).keys) === JSON.stringify(c.keys);
+    sig = next;
+    el.hidden = !c.keys;
+    if (!c.keys) { if (group) group.dispose(); group = null; el.replaceChildren(); return; }
+    if (same && group) { drawDetails(ctx, el, c); return; }
+    if (group) group.dispose();
+    group = drawCompare(ctx, el, c);
+  }
+  return { el, update, dispose: () => group && group.dispose() };
+}
+
+function drawCompare(ctx, el, c) {
+  const jobs = c.keys.map((k) => ctx.byKey.get(k)).filter(Boolean);
+  const stage = make("div", "sn-compare-stage");
+  const players = jobs.map((job, i) => {
+    const col = make("div", "sn-compare-col");
+    col.dataset.testid = "sn-compare-player";
+    const p = videoFor(ctx, job, { eager: true, testid: "sn-compare-video" });
+    p.video.controls = false;
+    const winner = button(`Remix ${c.letters[i]}`, "sn-remix-winner", "Remix the winner: open this one in remix mode");
+    winner.addEventListener("click", () => ctx.mode("remix", job.key));
+    col.append(make("div", "sn-letter", c.letters[i]), p.box, winner);
+    stage.append(col);
+    return p;
+  });
+  const sync = syncGroup(players.map((p) => p.video));
+  const controls = compareControls(ctx, sync, stage, players);
+  el.replaceChildren(make("h3", "sn-h", `Compare ${jobs.length} videos`), controls, stage, make("div", "sn-compare-details"));
+  drawDetails(ctx, el, c);
+  return sync;
+}
+
+function compareControls(ctx, sync, stage, players) {
+  const row = make("div", "sn-row sn-toolbar");
+  const play = button("Play / pause", "sn-compare-play");
+  const back = button("◀ frame", "sn-compare-step-back", "One frame back");
+  const fwd = button("frame ▶", "sn-compare-step", "One frame forward");
+  const speed = make("select");
+  fillSelect(speed, ["0.25", "0.5", "1", "2"], { 0.25: "0.25×", 0.5: "0.5×", 1: "1×", 2: "2×" });
+  speed.value = "1";
+  const wipe = make("input");
+  wipe.type = "checkbox";
+  const duel = button("Blind duel", "sn-duel-start", "Judge these two-by-two without labels (keys 1, 2, 0)");
+  play.addEventListener("click", sync.play);
+  back.addEventListener("click", () => sync.step(-1));
+  fwd.addEventListener("click", () => sync.step(1));
+  speed.addEventListener("change", () => sync.speed(Number(speed.value)));
+  wipe.addEventListener("change", () => setWipe(stage, players, wipe.checked));
+  duel.addEventListener("click", () => ctx.rpc.request("duel", {}).catch((err) => ctx.say(err.message, "error")));
+  row.append(play, back, fwd, labelled("Speed", speed, "sn-compare-speed"), labelled("Wipe A/B", wipe, "sn-compare-wipe"), duel);
+  return row;
+}
+
+function setWipe(stage, players, on) {
+  stage.classList.toggle("sn-wiping", on);
+  const old = stage.querySelector(".sn-wipe");
+  if (old) old.remove();
+  players.forEach((p) => { p.box.style.clipPath = ""; });
+  if (!on || players.length < 2) return;
+  const wrap = make("div", "sn-wipe");
+  const range = make("input");
+  range.type = "range"; range.min = "0"; range.max = "100"; range.value = "50";
+  range.setAttribute("aria-label", "Wipe position between A and B");
+  range.dataset.testid = "sn-wipe-range";
+  const handle = make("div", "sn-wipe-handle");
+  handle.dataset.testid = "sn-wipe-handle";
+  const move = () => {
+    players[1].box.style.clipPath = `inset(0 0 0 ${range.value}%)`;
+    handle.style.left = `${range.value}%`;
+  };
+  range.addEventListener("input", move);
+  stage.append(handle);
+  wrap.append(range);
+  stage.append(wrap);
+  move();
+}
+
+function drawDetails(ctx, el, c) {
+  const box = el.querySelector(".sn-compare-details");
+  if (!box) return;
+  const diffs = make("div", "sn-diffs");
+  diffs.dataset.testid = "sn-compare-diff";
+  c.prompts.forEach((tokens, i) => diffs.append(diffTokens(make("p", "sn-diff-line", `${c.letters[i]}: `), tokens)));
+  const parts = [diffs, compareTable(c.table, "sn-compare-table")];
+  const m = c.metrics || { rows: [] };
+  if (m.rows.length) {
+    parts.push(compareTable({ columns: c.letters, rows: m.rows }, "sn-metrics", (td, row, i) => td.append(sparkline(row.curves[i], "sn-sparkline"))));
+  } else {
+    parts.push(make("p", "sn-muted", c.judge || "Measuring…"));
+  }
+  if ((c.strip || []).length) parts.push(make("div", "sn-field-label", "Per-frame difference A/B"), diffStrip(c.strip));
+  box.replaceChildren(...parts);
+}

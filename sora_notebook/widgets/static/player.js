@@ -1,227 +1,131 @@
-// PlayerView: one MP4 by URL, or by bytes over the widget channel when the URL fails.
-// Python owns the state (src, poster, sprite, picking); this file only draws it.
-// Text reaches the page through textContent only.
+// Players: a <video> for one job (URL or bytes, poster, spritesheet scrub on hover),
+// the main player with its frame picker, and downloads.
 
-const MIME = { video: "video/mp4", spritesheet: "image/jpeg", thumbnail: "image/webp" };
-
-function render({ model, el }) {
-  const rpc = requester(model);
-  const blobs = [];
-  const root = make("div", "sn-player-root");
-  const box = make("div", "sn-player-box");
-  const video = make("video", "sn-player");
+function videoFor(ctx, job, { eager = false, testid = "sn-video" } = {}) {
+  const box = make("div", "sn-media");
+  const video = make("video", "sn-video");
   video.controls = true;
   video.playsInline = true;
-  video.preload = "metadata";
-  video.dataset.testid = "sn-player";
+  video.preload = "none";
+  video.dataset.testid = testid;
+  video.dataset.key = job.key;
+  video.setAttribute("aria-label", `Video: ${job.prompt.slice(0, 120)}`);
+  const [w, h] = String(job.size || "").split("x").map(Number);
+  if (w > 0 && h > 0) box.style.aspectRatio = `${w} / ${h}`;
+  if (h > w) box.classList.add("sn-portrait");
   const scrub = make("div", "sn-scrub");
   scrub.hidden = true;
-  scrub.tabIndex = -1;
-  const status = make("div", "sn-player-status");
-  status.setAttribute("aria-live", "polite");
-  const bar = make("div", "sn-player-bar");
-  const pick = make("button", "sn-use-frame", "Use this frame");
-  pick.type = "button";
-  pick.dataset.testid = "sn-use-frame";
   box.append(video, scrub);
-  bar.append(pick);
-  root.append(box, status, bar);
-  el.append(root);
-
-  let triedBytes = false;
-  let spriteUrl = null;
-  let spriteLoading = null;
-
-  async function viaBytes(variant) {
-    const { result, buffers } = await rpc.request("media", { variant });
-    const blob = new Blob(buffers, { type: (result && result.mime) || MIME[variant] });
-    const url = URL.createObjectURL(blob);
-    blobs.push(url);
-    return url;
+  const media = job.media || {};
+  if (media.thumbnail !== undefined) {
+    ctx.store.url(job, "thumbnail").then((u) => { if (!video.poster) video.poster = u; }, () => {});
   }
-
-  async function fallback() {
-    if (triedBytes || !model.get("has_video")) return;
-    triedBytes = true;
-    status.textContent = "Loading the video over the kernel connection…";
-    try {
-      video.src = await viaBytes("video");
-      status.textContent = "";
-    } catch (err) {
-      status.textContent = `Cannot play this video: ${err.message}`;
+  let loading = null;
+  const load = () => {
+    if (!loading && media.video !== undefined) {
+      loading = ctx.store.url(job, "video").then((u) => { video.src = u; return u; });
+      loading.catch((err) => { box.dataset.error = err.message; loading = null; });
     }
-  }
-
-  function load() {
-    triedBytes = false;
-    spriteUrl = null;
-    spriteLoading = null;
-    const poster = model.get("poster");
-    if (poster) video.poster = poster;
-    else video.removeAttribute("poster");
-    video.setAttribute("aria-label", model.get("label") || "video");
-    root.classList.toggle("sn-compact", model.get("compact"));
-    if (!model.get("has_video")) {
-      video.removeAttribute("src");
-      status.textContent = model.get("message") || "";
-      return;
-    }
-    status.textContent = model.get("message") || "";
-    const url = resolveUrl(model.get("src"));
-    if (url) video.src = url;
-    else if (model.get("compact")) {
-      // a card: fetch the bytes only when someone plays it
-      video.removeAttribute("src");
-      video.preload = "none";
-    } else fallback();
-  }
-
-  function showPicking() {
-    bar.hidden = !model.get("picking");
-    root.classList.toggle("sn-picking", model.get("picking"));
-  }
-
-  // Spritesheet scrub: shown over the poster before playback starts.
-  function sprite() {
-    const s = model.get("sprite") || {};
-    return s.frames > 0 && s.cols > 0 && s.rows > 0 ? s : null;
-  }
-  function loadSprite(s) {
-    if (spriteUrl) return Promise.resolve(spriteUrl);
-    if (spriteLoading) return spriteLoading;
-    const direct = resolveUrl(s.url);
-    spriteLoading = new Promise((resolve) => {
-      if (!direct) return resolve(null);
-      const img = new Image();
-      img.onload = () => resolve(direct);
-      img.onerror = () => resolve(null);
-      img.src = direct;
-    })
-      .then((url) => url || viaBytes("spritesheet"))
-      .then((url) => (spriteUrl = url))
-      .catch(() => null);
-    return spriteLoading;
-  }
-  function scrubTo(fraction) {
-    const s = sprite();
-    if (!s || !spriteUrl) return;
-    const i = Math.min(s.frames - 1, Math.max(0, Math.floor(fraction * s.frames)));
-    const col = i % s.cols;
-    const row = Math.floor(i / s.cols);
-    scrub.style.backgroundImage = `url("${spriteUrl.replace(/["\\]/g, "")}")`;
-    scrub.style.backgroundSize = `${s.cols * 100}% ${s.rows * 100}%`;
-    const x = s.cols > 1 ? (col / (s.cols - 1)) * 100 : 0;
-    const y = s.rows > 1 ? (row / (s.rows - 1)) * 100 : 0;
-    scrub.style.backgroundPosition = `${x}% ${y}%`;
-  }
-  const onEnter = (event) => {
-    const s = sprite();
-    if (!s || !video.paused || video.currentTime > 0 || model.get("picking")) return;
-    loadSprite(s).then((url) => {
-      if (!url || !video.paused || video.currentTime > 0) return;
-      scrub.hidden = false;
-      const rect = box.getBoundingClientRect();
-      scrubTo(rect.width ? (event.clientX - rect.left) / rect.width : 0);
-    });
+    return loading || Promise.reject(new Error("This video has no local file (yet)."));
   };
-  const onMove = (event) => {
-    if (scrub.hidden) return;
-    const rect = box.getBoundingClientRect();
-    scrubTo(rect.width ? (event.clientX - rect.left) / rect.width : 0);
-  };
-  const onLeave = () => {
-    scrub.hidden = true;
-  };
-  const onScrubClick = () => {
-    scrub.hidden = true;
-    video.play().catch(() => {});
-  };
-  const onPlay = () => {
-    scrub.hidden = true;
-    if (!video.currentSrc && model.get("has_video") && !triedBytes) {
-      fallback().then(() => video.play().catch(() => {}));
-    }
-  };
-  const onError = () => fallback();
-
-  const onPick = () => {
-    if (!video.videoWidth) {
-      status.textContent = "Play or seek the video first, then pick the frame.";
-      return;
-    }
-    const canvas = document.createElement("canvas");
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0);
-    const time = video.currentTime;
-    canvas.toBlob(async (blob) => {
-      if (!blob) {
-        status.textContent = "This frame cannot be captured here.";
-        return;
-      }
-      try {
-        await rpc.request("frame", { time }, [await blob.arrayBuffer()]);
-        status.textContent = `Frame at ${time.toFixed(2)} s is now the reference.`;
-      } catch (err) {
-        status.textContent = err.message;
-      }
-    }, "image/png");
-  };
-
-  const onCommand = (msg) => {
-    if (!msg || msg.kind !== "command") return;
-    if (msg.name === "play") {
-      // Browsers may refuse sound without a recent click: then play muted.
-      video.play().catch(() => {
-        video.muted = true;
-        video.play().catch(() => {});
-      });
-    }
-    else if (msg.name === "pause") video.pause();
-    else if (msg.name === "seek") video.currentTime = Number(msg.args && msg.args.time) || 0;
-    else if (msg.name === "download") {
-      const ready = video.currentSrc || video.src ? Promise.resolve() : fallback();
-      ready.then(() => {
-        const href = video.currentSrc || video.src;
-        if (!href) return;
-        const a = document.createElement("a");
-        a.href = href;
-        a.download = (msg.args && msg.args.filename) || "video.mp4";
-        a.click();
-      });
-    }
-  };
-
-  box.addEventListener("mouseenter", onEnter);
-  box.addEventListener("mousemove", onMove);
-  box.addEventListener("mouseleave", onLeave);
-  scrub.addEventListener("click", onScrubClick);
-  video.addEventListener("play", onPlay);
-  video.addEventListener("error", onError);
-  pick.addEventListener("click", onPick);
-  model.on("msg:custom", onCommand);
-  model.on("change:src", load);
-  model.on("change:has_video", load);
-  model.on("change:poster", load);
-  model.on("change:message", load);
-  model.on("change:picking", showPicking);
-  load();
-  showPicking();
-
-  return () => {
-    model.off("msg:custom", onCommand);
-    model.off("change:src", load);
-    model.off("change:has_video", load);
-    model.off("change:poster", load);
-    model.off("change:message", load);
-    model.off("change:picking", showPicking);
-    rpc.dispose();
-    video.pause();
-    video.removeAttribute("src");
-    video.load();
-    for (const url of blobs) URL.revokeObjectURL(url);
-    root.remove();
-  };
+  video.addEventListener("play", () => { scrub.hidden = true; if (!video.src) load().then(() => video.play().catch(() => {})); });
+  if (eager) load().catch(() => {});
+  if (media.grid) attachScrub(ctx, box, video, scrub, job);
+  return { box, video, load };
 }
 
-export default { render };
+function attachScrub(ctx, box, video, scrub, job) {
+  const [cols, rows, frames] = job.media.grid;
+  let sheet = null;
+  const show = (event) => {
+    if (!sheet || !video.paused || video.currentTime > 0) return;
+    const rect = box.getBoundingClientRect();
+    const f = rect.width ? (event.clientX - rect.left) / rect.width : 0;
+    const i = Math.min(frames - 1, Math.max(0, Math.floor(f * frames)));
+    scrub.style.backgroundImage = `url("${sheet.replace(/["\\]/g, "")}")`;
+    scrub.style.backgroundSize = `${cols * 100}% ${rows * 100}%`;
+    const x = cols > 1 ? ((i % cols) / (cols - 1)) * 100 : 0;
+    const y = rows > 1 ? (Math.floor(i / cols) / (rows - 1)) * 100 : 0;
+    scrub.style.backgroundPosition = `${x}% ${y}%`;
+    scrub.hidden = false;
+  };
+  box.addEventListener("mouseenter", (event) => {
+    ctx.store.url(job, "spritesheet").then((u) => { sheet = u; show(event); }, () => {});
+  });
+  box.addEventListener("mousemove", show);
+  box.addEventListener("mouseleave", () => { scrub.hidden = true; });
+  scrub.addEventListener("click", () => { scrub.hidden = true; video.play().catch(() => {}); });
+}
+
+function playWithSound(video) {
+  // Browsers may refuse sound without a recent click: then play muted.
+  return video.play().catch(() => { video.muted = true; return video.play().catch(() => {}); });
+}
+
+function downloadJob(ctx, job) {
+  ctx.store.url(job, "video").then((href) => {
+    const a = make("a");
+    a.href = href;
+    a.download = `${(job.prompt || "video").slice(0, 40).replace(/[^\w -]+/g, "").trim() || "video"}.mp4`;
+    a.click();
+  }, (err) => ctx.say(err.message, "error"));
+}
+
+function captureFrame(ctx, video, job, status) {
+  if (!video.videoWidth) {
+    status.textContent = "Play or seek the video first, then use the frame.";
+    return;
+  }
+  const canvas = make("canvas");
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  const time = video.currentTime;
+  canvas.toBlob(async (blob) => {
+    if (!blob) { status.textContent = "This frame cannot be captured here."; return; }
+    try {
+      await ctx.rpc.request("frame", { key: job.key, time }, [await blob.arrayBuffer()]);
+      status.textContent = `The frame at ${time.toFixed(2)} s is the reference of the next video.`;
+      ctx.focusPrompt();
+    } catch (err) {
+      status.textContent = err.message;
+    }
+  }, "image/png");
+}
+
+function mainPlayer(ctx) {
+  const section = make("section", "sn-main-player");
+  section.dataset.testid = "sn-main-player";
+  section.hidden = true;
+  const holder = make("div", "sn-main-media");
+  const caption = make("div", "sn-caption");
+  const bar = make("div", "sn-row");
+  const frameBtn = button("Use a frame as reference", "sn-use-frame", "Use the frame shown now as the first frame of a new video");
+  const dlBtn = button("Download", "sn-download-main", "Download the MP4");
+  const closeBtn = button("Close player", "sn-close-player");
+  const status = make("div", "sn-muted");
+  status.setAttribute("aria-live", "polite");
+  bar.append(frameBtn, dlBtn, closeBtn, status);
+  section.append(holder, caption, bar);
+  let current = null;
+  let shownKey = "";
+  let closed = "";
+  function update(force) {
+    const key = ctx.model.get("playing");
+    if (force) { closed = ""; shownKey = ""; }
+    const job = closed === key ? null : ctx.byKey.get(key);
+    section.hidden = !job;
+    if (!job) { holder.replaceChildren(); shownKey = ""; current = null; return; }
+    caption.textContent = job.prompt;
+    if (key === shownKey && current) return;
+    shownKey = key;
+    current = videoFor(ctx, job, { eager: true, testid: "sn-main-video" });
+    holder.replaceChildren(current.box);
+    status.textContent = "";
+    current.load().then(() => playWithSound(current.video), (err) => { status.textContent = err.message; });
+  }
+  frameBtn.addEventListener("click", () => current && captureFrame(ctx, current.video, ctx.byKey.get(shownKey), status));
+  dlBtn.addEventListener("click", () => shownKey && downloadJob(ctx, ctx.byKey.get(shownKey)));
+  closeBtn.addEventListener("click", () => { if (current) current.video.pause(); section.hidden = true; closed = shownKey; shownKey = ""; current = null; holder.replaceChildren(); });
+  return { el: section, update, showFrame: () => frameBtn.focus() };
+}

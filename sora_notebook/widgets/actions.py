@@ -1,0 +1,152 @@
+"""The cards' intents: play, annotate, delete, copy a prompt, media, budget and options.
+
+Each is a request from the page with a job key; Python checks the key against the
+library and answers with the result or the reason it did nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sora_notebook import Job, SoraNotebookError
+from sora_notebook.widgets import engine
+from sora_notebook.widgets.base import ViewBase
+from sora_notebook.widgets.player import png_frame
+from sora_notebook.widgets.rpc import Reply
+
+__all__ = ["CardIntents"]
+
+MAX_NOTE, MAX_TAGS, MAX_TAG = 4000, 20, 40
+
+
+def _tags(value: Any) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    tags: list[str] = []
+    for item in items:
+        tag = " ".join(str(item).split())[:MAX_TAG]
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags[:MAX_TAGS]
+
+
+class CardIntents(ViewBase):
+    """Mixed into `StudioView`."""
+
+    def _job(self, args: dict[str, Any]) -> Job:
+        job = self._find(str(args.get("key", "")))
+        if job is None:
+            raise LookupError("This video is no longer in the library.")
+        return job
+
+    def request_play(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        job = self._job(args)
+        if "video" not in job.media:
+            raise LookupError("This video has no local file (yet).")
+        self.playing = job.key
+        return {"key": job.key}, []
+
+    def request_annotate(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        """Set a rating (0-5 or None), a note and tags."""
+        job = self._job(args)
+        fields: dict[str, Any] = {}
+        if "rating" in args:
+            rating = args["rating"]
+            fields["rating"] = None if rating in (None, "", 0) else int(rating)
+        if "notes" in args:
+            fields["notes"] = str(args["notes"])[:MAX_NOTE]
+        if "tags" in args:
+            fields["tags"] = _tags(args["tags"])
+        updated = self.studio.annotate(job, **fields)
+        self.flush()
+        return {"rating": updated.rating, "notes": updated.notes, "tags": list(updated.tags)}, []
+
+    def request_delete(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
+        """Delete here and on the server (the page asked the person to confirm first)."""
+        job = self._job(args)
+        reason = engine.capability_reasons(self.studio).get("delete")
+        return self._delete(job, remote=reason is None)
+
+    async def _delete(self, job: Job, *, remote: bool) -> Reply:
+        try:
+            await self.studio.delete(job, remote=remote)
+        except SoraNotebookError as exc:
+            self.say(f"Could not delete on the server: {exc}", "error")
+            raise
+        finally:
+            self.flush()
+        reason = engine.capability_reasons(self.studio).get("delete")
+        self.say("Deleted." if remote else f"Deleted here only: {reason}")
+        self.selected = [k for k in self.selected if k != job.key]
+        if self.playing == job.key:
+            self.playing = ""
+        return {"deleted": job.key, "remote": remote}, []
+
+    def request_cancel(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
+        """Stop a job in flight where the server can."""
+        job = self._job(args)
+        if job.status not in engine.ACTIVE:
+            raise ValueError("Only a job in flight can be cancelled.")
+        reason = engine.capability_reasons(self.studio).get("cancel")
+        if reason and engine.has_cancel(self.studio):
+            raise ValueError(reason)
+        return self._cancel(job)
+
+    async def _cancel(self, job: Job) -> Reply:
+        try:
+            self.say(await engine.cancel(self.studio, job))
+        finally:
+            self.flush()
+        return {"cancelled": job.key}, []
+
+    def request_import(self, _args: dict[str, Any], _buffers: list[Any]) -> Any:
+        """Bring in the server's videos this library does not have yet."""
+        reason = engine.capability_reasons(self.studio).get("list")
+        if reason:
+            raise ValueError(reason)
+        return self._import()
+
+    async def _import(self) -> Reply:
+        self.say("Asking the server for its videos…")
+        try:
+            text = await engine.import_remote(self.studio)
+        except SoraNotebookError as exc:
+            self.say(f"Could not import: {exc}", "error")
+            raise
+        finally:
+            self.flush()
+        self.say(text)
+        return {"text": text}, []
+
+    def request_prompt(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        """The whole prompt (the state carries a shortened one), e.g. to copy it."""
+        return {"prompt": self._job(args).prompt}, []
+
+    def request_media(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        return self.media.batch(args.get("items") or [])
+
+    def request_frame(self, args: dict[str, Any], buffers: list[Any]) -> Reply:
+        """A frame the person picked becomes the reference of a new video from that job."""
+        job = self._job(args)
+        data = png_frame(buffers)
+        self.set_mode("frame", job.key)
+        self.set_reference(data, name=f"frame at {float(args.get('time') or 0):.2f} s")
+        return {"reference": self.form["reference"]}, []
+
+    def request_budget(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        value = args.get("value")
+        budget = None if value in (None, "") else float(value)
+        engine.set_budget(self.studio, budget)
+        self.say("Budget cleared." if budget is None else f"Budget set to ${budget:,.2f}.")
+        self.flush()
+        return {"budget": self.studio.budget}, []
+
+    def request_allow_unknown(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        engine.set_allow_unknown_cost(self.studio, bool(args.get("value")))
+        self.flush()
+        return {"allow_unknown": engine.allow_unknown_cost(self.studio)}, []
+
+    def request_prefs(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        if "show_rejected" in args:
+            self.prefs = {**self.prefs, "show_rejected": bool(args["show_rejected"])}
+        self.flush()
+        return dict(self.prefs), []

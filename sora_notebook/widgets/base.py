@@ -1,0 +1,87 @@
+"""`ViewBase`: the studio view's traits and the helpers its parts share.
+
+The view is one widget whose requests are answered by three parts (the form, the cards,
+compare and the duel), each a mixin over this base, so every part sees the same typed
+state. `StudioView` (view.py) puts them together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anywidget
+import traitlets as t
+
+from sora_notebook import Job, SoraNotebookError
+from sora_notebook.widgets.player import MediaServer
+from sora_notebook.widgets.rpc import RequestsMixin
+
+if TYPE_CHECKING:
+    from sora_notebook import Studio
+
+__all__ = ["ViewBase"]
+
+
+class ViewBase(RequestsMixin, anywidget.AnyWidget):
+    """Traits (what the page draws) and shared helpers; no behaviour of its own."""
+
+    backend = t.Dict().tag(sync=True)
+    options = t.Dict().tag(sync=True)
+    jobs = t.List(t.Dict()).tag(sync=True)
+    tree = t.Dict().tag(sync=True)
+    money = t.Dict().tag(sync=True)
+    form = t.Dict().tag(sync=True)
+    plan = t.Dict().tag(sync=True)
+    status = t.Dict({"text": "", "kind": "", "seq": 0}).tag(sync=True)
+    prefs = t.Dict({"show_rejected": False}).tag(sync=True)
+    playing = t.Unicode("").tag(sync=True)
+    selected = t.List(t.Unicode()).tag(sync=True)
+    compare = t.Dict().tag(sync=True)
+    duel = t.Dict().tag(sync=True)
+    clock = t.Float(0.0).tag(sync=True)  # the kernel's time at the last flush
+
+    studio: Studio
+    media: MediaServer
+
+    def _find(self, key: str) -> Job | None:
+        try:
+            return self.studio.get(key)
+        except SoraNotebookError:
+            return None
+
+    def _path_of(self, job: Job, variant: str) -> Path | None:
+        return self.studio.library.media_path(job, variant)
+
+    def say(self, text: str, kind: str = "info") -> None:
+        """The status line under the form (cleared by the next action or mode)."""
+        seq = self.status.get("seq", 0)
+        self.status = {"text": text, "kind": kind, "seq": (seq if isinstance(seq, int) else 0) + 1}
+
+    def _run_sync(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        return self.studio.run(coro)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run `coro` as a task on the studio's loop."""
+        self.home.spawn(coro, run=self._run_sync)
+
+    async def drain(self) -> None:
+        """Wait for the view's own tasks (submissions, deletions, metrics) to finish."""
+        while self.home.tasks:
+            await asyncio.gather(*list(self.home.tasks), return_exceptions=True)
+
+    # --- implemented by the parts (declared here so each part can call the others) ---
+
+    def flush(self) -> None:
+        raise NotImplementedError
+
+    def replan(self) -> None:
+        raise NotImplementedError
+
+    def set_mode(self, mode: str, key: Any = None) -> None:
+        raise NotImplementedError
+
+    def set_reference(self, data: bytes, *, name: str = "image") -> None:
+        raise NotImplementedError

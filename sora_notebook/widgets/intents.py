@@ -1,0 +1,333 @@
+"""The form's intents: field changes, modes, the reference image, and Generate.
+
+The page sends what the person typed or chose; Python keeps it in the `form` trait,
+asks the studio for a plan (`plan` trait: quote, budget left, problems per field) and
+sends the request. Everything the next request depends on is visible in `form`: the
+mode and its parent, extend's added seconds (never Generate's seconds), the reference
+with its fit ("1000x1000 -> cropped to 720x1280") and whether it is kept after a submit.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image
+
+from sora_notebook import BudgetExceeded, Job, SoraNotebookError, ValidationError
+from sora_notebook.protocol import DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_PROMPT_CHARS
+from sora_notebook.widgets import engine
+from sora_notebook.widgets.base import ViewBase
+from sora_notebook.widgets.rpc import Problems, Reply
+
+__all__ = ["BANNERS", "MODES", "FormIntents"]
+
+MODES = ("new", "remix", "edit", "extend", "frame", "reprompt")
+DERIVED = frozenset({"remix", "edit", "extend"})
+FIELDS = ("prompt", "model", "size", "seconds", "add_seconds", "n", "fit", "keep_reference")
+BANNERS = {
+    "remix": "Remix: a new video from this one, changed as your prompt says; keeps its "
+    "model, size and length.",
+    "edit": "Edit: this video with one change (e.g. 'make it night'); keeps everything "
+    "else, including model, size and length.",
+    "extend": "Extend: continues this video; the prompt says what happens next. Adds the "
+    "seconds chosen below.",
+    "reprompt": "Retry with changes: a new generation from the edited prompt, linked to "
+    "this one in the tree.",
+    "frame": "From a frame: a new video that starts from the picked frame.",
+}
+PLACEHOLDERS = {
+    "new": "Describe the video: subject, setting, camera, light, sound…",
+    "remix": "The prompt with your changes…",
+    "edit": "What to change, e.g. 'make it night'…",
+    "extend": "What happens next…",
+    "reprompt": "The prompt with your changes…",
+    "frame": "Describe the video that starts from this frame…",
+}
+ACTION = {"remix": "Remix", "edit": "Edit", "extend": "Extend"}
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+def _int(value: Any, low: int, high: int, name: str) -> tuple[int, str]:
+    """`value` clamped to low..high, and what was clamped (said to the person)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return low, f"{name} must be a whole number; using {low}."
+    if number < low or number > high:
+        clamped = min(max(number, low), high)
+        return clamped, f"{name} goes from {low} to {high}; {number} became {clamped}."
+    return number, ""
+
+
+class FormIntents(ViewBase):
+    """Mixed into `StudioView`: the form's state and its requests."""
+
+    def _init_form(self) -> None:
+        self._source: bytes | None = None
+        self._fitted: bytes | None = None
+        self._attempted = False
+        models = engine.model_options(self.studio)
+        backend = self.studio.backend
+        open_models = not getattr(backend, "check_models", True) or backend.name not in {
+            "emulator",
+            "openai",
+            "azure",
+        }
+        self.options = {
+            "models": models,
+            "open_models": open_models,
+            "max_prompt": MAX_PROMPT_CHARS,
+            "max_variants": 4,
+            "capabilities": engine.capability_reasons(self.studio),
+            "judge": engine.can_judge(self.studio),
+        }
+        self.form = {
+            "mode": "new",
+            "parent": None,
+            "parent_prompt": "",
+            "prompt": "",
+            "model": "" if open_models else DEFAULT_MODEL,
+            "size": DEFAULT_SIZE,
+            "seconds": DEFAULT_SECONDS,
+            "add_seconds": "4",
+            "n": 1,
+            "fit": "crop",
+            "keep_reference": False,
+            "reference": None,
+            "notes": {},
+            "rev": 0,
+            **self._mode_text("new"),
+        }
+
+    @staticmethod
+    def _mode_text(mode: str) -> dict[str, str]:
+        return {
+            "banner": BANNERS.get(mode, ""),
+            "placeholder": PLACEHOLDERS[mode],
+            "action": ACTION.get(mode, "Generate"),
+        }
+
+    def _set_form(self, *, rev: bool = False, **fields: Any) -> None:
+        form = {**self.form, **fields}
+        if rev:
+            form["rev"] = int(form.get("rev", 0)) + 1
+        self.form = form
+
+    def _parent(self) -> Job | None:
+        key = self.form.get("parent")
+        return self._find(key) if key else None
+
+    # --- plan -----------------------------------------------------------------------------
+
+    def _params(self) -> dict[str, Any]:
+        form = self.form
+        mode = form["mode"]
+        params: dict[str, Any] = {"n": 1 if mode in {"edit", "extend"} else int(form["n"])}
+        if mode == "extend":
+            params["seconds"] = form["add_seconds"]
+        elif mode not in DERIVED:
+            params.update(model=form["model"] or None, size=form["size"], seconds=form["seconds"])
+            if self._fitted is not None:
+                params["input_reference"] = self._fitted
+        return params
+
+    def replan(self) -> None:
+        """Ask the studio for the current form's plan (quote, budget left, problems)."""
+        form = self.form
+        mode = "create" if form["mode"] in {"new", "reprompt", "frame"} else form["mode"]
+        result = engine.plan(
+            self.studio, form["prompt"], mode=mode, parent=self._parent(), **self._params()
+        )
+        problems = dict(result.problems)
+        if form["mode"] == "frame" and self._fitted is None:
+            problems["input_reference"] = (
+                "Pick a frame first (a card's 'Use a frame as reference')."
+            )
+        blocking = {k: v for k, v in problems.items() if k in {"budget", "parent"}}
+        self.plan = {
+            "ok": not problems,
+            "problems": problems,
+            "cost": result.cost,
+            "left": result.left,
+            "reference": result.reference,
+            "disabled": result.disabled,
+            "blocked": next(iter(blocking.values()), ""),
+            "attempted": self._attempted,
+        }
+
+    # --- requests -------------------------------------------------------------------------
+
+    def request_form(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        """The person changed fields: keep them (clamped, with a note), answer the plan."""
+        self._take_fields(args)
+        self.replan()
+        return {"plan": self.plan}, []
+
+    def _take_fields(self, args: dict[str, Any]) -> None:
+        fields = {k: args[k] for k in FIELDS if k in args}
+        notes = dict(self.form.get("notes") or {})
+        if "prompt" in fields:
+            fields["prompt"] = str(fields["prompt"])[: MAX_PROMPT_CHARS * 2]
+        if "n" in fields:
+            fields["n"], notes["n"] = _int(fields["n"], 1, 4, "Variants")
+        if "fit" in fields and fields["fit"] not in {"crop", "pad"}:
+            fields["fit"] = "crop"
+        for name in ("model", "size", "seconds", "add_seconds"):
+            if name in fields:
+                fields[name] = str(fields[name] or "")[:64]
+        if "keep_reference" in fields:
+            fields["keep_reference"] = bool(fields["keep_reference"])
+        refit = any(k in fields and fields[k] != self.form.get(k) for k in ("size", "fit"))
+        self._set_form(notes={k: v for k, v in notes.items() if v}, **fields)
+        if refit and self._source is not None:
+            self._refit()
+
+    def request_mode(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        """Switch to `mode` for the job `key` (remix, edit, extend, reprompt) or back to new."""
+        self.set_mode(str(args.get("mode", "new")), args.get("key"))
+        return {"mode": self.form["mode"]}, []
+
+    def set_mode(self, mode: str, key: Any = None) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}.")
+        parent = self._find(str(key)) if key else None
+        if mode != "new" and parent is None:
+            raise LookupError(f"{mode} needs the video it starts from.")
+        reason = engine.capability_reasons(self.studio).get(mode)
+        if reason:
+            raise ValueError(reason)
+        fields: dict[str, Any] = {"mode": mode, "parent": parent.key if parent else None}
+        fields["parent_prompt"] = parent.prompt if parent else ""
+        if parent is not None and mode != "extend":
+            fields["prompt"] = parent.prompt
+        elif mode == "extend":
+            fields["prompt"] = ""
+        if parent is not None and mode in {"reprompt", "frame"}:
+            fields.update(
+                model=parent.model or "", size=parent.size or "", seconds=parent.seconds or ""
+            )
+        if mode in DERIVED or (self.form["mode"] == "frame" and mode != "frame"):
+            self._clear_reference()
+        self._attempted = False
+        self._set_form(rev=True, notes={}, **fields, **self._mode_text(mode))
+        self.say("")
+        self.replan()
+
+    def request_generate(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
+        """Generate (or remix, edit, extend) what the form says; problems come back per field."""
+        self._take_fields(args)
+        self.replan()
+        if not self.plan["ok"]:
+            self._attempted = True
+            self.replan()
+            self.say("Nothing was sent: see the messages next to the fields.", "error")
+            raise Problems(self.plan["problems"])
+        self.say("Sending…")
+        return self._generate(dict(self.form), self._parent(), self._fitted)
+
+    async def _generate(self, form: dict[str, Any], parent: Job | None, ref: bytes | None) -> Reply:
+        try:
+            jobs = await self._submit_form(form, parent, ref)
+        except ValidationError as exc:
+            self._attempted = True
+            self.replan()
+            self.say("Nothing was sent.", "error")
+            raise Problems({exc.param or "prompt": exc.message}) from exc
+        except BudgetExceeded as exc:
+            self.say("Nothing was sent.", "error")
+            raise Problems({"budget": str(exc)}) from exc
+        except SoraNotebookError as exc:
+            self.say(f"Not accepted: {exc}", "error")
+            raise
+        finally:
+            self.flush()
+        self._attempted = False
+        if not form["keep_reference"]:
+            self._clear_reference()
+        if form["mode"] != "new":
+            self.set_mode("new")
+            if form["mode"] == "extend":
+                self._set_form(rev=True, prompt="")
+        self.replan()
+        self.say(f"Sent {len(jobs)} request{'s' if len(jobs) != 1 else ''}; the cards follow them.")
+        return {"keys": [j.key for j in jobs]}, []
+
+    async def _submit_form(
+        self, form: dict[str, Any], parent: Job | None, ref: bytes | None
+    ) -> list[Job]:
+        studio, mode, prompt = self.studio, form["mode"], form["prompt"]
+        if mode in DERIVED and parent is None:
+            raise ValidationError("The video this starts from is gone.", param="parent")
+        if mode == "remix":
+            return [await studio.remix(parent, prompt) for _ in range(int(form["n"]))]  # type: ignore[arg-type]
+        if mode == "edit":
+            return [await studio.edit(parent, prompt)]  # type: ignore[arg-type]
+        if mode == "extend":
+            return [await studio.extend(parent, prompt, form["add_seconds"])]  # type: ignore[arg-type]
+        params: dict[str, Any] = {
+            "model": form["model"] or None,
+            "size": form["size"] or None,
+            "seconds": form["seconds"] or None,
+            "input_reference": ref,
+        }
+        if mode in {"reprompt", "frame"} and parent is not None:
+            params.update(parent=parent, edge_kind=mode)
+        if int(form["n"]) == 1:
+            return [await studio.submit(prompt, **params)]
+        return await studio.variants(prompt, int(form["n"]), **params)
+
+    # --- the reference image ----------------------------------------------------------------
+
+    def request_reference(self, args: dict[str, Any], buffers: list[Any]) -> Reply:
+        """Use the uploaded image (one buffer) as the reference; it is fitted at once."""
+        if not buffers:
+            self._clear_reference()
+            self.replan()
+            return {"reference": None}, []
+        data = bytes(buffers[0])
+        if len(data) > MAX_IMAGE_BYTES:
+            raise ValueError(f"The image is {len(data):,} bytes; the limit is {MAX_IMAGE_BYTES:,}.")
+        self.set_reference(data, name=str(args.get("name", "image"))[:120])
+        return {"reference": self.form["reference"]}, []
+
+    def set_reference(self, data: bytes, *, name: str = "image") -> None:
+        self._source = data
+        self._refit(name=name)
+        self.replan()
+
+    def _refit(self, name: str | None = None) -> None:
+        assert self._source is not None
+        size, fit = self.form["size"] or DEFAULT_SIZE, self.form["fit"]
+        try:
+            with Image.open(io.BytesIO(self._source)) as im:
+                source = im.size
+            fitted = engine.fit_image(self._source, size, fit)
+        except (ValidationError, OSError, ValueError) as exc:
+            self._clear_reference()
+            raise ValueError(f"This image cannot be used: {exc}") from exc
+        out = io.BytesIO()
+        fitted.save(out, format="PNG")
+        self._fitted = out.getvalue()
+        preview = fitted.copy()
+        preview.thumbnail((240, 240))
+        small = io.BytesIO()
+        preview.save(small, format="PNG")
+        self.media.extra["@reference"] = ("image/png", small.getvalue())
+        old = self.form.get("reference") or {}
+        self._set_form(
+            reference={
+                "name": name or old.get("name", "image"),
+                "source": f"{source[0]}x{source[1]}",
+                "target": size,
+                "fit": fit,
+                "describe": engine.describe_fit(source, size, fit),
+                "token": int(old.get("token", 0)) + 1,
+                "count": 1,
+            }
+        )
+
+    def _clear_reference(self) -> None:
+        self._source = self._fitted = None
+        self.media.extra.pop("@reference", None)
+        self._set_form(reference=None)

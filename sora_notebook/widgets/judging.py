@@ -1,0 +1,134 @@
+"""Compare and the blind duel: selection, metrics, preferences and the leaderboard.
+
+Selecting 2-4 jobs (tree multi-select or cards) fills `compare` (prompt diffs, the
+parameter table, then metrics rows and the per-frame difference strip once the judge
+has measured them). The duel shows two completed variants unlabelled, sides chosen at
+random here; the page answers 1, 2 or 0 (tie) and `studio.prefer` records it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any
+
+from sora_notebook import Job
+from sora_notebook.widgets import engine
+from sora_notebook.widgets.base import ViewBase
+from sora_notebook.widgets.compare import compare_state, metrics_table
+from sora_notebook.widgets.rpc import Reply
+
+__all__ = ["JudgeIntents"]
+
+log = logging.getLogger(__name__)
+
+
+class JudgeIntents(ViewBase):
+    """Mixed into `StudioView`."""
+
+    def _init_judge(self) -> None:
+        self._compared: tuple[Any, ...] = ()
+        self._measured: dict[str, Any] = {}
+        self._strip: dict[tuple[str, str], list[float]] = {}
+        self._random = random.Random()
+
+    def _flush_selection(self, jobs: list[Job]) -> None:
+        by_key = {j.key: j for j in jobs}
+        keys = [k for k in self.selected if k in by_key]
+        if keys != list(self.selected):
+            self.selected = keys
+        chosen = [by_key[k] for k in keys]
+        state = tuple((j.key, j.status, j.rating, j.prompt, tuple(j.media)) for j in chosen)
+        if state == self._compared:
+            return
+        self._compared = state
+        compare = compare_state(chosen)
+        if compare:
+            compare["metrics"] = metrics_table([self._measured.get(k) for k in keys])
+            compare["strip"] = self._strip.get((keys[0], keys[1]), [])
+            compare["judge"] = engine.can_judge(self.studio) or ""
+        self.compare = compare
+        if len(chosen) >= 2 and all(j.status == "completed" for j in chosen):
+            self.spawn(self._measure(chosen))
+
+    async def _measure(self, jobs: list[Job]) -> None:
+        try:
+            await self._measure_now(jobs)
+        except Exception:  # a metric that fails leaves its cells empty, never the view
+            log.warning("measuring %d videos for compare failed", len(jobs), exc_info=True)
+
+    async def _measure_now(self, jobs: list[Job]) -> None:
+        if engine.can_judge(self.studio):
+            return
+        for job in jobs:
+            if job.key not in self._measured:
+                self._measured[job.key] = await engine.metrics(self.studio, job)
+        pair = (jobs[0].key, jobs[1].key)
+        if pair not in self._strip:
+            strip = await engine.difference(self.studio, jobs[0], jobs[1])
+            self._strip[pair] = [round(float(v), 4) for v in strip or []][:400]
+        self._compared = ()
+        self.flush()
+
+    def request_select(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        """Select up to four jobs (tree or cards); one plays, 2-4 open compare."""
+        raw = args.get("keys") or []
+        keys: list[str] = []
+        for key in raw if isinstance(raw, list) else []:
+            if isinstance(key, str) and key not in keys and self._find(key) is not None:
+                keys.append(key)
+        self.selected = keys[-4:]
+        if len(self.selected) == 1:
+            job = self._find(self.selected[0])
+            if job is not None and "video" in job.media:
+                self.playing = job.key
+        self.flush()
+        return {"selected": list(self.selected)}, []
+
+    # --- the duel -------------------------------------------------------------------------
+
+    def _pool(self) -> list[Job]:
+        chosen = [j for j in (self._find(k) for k in self.selected) if j is not None]
+        pool = chosen if len(chosen) >= 2 else self.studio.jobs()
+        return [j for j in pool if j.status == "completed" and "video" in j.media]
+
+    def request_duel(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        """Start (or stop, `{"stop": true}`) a blind duel over the selection or everything."""
+        if args.get("stop"):
+            self.duel = {}
+            return {}, []
+        self._next_duel()
+        if not self.duel.get("pair"):
+            raise LookupError("A duel needs two finished videos.")
+        return {"round": self.duel["round"]}, []
+
+    def _next_duel(self) -> None:
+        pool = self._pool()
+        pair = engine.next_pair(self.studio, pool)
+        board = engine.ranking(self.studio, pool)
+        prompts = {j.key: j.prompt[:200] for j in pool}
+        for row in board:
+            row["prompt"] = prompts.get(row["key"], "")
+        rounds = int(self.duel.get("round", 0)) + 1
+        if pair is None:
+            self.duel = {"pair": [], "round": rounds, "ranking": board}
+            return
+        sides = [pair[0].key, pair[1].key]
+        self._random.shuffle(sides)
+        self.duel = {"pair": sides, "round": rounds, "ranking": board}
+
+    def request_prefer(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        """1: the left one wins, 2: the right one, 0: a tie; then the next pair."""
+        pair = self.duel.get("pair") or []
+        if len(pair) != 2 or int(args.get("round", -1)) != self.duel.get("round"):
+            raise LookupError("This pair is no longer shown.")
+        choice = int(args.get("choice", -1))
+        if choice not in (0, 1, 2):
+            raise ValueError("Choose 1 (left), 2 (right) or 0 (tie).")
+        left, right = (self._find(k) for k in pair)
+        if left is None or right is None:
+            raise LookupError("One of these videos was deleted.")
+        winner, loser = (right, left) if choice == 2 else (left, right)
+        engine.prefer(self.studio, winner, loser, tie=choice == 0)
+        self._next_duel()
+        return {"round": self.duel["round"]}, []

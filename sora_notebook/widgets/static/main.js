@@ -1,0 +1,131 @@
+// The studio view's entry point: render({model, el}) builds the sections and wires them
+// to the model's traits; it returns the cleanup function.
+//
+// Stable test hooks (data-testid) for the browser tests:
+//   sn-studio (theme root, data-theme light|dark)  sn-backend-badge  sn-money  sn-budget-input
+//   sn-budget-save  sn-allow-unknown  sn-import
+//   form: sn-form sn-prompt sn-prompt-count sn-model sn-size sn-seconds sn-add-seconds
+//         sn-variants sn-generate sn-generate-reason sn-quote sn-status sn-mode-banner
+//         sn-mode-cancel sn-reference-input sn-fit sn-keep-reference sn-reference-preview
+//         sn-reference-fit sn-reference-clear sn-error-<field> sn-form-notes
+//   cards: sn-cards sn-card (data-key, data-status) sn-card-status sn-progress
+//          (aria-valuenow) sn-card-time sn-card-billed sn-card-error sn-video (data-key)
+//          sn-play sn-remix sn-edit sn-extend sn-frame sn-retry sn-download sn-copy
+//          sn-compare-toggle sn-delete (asks to confirm) sn-cancel sn-rating sn-note sn-tags sn-more
+//          sn-search sn-filter-status sn-filter-rating sn-filter-tag sn-group sn-show-rejected
+//   player: sn-main-player sn-main-video sn-use-frame sn-download-main sn-close-player
+//   tree: sn-tree (scroll box) sn-tree-node (data-key) sn-tree-edge (data-kind) sn-tree-tip
+//         sn-tree-zoom-in sn-tree-zoom-out sn-tree-zoom-reset
+//   compare: sn-compare sn-compare-player sn-compare-video sn-compare-play sn-compare-step
+//            sn-compare-step-back sn-compare-speed sn-compare-wipe sn-wipe-range
+//            sn-wipe-handle sn-compare-diff sn-compare-table sn-metrics sn-sparkline
+//            sn-diff-strip sn-remix-winner sn-duel-start
+//   duel: sn-duel sn-duel-side sn-duel-video sn-duel-1 sn-duel-2 sn-duel-0 sn-duel-play
+//         sn-duel-stop sn-leaderboard sn-leader-remix
+
+function header(ctx) {
+  const el = make("header", "sn-row sn-header");
+  const b = ctx.model.get("backend");
+  const badge = make("span", `sn-badge sn-backend sn-backend-${String(b.name).replace(/[^a-z]/g, "") || "other"}`, `Backend: ${b.label}`);
+  badge.dataset.testid = "sn-backend-badge";
+  const note = make("span", "sn-muted", b.note);
+  const money_ = make("span", "sn-money");
+  money_.dataset.testid = "sn-money";
+  const budget = make("input");
+  budget.type = "number"; budget.min = "0"; budget.step = "0.5"; budget.placeholder = "none";
+  const save = button("Set budget", "sn-budget-save");
+  const unknown = make("input");
+  unknown.type = "checkbox";
+  const importBtn = button("Import from the server", "sn-import", "Bring in the server's videos this library does not have");
+  setDisabled(importBtn, (ctx.model.get("options").capabilities || {}).list || "");
+  importBtn.addEventListener("click", () => ctx.rpc.request("import", {}).catch((err) => ctx.say(err.message, "error")));
+  el.append(badge, money_, labelled("Budget $", budget, "sn-budget-input"), save, labelled("Allow unknown costs", unknown, "sn-allow-unknown"), importBtn, note);
+  const setBudget = () => ctx.rpc.request("budget", { value: budget.value === "" ? null : Number(budget.value) }).catch((err) => ctx.say(err.message, "error"));
+  save.addEventListener("click", setBudget);
+  budget.addEventListener("keydown", (e) => { if (e.key === "Enter") setBudget(); });
+  unknown.addEventListener("change", () => ctx.rpc.request("allow_unknown", { value: unknown.checked }));
+  function update() {
+    const m = ctx.model.get("money") || {};
+    const parts = [`session ${money(m.session)}`, `today ${money(m.today)}`, `total ${money(m.total)}`];
+    if (m.budget !== null && m.budget !== undefined) parts.push(`budget ${money(m.budget)} (${money(m.left)} left)`);
+    money_.textContent = `Billed: ${parts.join(" · ")}`;
+    if (document.activeElement !== budget) budget.value = m.budget === null || m.budget === undefined ? "" : String(m.budget);
+    unknown.checked = Boolean(m.allow_unknown);
+  }
+  return { el, update };
+}
+
+function themeOf(root) {
+  const m = getComputedStyle(root).backgroundColor.match(/\d+(\.\d+)?/g);
+  if (!m || m.length < 3) return "light";
+  const [r, g, b] = m.map(Number);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b < 128 ? "dark" : "light";
+}
+
+function context(model, root) {
+  const rpc = requester(model);
+  const ctx = { model, rpc, root, store: mediaStore(rpc), byKey: new Map() };
+  ctx.say = (text, kind = "info") => { ctx.localStatus(text, kind); };
+  ctx.play = (key) => rpc.request("play", { key }).then(() => ctx.player.update(true), (err) => ctx.say(err.message, "error"));
+  ctx.mode = (mode, key) => rpc.request("mode", { mode, key }).then(() => ctx.focusPrompt(), (err) => ctx.say(err.message, "error"));
+  ctx.select = (keys) => rpc.request("select", { keys }).catch((err) => ctx.say(err.message, "error"));
+  ctx.toggleSelect = (key) => {
+    const sel = model.get("selected");
+    ctx.select(sel.includes(key) ? sel.filter((k) => k !== key) : [...sel, key].slice(-4));
+  };
+  return ctx;
+}
+
+function render({ model, el }) {
+  const root = make("div", "sn-studio");
+  root.dataset.testid = "sn-studio";
+  const ctx = context(model, root);
+  const parts = {
+    header: header(ctx), form: formView(ctx), player: mainPlayer(ctx),
+    cards: cardGrid(ctx), tree: treeView(ctx), compare: compareView(ctx), duel: duelView(ctx),
+  };
+  ctx.player = parts.player;
+  ctx.focusPrompt = parts.form.focus;
+  const status = make("div", "sn-status");
+  ctx.localStatus = (text, kind) => { status.textContent = text; status.className = `sn-status sn-status-${kind}`; };
+  root.append(parts.header.el, parts.form.el, status, parts.player.el, make("h3", "sn-h", "Videos"), parts.cards.el, parts.tree.el, parts.compare.el, parts.duel.el);
+  el.append(root);
+  const onJobs = () => {
+    const sent = model.get("clock");
+    if (sent) kernelClock.offset = sent - Date.now() / 1000;
+    ctx.byKey = new Map(model.get("jobs").map((j) => [j.key, j]));
+    parts.cards.update();
+    parts.tree.update();
+    parts.player.update();
+    parts.compare.update();
+  };
+  const handlers = {
+    "change:jobs": onJobs, "change:tree": () => parts.tree.update(),
+    "change:money": () => { parts.header.update(); parts.form.plan(); },
+    "change:form": () => { parts.form.update(); parts.form.plan(); }, "change:plan": () => parts.form.plan(),
+    "change:status": () => { ctx.localStatus("", "info"); parts.form.status(); },
+    "change:options": () => parts.form.update(), "change:prefs": () => { parts.cards.update(); },
+    "change:playing": () => parts.player.update(true),
+    "change:selected": () => { parts.cards.update(); parts.tree.update(); },
+    "change:compare": () => parts.compare.update(), "change:duel": () => parts.duel.update(),
+  };
+  for (const [name, fn] of Object.entries(handlers)) model.on(name, fn);
+  onJobs();
+  parts.header.update();
+  parts.form.update();
+  parts.form.plan();
+  parts.form.status();
+  parts.duel.update();
+  requestAnimationFrame(() => { root.dataset.theme = themeOf(root); });
+  return () => {
+    for (const [name, fn] of Object.entries(handlers)) model.off(name, fn);
+    parts.cards.dispose();
+    parts.compare.dispose();
+    parts.duel.dispose();
+    ctx.rpc.dispose();
+    ctx.store.dispose();
+    root.remove();
+  };
+}
+
+export default { render };

@@ -1,0 +1,198 @@
+"""`StudioView`: the whole studio as one anywidget (what `studio.panel()` returns).
+
+Python owns the state as traits; the ESM (`static/*.js`, assembled by `assets.py`) only
+draws it and sends intents as id-carrying requests (`intents.py`, `judging.py`). One
+widget model (plus its layout) whatever the number of jobs; no media in the state.
+Studio events are coalesced into at most one state message per `flush_interval`
+(`urgent_interval` when a job is added, fails or completes); progress travels as the
+parameters of the Progress formula, and the page animates between messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sora_notebook import Job, SoraNotebookError
+from sora_notebook.widgets import engine
+from sora_notebook.widgets.actions import CardIntents
+from sora_notebook.widgets.assets import CSS, ESM
+from sora_notebook.widgets.fallback import static_html
+from sora_notebook.widgets.home import HomeLoop
+from sora_notebook.widgets.intents import FormIntents
+from sora_notebook.widgets.judging import JudgeIntents
+from sora_notebook.widgets.media_url import server_root
+from sora_notebook.widgets.player import MediaServer
+from sora_notebook.widgets.snapshot import LiveSnapshot
+from sora_notebook.widgets.state import job_state
+from sora_notebook.widgets.tree import tree_state
+
+if TYPE_CHECKING:
+    from sora_notebook import Studio, StudioEvent
+
+__all__ = ["StudioView"]
+
+PLAIN_TEXT = "sora-notebook studio (run the notebook to use it)"
+URGENT = frozenset({"added", "failed", "completed", "removed", "media_ready"})
+SAVED = frozenset({"added", "completed", "failed", "media_ready", "removed"})
+EMULATED_NOTE = "Emulated output: the built-in emulator draws these videos offline; no model runs."
+
+
+class StudioView(FormIntents, CardIntents, JudgeIntents):
+    """The live studio: generate, watch, play, remix, browse the tree, compare, duel."""
+
+    _esm = ESM
+    _css = CSS
+
+    def __init__(
+        self,
+        studio: Studio,
+        *,
+        clock: Callable[[], float] = time.time,
+        root: Path | bool | None = True,
+        flush_interval: float = 0.5,
+        urgent_interval: float = 0.2,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.studio = studio
+        self._clock = clock
+        self._root = server_root() if root is True else (root or None)
+        self._intervals = (flush_interval, urgent_interval)
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._last_flush = self._due = 0.0
+        self._structure: tuple[Any, ...] = ()
+        self._init_requests(HomeLoop(studio))
+        self.media = MediaServer(self._find, self._path_of)
+        self._init_form()
+        self._init_judge()
+        backend = studio.backend
+        self.backend = {
+            "label": str(getattr(backend, "label", "Server")),
+            "name": str(getattr(backend, "name", "")),
+            "note": EMULATED_NOTE if getattr(backend, "name", "") == "emulator" else "",
+        }
+        self.live_snapshot = LiveSnapshot(self.static_html, settled=self._settled, home=self.home)
+        self._unsubscribe: Callable[[], None] | None = studio.subscribe(self._on_events)
+        self.flush()
+        self.spawn(self._load_models())
+
+    async def _load_models(self) -> None:
+        """Models from the server's catalogue where it has one (else the price table's)."""
+        try:
+            models = await engine.server_models(self.studio)
+        except SoraNotebookError:
+            return
+        if models:
+            self.options = {**self.options, "models": models, "open_models": True}
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def _settled(self) -> bool:
+        return not any(j.status in engine.ACTIVE for j in self.studio.jobs())
+
+    # --- live state -----------------------------------------------------------------------
+
+    def _on_events(self, events: list[StudioEvent]) -> None:
+        self.home.call(self._changed, events)
+
+    def _changed(self, events: list[StudioEvent]) -> None:
+        urgent = any(e.kind in URGENT for e in events)
+        if any(e.kind in SAVED for e in events):
+            self.live_snapshot.changed()
+        self.schedule(urgent=urgent)
+
+    def schedule(self, *, urgent: bool = False) -> None:
+        """Flush soon: within `urgent_interval` when urgent, else `flush_interval`."""
+        interval = self._intervals[1] if urgent else self._intervals[0]
+        wait = max(0.0, self._last_flush + interval - time.monotonic())
+        due = time.monotonic() + wait
+        if self._flush_handle is not None:
+            if not urgent or self._due <= due:
+                return
+            self._flush_handle.cancel()
+        self._due = due
+        self._flush_handle = self.home.later(wait, self.flush)
+        if self._flush_handle is None:
+            self.flush()
+
+    def flush(self) -> None:
+        """Recompute every derived trait from the studio; unchanged traits send nothing."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        self._last_flush = time.monotonic()
+        jobs = self.studio.jobs()
+        now = self._clock()
+        with self.hold_sync():
+            self.clock = round(now, 3)
+            self.jobs = [
+                job_state(self.studio, j, path_of=self._path_of, root=self._root, now=now)
+                for j in jobs
+            ]
+            self._flush_tree(jobs)
+            self._flush_money()
+            self._flush_selection(jobs)
+
+    def _flush_tree(self, jobs: list[Job]) -> None:
+        show = bool(self.prefs.get("show_rejected"))
+        structure = (show, *((j.key, j.parent_key, j.prompt, j.status == "rejected") for j in jobs))
+        if structure != self._structure:
+            self._structure = structure
+            self.tree = tree_state(jobs, show_rejected=show)
+
+    def _flush_money(self) -> None:
+        spend = engine.spend(self.studio)
+        budget = self.studio.budget
+        self.money = {
+            **spend,
+            "budget": budget,
+            "left": None if budget is None else max(budget - spend["committed"], 0.0),
+            "allow_unknown": engine.allow_unknown_cost(self.studio),
+            "kept": "spend" not in engine.DEGRADED,
+        }
+        self.replan()
+
+    # --- output ---------------------------------------------------------------------------
+
+    def static_html(self) -> str:
+        """The snapshot shown where widgets cannot render (GitHub, nbviewer): escaped text."""
+        return static_html(
+            self.studio.jobs(),
+            backend_label=self.backend.get("label", ""),
+            thumbnail=lambda job: self._path_of(job, "thumbnail") if job.media else None,
+        )
+
+    def _widget_bundle(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        answer = super()._repr_mimebundle_()
+        data, metadata = answer if answer is not None else ({}, {})
+        return {**data, "text/plain": PLAIN_TEXT}, metadata
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The widget view, with the snapshot as `text/html` for where widgets cannot run."""
+        data, metadata = self._widget_bundle()
+        return {**data, "text/html": self.static_html()}, metadata
+
+    def _ipython_display_(self) -> None:
+        """Show the view, then a snapshot output kept current as jobs finish (saved files)."""
+        from IPython.display import display
+
+        data, metadata = self._widget_bundle()
+        data["text/html"] = f"<p><em>{PLAIN_TEXT}; its latest snapshot follows.</em></p>"
+        display(data, metadata=metadata, raw=True)
+        self.live_snapshot.show()
+
+    def close(self) -> None:
+        """Stop following the studio and close the widget."""
+        unsubscribe, self._unsubscribe = getattr(self, "_unsubscribe", None), None
+        if unsubscribe is not None:
+            unsubscribe()
+        if getattr(self, "live_snapshot", None) is not None:
+            self.live_snapshot.close()
+        handle, self._flush_handle = getattr(self, "_flush_handle", None), None
+        if handle is not None:
+            handle.cancel()
+        super().close()
