@@ -128,6 +128,24 @@ class StudioPage:
         """Tree edges with the keys of the nodes they join (from the drawn geometry)."""
         return self.tid("sn-tree").evaluate(EDGES_JS)
 
+    def tree_labels(self) -> dict[str, dict]:
+        """Each tree node's label text and its drawn font size in CSS px (zoom included)."""
+        return self.tid("sn-tree").evaluate(
+            """(tree) => Object.fromEntries([...tree.querySelectorAll(
+                 '[data-testid="sn-tree-node"]')].map((n) => {
+               const label = n.querySelector('.sn-node-label');
+               const size = parseFloat(getComputedStyle(label).fontSize);
+               const scale = label.getScreenCTM() ? label.getScreenCTM().a : 1;
+               return [n.dataset.key, { text: label.textContent, px: size * scale }];
+             }))"""
+        )
+
+    def check_tree_labels(self, when: str) -> None:
+        labels = self.tree_labels()
+        assert all(v["text"].strip() and v["px"] >= 11 for v in labels.values()), (
+            f"{when}: every tree node labelled, at least 11 px at the default zoom: {labels}"
+        )
+
     def select_in_tree(self, a: str, b: str) -> None:
         self.tid("sn-tree").scroll_into_view_if_needed()
         self.root.locator(f'[data-testid="sn-tree-node"][data-key="{a}"]').click()
@@ -161,7 +179,7 @@ class StudioPage:
                          for s in states()),
              timeout=30, what="both one frame on", detail=states)  # fmt: skip
 
-    def duel(self) -> None:
+    def duel_pick(self) -> None:
         """Blind duel from compare: key 1 picks the left one, the next round begins."""
         self.tid("sn-duel-start").click()
         duel = self.tid("sn-duel")
@@ -176,6 +194,7 @@ class StudioPage:
             "rows => rows.slice(1).map(r => Number(r.children[3].textContent))"
         )
         assert sum(wins) == 1, f"one win after one pick: {wins}"
+        self.check_tree_labels("after a duel pick")
 
     def xss_stays_text(self) -> None:
         key, _ = self.generate_watched(PAYLOAD)
@@ -215,9 +234,9 @@ FIRST_PROMPT = "A red fox trotting through fresh snow at dawn, soft golden light
 REMIX_PROMPT = "The same fox, now at night under the northern lights"
 
 
-def scenario(sp: StudioPage) -> tuple[str, str]:
+def scenario(sp: StudioPage, *, duel: bool = True) -> tuple[str, str]:
     """Generate (progress moving, no cell running), play, remix (an edge), compare in sync,
-    then a blind duel pick by key. Returns (first key, remix key)."""
+    then (``duel``) a blind duel pick by key. Returns (first key, remix key)."""
     sp.wait_ready()
     first, watch = sp.generate_watched(FIRST_PROMPT)
     assert sp.status(first) == "completed", watch
@@ -234,7 +253,11 @@ def scenario(sp: StudioPage) -> tuple[str, str]:
     poll(lambda: {"kind": "remix", "from": first, "to": remix} in sp.edges(), timeout=30,
          what=f"a remix edge {first} -> {remix} in the tree: {sp.edges()}")  # fmt: skip
 
+    sp.check_tree_labels("after the remix")
+
     sp.select_in_tree(first, remix)
     sp.compare_in_sync()
-    sp.duel()
+    sp.check_tree_labels("after compare")
+    if duel:
+        sp.duel_pick()
     return first, remix

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "notebooks" / "01-quickstart.ipynb"
 DOCS = REPO / "docs" / "screenshots"
-DARK = "JupyterLab Dark"
+DARK, LIGHT = "JupyterLab Dark", "JupyterLab Light"
 
 
 def set_theme(page, theme: str, light: bool) -> None:
