@@ -47,7 +47,7 @@ async ([esm, css, state, paths, buffers]) => {
   await def.render({ model, el });
   await frame(); await frame();
   const ms = performance.now() - t0;
-  const nodes = el.querySelectorAll('.sn-tree-node, [data-node-id], g.node').length;
+  const nodes = el.querySelectorAll('.sn-tree-node, [data-testid="sn-tree-node"]').length;
   return { ms, nodes };
 }
 """
