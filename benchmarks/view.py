@@ -225,9 +225,12 @@ def messages(size: str) -> dict[str, Any]:
 
 def _baseline() -> dict[str, Any]:
     try:
-        return json.loads(BASELINE.read_text("utf-8"))["data"]["measured"]
+        data = json.loads(BASELINE.read_text("utf-8"))["data"]
     except (OSError, ValueError, KeyError):
         return {}
+    msgs = data.get("messages", {})
+    extra = {k: round(msgs[k], 1) for k in ("kib_per_s", "cell_p95_ms", "lag_max_ms") if k in msgs}
+    return {**extra, **data.get("measured", {})}
 
 
 def _row(label: str, key: str, now: dict, old: dict, scale: float = 1.0, digits: int = 0):
@@ -248,6 +251,9 @@ def run(size: str = "full") -> Result:
         msgs_per_s=round(msgs["msgs_per_s"], 2),
         msgs_peak_1s=msgs["msgs_peak_1s"],
         tracked_completed=msgs["completed"],
+        kib_per_s=round(msgs["kib_per_s"], 1),
+        cell_p95_ms=round(msgs["cell_p95_ms"], 1),
+        lag_max_ms=round(msgs["lag_max_ms"], 1),
     )
     try:
         paint = first_paint(TREE_NODES[size])
@@ -267,6 +273,9 @@ def run(size: str = "full") -> Result:
         _row(f"quickstart saved + state, {n} videos (KiB)", "saved_bytes", measured, old, 1024, 1),
         _row(f"messages/s, {TRACKED[size]} jobs tracked", "msgs_per_s", measured, old),
         _row("messages in the busiest 1 s", "msgs_peak_1s", measured, old),
+        _row("KiB/s sent to the browser meanwhile", "kib_per_s", measured, old),
+        _row("trivial cell p95 ms meanwhile", "cell_p95_ms", measured, old),
+        _row("longest loop stall ms meanwhile", "lag_max_ms", measured, old),
         _row(f"first paint, {t}-node tree (ms, median)", "paint_ms", measured, old),
     ]
     kib = 1024
