@@ -1,7 +1,8 @@
 """Front-end server processes for the browser tests (no Playwright import here).
 
 Three front ends, one shape (``FrontEnd``): JupyterLab 4 (``kind="lab"``), Jupyter Notebook 7
-(``"notebook"``) and marimo (``"marimo"``, ``marimo edit --headless --no-token``). Each runs
+(``"notebook"``) and marimo (``"marimo"``, ``marimo edit --headless --no-token``, or
+``marimo run`` with ``mode="run"``). Each runs
 on 127.0.0.1 at a free port with every config, data, runtime and cache dir (and HOME) inside a
 temp folder, is started with exec semantics (its PID is the server), awaited by HTTP polling
 and stopped by that PID (terminate, then kill). Environment variables that would point the
@@ -94,7 +95,8 @@ class FrontEnd:
     kind: str
     base: Path
     extra_env: dict[str, str] = field(default_factory=dict)
-    notebook: str | None = None  # marimo: the .py file it edits (relative to ``root``)
+    notebook: str | None = None  # marimo: the .py file it serves (relative to ``root``)
+    mode: str = "edit"  # marimo: "edit" (the editor) or "run" (the app view)
     port: int = 0
     proc: subprocess.Popen | None = None
 
@@ -195,12 +197,13 @@ class FrontEnd:
         marimo = shutil.which("marimo", path=str(Path(sys.executable).parent))
         if marimo is None:
             unavailable("marimo is not installed (pip install -e '.[test]')")
+        edit_only = ["--skip-update-check"] if self.mode == "edit" else []
         return [
             str(marimo),
-            "edit",
+            self.mode,
             "--headless",
             "--no-token",
-            "--skip-update-check",
+            *edit_only,
             "--no-sandbox",
             "--host",
             "127.0.0.1",

@@ -29,6 +29,9 @@ MARIMO_BUSY = '!!document.querySelector(\'[data-status="running"], [data-status=
 
 
 def cells_busy_js(kind: str) -> str:
+    """True while a cell runs; ``marimo-run`` (the app view) shows no cells: always false."""
+    if kind == "marimo-run":
+        return "false"
     return MARIMO_BUSY if kind == "marimo" else JUPYTER_BUSY
 
 
@@ -51,7 +54,8 @@ def open_notebook(page, server: FrontEnd, path: str = "") -> None:
     """Open ``path`` (relative to the server root) and wait until it can run."""
     page.goto(server.page_url(path))
     if server.kind == "marimo":
-        page.locator("[data-cell-id]").first.wait_for(state="attached", timeout=90_000)
+        if server.mode == "edit":
+            page.locator("[data-cell-id]").first.wait_for(state="attached", timeout=90_000)
         return
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=90_000)
     page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").first.wait_for(
@@ -63,7 +67,8 @@ def open_notebook(page, server: FrontEnd, path: str = "") -> None:
 def run_all(page, server: FrontEnd, timeout: float = RUN_TIMEOUT) -> None:
     """Run every cell (marimo: they run on open) and wait until all have finished."""
     if server.kind == "marimo":
-        _marimo_wait_settled(page, timeout)
+        if server.mode == "edit":  # the app view (run) shows no cells: wait for outputs
+            _marimo_wait_settled(page, timeout)
         return
     page.evaluate(
         """() => {

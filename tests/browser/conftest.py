@@ -4,8 +4,9 @@ House rule 8: Playwright is imported in this folder only.
 
 - ``lab_server`` / ``notebook_server`` (session): JupyterLab 4 / Notebook 7 on a temp folder
   (``browser_harness.FrontEnd``), the emulator in fast mode (``SORA_NOTEBOOK_EMULATOR_SPEED``).
-- ``marimo_factory`` (module): ``marimo_factory(path)`` serves one marimo notebook (marimo
-  edits one file per process), with a user config that runs the cells on open.
+- ``marimo_factory`` (module): ``marimo_factory(path, mode)`` serves one marimo notebook
+  (one file per process; ``marimo edit`` or ``marimo run``), with a user config that runs
+  the cells on open.
 - ``browser`` (module): Debian's Chromium through Playwright (module scope: see there).
 - ``page`` (function, JupyterLab) and ``page_for(server, **context)``: a fresh browser
   context on a server (``page.goto("/lab/...")`` works).
@@ -75,12 +76,14 @@ def notebook_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def marimo_factory(tmp_path_factory):
-    """``marimo_factory(source: Path)`` -> a marimo server editing a copy of ``source``."""
+    """``marimo_factory(source, mode="edit"|"run")`` -> a marimo server on a copy of it."""
     started: list[FrontEnd] = []
 
-    def make(source: Path) -> FrontEnd:
+    def make(source: Path, mode: str = "edit") -> FrontEnd:
         base = tmp_path_factory.mktemp("marimo")
-        server = FrontEnd(kind="marimo", base=base, extra_env=dict(FAST), notebook=source.name)
+        server = FrontEnd(
+            kind="marimo", base=base, extra_env=dict(FAST), notebook=source.name, mode=mode
+        )
         server.root.mkdir(parents=True, exist_ok=True)
         (server.root / source.name).write_bytes(source.read_bytes())
         marimo_config(server)
