@@ -100,6 +100,10 @@ class StudioPage:
         self.wait_status(key)
         return key, self.page.evaluate(STOP_WATCH)
 
+    def card_text(self, key: str) -> str:
+        card = self.root.locator(f'[data-testid="sn-card"][data-key="{key}"]')
+        return " | ".join(card.evaluate("c => c.innerText").split("\n"))
+
     def keys(self) -> list[str]:
         return self.tid("sn-card").evaluate_all("els => els.map(e => e.dataset.key)")
 
@@ -148,7 +152,12 @@ class StudioPage:
 
     def select_in_tree(self, a: str, b: str) -> None:
         self.tid("sn-tree").scroll_into_view_if_needed()
-        self.root.locator(f'[data-testid="sn-tree-node"][data-key="{a}"]').click()
+        first = self.root.locator(f'[data-testid="sn-tree-node"][data-key="{a}"]')
+        first.click()
+        # As a person would: the first node shows selected before the Ctrl+click (the page
+        # toggles from the selection the kernel last sent).
+        poll(lambda: first.get_attribute("aria-selected") == "true", timeout=30,
+             what="first node selected")  # fmt: skip
         self.root.locator(f'[data-testid="sn-tree-node"][data-key="{b}"]').click(
             modifiers=["Control"]
         )
@@ -166,9 +175,11 @@ class StudioPage:
              and abs(s[0]["t"] - s[1]["t"]) < 0.3,
              timeout=30, what="both playing together", detail=states)  # fmt: skip
         play.click()
+        # Paused together (within the view's 0.08 s drift tolerance while playing; a
+        # pause does not realign them, the seek below must).
         poll(lambda: (s := states()) and all(x["paused"] and not x["seeking"] for x in s)
-             and abs(s[0]["t"] - s[1]["t"]) < 0.05,
-             timeout=30, what="both paused on the same frame", detail=states)  # fmt: skip
+             and abs(s[0]["t"] - s[1]["t"]) < 0.1,
+             timeout=30, what="both paused together", detail=states)  # fmt: skip
         # Seek the lead player, as its scrub bar would: the other follows.
         videos.first.evaluate("v => { v.currentTime = 0.5; }")
         poll(lambda: all(not s["seeking"] and s["ready"] >= 2 and abs(s["t"] - 0.5) < 0.05
@@ -239,7 +250,7 @@ def scenario(sp: StudioPage, *, duel: bool = True) -> tuple[str, str]:
     then (``duel``) a blind duel pick by key. Returns (first key, remix key)."""
     sp.wait_ready()
     first, watch = sp.generate_watched(FIRST_PROMPT)
-    assert sp.status(first) == "completed", watch
+    assert sp.status(first) == "completed", (sp.card_text(first), watch)
     assert not watch["cellRan"], "a cell ran: the view must update from the background"
     between = [v for v in watch["values"] if 0 < v < 100]
     assert len(set(between)) >= 2, f"progress never moved: {watch}"
@@ -249,7 +260,7 @@ def scenario(sp: StudioPage, *, duel: bool = True) -> tuple[str, str]:
     sp.play(first)
 
     remix = sp.remix(first, REMIX_PROMPT)
-    assert sp.wait_status(remix) == "completed"
+    assert sp.wait_status(remix) == "completed", sp.card_text(remix)
     poll(lambda: {"kind": "remix", "from": first, "to": remix} in sp.edges(), timeout=30,
          what=f"a remix edge {first} -> {remix} in the tree: {sp.edges()}")  # fmt: skip
 

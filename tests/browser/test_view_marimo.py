@@ -46,7 +46,7 @@ def test_studio_view_in_marimo_app_view(marimo_factory, page_for):
     sp = StudioPage(page, "marimo-run")
     sp.wait_ready()
     key, watch = sp.generate_watched(FIRST_PROMPT)
-    assert sp.status(key) == "completed", watch
+    assert sp.status(key) == "completed", (sp.card_text(key), watch)
     between = [v for v in watch["values"] if 0 < v < 100]
     assert len(set(between)) >= 2 and watch["values"][-1] == 100, watch
     sp.play(key)
