@@ -21,6 +21,7 @@ BENCHMARKS = {
     "render": "benchmarks.bench_render",
     "imports": "benchmarks.imports",
     "view": "benchmarks.view",
+    "hostile": "benchmarks.hostile",
 }
 
 

@@ -48,12 +48,12 @@ class ManualTime:
     async def sleep(self, seconds: float) -> None:
         until = self.now + seconds
         while self.now < until:
-            moved, self._moved = self._moved, asyncio.Event()
-            await moved.wait()
+            await self._moved.wait()
 
     async def advance(self, seconds: float = 0.0) -> None:
         """Move the clock, then let every task run until it waits again."""
         self.now += seconds
-        self._moved.set()
+        moved, self._moved = self._moved, asyncio.Event()
+        moved.set()  # wakes every sleeper; those not due wait on the new event
         for _ in range(50):
             await asyncio.sleep(0)

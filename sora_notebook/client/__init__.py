@@ -2,7 +2,8 @@
 `AsyncSoraClient`, which speaks the Video API over an injected httpx client."""
 
 from sora_notebook.client._client import AsyncSoraClient
+from sora_notebook.client._http.limits import Limits
 from sora_notebook.client.backend import Backend
 from sora_notebook.client.references import fit_reference
 
-__all__ = ["AsyncSoraClient", "Backend", "fit_reference"]
+__all__ = ["AsyncSoraClient", "Backend", "Limits", "fit_reference"]

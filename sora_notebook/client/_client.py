@@ -35,9 +35,10 @@ from sora_notebook.client._http.download import (
 )
 from sora_notebook.client._http.limits import Limits, TooLarge, read_capped, within
 from sora_notebook.client._http.multipart import FilePart, encode_multipart
+from sora_notebook.client._http.redact import redact, secrets_in
 from sora_notebook.client._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
 from sora_notebook.client.backend import Backend
-from sora_notebook.client.references import load_reference
+from sora_notebook.client.references import upload_part
 from sora_notebook.errors import (
     APIConnectionError,
     APIError,
@@ -58,7 +59,6 @@ from sora_notebook.errors import (
     error_for_status,
 )
 from sora_notebook.protocol import (
-    DEFAULT_SIZE,
     VARIANTS,
     DeletedVideo,
     Video,
@@ -95,13 +95,16 @@ class AsyncSoraClient:
 
     Inject `http_client` (an `httpx.AsyncClient`, e.g. over a `MockTransport`), and
     `sleep`, `clock` (monotonic seconds), `wall_clock` (Unix seconds) and `random` for
-    fast, deterministic tests. `timeout` applies to each read; `limits` (else the
-    backend's, else `Limits()`) bound every request's total time and size, downloads and
-    list walks. `open_file` opens a download's partial file (tests inject a full disk).
+    fast, deterministic tests. `timeout` applies to each read, and twice it bounds a
+    whole request; `limits` (else the backend's, else `Limits()`) bound every request's
+    total time and size, downloads and list walks. `open_file` opens a download's
+    partial file (tests inject a full disk).
     """
 
     #: Poll rounds in a row that may fail transiently before `poll` gives up.
     POLL_FAILURES_TOLERATED = 3
+    #: How far before a submit a server's `created_at` may be and still match it.
+    SUBMIT_SKEW = SUBMIT_SKEW
 
     def __init__(
         self,
@@ -168,10 +171,10 @@ class AsyncSoraClient:
         """Start a job. `input_reference`: bytes, a path or a PIL image matching `size`
         exactly (see `fit_reference`), or `{"image_url": ...}` / `{"file_id": ...}`.
         `**extra` is sent as is (seed, negative_prompt, ...)."""
-        model, size, seconds = self._validate(prompt, model, size, seconds)
+        size, seconds = self._wire(prompt, size, seconds)
         fields: dict[str, Any] = {"prompt": prompt, "model": model, "size": size}
         fields["seconds"] = seconds
-        fields.update(self._reference_fields(input_reference, size))
+        fields.update(self._reference_fields(input_reference))
         fields.update(extra)
         submitted = self._wall_clock()
 
@@ -205,7 +208,7 @@ class AsyncSoraClient:
     async def retrieve(self, video_id: VideoRef) -> Video:
         """The job as the server sees it now (a failed job is returned, not raised)."""
         video_id = _id(video_id)
-        video, _ = await self._retrieve(video_id)
+        video, _ = await self.retrieve_with_hint(video_id)
         return video
 
     async def list(
@@ -292,7 +295,7 @@ class AsyncSoraClient:
         while True:
             hint: float | None = None
             try:
-                last, hint = await self._retrieve(video_id)
+                last, hint = await self.retrieve_with_hint(video_id)
             except (APIConnectionError, ServerError, RateLimitError):
                 failures += 1
                 if failures > self.POLL_FAILURES_TOLERATED:
@@ -400,7 +403,7 @@ class AsyncSoraClient:
         stream: bool,
     ) -> httpx.Response:
         auth = await self.backend.auth_headers()
-        self._secrets.update(_secrets_in(auth))
+        self._secrets.update(secrets_in(auth))
         all_headers = dict(auth)
         if body is not None:
             all_headers["content-type"] = body.content_type
@@ -439,44 +442,28 @@ class AsyncSoraClient:
         """
         attempt = 0
         while True:
+            failure: SoraNotebookError
+            delay: float | None
             try:
+                sending = self._send(
+                    method, path, params=params, body=body, headers=headers, stream=stream
+                )
                 response = await within(
-                    self.limits.request_seconds,
-                    self._send(
-                        method, path, params=params, body=body, headers=headers, stream=stream
-                    ),
-                    url=self.backend.url(path),
-                    what=f"{method} {path}",
+                    self.request_deadline, sending, url=self.backend.url(path), what=path
                 )
             except (APITimeoutError, TooLarge) as exc:
-                failure, ambiguous = exc, True
-                delay = None if isinstance(exc, TooLarge) else backoff(attempt, self._random)
+                # a server that trickles or floods does so again: not retried
+                failure, ambiguous, delay = exc, True, None
             except httpx.TransportError as exc:
-                failure: SoraNotebookError = _transport_error(exc, self.backend.url(path))
+                failure = _transport_error(exc, self.backend.url(path))
                 failure.__cause__ = exc
                 ambiguous = is_ambiguous(exc)
-                delay: float | None = backoff(attempt, self._random)
+                delay = backoff(attempt, self._random)
             else:
-                if response.is_success and not _cut_short(response, stream):
+                verdict = await self._judge(response, path, attempt, stream, video_in_error)
+                if verdict is None:
                     return response
-                if stream:
-                    try:
-                        await read_capped(response, self.limits.json_bytes)
-                    except TooLarge:
-                        response._content = b""
-                logger.debug("%s %s -> %s", method, path, response.status_code)
-                if response.is_success:  # a 2xx whose body ended early: the answer is lost
-                    failure = APIConnectionError(
-                        "The answer was cut short", url=self.backend.url(path)
-                    )
-                    ambiguous, delay = True, backoff(attempt, self._random)
-                else:
-                    payload = _redact(_payload(response), self._secrets)
-                    if video_in_error and _is_video(payload):
-                        return response
-                    failure = error_for_status(response.status_code, payload, response.headers)
-                    ambiguous = response.status_code >= 500
-                    delay = self._status_delay(attempt, response)
+                failure, ambiguous, delay = verdict
             can_retry = delay is not None and attempt < self.max_retries
             if can_retry:
                 assert delay is not None
@@ -489,6 +476,34 @@ class AsyncSoraClient:
                 raise failure
             attempt += 1
             logger.debug("retry %d of %s %s", attempt, method, path)
+
+    async def _judge(
+        self, response: httpx.Response, path: str, attempt: int, stream: bool, video_ok: bool
+    ) -> tuple[SoraNotebookError, bool, float | None] | None:
+        """None when `response` is the answer; else (failure, ambiguous, retry delay).
+        With `video_ok`, an error status whose body is a job is an answer too."""
+        if response.is_success and not _cut_short(response, stream):
+            return None
+        if stream:
+            try:
+                await read_capped(response, self.limits.json_bytes)
+            except TooLarge:
+                response._content = b""
+        logger.debug("%s -> %s", path, response.status_code)
+        if response.is_success:  # a 2xx whose body ended early: the answer is lost
+            lost = APIConnectionError("The answer was cut short", url=self.backend.url(path))
+            return lost, True, backoff(attempt, self._random)
+        payload = redact(_payload(response), self._secrets)
+        if video_ok and _is_video(payload):
+            return None
+        failure = error_for_status(response.status_code, payload, response.headers)
+        return failure, response.status_code >= 500, self._status_delay(attempt, response)
+
+    @property
+    def request_deadline(self) -> float:
+        """Seconds one API request may take in total: `limits.request_seconds`, or twice
+        the per-read `timeout` when that is shorter."""
+        return min(self.limits.request_seconds, 2 * self._timeout)
 
     def _status_delay(self, attempt: int, response: httpx.Response) -> float | None:
         """The wait before retrying an error status; None when it must not be retried."""
@@ -526,13 +541,7 @@ class AsyncSoraClient:
         path: str,
         seconds: int | str | None = None,
     ) -> Video:
-        if not getattr(self.backend, f"supports_{kind}"):
-            raise ValidationError(
-                f"The {self.backend.label} backend cannot {kind} videos. Submit a new video "
-                "with a changed prompt instead.",
-                param=kind,
-            )
-        validate_create(prompt, _OPEN_MODEL, None, None)
+        validate_create(prompt, _OPEN_MODEL, None, None)  # the form only (see `_wire`)
         _seg(video_id)  # refuse an unusable id before sending anything
         payload: dict[str, Any] = {"prompt": prompt}
         if kind != "remix":
@@ -552,7 +561,10 @@ class AsyncSoraClient:
         body = _Body(json.dumps(payload).encode(), "application/json")
         return await self._create_call(path, body, recover)
 
-    async def _retrieve(self, video_id: str) -> tuple[Video, float | None]:
+    async def retrieve_with_hint(self, video_id: VideoRef) -> tuple[Video, float | None]:
+        """The job now, and the seconds the server asks to wait before asking again
+        (`openai-poll-after-ms`; None when it sends none)."""
+        video_id = _id(video_id)
         response = await self._call("GET", f"/videos/{_seg(video_id)}", video_in_error=True)
         return _video(response), parse_poll_after(response.headers)
 
@@ -593,15 +605,16 @@ class AsyncSoraClient:
 
     # --- internals: bodies ---------------------------------------------------------
 
-    def _validate(
-        self, prompt: str, model: str | None, size: str | None, seconds: int | str | None
-    ) -> tuple[str | None, str | None, str | None]:
-        if self.backend.check_models or model:
-            return validate_create(prompt, model, size, seconds)
+    def _wire(
+        self, prompt: str, size: str | None, seconds: int | str | None
+    ) -> tuple[str | None, str | None]:
+        """(size, seconds) normalized, refusing what no server could take (an empty or
+        oversized prompt, a size not WIDTHxHEIGHT, seconds not a whole positive number).
+        What a model can make, and whether an image fits, are `studio.plan`'s checks."""
         _, size, secs = validate_create(prompt, _OPEN_MODEL, size, seconds)
-        return None, size, secs
+        return size, secs
 
-    def _reference_fields(self, reference: Any, size: str | None) -> dict[str, Any]:
+    def _reference_fields(self, reference: Any) -> dict[str, Any]:
         if reference is None:
             return {}
         if isinstance(reference, str) and reference.startswith(("http://", "https://", "data:")):
@@ -615,9 +628,7 @@ class AsyncSoraClient:
             if self.backend.image_url_field and "image_url" in reference:
                 return {self.backend.image_url_field: json.dumps(dict(reference))}
             return {"input_reference": dict(reference)}
-        expected = size or (DEFAULT_SIZE if self.backend.check_models else None)
-        ref = load_reference(reference, expected)
-        return {"input_reference": FilePart(ref.filename, ref.content, ref.content_type)}
+        return {"input_reference": FilePart(*upload_part(reference))}
 
     def _create_body(self, fields: Mapping[str, Any]) -> _Body:
         has_file = any(isinstance(v, FilePart) for v in fields.values())
@@ -679,29 +690,6 @@ def _payload(response: httpx.Response) -> Any:
         return response.json()
     except (ValueError, UnicodeDecodeError):
         return response.text
-
-
-def _secrets_in(headers: Mapping[str, str]) -> set[str]:
-    """The credentials in auth headers (a bearer token without its `Bearer `)."""
-    found = set()
-    for value in headers.values():
-        token = value.split(" ", 1)[-1].strip()
-        if len(token) >= 6:
-            found.add(token)
-    return found
-
-
-def _redact(body: Any, secrets: Collection[str]) -> Any:
-    """`body` with every credential replaced, so an echoed key never reaches an error."""
-    if isinstance(body, str):
-        for secret in secrets:
-            body = body.replace(secret, "[redacted]")
-        return body
-    if isinstance(body, Mapping):
-        return {_redact(k, secrets): _redact(v, secrets) for k, v in body.items()}
-    if isinstance(body, list):
-        return [_redact(v, secrets) for v in body]
-    return body
 
 
 def _is_video(body: Any) -> bool:

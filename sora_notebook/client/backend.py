@@ -51,6 +51,8 @@ class Backend:
     form field for a reference given by URL), `variants` (the media kinds it serves;
     some servers always send the MP4), `api_version` (Azure's query parameter).
     `limits` bounds what the server may send (time, bytes, pages; `Limits()` if None).
+    `prices`: dollars per second of video by model, for servers the published table does
+    not price (set with `backend.priced({"my-model": 0.05})`).
     A key written into the base URL (`user:KEY@`, `?api-key=KEY`) is moved into the
     auth header; the URL and label never show it.
     """
@@ -69,10 +71,15 @@ class Backend:
     variants: tuple[str, ...] = VARIANTS
     api_version: str | None = None
     limits: Limits | None = None
+    prices: Mapping[str, float] | None = field(default=None, compare=False)
     app: Any = field(default=None, compare=False)
     _api_key: str | None = field(default=None, compare=False)
     _auth_header: str = field(default="authorization", compare=False)
     _token_provider: TokenProvider | None = field(default=None, compare=False)
+
+    def priced(self, prices: Mapping[str, float]) -> Backend:
+        """This backend with its own prices: model -> dollars per second of video."""
+        return replace(self, prices=dict(prices))
 
     def __post_init__(self) -> None:
         clean, key = split_credentials(self.base_url)

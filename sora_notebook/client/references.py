@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import parse_size
 
-__all__ = ["Reference", "fit_reference", "load_reference", "open_image"]
+__all__ = ["Reference", "fit_reference", "load_reference", "open_image", "upload_part"]
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 _EXT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -67,9 +67,12 @@ def open_image(image: ImageInput) -> Image.Image:
     return opened
 
 
-def load_reference(image: ImageInput, size: str | None = None) -> Reference:
-    """Encode a reference image for upload; with `size`, require it to match exactly."""
-    picture = open_image(image)
+def load_reference(
+    image: ImageInput, size: str | None = None, *, opened: Image.Image | None = None
+) -> Reference:
+    """Encode a reference image for upload; with `size`, require it to match exactly.
+    `opened`: the image already decoded from `image` (it is not decoded again)."""
+    picture = opened if opened is not None else open_image(image)
     fmt = (picture.format or "").upper()
     if isinstance(image, Image.Image) or fmt not in _MIME:
         if fmt and fmt not in _MIME and not isinstance(image, Image.Image):
@@ -100,6 +103,41 @@ def load_reference(image: ImageInput, size: str | None = None) -> Reference:
         width=picture.width,
         height=picture.height,
     )
+
+
+#: Leading bytes of the image formats the API takes, and their (format, MIME type).
+_MAGIC = ((b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"RIFF", "WEBP"))
+
+
+def upload_part(image: ImageInput) -> tuple[str, bytes, str]:
+    """(file name, bytes, MIME type) of a reference image to upload, without decoding it:
+    a PIL image is encoded as PNG; bytes or a file must start as a PNG, JPEG or WebP
+    does. Whether it fits the video size is the studio's plan's business."""
+    if isinstance(image, Image.Image):
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        content = buffer.getvalue()
+    elif isinstance(image, bytes | bytearray):
+        content = bytes(image)
+    elif isinstance(image, str | os.PathLike):
+        try:
+            content = Path(image).read_bytes()
+        except OSError as exc:
+            raise ValidationError(
+                f"No reference image at {image!s}; check the path.", param="input_reference"
+            ) from exc
+    else:
+        raise ValidationError(
+            f"A reference image must be bytes, a file path or a PIL image; got "
+            f"{type(image).__name__}.",
+            param="input_reference",
+        )
+    fmt = next((name for magic, name in _MAGIC if content.startswith(magic)), None)
+    if fmt is None or (fmt == "WEBP" and content[8:12] != b"WEBP"):
+        raise ValidationError(
+            "The reference image is not a JPEG, PNG or WebP file.", param="input_reference"
+        )
+    return f"reference.{_EXT[fmt]}", content, _MIME[fmt]
 
 
 def fit_reference(

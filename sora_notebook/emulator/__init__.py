@@ -14,13 +14,19 @@ or from a shell: `sora-notebook emulator --port 8000 --speed 5 --faults "rate=0.
 - Prompts with a term from `moderation.BLOCKED_TERMS` fail with `moderation_blocked`.
 - `x-emulator-fault: 429|500|503|drop-before|drop-after|slow|truncate` forces a fault on
   one request; `FaultPlan` draws them at random from a seed (see `faults`).
-- `render="draft"` makes cheap flat frames (still H.264/AAC of the requested size and
-  length); identical inputs are rendered once.
+- The picture follows the prompt: time of day, weather, setting, subjects (66 silhouettes,
+  docs/subjects.png), motion and camera words; the soundtrack follows the scene. A remix
+  keeps its parent's composition and changes what its prompt says; an extension
+  continues its parent. Every frame is marked EMULATED.
+- `render="draft"` draws one picture per second (still H.264/AAC of the requested size
+  and length); identical inputs are rendered once.
 
 Modules: `app` (routes), `bodies` (request parsing, error answers), `gate` (faults,
-auth, counting), `engine` (jobs, lifecycle, persistence), `look` (prompt -> palette,
-shapes, camera), `_render` (the only module that imports the media libraries), `faults`,
-`moderation`. Interface: docs/CONTRACTS.md.
+auth, counting), `engine` (jobs, lifecycle, persistence), `look` (prompt -> time,
+weather, setting, subjects, motion, camera, sound; pure), `vocab` and `subjects` (the
+words and silhouettes it knows), `_render` (encoding: the only module that imports PyAV),
+`_scenery`, `_paint`, `_yuv`, `_sound` (pixels and samples), `faults`, `moderation`.
+Interface: docs/CONTRACTS.md.
 """
 
 from sora_notebook.emulator.app import create_app

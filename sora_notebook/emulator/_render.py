@@ -1,9 +1,9 @@
 """Pixels and sound: the only module that imports the media libraries (house rule 8).
 
 `render(spec, out_dir, reference=...)` writes `video.mp4` (H.264 + AAC, 24 fps, moov first),
-`thumbnail.webp` and `spritesheet.jpg` into `out_dir`. Frames are drawn with numpy from
-the `Look` of each segment's prompt; "draft" mode draws one flat picture per second and
-encodes with the fastest preset. The output is bit-identical for identical inputs.
+`thumbnail.webp` and `spritesheet.jpg` into `out_dir`. Frames come from `_paint` (the
+`Look` of each segment's prompt), sound from `_sound`; "draft" mode draws one picture per
+second and encodes with the fastest preset. The output is bit-identical for identical inputs.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from sora_notebook.emulator.look import Look, RenderSpec, look_for
+from sora_notebook.emulator._paint import Painter
+from sora_notebook.emulator._sound import SAMPLE_RATES, soundtrack
+from sora_notebook.emulator._yuv import Band, Frame
+from sora_notebook.emulator.look import RenderSpec, look_for
 
 __all__ = ["decode_image", "probe_video", "render"]
 
-#: Soundtrack sample rate by mode (a draft halves the AAC encoder's work).
-SAMPLE_RATES = {"full": 48_000, "draft": 24_000}
-_MARGIN = 1.3  # the world canvas is this much larger than the frame, for camera moves
 _FILES = ("video.mp4", "thumbnail.webp", "spritesheet.jpg")
 
 
@@ -94,210 +94,30 @@ def _mark(width: int, height: int, text: str = "EMULATED") -> np.ndarray:
     return np.asarray(img)
 
 
-def _rgb_to_yuv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """BT.601 limited-range Y (full size) and U, V (half size) planes of an even-sized image."""
-    f = rgb.astype(np.float32)
-    r, g, b = f[..., 0], f[..., 1], f[..., 2]
-    y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255
-    h, w = rgb.shape[:2]
-    sub = (f[0:h:2, 0:w:2] + f[1:h:2, 0:w:2] + f[0:h:2, 1:w:2] + f[1:h:2, 1:w:2]) * 0.25
-    r, g, b = sub[..., 0], sub[..., 1], sub[..., 2]
-    u = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255
-    v = 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255
-    return tuple(np.clip(np.rint(p), 0, 255).astype(np.uint8) for p in (y, u, v))  # type: ignore[return-value]
-
-
-def _yuv_colour(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
-    y, u, v = _rgb_to_yuv(np.array([[rgb, rgb], [rgb, rgb]], dtype=np.uint8))
-    return int(y[0, 0]), int(u[0, 0]), int(v[0, 0])
-
-
-class _Frame:
-    """One reusable yuv420p frame buffer with Y, U and V plane views."""
-
-    def __init__(self, width: int, height: int) -> None:
-        self.w, self.h = width, height
-        n = width * height
-        self.flat = np.zeros(n * 3 // 2, dtype=np.uint8)
-        self.y = self.flat[:n].reshape(height, width)
-        self.u = self.flat[n : n + n // 4].reshape(height // 2, width // 2)
-        self.v = self.flat[n + n // 4 :].reshape(height // 2, width // 2)
-
-    @property
-    def array(self) -> np.ndarray:
-        return self.flat.reshape(self.h * 3 // 2, self.w)
-
-    def planes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.y, self.u, self.v
-
-
-class _Band:
-    """A caption or mark, pre-converted to YUV, blended at half strength (readable anywhere)."""
-
-    def __init__(self, rgb: np.ndarray) -> None:
-        h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
-        self.planes = tuple(p >> 1 for p in _rgb_to_yuv(rgb[:h, :w]))
-
-    def draw(self, frame: _Frame, x: int, y: int) -> None:
-        x, y = x // 2 * 2, y // 2 * 2
-        for i, (plane, band) in enumerate(zip(frame.planes(), self.planes, strict=True)):
-            d = 1 if i == 0 else 2
-            region = plane[y // d : y // d + band.shape[0], x // d : x // d + band.shape[1]]
-            np.right_shift(region, 1, out=region)
-            region += band[: region.shape[0], : region.shape[1]]
-
-
-_DISKS: dict[int, np.ndarray] = {}
-
-
-def _disk_mask(r: int) -> np.ndarray:
-    mask = _DISKS.get(r)
-    if mask is None:
-        yy, xx = np.ogrid[-r : r + 1, -r : r + 1]
-        mask = _DISKS[r] = (xx * xx + yy * yy) <= r * r
-    return mask
-
-
-def _fill(plane: np.ndarray, cx: int, cy: int, r: int, value: int, disk: bool) -> None:
-    h, w = plane.shape
-    xa, xb, ya, yb = max(0, cx - r), min(w, cx + r + 1), max(0, cy - r), min(h, cy + r + 1)
-    if xa >= xb or ya >= yb or r <= 0:
-        return
-    region = plane[ya:yb, xa:xb]
-    if not disk:
-        region[:] = value
-        return
-    mask = _disk_mask(r)[ya - (cy - r) : yb - (cy - r), xa - (cx - r) : xb - (cx - r)]
-    region[mask] = value
-
-
-class _Painter:
-    """Draws the frames of one segment in full mode, straight into YUV planes."""
-
-    def __init__(self, spec: RenderSpec, look: Look, ref: np.ndarray | None):
-        self.w, self.h = spec.width, spec.height
-        self.look = look
-        cw, ch = int(self.w * _MARGIN) // 2 * 2, int(self.h * _MARGIN) // 2 * 2
-        self.cw, self.ch = cw, ch
-        if ref is not None:
-            px, py = (cw - self.w) // 4 * 2, (ch - self.h) // 4 * 2
-            canvas = np.pad(
-                ref, ((py, ch - self.h - py), (px, cw - self.w - px), (0, 0)), mode="reflect"
-            )
-        else:
-            canvas = self._background(look, cw, ch)
-        self.canvas = _rgb_to_yuv(canvas)
-        self.colours = [_yuv_colour(s.colour) for s in look.shapes]
-
-    @staticmethod
-    def _background(look: Look, cw: int, ch: int) -> np.ndarray:
-        top, mid, bottom = (np.array(c, dtype=np.float32) for c in look.palette)
-        t = np.linspace(0.0, 1.0, ch, dtype=np.float32)[:, None]
-        column = np.where(
-            t < 0.6,
-            top * (1 - t / 0.6) + mid * (t / 0.6),
-            mid * (1 - (t - 0.6) / 0.4) + bottom * ((t - 0.6) / 0.4),
-        )
-        canvas = np.repeat(column[:, None, :], cw, axis=1)
-        # A horizon of soft hills so camera moves are visible.
-        xs = np.arange(cw, dtype=np.float32)
-        seed = sum(look.palette[0]) + 3 * sum(look.palette[2])
-        ridge = ch * (0.62 + 0.05 * np.sin(xs / cw * 6.28 * 2 + seed) + 0.03 * np.sin(xs / 37.0))
-        rows = np.arange(ch, dtype=np.float32)[:, None]
-        hills = rows > ridge[None, :]
-        canvas[hills] = canvas[hills] * 0.55
-        return np.clip(canvas, 0, 255).astype(np.uint8)
-
-    def paint(self, frame: _Frame, t: float) -> None:
-        cam = self.look.camera
-        zoom = max(0.78, min(1.25, 1.0 + cam.zoom * t))
-        vw = min(int(self.w / zoom) // 2 * 2, self.cw)
-        vh = min(int(self.h / zoom) // 2 * 2, self.ch)
-        cx = (self.cw - vw) / 2 + cam.pan_x * self.w * t
-        cy = (self.ch - vh) / 2 + cam.pan_y * self.h * t
-        x0 = int(max(0, min(self.cw - vw, cx))) // 2 * 2
-        y0 = int(max(0, min(self.ch - vh, cy))) // 2 * 2
-        for i, (plane, canvas) in enumerate(zip(frame.planes(), self.canvas, strict=True)):
-            d = 1 if i == 0 else 2
-            view = canvas[y0 // d : (y0 + vh) // d, x0 // d : (x0 + vw) // d]
-            if view.shape == plane.shape:
-                plane[:] = view
-            else:
-                size = (plane.shape[1], plane.shape[0])
-                plane[:] = np.asarray(Image.fromarray(view).resize(size, Image.Resampling.NEAREST))
-        scale = self.w / vw
-        tempo = self.look.tempo
-        for s, colour in zip(self.look.shapes, self.colours, strict=True):
-            # World position bounces inside the canvas.
-            wx = (s.x + s.vx * t * tempo) % 2.0
-            wy = (s.y + s.vy * t * tempo) % 2.0
-            wx = 2.0 - wx if wx > 1.0 else wx
-            wy = 2.0 - wy if wy > 1.0 else wy
-            px = int((wx * self.cw - x0) * scale) // 2 * 2
-            py = int((wy * self.ch - y0) * scale) // 2 * 2
-            r = s.radius * min(self.w, self.h) * (1 + 0.15 * math.sin(t * 3 * tempo + s.x * 9))
-            r = int(r) // 2 * 2
-            disk = s.kind == "circle"
-            _fill(frame.y, px, py, r, colour[0], disk)
-            _fill(frame.u, px // 2, py // 2, r // 2, colour[1], disk)
-            _fill(frame.v, px // 2, py // 2, r // 2, colour[2], disk)
-
-
-def _draft_picture(frame: _Frame, spec: RenderSpec, look: Look, second: int) -> None:
-    """A flat palette colour per second with a progress bar, written straight as YUV."""
-    y, u, v = _yuv_colour(look.palette[second % len(look.palette)])
-    frame.y[:], frame.u[:], frame.v[:] = y, u, v
-    bar = int(spec.width * (second + 1) / max(1, spec.seconds)) // 2 * 2
-    frame.y[spec.height - 8 :, :bar] = 235
-    frame.u[(spec.height - 8) // 2 :, : bar // 2] = 128
-    frame.v[(spec.height - 8) // 2 :, : bar // 2] = 128
-
-
-def _soundtrack(spec: RenderSpec) -> np.ndarray:
-    """Mono float32 samples: a little pentatonic tune per segment, from its prompt."""
-    rate = SAMPLE_RATES[spec.mode]
-    parts = []
-    for seg in spec.segments:
-        look = look_for(seg.look_prompt, seg.prompt)
-        n = seg.seconds * rate
-        note_len = int(rate * 0.5 / look.tempo)
-        t = np.arange(n, dtype=np.float64)
-        idx = (t // note_len).astype(np.int64) % len(look.notes)
-        freq = 220.0 * np.power(2.0, np.asarray(look.notes, dtype=np.float64)[idx] / 12.0)
-        phase = np.cumsum(2 * np.pi * freq / rate)
-        env = np.exp(-3.0 * (t % note_len) / note_len)
-        parts.append((0.2 * np.sin(phase) * env).astype(np.float32))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-
-
 def _frames(spec: RenderSpec, ref: np.ndarray | None) -> Iterator[np.ndarray]:
     """Yield each frame of the clip as a yuv420p array (a reused buffer: copy to keep)."""
-    frame = _Frame(spec.width, spec.height)
-    mark = _Band(
-        _mark(spec.width, spec.height, "EMULATED" + (" · draft" if spec.mode == "draft" else ""))
+    frame = Frame(spec.width, spec.height)
+    mark = Band(
+        _mark(spec.width, spec.height, "EMULATED" + (" · draft" if spec.mode == "draft" else "")),
+        opaque=True,
     )
-    offset = 0
+    offset, view = 0, None
     for i, seg in enumerate(spec.segments):
         look = look_for(seg.look_prompt, seg.prompt)
-        caption = _Band(_text_band(seg.prompt, spec.width, max(24, spec.height // 12)))
+        caption = Band(_text_band(seg.prompt, spec.width, max(24, spec.height // 12)))
         cap_y = spec.height - caption.planes[0].shape[0] - 10
-        if spec.mode == "draft":
-            for sec in range(seg.seconds):
-                _draft_picture(frame, spec, look, offset + sec)
+        # The reference image is the first frame; later segments continue the motion.
+        first_ref = ref if i == 0 else None
+        t0 = 0.0 if first_ref is not None else float(offset)
+        painter = Painter(spec.width, spec.height, look, first_ref, view)
+        step = spec.fps if spec.mode == "draft" else 1  # a draft draws one picture a second
+        for k in range(seg.seconds * spec.fps):
+            if k % step == 0:
+                painter.paint(frame, t0 + k / spec.fps, t0)
                 caption.draw(frame, 0, cap_y)
                 mark.draw(frame, 10, 10)
-                for _ in range(spec.fps):
-                    yield frame.array
-        else:
-            first_ref = ref if i == 0 else None
-            painter = _Painter(spec, look, first_ref)
-            for k in range(seg.seconds * spec.fps):
-                # The reference image is the first frame; later segments continue the motion.
-                t = k / spec.fps if first_ref is not None else offset + k / spec.fps
-                painter.paint(frame, t)
-                caption.draw(frame, 0, cap_y)
-                mark.draw(frame, 10, 10)
-                yield frame.array
+            yield frame.array
+        view = painter.end(t0 + seg.seconds, t0)
         offset += seg.seconds
 
 
@@ -343,7 +163,7 @@ def _encode(spec: RenderSpec, ref: np.ndarray | None, path: Path) -> dict[int, n
     keep = {total // 2, *_tile_frames(spec)}
     kept: dict[int, np.ndarray] = {}
     preset, crf = _X264[spec.mode]
-    samples, rate = _soundtrack(spec), SAMPLE_RATES[spec.mode]
+    samples, rate = soundtrack(spec), SAMPLE_RATES[spec.mode]
     chunk, next_sample = 1024, 0
     with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
         video = out.add_stream(

@@ -69,8 +69,15 @@ def create_app(
     retention: float = 3600,
     max_running: int | None = None,
     render: str = "full",
+    jitter: float = 0.0,
+    slots: int | None = None,
+    seed: int | None = None,
 ) -> Starlette:
-    """The emulator as an ASGI app; `app.state.emulator` is its `Engine`."""
+    """The emulator as an ASGI app; `app.state.emulator` is its `Engine`.
+
+    Jobs take exactly as long each time unless `jitter` (a share, e.g. 0.3: each job's
+    generation takes 70-130% of its usual time, seeded by `seed`) or `slots` (at most
+    that many generate at once; the others wait `queued`) say otherwise."""
     engine = Engine(
         speed=speed,
         clock=clock,
@@ -78,6 +85,9 @@ def create_app(
         retention=retention,
         max_running=max_running,
         render=render,
+        jitter=jitter,
+        slots=slots,
+        seed=seed,
     )
 
     @contextlib.asynccontextmanager

@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import shutil
 import tempfile
 import threading
@@ -49,6 +50,9 @@ class Engine:
         max_running: int | None = None,
         render: str = "full",
         workers: int = 2,
+        jitter: float = 0.0,
+        slots: int | None = None,
+        seed: int | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -59,6 +63,13 @@ class Engine:
         self.retention = retention
         self.max_running = max_running
         self.render_mode = render
+        if not 0.0 <= jitter < 1.0:
+            raise ValueError("jitter must be at least 0 and below 1")
+        if slots is not None and slots < 1:
+            raise ValueError("slots must be at least 1")
+        self.jitter = jitter
+        self.slots = slots
+        self._random = random.Random(seed)
         self.created = 0
         self.requests = 0
         self._owns_root = data_dir is None
@@ -285,6 +296,7 @@ class Engine:
         if blocked_term(prompt) is not None:
             error = {"code": MODERATION_CODE, "message": MODERATION_MESSAGE}
         with self._lock:
+            queue_for, run_for = self._timing(model, total)
             self._seq += 1
             job = EmulatedJob(
                 id="video_" + uuid.uuid4().hex,
@@ -294,8 +306,8 @@ class Engine:
                 size=size,
                 seconds=str(total),
                 created_at=self.clock(),
-                queue_for=QUEUE_SECONDS / self.speed,
-                run_for=run_seconds(model, total, self.speed),
+                queue_for=queue_for,
+                run_for=run_for,
                 spec=spec.to_dict(),
                 remixed_from_video_id=remixed_from,
                 error=error,
@@ -306,15 +318,29 @@ class Engine:
         self.touch(job)
         return job
 
+    def _timing(self, model: str, seconds: int) -> tuple[float, float]:
+        """(seconds queued, seconds generating). Exact by default. With `jitter`, each
+        job's generation time varies by up to that share, seeded by `seed`; with `slots`,
+        a job waits in the queue until one of that many generation slots is free."""
+        now = self.clock()
+        queue = QUEUE_SECONDS / self.speed
+        run = run_seconds(model, seconds, self.speed)
+        if self.jitter:
+            run *= 1.0 + self.jitter * (2.0 * self._random.random() - 1.0)
+        if self.slots is not None:
+            busy = sorted(
+                j.finishes_at for j in self.jobs.values() if j.error is None and j.finishes_at > now
+            )
+            if len(busy) >= self.slots:
+                queue = max(queue, busy[len(busy) - self.slots] - now)
+        return queue, run
+
     def create_character(self, name: str) -> dict[str, Any]:
         """A named character (the emulator keeps only its name; it is not drawn)."""
-        character = {
-            "id": "char_" + uuid.uuid4().hex,
-            "name": name,
-            "created_at": int(self.clock()),
-        }
+        character_id = "char_" + uuid.uuid4().hex
+        character = {"id": character_id, "name": name, "created_at": int(self.clock())}
         with self._lock:
-            self.characters[character["id"]] = character
+            self.characters[character_id] = character
             self._save()
         return character
 

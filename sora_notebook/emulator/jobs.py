@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sora_notebook.emulator.look import RenderSpec
+from sora_notebook.emulator.look import RenderSpec, inherit
 
 __all__ = ["QUEUE_SECONDS", "VARIANT_FILES", "EmulatedJob", "run_seconds"]
 
@@ -42,7 +42,9 @@ class EmulatedJob:
 
     @property
     def look_prompt(self) -> str:
-        return self.render_spec.segments[0].look_prompt
+        """What a job derived from this one takes its look from (`look.inherit`)."""
+        last = self.render_spec.segments[-1]
+        return inherit(last.look_prompt, last.prompt)
 
     @property
     def finishes_at(self) -> float:

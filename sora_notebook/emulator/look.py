@@ -1,4 +1,4 @@
-"""What a prompt looks like: palette, shapes, motion and camera, derived from its words.
+"""What a prompt looks like: time of day, weather, setting, subjects, motion, camera, sound.
 
 Pure Python, deterministic, no media libraries: `_render` turns a `RenderSpec` into pixels.
 A `RenderSpec` is the complete input of one render, so its `key()` names the render
@@ -7,53 +7,34 @@ cache entry: identical inputs are encoded once.
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
 
-__all__ = ["RENDER_VERSION", "Camera", "Look", "RenderSpec", "Segment", "Shape", "look_for"]
+from sora_notebook.emulator import vocab
+from sora_notebook.emulator.subjects import SUBJECTS, subject_for
+
+__all__ = [
+    "RENDER_VERSION",
+    "SEP",
+    "Camera",
+    "Look",
+    "Placed",
+    "RenderSpec",
+    "Segment",
+    "inherit",
+    "look_for",
+]
 
 #: Bump when the pixels change, so cached renders from older versions are not reused.
-RENDER_VERSION = 4
+RENDER_VERSION = 5
 
 _WORD = re.compile(r"[a-z]+")
-_STOP = frozenset(
-    _WORD.findall(
-        "a an and the of in on at to with from into over under by for as is are its it this "
-        "that very while then than their there some slowly quickly"
-    )
-)
-#: Colour words that pin a palette entry (RGB).
-COLOUR_WORDS: dict[str, tuple[int, int, int]] = {
-    "red": (200, 40, 40),
-    "orange": (240, 140, 30),
-    "yellow": (240, 215, 60),
-    "golden": (230, 180, 60),
-    "gold": (230, 180, 60),
-    "green": (50, 170, 70),
-    "forest": (30, 110, 50),
-    "blue": (40, 90, 210),
-    "ocean": (20, 90, 150),
-    "sea": (30, 110, 160),
-    "sky": (120, 180, 240),
-    "purple": (130, 60, 180),
-    "violet": (150, 80, 200),
-    "pink": (240, 130, 180),
-    "neon": (255, 40, 200),
-    "white": (235, 235, 235),
-    "snow": (225, 235, 245),
-    "black": (20, 20, 25),
-    "night": (15, 20, 55),
-    "sunset": (250, 110, 60),
-    "fire": (240, 80, 20),
-    "desert": (210, 170, 110),
-    "grey": (128, 128, 128),
-    "gray": (128, 128, 128),
-}
-_FAST = frozenset(_WORD.findall("fast rushing racing running speeding chase storm wild energetic"))
-_SLOW = frozenset(_WORD.findall("slow calm gentle still quiet peaceful drifting serene"))
+_DEFAULT_SETTINGS = ("meadow", "forest", "ocean", "desert", "city", "snowfield", "mountain")
+_DEFAULT_SUBJECTS = ("fox", "horse", "bird", "person", "car", "boat", "deer", "dog", "balloon")
+_EMPTY = frozenset(("empty", "nobody", "deserted", "vacant", "unpeopled"))
+_NATURAL = ((70, 50, 35), (35, 32, 38), (150, 95, 50), (215, 210, 200), (105, 105, 115))
 
 
 def _digest(text: str) -> bytes:
@@ -65,101 +46,230 @@ def _words(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class Shape:
-    """One moving shape. Positions and sizes are fractions of the frame."""
+class Placed:
+    """One subject in the composition. `x` is where its centre starts (a fraction of the
+    first frame's width; the world wraps at twice that), `lift` how far it sits from its
+    place (fraction of the frame), `speed` world widths per second (signed), `colour` the
+    RGB a colour word pinned (else a natural tone)."""
 
-    kind: str  # "circle" | "rect"
-    colour: tuple[int, int, int]
+    subject: str
     x: float
-    y: float
-    radius: float
-    vx: float
-    vy: float
+    lift: float
+    scale: float
+    speed: float
+    colour: tuple[int, int, int]
 
 
 @dataclass(frozen=True)
 class Camera:
-    """View movement per second: pan (fractions of the frame) and zoom (factor)."""
+    """View movement per second: pan (frame widths / heights) and zoom (factor); an orbit
+    also breathes the zoom; handheld shakes by that fraction of the frame."""
 
     pan_x: float = 0.0
     pan_y: float = 0.0
     zoom: float = 0.0  # > 0 zooms in over time, < 0 out
+    orbit: bool = False
+    handheld: float = 0.0
 
 
 @dataclass(frozen=True)
 class Look:
-    palette: tuple[tuple[int, int, int], ...]
-    shapes: tuple[Shape, ...]
+    """Everything the painter needs for one segment; `layout` seeds the composition."""
+
+    time: str
+    weather: str
+    setting: str
+    subjects: tuple[Placed, ...]
+    motion: str
     camera: Camera
-    tempo: float
-    notes: tuple[int, ...]  # semitone offsets of the soundtrack
+    sound: str
+    notes: tuple[int, ...]  # semitone offsets of the soundtrack's tune
+    layout: int
+
+    @property
+    def tempo(self) -> float:
+        return vocab.MOTION[self.motion]
 
 
-def _palette(look_prompt: str, prompt: str) -> tuple[tuple[int, int, int], ...]:
-    seed = _digest("palette:" + look_prompt)
-    hue = seed[0] / 255
-    base = []
-    for i in range(3):
-        h = (hue + i * (0.08 + seed[1] / 2550)) % 1.0
-        s = 0.45 + seed[2 + i] / 640
-        v = 0.35 + i * 0.2 + seed[5 + i] / 2550
-        r, g, b = colorsys.hsv_to_rgb(h, min(s, 1.0), min(v, 1.0))
-        base.append((int(r * 255), int(g * 255), int(b * 255)))
-    named = [COLOUR_WORDS[w] for w in _words(look_prompt) + _words(prompt) if w in COLOUR_WORDS]
-    for i, colour in enumerate(dict.fromkeys(named).keys()):
-        if i >= 3:
-            break
-        base[i] = colour
-    return tuple(base)
+@dataclass(frozen=True)
+class _Said:
+    """What one prompt says (None: it does not say)."""
+
+    time: str | None
+    weather: str | None
+    setting: str | None
+    subjects: tuple[tuple[str, tuple[int, int, int] | None, int], ...]
+    motion: str | None
+    camera: Camera | None
+    sound: str | None
 
 
-def _camera(words: list[str]) -> Camera:
+def _first(words: list[str], table: dict[str, str]) -> str | None:
+    return next((table[w] for w in words if w in table), None)
+
+
+def _subjects(words: list[str]) -> tuple[tuple[str, tuple[int, int, int] | None, int], ...]:
+    """(subject, colour a colour word pinned, how many) for each subject named, in order."""
+    found: dict[str, tuple[tuple[int, int, int] | None, int]] = {}
+    colour = None
+    for w in words:
+        if w in vocab.COLOURS:
+            colour = vocab.COLOURS[w]
+            continue
+        subject = subject_for(w)
+        if subject is not None and subject.name not in found:
+            plural = w != subject.name and w.endswith("s") and len(found) < 2
+            found[subject.name] = (colour, 3 if plural else 1)
+            colour = None
+    return tuple((name, c, n) for name, (c, n) in found.items())[:4]
+
+
+def _camera(words: list[str]) -> Camera | None:
+    moves = {vocab.CAMERA[w] for w in words if w in vocab.CAMERA}
+    if not moves:
+        return None
     ws = set(words)
     pan_x = pan_y = zoom = 0.0
-    if ws & {"pan", "panning", "pans", "tracking", "truck"}:
-        pan_x = -0.04 if ws & {"left"} else 0.04
-    if ws & {"tilt", "tilting", "crane", "rising"}:
-        pan_y = -0.03
-    if ws & {"zoom", "zooming", "zooms", "push"}:
-        zoom = -0.04 if ws & {"out"} else 0.05
-    if ws & {"dolly", "dollying"}:
-        zoom = -0.03 if ws & {"out", "back"} else 0.035
-        pan_x = pan_x or 0.015
-    if ws & {"aerial", "drone", "flyover", "overhead"}:
-        pan_y = pan_y or 0.03
-        zoom = zoom or -0.02
-    return Camera(pan_x=pan_x, pan_y=pan_y, zoom=zoom)
+    if "pan" in moves:
+        pan_x = -0.12 if "left" in ws else 0.12
+    if "tilt" in moves:
+        pan_y = 0.06 if "down" in ws else -0.06
+    if "zoom" in moves:
+        zoom = -0.05 if "out" in ws else 0.06
+    if "dolly" in moves:
+        zoom = -0.04 if ws & {"out", "back"} else 0.045
+        pan_x = pan_x or 0.02
+    if "aerial" in moves:
+        pan_y, zoom = pan_y or 0.04, zoom or -0.03
+        pan_x = pan_x or 0.05
+    orbit = "orbit" in moves
+    if orbit:
+        pan_x = -0.16 if "left" in ws else 0.16
+    handheld = 0.012 if "handheld" in moves else 0.0
+    return Camera(pan_x=pan_x, pan_y=pan_y, zoom=zoom, orbit=orbit, handheld=handheld)
+
+
+def _read(text: str) -> _Said:
+    words = _words(text)
+    weather = _first(words, vocab.WEATHERS)
+    return _Said(
+        time=_first(words, vocab.TIMES),
+        weather=weather,
+        setting=_first(words, vocab.SETTINGS),
+        subjects=_subjects(words),
+        motion=_first(words, vocab.MOTION_WORDS),
+        camera=_camera(words),
+        sound=_first(words, vocab.SOUNDS),
+    )
+
+
+def _sound(setting: str, weather: str, subjects: tuple[Placed, ...]) -> str:
+    """The soundtrack a scene makes when the prompt names none."""
+    if weather == "rain":
+        return "rain"
+    if setting == "space":
+        return "silence"
+    if setting == "ocean":
+        return "waves"
+    if setting in ("city",) or any(p.subject in ("car", "truck", "bus") for p in subjects):
+        return "traffic"
+    if setting in ("snowfield", "desert", "mountain") or weather in ("snow", "fog"):
+        return "wind"
+    return "music"
+
+
+def _place(said: _Said, layout: bytes, motion: str, empty: bool) -> tuple[Placed, ...]:
+    """The subjects in composition slots: slot i's position comes from the layout seed, so a
+    remix that swaps a fox for a wolf keeps where it stands. A prompt that names none gets
+    one from the layout, unless it says the scene is empty."""
+    default = () if empty else ((_DEFAULT_SUBJECTS[layout[0] % len(_DEFAULT_SUBJECTS)], None, 1),)
+    named = said.subjects or default
+    placed: list[Placed] = []
+    for name, colour, count in named:
+        subject = SUBJECTS[name]
+        for _ in range(count):
+            i = len(placed)
+            if i >= 5:
+                break
+            d = layout[4 + 5 * i : 9 + 5 * i]
+            direction = -1.0 if d[3] % 2 else 1.0
+            speed = direction * 0.05 * (0.8 + d[4] / 640) * vocab.MOTION[motion]
+            tone = colour or _NATURAL[(d[2] + i) % len(_NATURAL)]
+            placed.append(
+                Placed(
+                    subject=name,
+                    x=(0.18 + 0.16 * i + 0.1 * d[0] / 255) % 1.0,
+                    lift=0.04 * d[1] / 255 if subject.place != "air" else 0.1 * d[1] / 255,
+                    scale=(0.9 + 0.3 * d[2] / 255) * (0.75 if i else 1.0),
+                    speed=speed if subject.moves else 0.0,
+                    colour=tone,
+                )
+            )
+    return tuple(placed)
+
+
+#: Separates the prompts a derived job inherits its look from (see `inherit`).
+SEP = "\x1e"
+_INHERITED = 8  # the root's prompt and the last prompts of a chain
+_INHERITED_CHARS = 2000  # of each inherited prompt
+
+
+def inherit(look_prompt: str, prompt: str) -> str:
+    """The look prompt a job derived from a job with (`look_prompt`, `prompt`) inherits:
+    the root's prompt (the composition) then the prompts since, so a remix of a remix keeps
+    what each step said. Bounded: the root and the last few prompts, each cut."""
+    parts = look_prompt.split(SEP)
+    if parts[-1] != prompt[:_INHERITED_CHARS]:
+        parts.append(prompt[:_INHERITED_CHARS])
+    if len(parts) > _INHERITED:
+        parts = [parts[0], *parts[-(_INHERITED - 1) :]]
+    return SEP.join(p[:_INHERITED_CHARS] for p in parts)
+
+
+def _merge(new: _Said, old: _Said) -> _Said:
+    """What `new` says, and what it does not say from `old`."""
+    return _Said(
+        time=new.time or old.time,
+        weather=new.weather or old.weather,
+        setting=new.setting or old.setting,
+        subjects=new.subjects or old.subjects,
+        motion=new.motion or old.motion,
+        camera=new.camera or old.camera,
+        sound=new.sound or old.sound,
+    )
 
 
 def look_for(look_prompt: str, prompt: str) -> Look:
-    """The look of `prompt`, keeping the palette of `look_prompt` (a remix keeps its parent's)."""
-    words = _words(prompt)
-    palette = _palette(look_prompt, prompt)
-    content = [w for w in dict.fromkeys(words) if len(w) > 2 and w not in _STOP]
-    ws = set(words)
-    tempo = 1.8 if ws & _FAST else 0.5 if ws & _SLOW else 1.0
-    shapes = []
-    for i, word in enumerate(content[:6]):
-        d = _digest("shape:" + word)
-        colour = palette[(d[0] + i) % len(palette)]
-        # Lift the shape's colour away from the background.
-        colour = tuple(min(255, c + 70) for c in colour) if sum(colour) < 380 else colour
-        shapes.append(
-            Shape(
-                kind="circle" if d[1] % 2 == 0 else "rect",
-                colour=(int(colour[0]), int(colour[1]), int(colour[2])),
-                x=0.1 + 0.8 * d[2] / 255,
-                y=0.15 + 0.6 * d[3] / 255,
-                radius=0.04 + 0.08 * d[4] / 255,
-                vx=(d[5] / 255 - 0.5) * 0.25,
-                vy=(d[6] / 255 - 0.5) * 0.15,
-            )
-        )
+    """The look of `prompt`. `look_prompt` is where the composition comes from (a remix or
+    extension passes what `inherit` built: its root's prompt, then the prompts since):
+    whatever `prompt` does not say, it keeps from those, the latest first."""
+    parts = look_prompt.split(SEP)
+    old = _read(parts[0])
+    for part in parts[1:]:
+        old = _merge(_read(part), old)
+    new = _read(prompt)
+    layout = _digest("layout:" + parts[0])
+    said = _merge(new, old)
+    motion = said.motion or "normal"
+    empty = not new.subjects and bool(_EMPTY & set(_words(prompt)))
+    placed = _place(said, layout, motion, empty)
+    setting = said.setting or next(
+        (vocab.SETTING_HINTS[p.subject] for p in placed if p.subject in vocab.SETTING_HINTS),
+        _DEFAULT_SETTINGS[layout[1] % len(_DEFAULT_SETTINGS)],
+    )
+    weather = said.weather or "clear"
     d = _digest("notes:" + prompt)
     pentatonic = (0, 2, 4, 7, 9, 12, 14, 16)
-    notes = tuple(pentatonic[b % len(pentatonic)] for b in d[:8])
     return Look(
-        palette=palette, shapes=tuple(shapes), camera=_camera(words), tempo=tempo, notes=notes
+        time=said.time or "day",
+        weather=weather,
+        setting=setting,
+        subjects=placed,
+        motion=motion,
+        camera=said.camera or Camera(),
+        sound=said.sound or _sound(setting, weather, placed),
+        notes=tuple(pentatonic[b % len(pentatonic)] for b in d[:8]),
+        layout=int.from_bytes(layout[:4], "big"),
     )
 
 

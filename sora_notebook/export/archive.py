@@ -99,6 +99,9 @@ def import_archive(library: Library, src: str | os.PathLike[str]) -> int:
     return added
 
 
-def write(library: Library, tree: Tree, dest: Path, *, embed: bool = True) -> Path:
-    """The registry's entry point: every job of `tree` (media is always included)."""
+def write(
+    library: Library, tree: Tree, dest: Path, *, embed: bool = True, ranking: object = None
+) -> Path:
+    """The registry's entry point: every job of `tree` (media is always included; the
+    ranking is not: preferences stay in the library)."""
     return export_zip(library, tree.nodes.values(), dest)

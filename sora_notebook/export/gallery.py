@@ -1,20 +1,44 @@
 """The HTML format: one static gallery file with no script.
 
-Every prompt, id, note and server message is `html.escape`d; media is embedded as data
-URLs or linked relatively.
+Every prompt, id, note, metric name and server message is `html.escape`d; media is
+embedded as data URLs or linked relatively. Each card carries the person's rating, the
+metrics cached in the library and the variant's place in the ranking; a leaderboard
+heads the page when a ranking is given.
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 from sora_notebook.library import Job, Library, files
+from sora_notebook.library.judging import JudgingRecords
 from sora_notebook.library.lineage import Tree
 
-__all__ = ["SUFFIXES", "export_html", "write"]
+__all__ = ["SUFFIXES", "Ranked", "export_html", "write"]
+
+
+class Ranked(Protocol):
+    """One place in a ranking (what `studio.ranking()` returns)."""
+
+    @property
+    def job(self) -> Job: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def sigma(self) -> float: ...
+    @property
+    def wins(self) -> float: ...
+    @property
+    def losses(self) -> float: ...
+    @property
+    def ties(self) -> int: ...
+
 
 SUFFIXES = (".html", ".htm")
 
@@ -30,6 +54,10 @@ li{margin:12px 0}
 .prompt{white-space:pre-wrap;margin-top:6px}
 .edge{color:#8cf;font-size:12px}
 .failed{color:#f88}
+table{border-collapse:collapse;font-size:12px;margin-top:6px}
+td,th{padding:1px 8px 1px 0;text-align:left;color:#bbb}
+.board{background:#1c1c1c;border-radius:8px;padding:10px;margin-bottom:16px}
+.stars{color:#fc6}
 """
 _CSP = (
     "default-src 'none'; img-src data: file: http: https: 'self' *; "
@@ -50,7 +78,59 @@ def _src(library: Library, rel: str | None, html_dir: Path, embed: bool) -> str 
     return Path(os.path.relpath(path, html_dir)).as_posix()
 
 
-def _card(library: Library, job: Job, html_dir: Path, embed: bool) -> str:
+def _number(value: object) -> str:
+    if isinstance(value, (int, float)) and math.isfinite(value):
+        return f"{value:.4g}"
+    return "-"
+
+
+def _metrics_table(values: dict[str, object]) -> str:
+    e = html.escape
+    rows = "".join(
+        f"<tr><th>{e(str(k))}</th><td>{e(_number(v))}</td></tr>"
+        for k, v in list(values.items())[:40]
+    )
+    return f'<table class="metrics">{rows}</table>' if rows else ""
+
+
+def _judging(library: Library, job: Job, place: tuple[int, Ranked] | None) -> list[str]:
+    """The card's rating, ranking place and cached metrics, as escaped HTML pieces."""
+    e = html.escape
+    parts = []
+    if job.rating is not None:
+        stars = "★" * job.rating + "☆" * (5 - job.rating)
+        parts.append(f'<div class="meta">rated <span class="stars">{stars}</span></div>')
+    if place is not None:
+        n, r = place
+        parts.append(
+            f'<div class="meta">rank #{n} · score {e(_number(r.score))} ± '
+            f"{e(_number(r.sigma))} · {r.wins:g}-{r.losses:g}-{r.ties} (W-L-T)</div>"
+        )
+    cached = JudgingRecords(library).load_metrics(job.key)
+    values = cached[1].get("values") if cached else None
+    if isinstance(values, dict):
+        parts.append(_metrics_table(values))
+    return parts
+
+
+def _leaderboard(ranking: Sequence[Ranked]) -> str:
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>#{n}</td><td>{e(r.job.prompt[:80])}</td><td>{e(_number(r.score))} ± "
+        f"{e(_number(r.sigma))}</td><td>{r.wins:g}-{r.losses:g}-{r.ties}</td></tr>"
+        for n, r in enumerate(ranking, 1)
+    )
+    head = "<tr><th>rank</th><th>prompt</th><th>score</th><th>W-L-T</th></tr>"
+    return f'<div class="board"><h2>Ranking</h2><table>{head}{rows}</table></div>'
+
+
+def _card(
+    library: Library,
+    job: Job,
+    html_dir: Path,
+    embed: bool,
+    place: tuple[int, Ranked] | None = None,
+) -> str:
     e = html.escape
     video = _src(library, job.media.get("video"), html_dir, embed)
     poster = _src(library, job.media.get("thumbnail"), html_dir, embed)
@@ -81,6 +161,7 @@ def _card(library: Library, job: Job, html_dir: Path, embed: bool) -> str:
         parts.append('<div class="meta failed">media expired before it was saved</div>')
     if job.notes:
         parts.append(f'<div class="meta">{e(job.notes)}</div>')
+    parts.extend(_judging(library, job, place))
     parts.append("</div>")
     return "".join(parts)
 
@@ -92,18 +173,22 @@ def export_html(
     *,
     embed: bool = True,
     title: str = "sora-notebook gallery",
+    ranking: Sequence[Ranked] | None = None,
 ) -> Path:
-    """A static gallery of `tree` at `dest` (one file when `embed`, else linking media)."""
+    """A static gallery of `tree` at `dest` (one file when `embed`, else linking media),
+    with a leaderboard and each card's place when `ranking` is given."""
     dest = Path(dest).resolve()
     html_dir = dest.parent
-    out: list[str] = []
+    places = {r.job.key: (n, r) for n, r in enumerate(ranking or (), 1)}
+    out: list[str] = [_leaderboard(ranking)] if ranking else []
 
     def branch(jobs: list[Job], css: str = "") -> None:
         if not jobs:
             return
         out.append(f"<ul{css}>")
         for job in jobs:
-            out.append("<li>" + _card(library, job, html_dir, embed))
+            place = places.get(job.key)
+            out.append("<li>" + _card(library, job, html_dir, embed, place))
             branch(tree.children(job.key))
             out.append("</li>")
         out.append("</ul>")
@@ -121,6 +206,13 @@ def export_html(
     return dest
 
 
-def write(library: Library, tree: Tree, dest: Path, *, embed: bool = True) -> Path:
+def write(
+    library: Library,
+    tree: Tree,
+    dest: Path,
+    *,
+    embed: bool = True,
+    ranking: Sequence[Ranked] | None = None,
+) -> Path:
     """The registry's entry point."""
-    return export_html(library, tree, dest, embed=embed)
+    return export_html(library, tree, dest, embed=embed, ranking=ranking)

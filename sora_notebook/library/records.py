@@ -6,6 +6,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 #: Local statuses beyond the server's: a submission whose answer has not arrived yet,
 #: and one the server refused (nothing was created).
@@ -20,7 +21,7 @@ COLUMNS = (
     *("prompt", "model", "size", "seconds", "params", "parent_key", "edge_kind"),
     *("error_code", "error_message", "cost", "submitted_at", "created_at", "completed_at"),
     *("expires_at", "updated_at", "media", "sha256", "rating", "notes", "tags"),
-    *("media_expired", "snapshot", "owner", "hashes"),
+    *("media_expired", "snapshot", "owner", "hashes", "billed"),
 )
 JSON_COLUMNS = {"params": dict, "media": dict, "tags": list, "snapshot": dict, "hashes": dict}
 
@@ -40,7 +41,9 @@ class Job:
     (None while pending). `media` maps a slot (`video`, `thumbnail`, `spritesheet` for
     the first output, `video.1` ... for further outputs of one job) to a path relative to
     the library root; `hashes` maps the same slots to sha256 (`sha256` is the first
-    video's). Times are Unix seconds (float).
+    video's). Times are Unix seconds (float). `cost` is the quote before sending;
+    `billed` what was charged once it ended (None while unknown, 0.0 "not billed", else
+    dollars).
     """
 
     key: str
@@ -73,6 +76,7 @@ class Job:
     updated_at: float = 0.0
     owner: str | None = None
     hashes: dict[str, str] = field(default_factory=dict, hash=False)
+    billed: float | None = None
 
     def __repr__(self) -> str:
         prompt = self.prompt if len(self.prompt) <= 40 else self.prompt[:39] + "…"
@@ -132,3 +136,14 @@ def job_from_row(row: sqlite3.Row) -> Job:
     data["tags"] = tuple(str(t) for t in data["tags"])
     data["media_expired"] = bool(data["media_expired"])
     return Job(**data)
+
+
+def safe_backend_url(url: str) -> str:
+    """A base URL fit to store: no user:password, no query (where keys could hide)."""
+    if not url:
+        return ""
+    parts = urlsplit(str(url))
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sora_notebook.errors import SoraNotebookError
+from sora_notebook.library.judging import add_judging
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
@@ -150,8 +151,35 @@ def _sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def _v4_money(db: sqlite3.Connection) -> None:
+    """Money that lasts: what each job was billed, a ledger of charges (spend survives a
+    job's removal), and settings such as the budget, shared by every studio."""
+    db.execute("ALTER TABLE jobs ADD COLUMN billed REAL")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "key TEXT NOT NULL, owner TEXT, at REAL NOT NULL, amount REAL NOT NULL)"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS ledger_at ON ledger(at)")
+    db.execute("CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    # What earlier releases recorded: completed jobs at their quote, failed and refused
+    # ones at $0 (they were never billed), unfinished ones still open.
+    db.execute(
+        "UPDATE jobs SET billed = CASE WHEN status = 'completed' THEN cost "
+        "WHEN status IN ('failed', 'rejected') THEN 0 END"
+    )
+    db.execute(
+        "INSERT INTO ledger (key, owner, at, amount) SELECT key, owner, "
+        "COALESCE(completed_at, updated_at), billed FROM jobs WHERE billed > 0"
+    )
+
+
 #: Applied in order; the library's version is how many it has had.
-MIGRATIONS: tuple[Migration, ...] = (_v1_jobs_and_snapshots, _v2_media_per_backend)
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_jobs_and_snapshots,
+    _v2_media_per_backend,
+    add_judging,  # metrics cache, preferences (judge)
+    _v4_money,  # billed per job, the ledger, settings (budget)
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

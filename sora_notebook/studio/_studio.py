@@ -1,16 +1,17 @@
 """`Studio`: the engine a person drives from code or from the panel.
 
 ```python
-studio = Studio()                               # the emulator, ./sora_studio/, no budget
+studio = Studio(budget=5)                       # the emulator, ./sora_studio/, $5 in all
 job = await studio.generate("a paper boat on a stream", seconds=4)
 kid = await studio.remix(job, "the same boat at night")
-studio.tree(); studio.history(); studio.export("gallery.html", root=job)
+studio.plan("a fox", n=4).cost; studio.progress(kid).fraction; studio.spend.today
 job = studio.generate_sync("...")               # for code that does not await
 ```
-Every submission is recorded before it is sent, one tracker task moves all jobs along
-(polling, reconciling, downloading), the media is saved the moment a job completes, and
-events reach subscribers in coalesced batches. Knows nothing about widgets except how
-to import the panel lazily.
+Every request is planned once (`plan`: checks, reference fit, price, budget), recorded
+with its quote reserved against the budget before it is sent, and followed by one tracker
+task (polling, reconciling, downloading); the media is saved the moment a job completes,
+what it was billed is kept in the library, and events reach subscribers in coalesced
+batches. Knows nothing about widgets except how to import the panel lazily.
 """
 
 from __future__ import annotations
@@ -19,58 +20,58 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from sora_notebook import export as export_formats
-from sora_notebook.errors import ValidationError, VideoFailed, WaitTimeout
+import httpx
+
+from sora_notebook.client import AsyncSoraClient, Backend
+from sora_notebook.errors import DiskFull, VideoFailed, WaitTimeout
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
-from sora_notebook.library.lineage import Tree, build_tree, lineage_of
+from sora_notebook.library.ledger import Reservation
+from sora_notebook.library.lineage import Tree
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
-from sora_notebook.studio import blocking as _sync
+from sora_notebook.studio.blocking import Blocking
 from sora_notebook.studio.events import EventHub, StudioEvent
 from sora_notebook.studio.importing import ImportReport, import_listed
-from sora_notebook.studio.plans import (
-    Quote,
-    Submission,
-    check_budget,
-    derived,
-    expand_grid,
-    new_video,
-    price,
-)
+from sora_notebook.studio.judging import Judging
+from sora_notebook.studio.plans import Plan, Quote, Submission, expand_grid
 from sora_notebook.studio.polling import PollPolicy
 from sora_notebook.studio.ratelimit import RateLimiter
+from sora_notebook.studio.reading import Reading
 from sora_notebook.studio.runner import Runner, new_owner
+from sora_notebook.studio.spending import Spending, _dollars
 from sora_notebook.studio.tracker import Tracker
+from sora_notebook.studio.watch import LibraryWatch
 
 __all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("sora_notebook.studio")
 T = TypeVar("T")
 JobRef = Job | str
 
 
-class Studio:
-    """Submit, track, download, record, remix, compare and cost video generations.
+class Studio(Reading, Spending, Judging, Blocking):
+    """Submit, track, download, record, remix, compare, judge and cost video generations.
 
     `backend`: a `Backend` (default `Backend.from_env()`: the emulator unless the
-    environment names a server). `library`: a folder or a `Library`. `budget`: USD this
-    studio may spend (estimated from the price table); a request that would pass it is
-    refused with `BudgetExceeded` and nothing is sent. `clock`/`sleep` are injectable
-    (Unix seconds; an awaitable sleep); `max_rps` caps requests per second overall.
-    `on_cost(quote)` is shown every `Quote` before its request is sent (the panel shows
-    it; from code, pass e.g. `print`); quotes are also logged at INFO.
+    environment names a server). `library`: a folder or a `Library`. `budget`: dollars
+    every studio sharing the library may spend in all; given, it is kept in the library
+    (None leaves what is kept; `studio.budget = None` clears it). `prices`: model ->
+    dollars per second of video, for models the published table does not price;
+    `allow_unknown_cost`: send requests of unknown price under a budget. `clock`/`sleep`
+    are injectable (Unix seconds; an awaitable sleep); `max_rps` caps requests per second.
+    `on_cost(quote)` is shown every `Quote` before its request is sent; quotes are also
+    logged at INFO.
     """
 
     def __init__(
         self,
-        backend: Any = None,
+        backend: Backend | None = None,
         library: str | os.PathLike[str] | Library = "sora_studio",
         budget: float | None = None,
         *,
-        client: Any = None,
+        client: AsyncSoraClient | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         max_rps: float = 5.0,
@@ -78,23 +79,22 @@ class Studio:
         coalesce: float = 0.1,
         downloads: int = 2,
         on_cost: Callable[[Quote], object] | None = None,
+        prices: Mapping[str, float] | None = None,
+        allow_unknown_cost: bool = False,
     ) -> None:
+        budget = _dollars(budget, "budget")
         self._owns_library = not isinstance(library, Library)
         self.library = library if isinstance(library, Library) else Library(library, clock=clock)
-        if backend is None and client is not None:
-            backend = client.backend
-        elif backend is None:
-            from sora_notebook.client.backend import Backend
-
-            # The default emulator keeps its jobs beside the library, so jobs in flight
-            # outlive a kernel restart as they would on a real server.
-            backend = Backend.from_env(emulator_data_dir=self.library.root / "emulator")
+        # The default emulator keeps its jobs beside the library, so jobs in flight
+        # outlive a kernel restart as they would on a real server.
+        backend = backend or (client.backend if client else _default_backend(self.library))
         self.backend = backend
-        if budget is not None and budget < 0:
-            raise ValidationError("budget must be 0 or more (USD).", param="budget")
-        self.budget = budget
+        if budget is not None:
+            self.budget = budget
+        self.prices = dict(prices or {})
+        self.allow_unknown_cost = allow_unknown_cost
         self._owns_client = client is None
-        self._http: Any = None
+        self._http: httpx.AsyncClient | None = None
         create_client = client
         if client is None:
             client, create_client, self._http = _make_clients(backend, clock=clock, sleep=sleep)
@@ -102,13 +102,10 @@ class Studio:
         self._clock = clock
         self.on_cost = on_cost
         self._events = EventHub(interval=coalesce)
-        self._session: list[str] = []
         self._changed: asyncio.Event | None = None
         self.owner = new_owner()
         self.runner = Runner(
-            client,
-            self.library,
-            backend,
+            *(client, self.library, backend),
             on_change=self._on_change,
             limiter=RateLimiter(max_rps, clock=clock, sleep=sleep),
             policy=poll or PollPolicy(),
@@ -117,6 +114,7 @@ class Studio:
             create_client=create_client,
         )
         self.tracker = Tracker(self.runner, clock=clock, sleep=sleep, concurrency=downloads)
+        self._watch = LibraryWatch(self.library, self._on_foreign_change)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -127,13 +125,15 @@ class Studio:
     _closed = False
 
     def __repr__(self) -> str:
-        label = getattr(self.backend, "label", getattr(self.backend, "name", "?"))
         if self._closed:
-            return f"Studio(backend={label}, library={str(self.library.root)!r}, closed)"
-        budget = "" if self.budget is None else f" of ${self.budget:.2f}"
+            return (
+                f"Studio(backend={self.backend.label}, library={str(self.library.root)!r}, closed)"
+            )
+        budget = self.budget
+        of = "" if budget is None else f" of ${budget:.2f}"
         return (
-            f"Studio(backend={label}, library={str(self.library.root)!r}, "
-            f"tracked={self.tracker.tracked}, spent=${self.spent:.2f}{budget})"
+            f"Studio(backend={self.backend.label}, library={str(self.library.root)!r}, "
+            f"tracked={self.tracker.tracked}, spent=${self.spent:.2f}{of})"
         )
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -141,10 +141,11 @@ class Studio:
     def start(self) -> None:
         """Start tracking on the running loop and resume every unfinished job."""
         task = self.tracker.task
-        if self.tracker.running and task is not None and task.get_loop() is _running_loop():
+        if task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop():
             return
         self._changed = asyncio.Event()
         self.tracker.start()
+        self._watch.start()
         self.library.sweep()
         for job in self.library.jobs():
             if self.runner.owns(job):
@@ -153,12 +154,14 @@ class Studio:
     async def aclose(self) -> None:
         """Stop tracking (jobs stay recorded and resume next time), close what it opened."""
         self._closed = True
+        await self._watch.stop()
         await self.tracker.stop()
         self._events.close()
         if self._owns_client:
             await self.client.aclose()
             await self.runner.create_client.aclose()
-            await self._http.aclose()
+            if self._http is not None:
+                await self._http.aclose()
         if self._owns_library:
             self.library.close()
 
@@ -181,99 +184,70 @@ class Studio:
             changed, self._changed = self._changed, asyncio.Event()
             changed.set()
 
-    # --- money -------------------------------------------------------------------------
-
-    @property
-    def spent(self) -> float:
-        """Estimated USD of what this studio submitted (refused requests cost nothing)."""
-        return self.library.total_cost(self._session)
-
-    def estimate(
-        self,
-        model: str | None = None,
-        size: str | None = None,
-        seconds: int | str | None = None,
-        n: int = 1,
-    ) -> float | None:
-        """Estimated USD for `n` videos; None where the backend's price is unknown."""
-        one = price(str(getattr(self.backend, "name", "")), model, size, seconds)
-        return None if one is None else round(one * n, 4)
-
-    def _check(self, what: str, n: int, cost: float | None) -> None:
-        """Refuse what would pass the budget; otherwise show the quote."""
-        spent = self.spent
-        check_budget(cost, spent, self.budget)
-        quote = Quote(what, n, cost, spent, self.budget)
-        log.info("%s", quote)
-        if self.on_cost is not None:
-            self.on_cost(quote)
+    def _on_foreign_change(self, kind: str, job: Job) -> None:
+        """Another process changed the library: announce it and re-plan the job here."""
+        self._on_change(kind, job)
+        if kind == "removed":
+            self.tracker.forget(job.key)
+        elif self.runner.owns(job) and not (job.is_pending or job.is_final):
+            self.tracker.schedule(job, sooner_only=True)
 
     # --- submitting --------------------------------------------------------------------
 
-    def _resolve(self, job: JobRef) -> Job:
-        if isinstance(job, Job):
-            return self.library.get(job.key)
-        found = self.library.find_key(job) or self.library.find(job)
-        if found is None:
-            raise ValidationError(f"No job {job!r} in this studio's library.")
-        return found
-
-    async def _submit(self, sub: Submission, *, quoted: bool = False) -> Job:
+    async def _send(self, plans: list[Plan], what: str) -> list[Job]:
+        """Record every submission of `plans` with their total quote reserved against the
+        budget (all or none), then send them; raises the first problem of any plan."""
+        for plan in plans:
+            plan.raise_first()
+        subs = [s for plan in plans for s in plan.submissions]
+        costs = [plan.cost for plan in plans]
+        cost = None if None in costs else round(sum(c or 0.0 for c in costs), 4)
         self.start()
-        if quoted:
-            check_budget(sub.cost, self.spent, self.budget)
-        else:
-            self._check(sub.endpoint, 1, sub.cost)
-        job = self.library.add_submission(
-            backend=str(getattr(self.backend, "name", "compatible")),
-            backend_url=str(getattr(self.backend, "base_url", "")),
-            endpoint=sub.endpoint,
-            prompt=sub.prompt,
-            model=sub.model,
-            size=sub.size,
-            seconds=sub.seconds,
-            params=sub.params,
-            parent_key=sub.parent_key,
-            edge_kind=sub.edge_kind,
-            cost=sub.cost,
-            input_reference=sub.reference,
-            owner=self.owner,
+        _, budget, counted = self.library.budget_state()
+        quote = Quote(what, len(subs), cost, counted if budget is not None else self.spent, budget)
+        log.info("%s", quote)
+        if self.on_cost is not None:
+            self.on_cost(quote)
+        jobs = self.library.add_submissions(
+            [self._row(s) for s in subs],
+            reserve=Reservation(cost, allow_unknown=self.allow_unknown_cost),
         )
-        self._session.append(job.key)
-        self._on_change("added", job)
+        for job in jobs:
+            self._on_change("added", job)
+        if len(jobs) == 1:  # no task of its own: the caller's await sends it
+            return [await self._dispatch(jobs[0])]
+        return list(await asyncio.gather(*(self._dispatch(job) for job in jobs)))
+
+    def _row(self, sub: Submission) -> dict[str, Any]:
+        return {
+            "backend": self.backend.name,
+            "backend_url": self.backend.base_url,
+            "endpoint": sub.endpoint,
+            "prompt": sub.prompt,
+            "model": sub.model,
+            "size": sub.size,
+            "seconds": sub.seconds,
+            "params": sub.params,
+            "parent_key": sub.parent_key,
+            "edge_kind": sub.edge_kind,
+            "cost": sub.cost,
+            "input_reference": sub.reference,
+            "owner": self.owner,
+        }
+
+    async def _dispatch(self, job: Job) -> Job:
         job = await self.runner.send(job)
         self.tracker.schedule(job)
         return job
 
-    async def submit(
-        self,
-        prompt: str,
-        *,
-        model: str | None = None,
-        size: str | None = None,
-        seconds: int | str | None = None,
-        input_reference: Any = None,
-        parent: JobRef | None = None,
-        edge_kind: str | None = None,
-        **extra: Any,
-    ) -> Job:
+    async def submit(self, prompt: str, **request: Any) -> Job:
         """Record and send one generation; returns at once (the tracker follows it).
 
-        `parent` + `edge_kind` (`reprompt`, `frame`, ...) place it in the tree. Raises
-        `ValidationError` or the server's refusal; `BudgetExceeded` before sending.
+        Arguments as `plan` (model, size, seconds, input_reference, fit, parent,
+        edge_kind, extra fields). Raises the plan's first problem (`ValidationError`,
+        `BudgetExceeded`) before sending, or the server's refusal.
         """
-        sub = new_video(
-            self.backend,
-            prompt,
-            model=model,
-            size=size,
-            seconds=seconds,
-            input_reference=input_reference,
-            parent=None if parent is None else self._resolve(parent),
-            edge_kind=edge_kind,
-            extra=extra,
-        )
-        return await self._submit(sub)
+        return (await self._send([self.plan(prompt, **request)], "create"))[0]
 
     async def generate(self, prompt: str, *, timeout: float | None = None, **kw: Any) -> Job:
         """Submit, wait for completion, and return the job with its media saved."""
@@ -281,49 +255,27 @@ class Studio:
 
     async def remix(self, job: JobRef, prompt: str) -> Job:
         """A new video from a completed one with a changed prompt (edge `remix`)."""
-        return await self._submit(derived(self.backend, "remix", self._resolve(job), prompt))
+        return (await self._send([self.plan(prompt, mode="remix", parent=job)], "remix"))[0]
 
     async def edit(self, job: JobRef, prompt: str) -> Job:
         """A new video editing a completed one as the prompt says (edge `edit`)."""
-        return await self._submit(derived(self.backend, "edit", self._resolve(job), prompt))
+        return (await self._send([self.plan(prompt, mode="edit", parent=job)], "edit"))[0]
 
     async def extend(self, job: JobRef, prompt: str, seconds: int | str) -> Job:
         """A new video continuing a completed one by `seconds` (edge `extend`)."""
-        sub = derived(self.backend, "extend", self._resolve(job), prompt, seconds)
-        return await self._submit(sub)
+        plan = self.plan(prompt, mode="extend", parent=job, seconds=seconds)
+        return (await self._send([plan], "extend"))[0]
 
     async def variants(self, prompt: str, n: int, **params: Any) -> list[Job]:
         """`n` submissions of the same request (the API has no `n`); all or none."""
-        if n < 1:
-            raise ValidationError("n must be at least 1.", param="n")
-        subs = [self._plan(prompt, params) for _ in range(n)]
-        return await self._batch(subs)
+        return await self._send([self.plan(prompt, n=n, **params)], "batch")
 
     async def sweep(self, prompt: str | list[str], **grid: Any) -> list[Job]:
         """One submission per combination of the grid's values, e.g.
         `sweep("a fox", seconds=[4, 8], size=["720x1280", "1280x720"])` (4 videos)."""
         combos = expand_grid({"prompt": prompt, **grid})
-        subs = [self._plan(combo.pop("prompt"), combo) for combo in combos]
-        return await self._batch(subs)
-
-    def _plan(self, prompt: str, params: Mapping[str, Any]) -> Submission:
-        params = dict(params)
-        named = {k: params.pop(k, None) for k in ("model", "size", "seconds", "input_reference")}
-        parent, edge_kind = params.pop("parent", None), params.pop("edge_kind", None)
-        return new_video(
-            self.backend,
-            prompt,
-            **named,
-            parent=None if parent is None else self._resolve(parent),
-            edge_kind=edge_kind,
-            extra=params,
-        )
-
-    async def _batch(self, subs: list[Submission]) -> list[Job]:
-        costs = [s.cost for s in subs]
-        total = None if None in costs else round(sum(c for c in costs if c is not None), 4)
-        self._check("batch", len(subs), total)
-        return list(await asyncio.gather(*(self._submit(s, quoted=True) for s in subs)))
+        plans = [self.plan(combo.pop("prompt"), **combo) for combo in combos]
+        return await self._send(plans, "batch")
 
     # --- waiting -----------------------------------------------------------------------
 
@@ -340,15 +292,21 @@ class Studio:
         """The job once completed with its media saved (or marked expired).
 
         Raises `VideoFailed` when it failed or was refused, `WaitTimeout` past `timeout`
-        seconds (the job goes on being tracked).
+        seconds (the job goes on being tracked), `DiskFull` when its download stopped on
+        a full disk during this wait (it starts again by itself once there is room).
         """
         self.start()
         key = self._resolve(job).key
         deadline = None if timeout is None else self._clock() + timeout
+        state = self.runner.state(key)
+        full_before = state.disk_full_tries
         while True:
             current = self.library.get(key)
             if self._settled(current):
                 break
+            if state.disk_full is not None and state.disk_full_tries > full_before:
+                full = state.disk_full  # it retries by itself once there is room
+                raise DiskFull(full.folder, full.free)
             if not self.tracker.is_tracked(key):
                 self.tracker.schedule(current)
             assert self._changed is not None
@@ -401,129 +359,24 @@ class Studio:
         note = str(cut) if cut is not None else ""
         return ImportReport(imported, skipped, truncated=cut is not None, note=note)
 
-    # --- reading -----------------------------------------------------------------------
 
-    def get(self, key: str) -> Job:
-        """A job by local key (or server id)."""
-        return self._resolve(key)
-
-    def jobs(self, **filters: Any) -> list[Job]:
-        """Records, oldest first; filters as `Library.jobs` (status, model, tag, search...)."""
-        return self.library.jobs(**filters)
-
-    def history(self, *, as_frame: bool | None = None, **filters: Any) -> Any:
-        """Records as a pandas DataFrame when pandas is installed, else a list of Job."""
-        jobs = self.jobs(**filters)
-        if as_frame is False:
-            return jobs
-        try:
-            import pandas as pd
-        except ImportError:
-            if as_frame:
-                raise
-            return jobs
-        frame = pd.DataFrame([j.to_dict() for j in jobs])
-        return frame.set_index("key") if not frame.empty else frame
-
-    def lineage(self, job: JobRef) -> list[Job]:
-        """The chain from the first ancestor down to this job."""
-        record = self._resolve(job)
-        return lineage_of(record, {j.key: j for j in self.library.jobs()})
-
-    def tree(self, root: JobRef | None = None) -> Tree:
-        """Every job as a tree of edges, or the subtree under `root`."""
-        key = None if root is None else self._resolve(root).key
-        return build_tree(self.library.jobs(), root=key)
-
-    def media_path(self, job: JobRef, variant: str = "video") -> Path | None:
-        """The local file of a variant (plays even after the server's copy expired)."""
-        return self.library.media_path(self._resolve(job), variant)
-
-    def annotate(
-        self,
-        job: JobRef,
-        *,
-        rating: int | None = ...,  # type: ignore[assignment]
-        notes: str | None = None,
-        tags: list[str] | None = None,
-    ) -> Job:
-        """Set a job's rating (0-5), notes and tags."""
-        updated = self.library.annotate(
-            self._resolve(job).key, rating=rating, notes=notes, tags=tags
-        )
-        self._on_change("updated", updated)
-        return updated
-
-    def export(
-        self, path: str | os.PathLike[str], *, root: JobRef | None = None, embed: bool = True
-    ) -> Path:
-        """Write the tree (under `root`) in the format `path`'s suffix names: `*.html` a
-        static gallery, otherwise a zip of the records, lineage and media (restore it with
-        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`."""
-        return export_formats.export(self.library, self.tree(root), path, embed=embed)
-
-    # --- notebook ----------------------------------------------------------------------
-
-    def panel(self) -> Any:
-        """The widget panel for this studio (imports the widgets on first use)."""
-        from sora_notebook.widgets import StudioPanel  # type: ignore[attr-defined]
-
-        return StudioPanel(self)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        try:
-            panel = self.panel()
-        except ImportError:
-            display(repr(self))
-            return
-        display(panel)
-
-    # --- sync helpers ------------------------------------------------------------------
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run one of the studio's coroutines from code that does not await."""
-        try:
-            return _sync.run(coro)
-        finally:
-            self._events.flush()
-
-    def generate_sync(self, prompt: str, **kw: Any) -> Job:
-        """`generate` for code that does not await (works inside Jupyter too)."""
-        return self.run(self.generate(prompt, **kw))
-
-    def submit_sync(self, prompt: str, **kw: Any) -> Job:
-        return self.run(self.submit(prompt, **kw))
-
-    def remix_sync(self, job: JobRef, prompt: str) -> Job:
-        return self.run(self.remix(job, prompt))
-
-    def wait_sync(self, job: JobRef, *, timeout: float | None = None) -> Job:
-        return self.run(self.wait(job, timeout=timeout))
+def _default_backend(library: Library) -> Backend:
+    return Backend.from_env(emulator_data_dir=library.root / "emulator")
 
 
 def _make_clients(
-    backend: Any, *, clock: Callable[[], float], sleep: Callable[[float], Awaitable[object]]
-) -> tuple[Any, Any, Any]:
+    backend: Backend, *, clock: Callable[[], float], sleep: Callable[[float], Awaitable[object]]
+) -> tuple[AsyncSoraClient, AsyncSoraClient, httpx.AsyncClient]:
     """Two clients on one connection pool: one that retries, for reading and
     downloading, and one that never re-sends a create on its own. A create whose answer
     is lost stays `pending` and is reconciled by the studio, which sends it again only
     after the server's job list shows it is not there."""
-    import httpx
-
-    from sora_notebook.client import AsyncSoraClient
-
     http = httpx.AsyncClient(transport=backend.transport(), timeout=60.0)
     reader = AsyncSoraClient(backend, http_client=http, sleep=sleep, wall_clock=clock)
     creator = AsyncSoraClient(
         backend, http_client=http, max_retries=0, sleep=sleep, wall_clock=clock
     )
     return reader, creator, http
-
-
-def _running_loop() -> asyncio.AbstractEventLoop:
-    return asyncio.get_running_loop()
 
 
 def _as_video(job: Job) -> Video:

@@ -11,9 +11,13 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-__all__ = ["close_thread_loop", "run"]
+__all__ = ["Blocking", "close_thread_loop", "run"]
+
+if TYPE_CHECKING:
+    from sora_notebook.library import Job
+    from sora_notebook.studio.events import EventHub
 
 T = TypeVar("T")
 _local = threading.local()
@@ -54,3 +58,36 @@ def close_thread_loop() -> None:
     loop.run_until_complete(loop.shutdown_asyncgens())
     loop.close()
     _local.loop = None
+
+
+class Blocking:
+    """`Studio` methods for code that does not await (they work inside Jupyter too)."""
+
+    _events: EventHub
+
+    if TYPE_CHECKING:  # from `Studio`
+
+        async def generate(self, prompt: str, **kw: Any) -> Job: ...
+        async def submit(self, prompt: str, **kw: Any) -> Job: ...
+        async def remix(self, job: Job | str, prompt: str) -> Job: ...
+        async def wait(self, job: Job | str, *, timeout: float | None = None) -> Job: ...
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run one of the studio's coroutines from code that does not await."""
+        try:
+            return run(coro)
+        finally:
+            self._events.flush()
+
+    def generate_sync(self, prompt: str, **kw: Any) -> Job:
+        """`generate` for code that does not await (works inside Jupyter too)."""
+        return self.run(self.generate(prompt, **kw))
+
+    def submit_sync(self, prompt: str, **kw: Any) -> Job:
+        return self.run(self.submit(prompt, **kw))
+
+    def remix_sync(self, job: Job | str, prompt: str) -> Job:
+        return self.run(self.remix(job, prompt))
+
+    def wait_sync(self, job: Job | str, *, timeout: float | None = None) -> Job:
+        return self.run(self.wait(job, timeout=timeout))

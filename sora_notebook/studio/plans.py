@@ -1,9 +1,12 @@
-"""Turn a person's request into a checked submission with its cost, before anything is sent.
+"""One home for every decision about a request, taken before anything is sent.
 
-Validation happens here (nothing is recorded or billed for a bad request), the
-reference image is loaded and checked against the size, and the cost is estimated from
-the published price table. A remix or edit costs what its parent cost; an extension
-costs the seconds it adds.
+`make_plan` checks a request the way the server would (prompt, model, size, seconds,
+n), decodes and fits its reference image once, asks the backend whether it can do the
+mode at all (remix, edit, extend), prices it and compares the price with what the budget
+leaves. The result is a `Plan`: every problem by field with a message that says what to
+do, the quote, what is left, how the reference image will be fitted, and which actions
+the server cannot do. The panel draws a plan; `Studio.submit` builds the same plan and
+sends what it holds, or raises its first problem. Nothing else validates a request.
 """
 
 from __future__ import annotations
@@ -11,38 +14,44 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from sora_notebook.client.references import load_reference
-from sora_notebook.errors import BudgetExceeded, ValidationError
+from sora_notebook.client import Backend
+from sora_notebook.errors import BudgetExceeded, SoraNotebookError, ValidationError
 from sora_notebook.library import EDGE_KINDS, Job
+from sora_notebook.library.ledger import UNKNOWN_COST_MESSAGE
 from sora_notebook.protocol import (
     DEFAULT_SIZE,
-    MODELS,
-    estimate_cost,
     normalize_seconds,
     validate_create,
 )
+from sora_notebook.studio.fitting import ReferenceFit, fit_reference_for
+from sora_notebook.studio.money import price
 
 __all__ = [
-    "PRICED_BACKENDS",
+    "MODES",
+    "Plan",
+    "Purse",
     "Quote",
+    "ReferenceFit",
+    "Request",
     "Submission",
-    "check_budget",
-    "derived",
+    "disabled_actions",
     "expand_grid",
-    "new_video",
-    "price",
+    "make_plan",
 ]
 
+MODES = ("create", "remix", "edit", "extend")
+#: Most videos one plan may hold (the API has no `n`: each is its own request).
+MAX_N = 100
 _OPEN_MODEL = "\0open"  # a model no table knows: check the form of size/seconds only
-#: Backends whose default model is OpenAI's, so the price table applies without a model.
-PRICED_BACKENDS = frozenset({"openai", "azure", "emulator"})
+_RESERVED = frozenset({"prompt", "model", "size", "seconds", "input_reference", "video"})
+Mode = Literal["create", "remix", "edit", "extend"]
 
 
 @dataclass(frozen=True)
 class Submission:
-    """What will be recorded and sent."""
+    """One request as it will be recorded and sent."""
 
     endpoint: str
     prompt: str
@@ -73,117 +82,274 @@ class Quote:
         return f"{self.what}: {videos}, {cost} (spent ${self.spent:.2f}{budget})"
 
 
-def price(backend_name: str, model: str | None, size: str | None, seconds: Any) -> float | None:
-    """Estimated USD for one video; None where the price is unknown."""
-    if model is None and backend_name not in PRICED_BACKENDS:
-        return None
-    if model is not None and model not in MODELS:
-        return None
-    return estimate_cost(model, size, seconds)
+@dataclass(frozen=True)
+class Plan:
+    """Everything decided about a request before it is sent.
+
+    `ok` when `problems` is empty. `problems`: field -> what to do (fields among prompt,
+    model, size, seconds, n, input_reference, parent, budget). `cost`: the quote for all
+    `n` (None: unknown). `left`: what the budget left before this (None: no budget).
+    `reference`: how the image is fitted. `disabled`: action -> why the server cannot.
+    """
+
+    ok: bool
+    problems: dict[str, str]
+    cost: float | None
+    left: float | None
+    reference: ReferenceFit | None
+    disabled: dict[str, str]
+    submissions: tuple[Submission, ...] = field(default=(), repr=False, compare=False)
+    errors: tuple[SoraNotebookError, ...] = field(default=(), repr=False, compare=False)
+
+    def raise_first(self) -> None:
+        """Raise the first problem (`ValidationError`, `BudgetExceeded`), if any."""
+        if self.errors:
+            raise self.errors[0]
 
 
-def check_budget(cost: float | None, spent: float, budget: float | None) -> None:
-    """Raise `BudgetExceeded` when `cost` would take `spent` past `budget`."""
-    if budget is None or cost is None:
-        return
-    if spent + cost > budget + 1e-9:
-        raise BudgetExceeded(cost, spent, budget)
+@dataclass(frozen=True)
+class Request:
+    """What a person asked for (the arguments of `Studio.plan`)."""
+
+    prompt: str
+    mode: str = "create"
+    parent: Job | None = None
+    model: str | None = None
+    size: str | None = None
+    seconds: int | str | None = None
+    n: int = 1
+    input_reference: Any = None
+    fit: str = "none"
+    edge_kind: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _edge(parent: Job | None, edge_kind: str | None, default: str) -> str | None:
-    if parent is None:
-        if edge_kind is not None:
-            raise ValidationError("edge_kind needs a parent job.", param="edge_kind")
-        return None
-    kind = edge_kind or default
-    if kind not in EDGE_KINDS:
-        raise ValidationError(
-            f"edge_kind must be one of {', '.join(EDGE_KINDS)}; got {kind!r}.", param="edge_kind"
-        )
-    return kind
+@dataclass(frozen=True)
+class Purse:
+    """What the money checks need: prices, what the budget leaves (None: no budget), the
+    budget that binds and what counts against it (billed + reserved), the unknown rule."""
+
+    prices: Mapping[str, float]
+    left: float | None = None
+    budget: float | None = None
+    counted: float = 0.0
+    allow_unknown_cost: bool = False
 
 
-def new_video(
-    backend: Any,
-    prompt: str,
-    *,
-    model: str | None = None,
-    size: str | None = None,
-    seconds: int | str | None = None,
-    input_reference: Any = None,
-    parent: Job | None = None,
-    edge_kind: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-) -> Submission:
-    """A create request, checked as the client will check it."""
-    if getattr(backend, "check_models", True) or model:
-        model, size, secs = validate_create(prompt, model, size, seconds)
+#: The fields a problem can be about, in the order `submit` reports them.
+FIELDS = ("prompt", "model", "size", "seconds", "n", "input_reference", "parent", "budget")
+
+
+class _Checks:
+    """Collects problems by field instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, SoraNotebookError] = {}
+
+    def add(self, name: str, exc: SoraNotebookError) -> None:
+        self.found.setdefault(name, exc)
+
+    @property
+    def problems(self) -> dict[str, str]:
+        return {name: str(self.found[name]) for name in FIELDS if name in self.found}
+
+    @property
+    def errors(self) -> tuple[SoraNotebookError, ...]:
+        return tuple(self.found[name] for name in FIELDS if name in self.found)
+
+
+def disabled_actions(backend: Backend) -> dict[str, str]:
+    """Action -> why this backend cannot do it."""
+    out: dict[str, str] = {}
+    for action, able in (
+        ("remix", backend.supports_remix),
+        ("edit", backend.supports_edit),
+        ("extend", backend.supports_extend),
+    ):
+        if not able:
+            out[action] = (
+                f"The {backend.label} backend cannot {action} videos. Generate a new video "
+                "with a changed prompt instead."
+            )
+    return out
+
+
+def make_plan(backend: Backend, request: Request, purse: Purse) -> Plan:
+    """Check, fit and price `request`; see `Plan`."""
+    checks = _Checks()
+    disabled = disabled_actions(backend)
+    reference: ReferenceFit | None = None
+    subs: list[Submission] = []
+    count = _count(request.n, checks)
+    if request.mode not in MODES:
+        checks.add("prompt", ValidationError(f"mode must be one of {', '.join(MODES)}."))
+    elif request.mode == "create":
+        one, reference = _create(backend, request, purse, checks)
+        subs = [] if one is None else [one] * count
     else:
-        _, size, secs = validate_create(prompt, _OPEN_MODEL, size, seconds)
-    params: dict[str, Any] = {"prompt": prompt}
+        one = _derived(backend, request, purse, disabled, checks)
+        subs = [] if one is None else [one] * count
+    costs = [s.cost for s in subs]
+    cost = None if not subs or None in costs else round(sum(c or 0.0 for c in costs), 4)
+    if subs:
+        _money(cost, purse, checks)
+    return Plan(
+        ok=not checks.found,
+        problems=checks.problems,
+        cost=cost,
+        left=purse.left,
+        reference=reference,
+        disabled=disabled,
+        submissions=tuple(subs) if not checks.found else (),
+        errors=checks.errors,
+    )
+
+
+def _count(n: object, checks: _Checks) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_N:
+        checks.add("n", ValidationError(f"n must be a whole number from 1 to {MAX_N}.", param="n"))
+        return 1
+    return n
+
+
+def _money(cost: float | None, purse: Purse, checks: _Checks) -> None:
+    if purse.left is None:
+        return
+    if cost is None:
+        if not purse.allow_unknown_cost:
+            checks.add("budget", ValidationError(UNKNOWN_COST_MESSAGE, param="budget"))
+        return
+    if cost > purse.left + 1e-9:
+        budget = purse.budget if purse.budget is not None else purse.left + purse.counted
+        checks.add("budget", BudgetExceeded(cost, purse.counted, budget))
+
+
+def _params(request: Request, checks: _Checks) -> dict[str, Any]:
+    reserved = _RESERVED & set(request.params)
+    if reserved:
+        checks.add(
+            "prompt",
+            ValidationError(f"pass {sorted(reserved)} as arguments, not as extra fields."),
+        )
+    return dict(request.params)
+
+
+def _create(
+    backend: Backend, request: Request, purse: Purse, checks: _Checks
+) -> tuple[Submission | None, ReferenceFit | None]:
+    _check_prompt(request.prompt, checks)
+    model = request.model or None
+    try:
+        if backend.check_models or model:
+            model, size, secs = validate_create("x", model, request.size, request.seconds)
+        else:
+            _, size, secs = validate_create("x", _OPEN_MODEL, request.size, request.seconds)
+    except ValidationError as exc:
+        checks.add(exc.param if exc.param in ("size", "seconds") else "model", exc)
+        return None, None
+    params: dict[str, Any] = {"prompt": request.prompt}
     for name, value in (("model", model), ("size", size), ("seconds", secs)):
         if value is not None:
             params[name] = value
-    reserved = {"prompt", "model", "size", "seconds", "input_reference", "video"} & set(extra or {})
-    if reserved:
-        raise ValidationError(f"pass {sorted(reserved)} as arguments, not as extra fields.")
-    params.update(extra or {})
-    reference: bytes | None = None
-    if input_reference is not None:
-        if isinstance(input_reference, str) and input_reference.startswith(
-            ("http://", "https://", "data:")
-        ):
-            input_reference = {"image_url": input_reference}
-        if isinstance(input_reference, Mapping):
-            if not {"image_url", "file_id"} & set(input_reference):
-                raise ValidationError(
-                    "input_reference as a dict needs 'image_url' or 'file_id'.",
-                    param="input_reference",
-                )
-            params["input_reference"] = dict(input_reference)
+    params.update(_params(request, checks))
+    fit, content = None, None
+    if request.input_reference is not None:
+        target = size or (DEFAULT_SIZE if backend.check_models else None)
+        try:
+            fit, content, wire = fit_reference_for(request.input_reference, target, request.fit)
+        except ValidationError as exc:
+            checks.add("input_reference", exc)
         else:
-            expected = size or (DEFAULT_SIZE if getattr(backend, "check_models", True) else None)
-            reference = load_reference(input_reference, expected).content
-    kind = _edge(parent, edge_kind, "frame" if input_reference is not None else "reprompt")
-    return Submission(
+            if wire is not None:
+                params["input_reference"] = wire
+    edge = _edge(request, "frame" if request.input_reference is not None else "reprompt", checks)
+    cost = price(backend.name, model, size, secs, _prices(backend, purse))
+    sub = Submission(
         endpoint="create",
-        prompt=prompt,
+        prompt=request.prompt,
         model=model,
         size=size,
         seconds=secs,
         params=params,
-        cost=price(getattr(backend, "name", ""), model, size, secs),
-        reference=reference,
-        parent_key=parent.key if parent else None,
-        edge_kind=kind,
+        cost=cost,
+        reference=content,
+        parent_key=request.parent.key if request.parent is not None else None,
+        edge_kind=edge,
     )
+    return sub, fit
 
 
-def derived(
-    backend: Any, endpoint: str, parent: Job, prompt: str, seconds: int | str | None = None
-) -> Submission:
-    """A remix, edit or extension of a finished job."""
-    if not getattr(backend, f"supports_{endpoint}", True):
-        raise ValidationError(
-            f"The {getattr(backend, 'label', 'current')} backend cannot {endpoint} videos. "
-            "Submit a new video with a changed prompt instead.",
-            param=endpoint,
+def _prices(backend: Backend, purse: Purse) -> dict[str, float]:
+    return {**(backend.prices or {}), **purse.prices}
+
+
+def _check_prompt(prompt: object, checks: _Checks) -> None:
+    try:
+        validate_create(prompt, _OPEN_MODEL, None, None)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        checks.add("prompt", exc)
+
+
+def _edge(request: Request, default: str, checks: _Checks) -> str | None:
+    if request.parent is None:
+        if request.edge_kind is not None:
+            checks.add("parent", ValidationError("edge_kind needs a parent job.", param="parent"))
+        return None
+    kind = request.edge_kind or default
+    if kind not in EDGE_KINDS:
+        checks.add(
+            "parent",
+            ValidationError(
+                f"edge_kind must be one of {', '.join(EDGE_KINDS)}; got {kind!r}.",
+                param="parent",
+            ),
         )
+    return kind
+
+
+def _derived(
+    backend: Backend,
+    request: Request,
+    purse: Purse,
+    disabled: Mapping[str, str],
+    checks: _Checks,
+) -> Submission | None:
+    endpoint = request.mode
+    parent = request.parent
+    _check_prompt(request.prompt, checks)
+    if endpoint in disabled:
+        checks.add("parent", ValidationError(disabled[endpoint], param=endpoint))
+        return None
+    if parent is None:
+        checks.add("parent", ValidationError(f"{endpoint} needs a parent job.", param="parent"))
+        return None
     if parent.video_id is None or parent.status != "completed":
-        raise ValidationError(
-            f"Only a completed video can be used for {endpoint}; this one is {parent.status}.",
+        checks.add(
+            "parent",
+            ValidationError(
+                f"Only a completed video can be used for {endpoint}; this one is {parent.status}.",
+                param="parent",
+            ),
         )
-    validate_create(prompt, _OPEN_MODEL, None, None)
-    params: dict[str, Any] = {"prompt": prompt, "video": {"id": parent.video_id}}
+        return None
+    params: dict[str, Any] = {"prompt": request.prompt, "video": {"id": parent.video_id}}
     secs = parent.seconds
     if endpoint == "extend":
-        if seconds is None:
-            raise ValidationError("extend needs seconds (how much to add).", param="seconds")
-        params["seconds"] = secs = normalize_seconds(seconds)
-    cost = price(getattr(backend, "name", ""), parent.model, parent.size, secs)
+        if request.seconds is None:
+            checks.add(
+                "seconds",
+                ValidationError("extend needs seconds (how much to add).", param="seconds"),
+            )
+            return None
+        try:
+            params["seconds"] = secs = normalize_seconds(request.seconds)
+        except ValidationError as exc:
+            checks.add("seconds", exc)
+            return None
+    cost = price(backend.name, parent.model, parent.size, secs, _prices(backend, purse))
     return Submission(
         endpoint=endpoint,
-        prompt=prompt,
+        prompt=request.prompt,
         model=parent.model,
         size=parent.size,
         seconds=None if endpoint == "extend" else parent.seconds,

@@ -6,7 +6,10 @@ at about 30, 45, 53, 57, 59 s (then, if overdue, every quarter of the time overd
 at least `min_interval`). The prediction is the median of past durations of jobs of
 the same backend/model/size/seconds, else extrapolated from the reported progress; with
 neither, polls back off from `min_interval`. A server's `openai-poll-after-ms` is a
-floor: the studio never polls earlier than the server asked.
+floor: the studio never polls earlier than the server asked. One exception to "sparse
+early": the first status check of a job comes `first_check` seconds after its creation
+at the latest, so a job the server fails at once (moderation, a server-side validation)
+is known within seconds, not at half its predicted time.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class PollPolicy:
     min_interval: float = 1.0
     max_interval: float = 20.0
     first_delay: float = 1.0
+    first_check: float = 2.0
 
     def next_delay(
         self,
@@ -43,8 +47,13 @@ class PollPolicy:
         progress: int = 0,
         polls: int = 0,
         hint: float | None = None,
+        checked: bool = True,
+        since_submit: float | None = None,
     ) -> float:
-        """Seconds until the next poll of a job `elapsed` seconds after its creation."""
+        """Seconds until the next poll of a job `elapsed` seconds after its creation
+        (`checked`: its status was polled since the create answered; `since_submit`:
+        seconds since it was sent, by the local clock, which servers' whole-second
+        `created_at` cannot match)."""
         if predicted is None and 0 < progress < 100 and elapsed > 0:
             predicted = elapsed * 100.0 / progress
         if predicted is not None and predicted - elapsed > 0:
@@ -56,6 +65,9 @@ class PollPolicy:
         else:
             delay = self.first_delay * 2.0**polls
         delay = max(self.min_interval, min(self.max_interval, delay))
+        if not checked:
+            age = elapsed if since_submit is None else since_submit
+            delay = min(delay, max(0.0, self.first_check - age))
         if hint is not None and hint > 0:
             delay = max(delay, min(hint, MAX_HINT))
         return delay

@@ -5,7 +5,7 @@ woken by a new job), then polls all due jobs together, with every job due within
 next `window` seconds when that makes a list request (one request for many, where the
 backend can list), and hands reconciles and downloads to short helper tasks,
 bounded so a burst of completions does not open dozens of downloads at once. What to do
-with a job, and when, is the runner's `plan`.
+with a job, and when, is the runner's `next_step`.
 """
 
 from __future__ import annotations
@@ -77,20 +77,25 @@ class Tracker:
                     log.debug("tracker task ended with %r", task.exception())
         self.task = None
 
-    def schedule(self, job: Job) -> bool:
-        """Track a job per its plan; False when there is nothing left to do with it."""
-        step = self.runner.plan(job)
+    def schedule(self, job: Job, *, sooner_only: bool = False) -> bool:
+        """Track a job per its plan; False when there is nothing left to do with it.
+        With `sooner_only`, a job already due earlier keeps its time."""
+        step = self.runner.next_step(job)
         if step is None:
             self._due.pop(job.key, None)
             self.runner.settle(job.key)
             return False
-        self._due[job.key] = self._clock() + step[1]
+        due = self._clock() + step[1]
+        if sooner_only and job.key in self._due:
+            due = min(due, self._due[job.key])
+        self._due[job.key] = due
         if self._wake is not None:
             self._wake.set()
         return True
 
     def forget(self, key: str) -> None:
         self._due.pop(key, None)
+        self.runner.forget(key)
 
     @property
     def tracked(self) -> int:
@@ -105,7 +110,7 @@ class Tracker:
         while True:
             self.iterations += 1
             now = self._clock()
-            ready = sorted((k for k, t in self._due.items() if t <= now), key=self._due.get)
+            ready = sorted((k for k, t in self._due.items() if t <= now), key=self._due.__getitem__)
             if not ready:
                 await self._idle(min(self._due.values()) - now if self._due else None)
                 continue
@@ -125,8 +130,8 @@ class Tracker:
                 if not polls_only:
                     self._due.pop(key, None)
                 continue
-            job = self.runner.library.find_key(key)
-            step = None if job is None else self.runner.plan(job)
+            job = self.runner.current(key)
+            step = None if job is None else self.runner.next_step(job)
             if job is None or step is None:
                 self._due.pop(key, None)
             elif step[0] == "poll":
@@ -159,7 +164,7 @@ class Tracker:
             log.exception("polling failed; retrying later")
             updated = jobs
             for job in jobs:
-                self.runner.failures[job.key] = self.runner.failures.get(job.key, 0) + 1
+                self.runner.note_failure(job.key)
         for job in updated:
             self.schedule(job)
 
@@ -173,7 +178,7 @@ class Tracker:
         assert self._slots is not None
         try:
             async with self._slots:
-                current = self.runner.library.find_key(job.key)
+                current = self.runner.current(job.key)
                 if current is None:
                     return
                 if action == "reconcile":
@@ -184,9 +189,9 @@ class Tracker:
             raise
         except Exception:
             log.exception("%s of %s failed; retrying later", action, job.key)
-            self.runner.failures[job.key] = self.runner.failures.get(job.key, 0) + 1
+            self.runner.note_failure(job.key)
         finally:
             self._busy.discard(job.key)
-        latest = self.runner.library.find_key(job.key)
+        latest = self.runner.current(job.key)
         if latest is not None:
             self.schedule(latest)

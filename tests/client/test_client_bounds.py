@@ -11,9 +11,14 @@ import httpx
 import pytest
 from raw_server import MP4_HEAD, chunk, endless, head, raw_server, read_request, trickle
 
-from sora_notebook.client import AsyncSoraClient, Backend
-from sora_notebook.client._http.limits import Limits, TooLarge
-from sora_notebook.errors import APITimeoutError, AuthenticationError, DownloadError, ListTruncated
+from sora_notebook.client import AsyncSoraClient, Backend, Limits
+from sora_notebook.errors import (
+    APITimeoutError,
+    AuthenticationError,
+    DownloadError,
+    ListTruncated,
+    TooLarge,
+)
 
 KEY = "sk-CANARY-0123456789"
 JOB = json.dumps({"id": "video_1", "object": "video", "status": "completed"}).encode()
@@ -89,10 +94,25 @@ async def test_an_endless_mp4_stops_at_the_ceiling_and_keeps_nothing(tmp_path):
         await endless(writer, b"\x00" * 65536, first=MP4_HEAD)
 
     limits = Limits(media_bytes=2 << 20)
-    async with raw_server(script) as url, client_for(url, limits) as client:
+    sizes: list[int] = []
+
+    def opener(path):
+        fh = path.open("w+b")
+        original = fh.write
+
+        def write(data: bytes) -> int:
+            written = original(data)
+            sizes.append(fh.tell())
+            return written
+
+        fh.write = write
+        return fh
+
+    async with raw_server(script) as url, client_for(url, limits, open_file=opener) as client:
         with pytest.raises(DownloadError, match=r"ceiling of 2097152 bytes.*Limits.media_bytes"):
             await client.download("video_1", tmp_path / "clip.mp4")
     assert list(tmp_path.iterdir()) == []
+    assert 0 < max(sizes) <= 2 << 20  # the file never held more than the ceiling
 
 
 async def test_an_announced_length_over_the_ceiling_is_refused_before_writing(tmp_path):
@@ -194,3 +214,33 @@ async def test_chunk_helper_is_valid_http():
 
     async with raw_server(script) as url, client_for(url, Limits()) as client:
         assert (await client.retrieve("video_1")).id == "video_1"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("what", ["body", "headers"])
+async def test_the_reviewers_trickle_ends_with_timeout_5_and_default_retries(what):
+    """As reproduced: one byte (or header line) every 2 s, `timeout=5`, default limits and
+    retries. It ends in APITimeoutError after twice the timeout, without retrying."""
+    requests = []
+
+    async def script(reader, writer):
+        requests.append(await read_request(reader))
+        if what == "body":
+            writer.write(head(content_type="application/json", content_length=str(len(JOB))))
+            await trickle(writer, JOB, every=2.0)
+        else:
+            writer.write(b"HTTP/1.1 200 OK\r\n")
+            for i in range(100):
+                writer.write(f"x-slow-{i}: 1\r\n".encode())
+                await writer.drain()
+                await asyncio.sleep(2.0)
+
+    async with (
+        raw_server(script) as url,
+        AsyncSoraClient(Backend.compatible(url, KEY), timeout=5) as client,
+    ):
+        start = time.monotonic()
+        with pytest.raises(APITimeoutError, match="within 10 s"):
+            await client.retrieve("video_1")
+        assert time.monotonic() - start < 15
+    assert len(requests) == 1

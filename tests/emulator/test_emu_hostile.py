@@ -10,13 +10,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from fakes import T0
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from live_server import LiveServer
 
 from sora_notebook.emulator import create_app
 
-from .conftest import KEY, T0
+from .conftest import KEY
 
 JSON = {**KEY, "content-type": "application/json"}
 

@@ -110,8 +110,12 @@ def test_prompt_words_choose_palette_shapes_and_camera():
     assert panned.camera.pan_x != 0 and panned.camera.pan_y != 0
     assert look_for("x", "slow zoom in on a cup").camera.zoom > 0
     assert look_for("x", "dolly out").camera.zoom < 0
-    assert look_for("a red car", "a red car").palette[0] == (200, 40, 40)
-    assert len(look_for("a", "one two three four five six seven eight").shapes) == 6
+    assert look_for("a red car", "a red car").subjects[0].colour == (200, 40, 40)
+    assert [p.subject for p in look_for("a", "a fox, an owl and a boat").subjects] == [
+        "fox",
+        "owl",
+        "boat",
+    ]
     assert look_for("x", "fast").tempo > look_for("x", "calm").tempo
 
 
@@ -127,12 +131,14 @@ def test_camera_words_move_the_view(tmp_path):
     assert change(moving) > 2 * change(still)
 
 
-def test_remix_keeps_the_parent_look(tmp_path):
+def test_remix_keeps_the_parent_composition_and_what_it_does_not_change():
     parent = look_for("a fox in a forest", "a fox in a forest")
-    remix = look_for("a fox in a forest", "a fox in a forest at dusk with owls")
-    other = look_for("a fox in a forest at dusk with owls", "a fox in a forest at dusk with owls")
-    assert remix.palette == parent.palette != other.palette
-    assert remix.shapes != parent.shapes
+    remix = look_for("a fox in a forest", "at dusk with owls")
+    other = look_for("at dusk with owls", "at dusk with owls")
+    assert (remix.setting, remix.time) == ("forest", "dusk")  # kept, changed
+    assert [p.subject for p in remix.subjects] == ["owl"] * 3  # a plural draws three
+    assert remix.subjects[0].x == parent.subjects[0].x != other.subjects[0].x  # same slot
+    assert remix.layout == parent.layout != other.layout
 
 
 def test_image_to_video_starts_from_the_reference(tmp_path):

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from sora_notebook.client import AsyncSoraClient, Backend
-from sora_notebook.client._http.limits import Limits
+from sora_notebook.client import AsyncSoraClient, Backend, Limits
 from sora_notebook.studio import ImportReport, Studio
 
 

@@ -104,15 +104,16 @@ class _Sink:
             self.head += chunk[: _HEAD - len(self.head)]
             if len(self.head) >= _HEAD:
                 check_magic(self.video_id, self.variant, self.head)
-        self.fh.write(chunk)
-        self.done += len(chunk)
-        if self.total is not None and self.done > self.total:
+        after = self.done + len(chunk)
+        if self.total is not None and after > self.total:
             raise DownloadError(
                 f"The server sent more bytes for {self.video_id} than it announced, so "
                 "nothing was saved. Download again."
             )
-        if self.done > self.ceiling:
+        if after > self.ceiling:  # checked before writing: the disk never holds more
             raise self._over(f"sent more than {self.ceiling} bytes")
+        self.fh.write(chunk)
+        self.done = after
 
     def finish(self) -> None:
         if self.total is not None and self.done < self.total:

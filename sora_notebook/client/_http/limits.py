@@ -30,7 +30,8 @@ MB = 1 << 20
 class Limits:
     """The bounds one client holds a server to.
 
-    - `request_seconds`: total time for one API request, headers and body (not downloads).
+    - `request_seconds`: total time for one API request, headers and body (not
+      downloads); a client with a shorter per-read `timeout` uses twice that instead.
     - `json_bytes`: the largest JSON answer read into memory.
     - `media_bytes`: the largest file one download may write (per clip and variant).
     - `download_seconds` + `download_rate`: a download may take `download_seconds` plus
@@ -98,7 +99,8 @@ async def within(seconds: float, work: Awaitable[T], *, url: str, what: str) -> 
         return await asyncio.wait_for(work, seconds)
     except asyncio.TimeoutError:
         raise APITimeoutError(
-            f"No complete answer within {seconds:g} s ({what}; Limits.request_seconds)",
+            f"No complete answer within {seconds:g} s ({what}; Limits.request_seconds, or "
+            "twice the client's timeout)",
             url=url,
         ) from None
 

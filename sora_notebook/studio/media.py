@@ -1,0 +1,132 @@
+"""Saving a completed job's media (video, thumbnail, spritesheet) into the library."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import sqlite3
+
+from sora_notebook.errors import (
+    DiskFull,
+    DownloadError,
+    Expired,
+    GoneError,
+    NotFoundError,
+    NotReadyError,
+    SoraNotebookError,
+)
+from sora_notebook.library import Job
+from sora_notebook.protocol import VARIANTS
+from sora_notebook.studio.jobs import RunnerCore, message_of
+from sora_notebook.studio.ratelimit import DOWNLOAD
+
+__all__ = ["DISK_FULL", "EXPIRED_MESSAGE", "Fetching"]
+
+log = logging.getLogger("sora_notebook.studio.runner")
+
+EXPIRED_MESSAGE = (
+    "The server's copy expired before it was saved locally, so there is no video to play. "
+    "Generate it again."
+)
+_SUFFIX = {"video": ".mp4", "thumbnail": ".webp", "spritesheet": ".jpg"}
+#: `error_code` of a completed job whose download stopped on a full disk (for the view).
+DISK_FULL = "disk_full"
+
+
+class Fetching(RunnerCore):
+    """Downloads, retried within the session, and expiry."""
+
+    def mark_expired(self, job: Job) -> Job:
+        return self._changed("updated", self._expire(job))
+
+    def _expire(self, job: Job) -> Job:
+        return self.library.update(job.key, media_expired=True, error_message=EXPIRED_MESSAGE)
+
+    async def fetch_media(self, job: Job) -> Job:
+        """Save the video, thumbnail and spritesheet of a completed job into the library."""
+        if job.video_id is None or self.download_done(job):
+            return job
+        if job.expires_at is not None and self.clock() >= job.expires_at:
+            return self.mark_expired(job)
+        state = self.state(job.key)
+        state.fetching = True
+        try:
+            job, kind = await self._fetch_all(job)
+        finally:
+            state.fetching = False
+        return job if kind is None else self._changed(kind, job)
+
+    async def _fetch_all(self, job: Job) -> tuple[Job, str | None]:
+        """(job, event kind or None when it will be tried again later)."""
+        state = self.state(job.key)
+        state.download_attempts += 1
+        try:
+            job = await self._fetch(job, "video")
+        except (Expired, GoneError):
+            return self._expire(job), "updated"
+        except DiskFull as exc:
+            return self._out_of_space(job, exc), "updated"
+        except SoraNotebookError as exc:
+            if isinstance(exc, NotFoundError) and not isinstance(exc, NotReadyError):
+                return self._expire(job), "updated"
+            log.info("download of %s failed (%s); will retry", job.video_id, exc)
+            if state.download_attempts >= self.max_download_attempts:
+                note = f"Could not download the video ({message_of(exc)}); restart to retry."
+                return self.library.update(job.key, error_message=note), "updated"
+            return job, None
+        state.download_attempts = 0
+        state.disk_full = None
+        if job.error_code == DISK_FULL:  # also when noted by an earlier session
+            job = self.library.update(job.key, error_message=None, error_code=None)
+        for variant in VARIANTS[1:]:
+            for _ in range(2):
+                try:
+                    job = await self._fetch(job, variant)
+                    break
+                except DownloadError as exc:
+                    log.debug("no %s for %s: %s", variant, job.video_id, exc)
+                    break
+                except SoraNotebookError as exc:
+                    log.debug("%s of %s failed: %s", variant, job.video_id, exc)
+        return job, "media_ready"
+
+    def _out_of_space(self, job: Job, exc: DiskFull) -> Job:
+        """Say on the job that the disk is full and what to do; keep trying (with the
+        usual backoff) without ever giving up, so it resumes once there is room."""
+        state = self.state(job.key)
+        state.disk_full_tries += 1
+        tries = state.disk_full_tries
+        state.download_attempts = min(tries, self.max_download_attempts - 1)
+        state.disk_full = exc
+        free = "" if exc.free is None else f", {exc.free / 1e6:.1f} MB free"
+        note = (
+            f"The disk holding the library ({self.library.root}) is full{free}: the video "
+            f"could not be saved (tried {tries} time{'s' * (tries != 1)}) and nothing "
+            "partial was kept. Free some space on that disk, or move the library to a "
+            "bigger one; the download starts again by itself once there is room."
+        )
+        log.warning("download of %s: disk full (%d tries)", job.video_id, tries)
+        try:
+            return self.library.update(job.key, error_message=note, error_code=DISK_FULL)
+        except sqlite3.OperationalError as db_exc:  # the database cannot grow either
+            log.warning("could not record the full disk on %s: %s", job.key, db_exc)
+            return job
+
+    async def _fetch(self, job: Job, variant: str) -> Job:
+        if variant in job.media or job.video_id is None:
+            return job
+        tmp = self.library.temp_path(_SUFFIX[variant])
+        try:
+            await self.limiter.acquire(DOWNLOAD)
+            self.requests += 1
+            await self.client.download(job.video_id, tmp, variant=variant)
+            return self.library.save_media(job.key, variant, tmp)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFull(self.library.media_dir) from exc
+            raise
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + ".partial")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
