@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sora_notebook import Job, SoraNotebookError
+from sora_notebook.studio.importing import ImportReport
 from sora_notebook.widgets import engine
 from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.player import png_frame
@@ -29,6 +30,17 @@ def _tags(value: Any) -> list[str]:
     return tags[:MAX_TAGS]
 
 
+def _import_text(report: ImportReport) -> str:
+    """What `import_remote` found, in a sentence."""
+    text = f"Imported {report.imported} video{'s' if report.imported != 1 else ''}"
+    if report.skipped:
+        reasons = "; ".join(f"{key}: {why}" for key, why in report.skipped[:3])
+        text += f"; skipped {len(report.skipped)} ({reasons})"
+    if report.truncated:
+        text += "; the server's list was cut short, run it again for more"
+    return text + "."
+
+
 class CardIntents(ViewBase):
     """Mixed into `StudioView`."""
 
@@ -37,6 +49,10 @@ class CardIntents(ViewBase):
         if job is None:
             raise LookupError("This video is no longer in the library.")
         return job
+
+    def play(self, job: Job | str) -> None:
+        """Open a job in the view's main player (from code)."""
+        self.request_play({"key": job if isinstance(job, str) else job.key}, [])
 
     def request_play(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         job = self._job(args)
@@ -108,12 +124,13 @@ class CardIntents(ViewBase):
     async def _import(self) -> Reply:
         self.say("Asking the server for its videos…")
         try:
-            text = await engine.import_remote(self.studio)
+            report = await self.studio.import_remote()
         except SoraNotebookError as exc:
             self.say(f"Could not import: {exc}", "error")
             raise
         finally:
             self.flush()
+        text = _import_text(report)
         self.say(text)
         return {"text": text}, []
 
@@ -135,15 +152,15 @@ class CardIntents(ViewBase):
     def request_budget(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         value = args.get("value")
         budget = None if value in (None, "") else float(value)
-        engine.set_budget(self.studio, budget)
+        self.studio.budget = budget
         self.say("Budget cleared." if budget is None else f"Budget set to ${budget:,.2f}.")
         self.flush()
         return {"budget": self.studio.budget}, []
 
     def request_allow_unknown(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
-        engine.set_allow_unknown_cost(self.studio, bool(args.get("value")))
+        self.studio.allow_unknown_cost = bool(args.get("value"))
         self.flush()
-        return {"allow_unknown": engine.allow_unknown_cost(self.studio)}, []
+        return {"allow_unknown": self.studio.allow_unknown_cost}, []
 
     def request_prefs(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         if "show_rejected" in args:

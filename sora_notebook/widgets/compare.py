@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sora_notebook import Job
-from sora_notebook.widgets import engine
 from sora_notebook.widgets.diff import extra_params, param_table, word_diff
 from sora_notebook.widgets.state import job_params
 
@@ -29,7 +28,7 @@ def compare_state(jobs: Sequence[Job]) -> dict[str, Any]:
         return {}
     base = jobs[0].prompt
     params = [job_params(j) for j in jobs]
-    billed = [engine.billed(j) for j in jobs]
+    billed = [j.billed for j in jobs]
     rows: list[tuple[str, list[Any]]] = [
         ("model", [j.model for j in jobs]),
         ("size", [j.size for j in jobs]),
@@ -49,6 +48,19 @@ def compare_state(jobs: Sequence[Job]) -> dict[str, Any]:
     }
 
 
+def _spark(curve: Sequence[float], points: int = 48) -> list[float]:
+    """A curve cut to at most `points` means (enough for a sparkline), 3 decimals."""
+    values = [float(v) for v in curve]
+    if len(values) > points:
+        step = len(values) / points
+        values = [
+            sum(chunk) / len(chunk)
+            for i in range(points)
+            if (chunk := values[round(i * step) : round((i + 1) * step)] or values[-1:])
+        ]
+    return [round(v, 3) for v in values]
+
+
 def metrics_table(
     values: Sequence[Mapping[str, float] | None],
 ) -> dict[str, Any]:
@@ -59,7 +71,7 @@ def metrics_table(
     rows = []
     for name in names:
         cells = [None if m is None or name not in m else round(float(m[name]), 4) for m in values]
-        curves = [list(getattr(m, "curves", {}).get(name, []))[:200] if m else [] for m in values]
+        curves = [_spark(getattr(m, "curves", {}).get(name, [])) if m else [] for m in values]
         shown = {c for c in cells if c is not None}
         rows.append({"name": name, "values": cells, "differs": len(shown) > 1, "curves": curves})
     return {"rows": rows}

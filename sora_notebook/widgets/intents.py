@@ -14,7 +14,7 @@ from typing import Any
 
 from PIL import Image
 
-from sora_notebook import BudgetExceeded, Job, SoraNotebookError, ValidationError
+from sora_notebook import BudgetExceeded, Job, SoraNotebookError, ValidationError, fit_reference
 from sora_notebook.protocol import DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_PROMPT_CHARS
 from sora_notebook.widgets import engine
 from sora_notebook.widgets.base import ViewBase
@@ -65,8 +65,7 @@ class FormIntents(ViewBase):
 
     def _init_form(self) -> None:
         self._source: bytes | None = None
-        self._fitted: bytes | None = None
-        self._attempted = False
+        self._attempted = self._sending = False
         models = engine.model_options(self.studio)
         backend = self.studio.backend
         open_models = not getattr(backend, "check_models", True) or backend.name not in {
@@ -80,7 +79,6 @@ class FormIntents(ViewBase):
             "max_prompt": MAX_PROMPT_CHARS,
             "max_variants": 4,
             "capabilities": engine.capability_reasons(self.studio),
-            "judge": engine.can_judge(self.studio),
         }
         self.form = {
             "mode": "new",
@@ -128,30 +126,36 @@ class FormIntents(ViewBase):
             params["seconds"] = form["add_seconds"]
         elif mode not in DERIVED:
             params.update(model=form["model"] or None, size=form["size"], seconds=form["seconds"])
-            if self._fitted is not None:
-                params["input_reference"] = self._fitted
+            if self._source is not None:
+                params.update(input_reference=self._source, fit=form["fit"])
+        if mode in {"reprompt", "frame"}:
+            params["edge_kind"] = mode
         return params
 
     def replan(self) -> None:
         """Ask the studio for the current form's plan (quote, budget left, problems)."""
         form = self.form
         mode = "create" if form["mode"] in {"new", "reprompt", "frame"} else form["mode"]
-        result = engine.plan(
-            self.studio, form["prompt"], mode=mode, parent=self._parent(), **self._params()
+        result = self.studio.plan(
+            form["prompt"], mode=mode, parent=self._parent(), **self._params()
         )
         problems = dict(result.problems)
-        if form["mode"] == "frame" and self._fitted is None:
+        if form["mode"] == "frame" and self._source is None:
             problems["input_reference"] = (
                 "Pick a frame first (a card's 'Use a frame as reference')."
             )
         blocking = {k: v for k, v in problems.items() if k in {"budget", "parent"}}
+        described = result.reference.describe() if result.reference is not None else ""
+        reference = form.get("reference")
+        if reference and described and reference.get("describe") != described:
+            self._set_form(reference={**reference, "describe": described})
         self.plan = {
             "ok": not problems,
             "problems": problems,
             "cost": result.cost,
             "left": result.left,
-            "reference": result.reference,
-            "disabled": result.disabled,
+            "reference": described,
+            "disabled": dict(result.disabled),
             "blocked": next(iter(blocking.values()), ""),
             "attempted": self._attempted,
         }
@@ -171,7 +175,7 @@ class FormIntents(ViewBase):
             fields["prompt"] = str(fields["prompt"])[: MAX_PROMPT_CHARS * 2]
         if "n" in fields:
             fields["n"], notes["n"] = _int(fields["n"], 1, 4, "Variants")
-        if "fit" in fields and fields["fit"] not in {"crop", "pad"}:
+        if "fit" in fields and fields["fit"] not in {"crop", "pad", "none"}:
             fields["fit"] = "crop"
         for name in ("model", "size", "seconds", "add_seconds"):
             if name in fields:
@@ -199,10 +203,10 @@ class FormIntents(ViewBase):
             raise ValueError(reason)
         fields: dict[str, Any] = {"mode": mode, "parent": parent.key if parent else None}
         fields["parent_prompt"] = parent.prompt if parent else ""
-        if parent is not None and mode != "extend":
+        if parent is not None and mode not in {"extend", "edit"}:
             fields["prompt"] = parent.prompt
-        elif mode == "extend":
-            fields["prompt"] = ""
+        elif mode in {"extend", "edit"}:
+            fields["prompt"] = ""  # what happens next / what to change: a new sentence
         if parent is not None and mode in {"reprompt", "frame"}:
             fields.update(
                 model=parent.model or "", size=parent.size or "", seconds=parent.seconds or ""
@@ -216,6 +220,8 @@ class FormIntents(ViewBase):
 
     def request_generate(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
         """Generate (or remix, edit, extend) what the form says; problems come back per field."""
+        if self._sending:
+            raise ValueError("Still sending the previous request.")
         self._take_fields(args)
         self.replan()
         if not self.plan["ok"]:
@@ -224,7 +230,8 @@ class FormIntents(ViewBase):
             self.say("Nothing was sent: see the messages next to the fields.", "error")
             raise Problems(self.plan["problems"])
         self.say("Sending…")
-        return self._generate(dict(self.form), self._parent(), self._fitted)
+        self._sending = True
+        return self._generate(dict(self.form), self._parent(), self._source)
 
     async def _generate(self, form: dict[str, Any], parent: Job | None, ref: bytes | None) -> Reply:
         try:
@@ -241,6 +248,7 @@ class FormIntents(ViewBase):
             self.say(f"Not accepted: {exc}", "error")
             raise
         finally:
+            self._sending = False
             self.flush()
         self._attempted = False
         if not form["keep_reference"]:
@@ -270,6 +278,7 @@ class FormIntents(ViewBase):
             "size": form["size"] or None,
             "seconds": form["seconds"] or None,
             "input_reference": ref,
+            "fit": form["fit"] if ref is not None else "none",
         }
         if mode in {"reprompt", "frame"} and parent is not None:
             params.update(parent=parent, edge_kind=mode)
@@ -297,22 +306,21 @@ class FormIntents(ViewBase):
         self.replan()
 
     def _refit(self, name: str | None = None) -> None:
+        """The preview of the reference as it will be sent (the studio fits the image)."""
         assert self._source is not None
         size, fit = self.form["size"] or DEFAULT_SIZE, self.form["fit"]
         try:
             with Image.open(io.BytesIO(self._source)) as im:
                 source = im.size
-            fitted = engine.fit_image(self._source, size, fit)
+                shown = im.convert("RGB") if fit == "none" else None
+            if shown is None:
+                shown = fit_reference(self._source, size, mode="pad" if fit == "pad" else "crop")
         except (ValidationError, OSError, ValueError) as exc:
             self._clear_reference()
             raise ValueError(f"This image cannot be used: {exc}") from exc
-        out = io.BytesIO()
-        fitted.save(out, format="PNG")
-        self._fitted = out.getvalue()
-        preview = fitted.copy()
-        preview.thumbnail((240, 240))
+        shown.thumbnail((240, 240))
         small = io.BytesIO()
-        preview.save(small, format="PNG")
+        shown.save(small, format="PNG")
         self.media.extra["@reference"] = ("image/png", small.getvalue())
         old = self.form.get("reference") or {}
         self._set_form(
@@ -321,13 +329,13 @@ class FormIntents(ViewBase):
                 "source": f"{source[0]}x{source[1]}",
                 "target": size,
                 "fit": fit,
-                "describe": engine.describe_fit(source, size, fit),
+                "describe": "",
                 "token": int(old.get("token", 0)) + 1,
                 "count": 1,
             }
         )
 
     def _clear_reference(self) -> None:
-        self._source = self._fitted = None
+        self._source = None
         self.media.extra.pop("@reference", None)
         self._set_form(reference=None)

@@ -13,7 +13,7 @@ import random
 from typing import Any
 
 from sora_notebook import Job
-from sora_notebook.widgets import engine
+from sora_notebook.judge import Metrics
 from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.compare import compare_state, metrics_table
 from sora_notebook.widgets.rpc import Reply
@@ -28,7 +28,9 @@ class JudgeIntents(ViewBase):
 
     def _init_judge(self) -> None:
         self._compared: tuple[Any, ...] = ()
-        self._measured: dict[str, Any] = {}
+        self._measured: dict[str, Metrics | None] = {}
+        self._judge_note = ""
+        self._measuring: set[tuple[str, ...]] = set()
         self._strip: dict[tuple[str, str], list[float]] = {}
         self._random = random.Random()
 
@@ -43,32 +45,46 @@ class JudgeIntents(ViewBase):
             return
         self._compared = state
         compare = compare_state(chosen)
+        for job in chosen:
+            if self._measured.get(job.key) is None:
+                self._measured[job.key] = self.studio.cached_metrics(job)
+        measured = [self._measured.get(k) for k in keys]
         if compare:
-            compare["metrics"] = metrics_table([self._measured.get(k) for k in keys])
+            compare["metrics"] = metrics_table(measured)
             compare["strip"] = self._strip.get((keys[0], keys[1]), [])
-            compare["judge"] = engine.can_judge(self.studio) or ""
+            compare["judge"] = self._judge_note
         self.compare = compare
-        if len(chosen) >= 2 and all(j.status == "completed" for j in chosen):
+        missing = None in measured or (len(keys) >= 2 and (keys[0], keys[1]) not in self._strip)
+        playable = all(j.status == "completed" and "video" in j.media for j in chosen)
+        busy = tuple(keys) in self._measuring
+        if len(chosen) >= 2 and playable and missing and not self._judge_note and not busy:
+            self._measuring.add(tuple(keys))
             self.spawn(self._measure(chosen))
 
     async def _measure(self, jobs: list[Job]) -> None:
         try:
             await self._measure_now(jobs)
-        except Exception:  # a metric that fails leaves its cells empty, never the view
+        except Exception as exc:  # a metric that fails leaves its cells empty, never the view
             log.warning("measuring %d videos for compare failed", len(jobs), exc_info=True)
-
-    async def _measure_now(self, jobs: list[Job]) -> None:
-        if engine.can_judge(self.studio):
-            return
-        for job in jobs:
-            if job.key not in self._measured:
-                self._measured[job.key] = await engine.metrics(self.studio, job)
-        pair = (jobs[0].key, jobs[1].key)
-        if pair not in self._strip:
-            strip = await engine.difference(self.studio, jobs[0], jobs[1])
-            self._strip[pair] = [round(float(v), 4) for v in strip or []][:400]
+            self._judge_note = f"Metrics unavailable: {exc}"
+        self._measuring.discard(tuple(j.key for j in jobs))
         self._compared = ()
         self.flush()
+
+    async def _measure_now(self, jobs: list[Job]) -> None:
+        """Metrics of each job (cached by the studio) and the A/B per-frame difference."""
+        for job in jobs:
+            if self._measured.get(job.key) is None:
+                self._measured[job.key] = await self.studio.metrics(job)
+        pair = (jobs[0].key, jobs[1].key)
+        if pair not in self._strip:
+            strip = await self.studio.difference(jobs[0], jobs[1])
+            self._strip[pair] = [round(float(v), 4) for v in strip][:400]
+
+    def select(self, *jobs: Job | str) -> None:
+        """Select jobs from code (as Ctrl+click in the tree): one plays, 2-4 open compare."""
+        keys = [j if isinstance(j, str) else j.key for j in jobs]
+        self.request_select({"keys": keys}, [])
 
     def request_select(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """Select up to four jobs (tree or cards); one plays, 2-4 open compare."""
@@ -104,11 +120,20 @@ class JudgeIntents(ViewBase):
 
     def _next_duel(self) -> None:
         pool = self._pool()
-        pair = engine.next_pair(self.studio, pool)
-        board = engine.ranking(self.studio, pool)
+        pair = self.studio.next_pair(pool)
         prompts = {j.key: j.prompt[:200] for j in pool}
-        for row in board:
-            row["prompt"] = prompts.get(row["key"], "")
+        board = [
+            {
+                "key": r.job.key,
+                "prompt": prompts.get(r.job.key, ""),
+                "score": round(r.score, 3),
+                "sigma": round(r.sigma, 3),
+                "wins": r.wins,
+                "losses": r.losses,
+                "ties": r.ties,
+            }
+            for r in self.studio.ranking(pool)
+        ]
         rounds = int(self.duel.get("round", 0)) + 1
         if pair is None:
             self.duel = {"pair": [], "round": rounds, "ranking": board}
@@ -129,6 +154,6 @@ class JudgeIntents(ViewBase):
         if left is None or right is None:
             raise LookupError("One of these videos was deleted.")
         winner, loser = (right, left) if choice == 2 else (left, right)
-        engine.prefer(self.studio, winner, loser, tie=choice == 0)
+        self.studio.prefer(winner, loser, tie=choice == 0)
         self._next_duel()
         return {"round": self.duel["round"]}, []

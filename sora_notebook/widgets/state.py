@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sora_notebook import Job
-from sora_notebook.widgets import engine
 from sora_notebook.widgets.media_url import files_url
 from sora_notebook.widgets.thumbs import sprite_grid_of
 
@@ -88,12 +87,10 @@ def _media(job: Job, path_of: MediaPath, root: Path | None) -> dict[str, Any]:
     return out
 
 
-def job_state(
-    studio: Studio, job: Job, *, path_of: MediaPath, root: Path | None, now: float
-) -> dict[str, Any]:
+def job_state(studio: Studio, job: Job, *, path_of: MediaPath, root: Path | None) -> dict[str, Any]:
     """One job as the page draws it (a card, a tree node, a compare column)."""
     status = status_word(job.status)
-    p = engine.progress(studio, job, now)
+    p = studio.progress(job)
     failed = status in {"failed", "rejected"} or job.media_expired
     state: dict[str, Any] = {
         "key": job.key,
@@ -107,7 +104,7 @@ def job_state(
         "edge": job.edge_kind or "",
         "from": EDGE_WORDS.get(job.edge_kind or "", ""),
         "cost": job.cost,
-        "billed": engine.billed(job),
+        "billed": job.billed,
         "submitted": job.submitted_at,
         "done": job.completed_at,
         "rating": job.rating,

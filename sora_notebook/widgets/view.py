@@ -51,7 +51,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
         self,
         studio: Studio,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
         root: Path | bool | None = True,
         flush_interval: float = 0.5,
         urgent_interval: float = 0.2,
@@ -59,7 +59,8 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
     ) -> None:
         super().__init__(**kwargs)
         self.studio = studio
-        self._clock = clock
+        # The studio's clock: progress is stamped with it (`Progress.as_of`).
+        self._clock: Callable[[], float] = clock or getattr(studio, "_clock", None) or time.time
         self._root = server_root() if root is True else (root or None)
         self._intervals = (flush_interval, urgent_interval)
         self._flush_handle: asyncio.TimerHandle | None = None
@@ -130,8 +131,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
         with self.hold_sync():
             self.clock = round(now, 3)
             self.jobs = [
-                job_state(self.studio, j, path_of=self._path_of, root=self._root, now=now)
-                for j in jobs
+                job_state(self.studio, j, path_of=self._path_of, root=self._root) for j in jobs
             ]
             self._flush_tree(jobs)
             self._flush_money()
@@ -145,14 +145,15 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
             self.tree = tree_state(jobs, show_rejected=show)
 
     def _flush_money(self) -> None:
-        spend = engine.spend(self.studio)
-        budget = self.studio.budget
+        spend, studio = self.studio.spend, self.studio
         self.money = {
-            **spend,
-            "budget": budget,
-            "left": None if budget is None else max(budget - spend["committed"], 0.0),
-            "allow_unknown": engine.allow_unknown_cost(self.studio),
-            "kept": "spend" not in engine.DEGRADED,
+            "total": spend.total,
+            "today": spend.today,
+            "session": spend.session,
+            "unknown": spend.unknown,
+            "budget": studio.budget,
+            "left": studio.left,
+            "allow_unknown": studio.allow_unknown_cost,
         }
         self.replan()
 

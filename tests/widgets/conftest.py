@@ -1,9 +1,9 @@
-"""Shared fixtures for the widget tests: jobs, small media files, a message recorder."""
+"""Shared fixtures for the widget tests: jobs, a real Studio on fake time, and `Page`,
+which drives a StudioView through its request path as the ESM does."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import io
 from pathlib import Path
 from typing import Any
@@ -36,22 +36,6 @@ def make_job(key: str, prompt: str = "a red fox", **fields: Any) -> Job:
     return Job(**base)
 
 
-def replace(job: Job, **fields: Any) -> Job:
-    return dataclasses.replace(job, **fields)
-
-
-@pytest.fixture
-def media(tmp_path: Path) -> dict[str, Path]:
-    """A fake MP4, a WebP thumbnail and a 4-tile spritesheet for a 1280x720, 4 s clip."""
-    video = tmp_path / "clip.mp4"
-    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
-    thumb = tmp_path / "clip.thumbnail.webp"
-    Image.new("RGB", (1280, 720), (200, 40, 40)).save(thumb, format="WEBP")
-    sheet = tmp_path / "clip.spritesheet.jpg"
-    Image.new("RGB", (4 * 160, 90), (0, 90, 0)).save(sheet, format="JPEG")
-    return {"video": video, "thumbnail": thumb, "spritesheet": sheet}
-
-
 def png_bytes() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 36), (1, 2, 3)).save(buffer, format="PNG")
@@ -70,11 +54,6 @@ class Sent:
     @property
     def last(self) -> tuple[dict[str, Any], list[bytes]]:
         return self.messages[-1]
-
-
-@pytest.fixture
-def sent() -> Sent:
-    return Sent()
 
 
 def request(
@@ -150,16 +129,6 @@ async def until(condition: Any, *, steps: int = 4000) -> None:
             return
         await asyncio.sleep(0.005)
     raise AssertionError("condition never held")
-
-
-def all_widgets(root: Any) -> list[Any]:
-    """Every widget reachable from `root` through `children` (cards included)."""
-    out, stack = [], [root]
-    while stack:
-        widget = stack.pop()
-        out.append(widget)
-        stack.extend(getattr(widget, "children", ()))
-    return out
 
 
 # --- the studio view, driven as its page drives it -----------------------------------

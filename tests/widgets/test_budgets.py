@@ -130,3 +130,23 @@ async def test_close_stops_following_the_studio(page):
     await p.view.studio.submit("after close")
     await asyncio.sleep(0.3)
     assert p.view.jobs == []
+
+
+async def test_failures_and_new_jobs_are_urgent_progress_is_not(page):
+    """A failure reaches the page on the urgent schedule (0.2 s), a progress tick waits
+    for the regular one (0.5 s): at most one state message per interval either way."""
+    p = page()
+    seen: list[bool] = []
+    real = p.view.schedule
+
+    def spy(*, urgent: bool = False) -> None:
+        seen.append(urgent)
+        real(urgent=urgent)
+
+    p.view.schedule = spy  # type: ignore[method-assign]
+    reply = await p.ask("generate", {"prompt": "pikachu dancing"})
+    (key,) = reply["result"]["keys"]
+    await until(lambda: p.job(key)["status"] == "failed")
+    assert seen[0] is True  # added
+    assert seen[-1] is True  # failed
+    assert p.view._intervals == (0.5, 0.2)

@@ -79,7 +79,11 @@ async def test_select_one_plays_several_compare(page):
     rows = {r["name"]: r for r in c["table"]["rows"]}
     assert rows["from"]["differs"] and not rows["model"]["differs"]
     assert rows["billed"]["values"] == ["$0.40", "$0.40"]
-    assert c["metrics"] == {"rows": []} and "judge" in c["judge"]  # degraded until merged
+    await until(lambda: bool(p.view.compare["metrics"]["rows"]) and bool(p.view.compare["strip"]))
+    metrics = {r["name"]: r for r in p.view.compare["metrics"]["rows"]}
+    assert metrics and all(len(r["values"]) == 2 for r in metrics.values())
+    assert all(0.0 <= v <= 1.0 for v in p.view.compare["strip"])
+    assert any(any(curve for curve in r["curves"]) for r in metrics.values())
     await p.ask("select", {"keys": []})
     assert p.view.compare == {}
 
@@ -118,8 +122,39 @@ async def test_cancel_a_job_in_flight_and_import_from_the_server(page):
     reply = await p.ask("generate", {"prompt": "a slow glacier"})
     (key,) = reply["result"]["keys"]
     assert not (await p.ask("cancel", {"key": "nope"}))["ok"]
+    reason = p.view.options["capabilities"]["cancel"]
     reply = await p.ask("cancel", {"key": key})
-    assert reply["ok"] and p.view.status["text"]
-    await until(lambda: all(j["key"] != key for j in p.view.jobs))
+    if reason and hasattr(p.view.studio, "cancel"):  # the server cannot: refused, with why
+        assert not reply["ok"] and reply["error"] == reason
+    else:
+        assert reply["ok"] and p.view.status["text"]
+        await until(
+            lambda: (
+                p.job(key)["status"] not in {"queued", "in_progress"}
+                if any(j["key"] == key for j in p.view.jobs)
+                else True
+            )
+        )
     reply = await p.ask("import", {})
     assert reply["ok"] and reply["result"]["text"].startswith("Imported ")
+
+
+async def test_play_and_select_from_code(page):
+    p = page()
+    a = await p.generate("one")
+    b = await p.generate("two")
+    p.view.play(a)
+    assert p.view.playing == a
+    p.view.select(p.view.studio.get(a), b)
+    assert p.view.selected == [a, b] and p.view.compare["keys"] == [a, b]
+
+
+async def test_a_full_disk_shows_on_the_card_with_what_to_do(page):
+    p = page()
+    key = await p.generate("a lighthouse")
+    message = "The disk holding the library is full: the video stays on the server; free space."
+    p.view.studio.library.update(key, error_code="disk_full", error_message=message)
+    p.view.flush()
+    job = p.job(key)
+    assert job["status"] == "completed" and job["error"] == message
+    assert "disk space" in job["hint"]

@@ -43,6 +43,7 @@ async def test_edit_says_how_it_differs_and_links_the_child(page):
     parent = await p.generate("a city street")
     await p.ask("mode", {"mode": "edit", "key": parent})
     assert "one change" in p.view.form["banner"] and p.view.form["action"] == "Edit"
+    assert p.view.form["prompt"] == "" and "What to change" in p.view.form["placeholder"]
     child = await p.generate("make it night")
     assert p.job(child)["from"] == "from an edit"
 

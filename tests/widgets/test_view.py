@@ -121,3 +121,12 @@ async def test_unknown_method_and_bad_image_answer_with_errors(page):
     p = page()
     assert "does not answer" in (await p.ask("nope"))["error"]
     assert "cannot be used" in (await p.ask("reference", {}, [b"not an image"]))["error"]
+
+
+async def test_a_second_generate_while_sending_is_refused(page):
+    p = page()
+    first = p.view.request_generate({"prompt": "one"}, [])  # the coroutine is pending
+    reply = await p.ask("generate", {"prompt": "two"})
+    assert not reply["ok"] and "Still sending" in reply["error"]
+    await first
+    assert len(p.view.studio.jobs()) == 1

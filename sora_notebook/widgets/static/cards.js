@@ -25,6 +25,9 @@ function cardsToolbar(ctx, redraw) {
   for (const c of [search, tag]) c.addEventListener("input", redraw);
   for (const c of [status, rating, group]) c.addEventListener("change", redraw);
   rejected.addEventListener("change", () => ctx.rpc.request("prefs", { show_rejected: rejected.checked }));
+  const duel = button("Blind duel", "sn-duel-all", "Judge finished videos two by two without labels (keys 1, 2, 0)");
+  duel.addEventListener("click", () => ctx.rpc.request("duel", {}).catch((err) => ctx.say(err.message, "error")));
+  bar.append(duel);
   const filters = () => ({ q: search.value.trim().toLowerCase(), status: status.value, rating: rating.value, tag: tag.value.trim().toLowerCase(), group: group.checked });
   return { bar, filters, sync: () => { rejected.checked = Boolean(ctx.model.get("prefs").show_rejected); } };
 }

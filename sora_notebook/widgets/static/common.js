@@ -74,7 +74,8 @@ function requester(model) {
   };
 }
 
-// Media by URL where Jupyter serves the file, else bytes over the widget channel:
+// Media by URL where Jupyter serves the file, else (or when that URL fails) bytes over
+// the widget channel:
 // requests made within 40 ms go out as one batch; each answer becomes a Blob URL.
 function mediaStore(rpc) {
   const cache = new Map();
@@ -94,9 +95,9 @@ function mediaStore(rpc) {
       });
     }, (err) => batch.forEach((b) => b.reject(err)));
   }
-  function url(job, variant) {
+  function url(job, variant, viaKernel = false) {
     const key = `${job.key}/${variant}`;
-    const direct = resolveUrl((job.media || {})[variant]);
+    const direct = viaKernel ? null : resolveUrl((job.media || {})[variant]);
     if (direct) return Promise.resolve(direct);
     if (!cache.has(key)) {
       const p = new Promise((resolve, reject) => queue.push({ key: job.key, variant, resolve, reject }));
@@ -107,7 +108,11 @@ function mediaStore(rpc) {
     return cache.get(key);
   }
   function forget(key) {
-    for (const k of [...cache.keys()]) if (k.startsWith(`${key}/`)) cache.delete(k);
+    for (const [k, p] of [...cache.entries()]) {
+      if (!k.startsWith(`${key}/`)) continue;
+      cache.delete(k);
+      p.then((u) => URL.revokeObjectURL(u), () => {});
+    }
   }
   function dispose() {
     for (const p of cache.values()) p.then((u) => u.startsWith("blob:") && URL.revokeObjectURL(u), () => {});

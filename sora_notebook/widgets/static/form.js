@@ -47,7 +47,7 @@ function formControls() {
   c.preview.dataset.testid = "sn-reference-preview";
   c.preview.alt = "Reference image as it will be sent";
   c.refText.dataset.testid = "sn-reference-fit";
-  fillSelect(c.fit, ["crop", "pad"], { crop: "crop to fill", pad: "pad with bars" });
+  fillSelect(c.fit, ["crop", "pad", "none"], { crop: "crop to fill", pad: "pad with bars", none: "send as is" });
   c.quote.dataset.testid = "sn-quote";
   c.reason.dataset.testid = "sn-generate-reason";
   c.status.dataset.testid = "sn-status";
@@ -136,7 +136,8 @@ function formView(ctx) {
   }
   formEvents(ctx, c, el, { later, send, choices, generate });
   const focus = () => { el.scrollIntoView({ block: "nearest", behavior: "smooth" }); c.prompt.focus(); };
-  return { el, update: fromModel, plan: () => drawPlan(ctx, c), status: () => drawStatus(ctx, c), focus };
+  const options = () => { choices(); send(); };
+  return { el, update: fromModel, options, plan: () => drawPlan(ctx, c), status: () => drawStatus(ctx, c), focus };
 }
 
 function formEvents(ctx, c, el, { later, send, choices, generate }) {
@@ -213,7 +214,8 @@ function drawPlan(ctx, c) {
   setDisabled(c.generate, plan.blocked || "");
   if (!plan.blocked) c.generate.title = "Generate (Ctrl/Cmd+Enter)";
   c.reason.textContent = plan.blocked || "";
-  const problems = plan.problems || {};
+  const problems = { ...(plan.problems || {}) };
+  if (form.mode === "extend" && problems.seconds) { problems.add_seconds = problems.seconds; delete problems.seconds; }
   for (const [name, node] of Object.entries(c.errors)) {
     const always = name === "budget" || name === "parent";
     node.textContent = plan.attempted || always ? problems[name] || "" : "";

@@ -13,8 +13,10 @@
 //          sn-play sn-remix sn-edit sn-extend sn-frame sn-retry sn-download sn-copy
 //          sn-compare-toggle sn-delete (asks to confirm) sn-cancel sn-rating sn-note sn-tags sn-more
 //          sn-search sn-filter-status sn-filter-rating sn-filter-tag sn-group sn-show-rejected
+//          sn-duel-all (a duel over every finished video)
 //   player: sn-main-player sn-main-video sn-use-frame sn-download-main sn-close-player
-//   tree: sn-tree (scroll box) sn-tree-node (data-key) sn-tree-edge (data-kind) sn-tree-tip
+//   tree: sn-tree (scroll box) sn-tree-node (data-key; only nodes near the visible part of
+//         the box are in the DOM: scroll it to reach others) sn-tree-edge (data-kind) sn-tree-tip
 //         sn-tree-zoom-in sn-tree-zoom-out sn-tree-zoom-reset
 //   compare: sn-compare sn-compare-player sn-compare-video sn-compare-play sn-compare-step
 //            sn-compare-step-back sn-compare-speed sn-compare-wipe sn-wipe-range
@@ -76,6 +78,37 @@ function context(model, root) {
   return ctx;
 }
 
+// What each trait change redraws. A change of several traits arrives as one message,
+// in any order: every handler reads the newest jobs first.
+function traitHandlers(model, ctx, parts) {
+  let jobsSeen = null;
+  const syncJobs = () => {
+    const jobs = model.get("jobs");
+    if (jobs === jobsSeen) return;
+    jobsSeen = jobs;
+    ctx.byKey = new Map(jobs.map((j) => [j.key, j]));
+  };
+  const onJobs = () => {
+    const sent = model.get("clock");
+    if (sent) kernelClock.offset = sent - Date.now() / 1000;
+    syncJobs();
+    parts.cards.update();
+    parts.tree.update();
+    parts.player.update();
+    parts.compare.update();
+  };
+  return {
+    onJobs, "change:jobs": onJobs, "change:tree": () => { syncJobs(); parts.tree.update(); },
+    "change:money": () => { parts.header.update(); parts.form.plan(); },
+    "change:form": () => { parts.form.update(); parts.form.plan(); }, "change:plan": () => parts.form.plan(),
+    "change:status": () => { ctx.localStatus("", "info"); parts.form.status(); },
+    "change:options": () => parts.form.options(), "change:prefs": () => { parts.cards.update(); },
+    "change:selected": () => { syncJobs(); parts.cards.update(); parts.tree.update(); },
+    "change:compare": () => { syncJobs(); parts.compare.update(); }, "change:duel": () => { syncJobs(); parts.duel.update(); },
+    "change:playing": () => { syncJobs(); parts.player.update(true); },
+  };
+}
+
 function render({ model, el }) {
   const root = make("div", "sn-studio");
   root.dataset.testid = "sn-studio";
@@ -90,36 +123,25 @@ function render({ model, el }) {
   ctx.localStatus = (text, kind) => { status.textContent = text; status.className = `sn-status sn-status-${kind}`; };
   root.append(parts.header.el, parts.form.el, status, parts.player.el, make("h3", "sn-h", "Videos"), parts.cards.el, parts.tree.el, parts.compare.el, parts.duel.el);
   el.append(root);
-  const onJobs = () => {
-    const sent = model.get("clock");
-    if (sent) kernelClock.offset = sent - Date.now() / 1000;
-    ctx.byKey = new Map(model.get("jobs").map((j) => [j.key, j]));
-    parts.cards.update();
-    parts.tree.update();
-    parts.player.update();
-    parts.compare.update();
-  };
-  const handlers = {
-    "change:jobs": onJobs, "change:tree": () => parts.tree.update(),
-    "change:money": () => { parts.header.update(); parts.form.plan(); },
-    "change:form": () => { parts.form.update(); parts.form.plan(); }, "change:plan": () => parts.form.plan(),
-    "change:status": () => { ctx.localStatus("", "info"); parts.form.status(); },
-    "change:options": () => parts.form.update(), "change:prefs": () => { parts.cards.update(); },
-    "change:playing": () => parts.player.update(true),
-    "change:selected": () => { parts.cards.update(); parts.tree.update(); },
-    "change:compare": () => parts.compare.update(), "change:duel": () => parts.duel.update(),
-  };
-  for (const [name, fn] of Object.entries(handlers)) model.on(name, fn);
-  onJobs();
+  const handlers = traitHandlers(model, ctx, parts);
+  for (const [name, fn] of Object.entries(handlers)) if (name.startsWith("change:")) model.on(name, fn);
+  handlers.onJobs();
   parts.header.update();
   parts.form.update();
   parts.form.plan();
   parts.form.status();
   parts.duel.update();
-  requestAnimationFrame(() => { root.dataset.theme = themeOf(root); });
+  const ticker = setInterval(() => { if (model.get("jobs").some((j) => ACTIVE.has(j.status))) parts.tree.tick(); }, 1000);
+  const retheme = () => requestAnimationFrame(() => { root.dataset.theme = themeOf(root); });
+  const themes = new MutationObserver(retheme);
+  themes.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name", "class"] });
+  retheme();
   return () => {
-    for (const [name, fn] of Object.entries(handlers)) model.off(name, fn);
+    for (const [name, fn] of Object.entries(handlers)) if (name.startsWith("change:")) model.off(name, fn);
+    themes.disconnect();
+    clearInterval(ticker);
     parts.cards.dispose();
+    parts.tree.dispose();
     parts.compare.dispose();
     parts.duel.dispose();
     ctx.rpc.dispose();

@@ -29,6 +29,14 @@ function videoFor(ctx, job, { eager = false, testid = "sn-video" } = {}) {
     return loading || Promise.reject(new Error("This video has no local file (yet)."));
   };
   video.addEventListener("play", () => { scrub.hidden = true; if (!video.src) load().then(() => video.play().catch(() => {})); });
+  let viaKernel = false;
+  video.addEventListener("error", () => {
+    // A files/ URL this front end does not serve: ask the kernel for the bytes once.
+    if (viaKernel || !video.src || video.src.startsWith("blob:")) return;
+    viaKernel = true;
+    loading = ctx.store.url(job, "video", true).then((u) => { video.src = u; return u; });
+    loading.catch((err) => { box.dataset.error = err.message; });
+  });
   if (eager) load().catch(() => {});
   if (media.grid) attachScrub(ctx, box, video, scrub, job);
   return { box, video, load };

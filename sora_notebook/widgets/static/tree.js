@@ -1,6 +1,8 @@
 // The history tree: one SVG laid out by Python, inside a scrolling box. At the default
 // zoom labels are 12 px; a large history scrolls and pans (drag) instead of shrinking.
 // Click plays, Ctrl/Cmd/Shift+click selects 2-4 to compare; arrows move, Enter selects.
+// Only the nodes and edges near the visible part of the box are in the DOM (a window that
+// follows scrolling and zoom), so a history of hundreds of videos paints at once.
 
 const SVGNS = "http://www.w3.org/2000/svg";
 
@@ -39,7 +41,7 @@ function treeNode(job, x, y, g) {
   const title = svgEl("title");
   title.textContent = job.prompt;
   node.append(title, bg, track, bar, label, meta);
-  return { node, bar, meta, x, y, width: g.node_w - 16 };
+  return { node, bar, meta, label, title, prompt: job.prompt };
 }
 
 function treeEdge(a, b, kind, diff, g) {
@@ -99,44 +101,73 @@ function treeView(ctx) {
     svg.setAttribute("height", String(Math.max(1, (t.height || 0) + 32) * state.zoom));
     svg.setAttribute("viewBox", `-16 -16 ${(t.width || 0) + 32} ${(t.height || 0) + 32}`);
   };
-  const zoom = (z) => { state.zoom = Math.min(3, Math.max(0.25, z)); zoomReset.textContent = `${Math.round(state.zoom * 100)}%`; size(); };
+  const zoom = (z) => { state.zoom = Math.min(3, Math.max(0.25, z)); zoomReset.textContent = `${Math.round(state.zoom * 100)}%`; size(); drawWindow(state); };
   zoomIn.addEventListener("click", () => zoom(state.zoom * 1.25));
   zoomOut.addEventListener("click", () => zoom(state.zoom / 1.25));
   zoomReset.addEventListener("click", () => zoom(1));
   scroller.addEventListener("wheel", (e) => { if (e.ctrlKey || e.metaKey) { e.preventDefault(); zoom(state.zoom * (e.deltaY < 0 ? 1.1 : 0.9)); } }, { passive: false });
   treePan(scroller);
+  Object.assign(state, { scroller, layers: { nodes, edges }, ctx });
   treeEvents(ctx, state, svg, tip, el);
+  let pending = false;
+  const follow = () => { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; drawWindow(state); }); } };
+  scroller.addEventListener("scroll", follow, { passive: true });
+  const resize = typeof ResizeObserver === "function" ? new ResizeObserver(follow) : null;
+  if (resize) resize.observe(scroller);
+  state.follow = follow;
   function update() {
     const t = ctx.model.get("tree") || {};
     const sig = JSON.stringify([t.nodes, t.edges]);
-    if (sig !== state.sig) { state.sig = sig; state.tree = t; build(ctx, state, nodes, edges); size(); }
+    if (sig !== state.sig) { state.sig = sig; state.tree = t; build(ctx, state); size(); }
     const hidden = t.hidden ? ` · ${t.hidden} refused hidden` : "";
     info.textContent = `${(t.nodes || []).length} videos${hidden}`;
-    paint(ctx, state);
+    drawWindow(state);
   }
-  return { el, update };
+  return { el, update, tick: () => paint(ctx, state), dispose: () => resize && resize.disconnect() };
 }
 
-function build(ctx, state, nodeLayer, edgeLayer) {
+function build(ctx, state) {
   const t = state.tree;
-  const g = t.geometry;
-  const nodeFrag = document.createDocumentFragment();
-  const edgeFrag = document.createDocumentFragment();
   state.items = new Map();
-  for (const [key, x, y] of t.nodes || []) {
-    const job = ctx.byKey.get(key) || { key, prompt: "" };
-    const item = treeNode(job, x, y, g);
-    state.items.set(key, item);
-    nodeFrag.append(item.node);
+  for (const [key, x, y] of t.nodes || []) state.items.set(key, { key, x, y, node: null });
+  state.edgeList = (t.edges || []).filter(([a, b]) => state.items.has(a) && state.items.has(b))
+    .map(([from, to, kind, diff]) => ({ from, to, kind, diff, el: null }));
+  state.layers.nodes.replaceChildren();
+  state.layers.edges.replaceChildren();
+  const first = state.items.keys().next().value;
+  state.current = state.items.has(state.current) ? state.current : first || null;
+}
+
+// The part of the layout (in its own units) near what the scroll box shows.
+function windowBox(state) {
+  const s = state.scroller, z = state.zoom, margin = 240;
+  const w = s.clientWidth || 1200, h = s.clientHeight || 420;
+  return { x0: s.scrollLeft / z - 16 - margin, x1: (s.scrollLeft + w) / z - 16 + margin,
+    y0: s.scrollTop / z - 16 - margin, y1: (s.scrollTop + h) / z - 16 + margin };
+}
+
+function drawWindow(state) {
+  if (!state.tree.geometry) return;
+  const g = state.tree.geometry, box = windowBox(state), ctx = state.ctx;
+  const near = (x0, x1, y0, y1) => x1 >= box.x0 && x0 <= box.x1 && y1 >= box.y0 && y0 <= box.y1;
+  const frag = document.createDocumentFragment();
+  for (const item of state.items.values()) {
+    const show = item.key === state.current || near(item.x, item.x + g.node_w, item.y, item.y + g.node_h);
+    if (show && !item.node) {
+      Object.assign(item, treeNode(ctx.byKey.get(item.key) || { key: item.key, prompt: "" }, item.x, item.y, g), { width: g.node_w - 16 });
+      frag.append(item.node);
+    } else if (!show && item.node) { item.node.remove(); item.node = null; }
   }
-  for (const [from, to, kind, diff] of t.edges || []) {
-    const a = state.items.get(from), b = state.items.get(to);
-    if (a && b) edgeFrag.append(treeEdge(a, b, kind, diff, g));
+  state.layers.nodes.append(frag);
+  const edgeFrag = document.createDocumentFragment();
+  for (const e of state.edgeList) {
+    const a = state.items.get(e.from), b = state.items.get(e.to);
+    const show = near(a.x, b.x + g.node_w, Math.min(a.y, b.y), Math.max(a.y, b.y) + g.node_h);
+    if (show && !e.el) { e.el = treeEdge(a, b, e.kind, e.diff, g); edgeFrag.append(e.el); }
+    else if (!show && e.el) { e.el.remove(); e.el = null; }
   }
-  nodeLayer.replaceChildren(nodeFrag);
-  edgeLayer.replaceChildren(edgeFrag);
-  const first = state.items.values().next().value;
-  state.current = state.items.has(state.current) ? state.current : first ? first.node.dataset.key : null;
+  state.layers.edges.append(edgeFrag);
+  paint(ctx, state);
 }
 
 function paint(ctx, state) {
@@ -144,12 +175,17 @@ function paint(ctx, state) {
   const now = kernelNow();
   for (const [key, item] of state.items) {
     const job = ctx.byKey.get(key);
-    if (!job) continue;
+    if (!job || !item.node) continue;
     const f = job.status === "completed" ? 1 : progressAt(job.p, now);
-    item.node.setAttribute("class", `sn-node sn-status-${job.status}${selected.has(key) ? " sn-selected" : ""}`);
+    item.node.setAttribute("class", `sn-node sn-tree-node sn-status-${job.status}${selected.has(key) ? " sn-selected" : ""}`);
     item.node.setAttribute("aria-selected", String(selected.has(key)));
     item.node.setAttribute("tabindex", key === state.current ? "0" : "-1");
     item.bar.setAttribute("width", String(Math.max(0, item.width * f)));
+    if (item.prompt !== job.prompt) {
+      item.prompt = job.prompt;
+      item.label.textContent = short(job.prompt, 24);
+      item.title.textContent = job.prompt;
+    }
     item.meta.textContent = [job.status.replace("_", " "), job.seconds ? `${job.seconds} s` : "", job.rating ? "★".repeat(job.rating) : ""].filter(Boolean).join(" · ");
   }
 }
@@ -200,8 +236,11 @@ function treeEvents(ctx, state, svg, tip, el) {
     if (!next) return;
     e.preventDefault();
     state.current = next;
-    paint(ctx, state);
-    state.items.get(next).node.focus();
+    const item = state.items.get(next), s = state.scroller, z = state.zoom;
+    s.scrollTop = Math.max(0, (item.y + 16) * z - s.clientHeight / 2);
+    s.scrollLeft = Math.max(0, (item.x + 16) * z - s.clientWidth / 2);
+    drawWindow(state);
+    item.node.focus();
   });
   svg.addEventListener("mouseover", (e) => {
     const edge = e.target.closest && e.target.closest(".sn-edge");
