@@ -150,7 +150,7 @@ def shoot(page, element, path: Path, width: int = 1400) -> Path:
     """A picture of ``element`` whole: the viewport grows to hold it (notebook front ends
     scroll inside their own panels, where an element screenshot would be cut or garbled)."""
     height = element.evaluate("e => Math.ceil(e.getBoundingClientRect().height)")
-    page.set_viewport_size({"width": width, "height": min(height + 400, 8000)})
+    page.set_viewport_size({"width": width, "height": min(height + 700, 8000)})
     element.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(300)  # layout and posters after the resize
     box = element.bounding_box()

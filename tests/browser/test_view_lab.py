@@ -62,12 +62,18 @@ def test_studio_view_in_jupyterlab(lab_server, page_for, screenshot_dir):
     page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")
 
     sp = StudioPage(page, "lab")
-    scenario(sp)
+    scenario(sp, duel=False)
+    sp.tid("sn-close-player").click()  # the README picture: form, cards, tree, compare
+    sp.tid("sn-metrics").wait_for(state="visible")  # compare's metrics are measured
     check_contrast(sp, "light")
     readme_shot(sp, screenshot_dir, "studio-light.png")
-
     set_theme(page, DARK, light=False)
     check_contrast(sp, "dark")
     readme_shot(sp, screenshot_dir, "studio-dark.png")
+
+    sp.duel_pick()  # in the dark theme: measured there too
+    check_contrast(sp, "dark, duel")
+    set_theme(page, LIGHT, light=True)
+    check_contrast(sp, "light, duel")
 
     sp.xss_stays_text()
