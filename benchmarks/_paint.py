@@ -5,7 +5,9 @@ anywidget that draws the tree (the view itself when it is one anywidget; the old
 `TreeView` otherwise) gives its ESM, CSS and state. A blank page gets a minimal anywidget
 host (model `get/set/on/off/send/save_changes`, binary traits as DataViews) and times, with
 `performance.now()`, from calling the ESM's `render` to the second animation frame after it
-settles (the first frame that shows the tree). Fresh page per run; median of ``runs``.
+settles (the first frame that shows the tree); then scrolls the tree box to its bottom
+(its last rows) and times the next two frames (a view that draws only the nodes near its visible part
+draws the others there). Fresh page per run; median of ``runs``.
 """
 
 from __future__ import annotations
@@ -47,8 +49,21 @@ async ([esm, css, state, paths, buffers]) => {
   await def.render({ model, el });
   await frame(); await frame();
   const ms = performance.now() - t0;
-  const nodes = el.querySelectorAll('.sn-tree-node, [data-testid="sn-tree-node"]').length;
-  return { ms, nodes };
+  const count = () => el.querySelectorAll('.sn-tree-node, [data-testid="sn-tree-node"]').length;
+  const nodes = count();
+  // Then scroll the tree to its bottom (a view that draws only what is near its visible
+  // part draws more there): the time to the second frame after the scroll.
+  const box = el.querySelector('[data-testid="sn-tree"]');
+  let scrollMs = null, scrolled = null;
+  if (box) {
+    const t1 = performance.now();
+    box.scrollTop = box.scrollHeight;
+    box.dispatchEvent(new Event('scroll'));
+    await frame(); await frame();
+    scrollMs = performance.now() - t1;
+    scrolled = count();
+  }
+  return { ms, nodes, scrollMs, scrolled };
 }
 """
 
@@ -100,7 +115,8 @@ def first_paint(n: int, runs: int = 5) -> dict[str, Any]:
         raise RuntimeError("Debian's Chromium is missing: bash scripts/install-chromium.sh")
     esm, css, state, paths, buffers = _payload(n)
     times: list[float] = []
-    drawn = 0
+    scrolls: list[float] = []
+    drawn = scrolled = 0
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, headless=True, args=ARGS)
         try:
@@ -110,6 +126,9 @@ def first_paint(n: int, runs: int = 5) -> dict[str, Any]:
                 out = page.evaluate(HOST, [esm, css, state, paths, buffers])
                 times.append(float(out["ms"]))
                 drawn = int(out["nodes"])
+                if out.get("scrollMs") is not None:
+                    scrolls.append(float(out["scrollMs"]))
+                    scrolled = int(out["scrolled"])
                 page.close()
         finally:
             browser.close()
@@ -118,5 +137,8 @@ def first_paint(n: int, runs: int = 5) -> dict[str, Any]:
         "nodes_drawn": drawn,
         "runs_ms": [round(t, 1) for t in times],
         "median_ms": round(statistics.median(times), 1),
+        "scroll_runs_ms": [round(t, 1) for t in scrolls],
+        "scroll_median_ms": round(statistics.median(scrolls), 1) if scrolls else None,
+        "nodes_drawn_after_scroll": scrolled,
         "state_kib": round(len(json.dumps(state)) / 1024, 1),
     }

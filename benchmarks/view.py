@@ -263,6 +263,8 @@ def run(size: str = "full") -> Result:
         paint = {"median_ms": None, "runs_ms": [], "nodes_drawn": 0}
     measured.update(paint_ms=paint["median_ms"], paint_runs_ms=paint["runs_ms"])
     measured["paint_nodes_drawn"] = paint["nodes_drawn"]
+    measured["scroll_paint_ms"] = paint.get("scroll_median_ms")
+    measured["scroll_nodes_drawn"] = paint.get("nodes_drawn_after_scroll")
     old = _baseline() if size == "full" else {}  # the baseline is a full run
     n, t = VIDEOS[size], TREE_NODES[size]
     rows = [
@@ -277,6 +279,9 @@ def run(size: str = "full") -> Result:
         _row("trivial cell p95 ms meanwhile", "cell_p95_ms", measured, old),
         _row("longest loop stall ms meanwhile", "lag_max_ms", measured, old),
         _row(f"first paint, {t}-node tree (ms, median)", "paint_ms", measured, old),
+        _row("  tree nodes drawn in it", "paint_nodes_drawn", measured, old),
+        _row("  then scrolled to its bottom (ms, median)", "scroll_paint_ms", measured, old),
+        _row("  tree nodes drawn after the scroll", "scroll_nodes_drawn", measured, old),
     ]
     kib = 1024
     most = max(measured["models_empty"], measured["models_videos"], measured["models_many"])
