@@ -252,6 +252,8 @@ def scenario(sp: StudioPage, *, duel: bool = True) -> tuple[str, str]:
     first, watch = sp.generate_watched(FIRST_PROMPT)
     assert sp.status(first) == "completed", (sp.card_text(first), watch)
     assert not watch["cellRan"], "a cell ran: the view must update from the background"
+    # The kernel pushed the status along (not only the page's animation of progress).
+    assert "in_progress" in watch["statuses"], watch
     between = [v for v in watch["values"] if 0 < v < 100]
     assert len(set(between)) >= 2, f"progress never moved: {watch}"
     assert watch["values"] == sorted(watch["values"]), f"progress went backwards: {watch}"

@@ -49,4 +49,5 @@ def test_studio_view_in_marimo_app_view(marimo_factory, page_for):
     assert sp.status(key) == "completed", (sp.card_text(key), watch)
     between = [v for v in watch["values"] if 0 < v < 100]
     assert len(set(between)) >= 2 and watch["values"][-1] == 100, watch
+    assert "in_progress" in watch["statuses"], watch
     sp.play(key)
