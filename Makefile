@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: lab test fast lint bench chromium clean
+.PHONY: lab test fast lint bench chromium litellm clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ lab: $(STAMP)
 chromium:
 	@bash scripts/install-chromium.sh
 
-test: $(STAMP) chromium
+# LiteLLM's proxy for tests/thirdparty, in its own venv (cached; SORA_LITELLM_VENV).
+litellm:
+	@bash scripts/install-litellm.sh
+
+test: $(STAMP) chromium litellm
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check sora_notebook tests benchmarks
 	$(BIN)/mypy
@@ -42,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .venv-litellm .pytest_cache

@@ -29,10 +29,17 @@ def _emulator(args: argparse.Namespace) -> int:
         render=args.render,
         max_running=args.max_running,
     )
+    root = "/v1"
+    if args.dialect:
+        from sora_notebook.emulator.fronts import DIALECT_FRONTS, dialect_front
+
+        app, root = dialect_front(app, args.dialect), DIALECT_FRONTS[args.dialect][1]
     host = f"[{args.host}]" if ":" in args.host else args.host
+    spoken = f"{args.dialect} dialect, " if args.dialect else ""
     print(
-        f"sora-notebook emulator: http://{host}:{args.port}/v1 (base URL; speed {args.speed:g}, "
-        f"{args.render} render, data in {app.state.emulator.root}). Ctrl+C stops it.",
+        f"sora-notebook emulator: http://{host}:{args.port}{root} (base URL; {spoken}speed "
+        f"{args.speed:g}, {args.render} render, data in {app.state.emulator.root}). "
+        "Ctrl+C stops it.",
         flush=True,
     )
     uvicorn.run(_quiet_drops(app), host=args.host, port=args.port, log_level=args.log_level)
@@ -66,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     emu.add_argument("--render", choices=("full", "draft"), default="full")
     emu.add_argument("--max-running", type=int, default=None, help="429 above this many jobs")
     emu.add_argument("--log-level", default="warning")
+    emu.add_argument(
+        "--dialect",
+        choices=("vllm-omni", "sglang", "openrouter", "together"),
+        default=None,
+        help="answer in that server's shape (try a notebook offline against it)",
+    )
     emu.set_defaults(run=_emulator)
     return parser
 

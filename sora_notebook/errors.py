@@ -39,6 +39,7 @@ from typing import Any
 from sora_notebook._headers import parse_retry_after
 
 __all__ = [
+    "TRANSIENT_STATUSES",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -65,6 +66,10 @@ __all__ = [
     "WaitTimeout",
     "error_for_status",
 ]
+
+
+#: Statuses that say "not now" rather than "no": retried, and never a definitive refusal.
+TRANSIENT_STATUSES = frozenset({408, 409, 429})
 
 
 class SoraNotebookError(Exception):

@@ -25,11 +25,13 @@ __all__ = [
     "FAILED",
     "IN_PROGRESS",
     "MAX_PROMPT_CHARS",
+    "MEDIA_TYPES",
     "MODELS",
     "QUEUED",
     "TERMINAL_STATUSES",
     "VARIANTS",
     "DeletedVideo",
+    "MediaType",
     "ModelSpec",
     "Video",
     "VideoError",
@@ -46,8 +48,26 @@ __all__ = [
 QUEUED, IN_PROGRESS, COMPLETED, FAILED = "queued", "in_progress", "completed", "failed"
 TERMINAL_STATUSES = frozenset({COMPLETED, FAILED})
 VARIANTS = ("video", "thumbnail", "spritesheet")
+
+
+@dataclass(frozen=True)
+class MediaType:
+    """What a media variant is on disk and on the wire."""
+
+    ext: str  # file suffix, with its dot
+    mime: str  # Content-Type
+
+
+#: The one table of media variants: file suffix and content type of each.
+MEDIA_TYPES: Mapping[str, MediaType] = {
+    "video": MediaType(".mp4", "video/mp4"),
+    "thumbnail": MediaType(".webp", "image/webp"),
+    "spritesheet": MediaType(".jpg", "image/jpeg"),
+}
 MAX_PROMPT_CHARS = 32_000
-MAX_ID_CHARS = 256
+#: Ids are opaque and can be long (a LiteLLM proxy's are 240+ characters); this only
+#: bounds what is kept from a server.
+MAX_ID_CHARS = 4096
 DEFAULT_MODEL, DEFAULT_SIZE, DEFAULT_SECONDS = "sora-2", "720x1280", "4"
 
 
@@ -121,6 +141,14 @@ class Video:
     remixed_from_video_id: str | None = None
     error: VideoError | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def server_cost(self) -> float | None:
+        """USD the server reported for this job (its dialect put it in `server_cost`)."""
+        value = self.raw.get("server_cost")
+        return (
+            float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+        )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Video:
@@ -303,22 +331,26 @@ _SAFE_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
 def check_video_id(video_id: str) -> str:
-    """Refuse ids that cannot be a server's job id: empty, overlong, control characters."""
+    """Refuse only what cannot be a job id: empty, `.`, `..`, control characters (and
+    more than MAX_ID_CHARS). Long ids and ids with `/` or `+` are fine: each is sent
+    percent-encoded as one path segment."""
     if not isinstance(video_id, str) or not video_id:
         raise ValidationError("A video id is required (a string such as 'video_123').")
     if len(video_id) > MAX_ID_CHARS:
-        raise ValidationError(f"That video id is {len(video_id)} characters; ids are short.")
-    if any(ord(c) < 32 or ord(c) == 127 for c in video_id):
-        raise ValidationError(f"The video id {video_id!r} contains control characters.")
+        raise ValidationError(
+            f"That video id is {len(video_id):,} characters, more than the {MAX_ID_CHARS:,} "
+            "this client accepts."
+        )
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in video_id):
+        raise ValidationError(f"The video id {video_id[:80]!r} contains control characters.")
+    if video_id in {".", ".."}:
+        raise ValidationError(f"{video_id!r} is not a video id.")
     return video_id
 
 
 def id_path_segment(video_id: str) -> str:
     """The id as one URL path segment: `../x` or `a/b` can never change the path."""
-    check_video_id(video_id)
-    if video_id in {".", ".."}:
-        raise ValidationError(f"{video_id!r} is not a video id.")
-    return quote(video_id, safe="")
+    return quote(check_video_id(video_id), safe="")
 
 
 def id_file_stem(video_id: str) -> str:

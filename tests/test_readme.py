@@ -17,7 +17,10 @@ async def test_the_quickstart_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SORA_NOTEBOOK_EMULATOR_SPEED", "200")
     monkeypatch.setenv("SORA_NOTEBOOK_EMULATOR_RENDER", "draft")
-    for name in ("SORA_NOTEBOOK_BASE_URL", "OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"):
+    for name in (
+        *("SORA_NOTEBOOK_BASE_URL", "OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"),
+        *("OPENROUTER_API_KEY", "TOGETHER_API_KEY", "LITELLM_PROXY_API_BASE"),
+    ):
         monkeypatch.delenv(name, raising=False)
     quickstart = python_blocks()[0]
     code = compile(quickstart, "README.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)

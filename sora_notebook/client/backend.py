@@ -4,7 +4,10 @@
 Backend.emulator()                        # in-process, offline (the default)
 Backend.openai()                          # OPENAI_API_KEY / OPENAI_BASE_URL
 Backend.azure("https://res.openai.azure.com", api_key=...)  # or token_provider=
-Backend.compatible("http://gpu:8000/v1", flavor="vllm-omni")
+Backend.compatible("http://gpu:8000/v1", dialect="vllm-omni")   # or "sglang"
+Backend.litellm("http://proxy:4000")      # LITELLM_PROXY_API_BASE / LITELLM_PROXY_API_KEY
+Backend.openrouter()                      # OPENROUTER_API_KEY
+Backend.together()                        # TOGETHER_API_KEY
 Backend.from_env()                        # the first of these the environment names
 ```
 The key is held privately: it never appears in `repr`, `str`, an exception or a log.
@@ -21,10 +24,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from sora_notebook.client._env import choose, emulator_settings
 from sora_notebook.client._http.limits import Limits
 from sora_notebook.client._transport import EmulatorTransport
 from sora_notebook.client._urls import split_credentials
-from sora_notebook.client.dialects import DIALECTS
+from sora_notebook.client.dialects import DIALECTS, OPENAI, Capabilities, Dialect, dialect_named
 from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import VARIANTS
 
@@ -32,24 +36,30 @@ __all__ = ["FLAVORS", "Backend", "TokenProvider"]
 
 #: The old name of `DIALECTS`, kept for code written against it.
 FLAVORS = DIALECTS
+_SWITCHES = ("list", "delete", "remix", "edit", "extend", "cancel", "characters")
 
 TokenProvider = Callable[[], "str | Awaitable[str]"]
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
+OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
+TOGETHER_BASE_URL = "https://api.together.ai/v2"
 EMULATOR_BASE_URL = "http://emulator.local/v1"
 EMULATOR_KEY = "sk-emulator"  # the emulator accepts any key unless it was given one
 
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Backend:
-    """A server speaking the Video API.
+    """A server speaking the Video API, in one of the `dialects`.
 
-    `name` is `emulator | openai | azure | compatible`; `label` is for display. Quirks:
-    `multipart` (send create as multipart, else JSON unless a file is attached),
-    `supports_remix/edit/extend/list`, `check_models` (hold known models to the capability
-    table; compatible servers with no model given stay open), `image_url_field` (the
-    form field for a reference given by URL), `variants` (the media kinds it serves;
-    some servers always send the MP4), `api_version` (Azure's query parameter).
+    `name` is `emulator | openai | azure | compatible`; `label` is for display; `dialect`
+    says how the server differs (`flavor` is its old name). The `supports_*` switches
+    and `variants` start as the dialect says and can be declared per backend
+    (`with_quirks(supports_remix=False)`, e.g. for a model behind a gateway that cannot
+    remix); `capabilities` is the result with reasons. `multipart` sends a create as
+    multipart, `check_models` holds known models to the price table, `headers` are sent
+    with every API request (OpenRouter's `HTTP-Referer`/`X-Title`), `verify` is TLS
+    verification (False or a CA bundle path), `proxy` an HTTP proxy URL. `why` says how
+    `from_env` chose it.
     `limits` bounds what the server may send (time, bytes, pages; `Limits()` if None).
     `prices`: dollars per second of video by model, for servers the published table does
     not price (set with `backend.priced({"my-model": 0.05})`).
@@ -60,16 +70,22 @@ class Backend:
     name: str
     base_url: str
     label: str
+    dialect: Dialect = OPENAI
     multipart: bool = True
     supports_remix: bool = True
     supports_edit: bool = True
     supports_extend: bool = True
     supports_list: bool = True
+    supports_delete: bool = True
+    supports_cancel: bool = False
+    supports_characters: bool = True
     check_models: bool = True
-    flavor: str | None = None
-    image_url_field: str | None = None
     variants: tuple[str, ...] = VARIANTS
     api_version: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False)
+    verify: bool | str = True
+    proxy: str | None = None
+    why: str = ""
     limits: Limits | None = None
     prices: Mapping[str, float] | None = field(default=None, compare=False)
     app: Any = field(default=None, compare=False)
@@ -99,6 +115,26 @@ class Backend:
             label = label.replace(key, "")
         object.__setattr__(self, "base_url", clean.rstrip("/"))
         object.__setattr__(self, "label", label)
+
+    @property
+    def flavor(self) -> str | None:
+        """The dialect's name (None for the official protocol); the old spelling."""
+        return None if self.dialect.name == OPENAI.name else self.dialect.name
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this server offers, with the reason for each action it does not."""
+        caps = self.dialect.capabilities
+        declared = {
+            a: getattr(self, f"supports_{a}")
+            for a in _SWITCHES
+            if getattr(self, f"supports_{a}") != getattr(caps, a)
+        }
+        if declared:
+            caps = caps.with_(**declared)
+        if self.variants != caps.variants:
+            caps = replace(caps, variants=tuple(v for v in self.variants if v in VARIANTS))
+        return caps
 
     # --- factories -----------------------------------------------------------------
 
@@ -153,30 +189,89 @@ class Backend:
 
     @classmethod
     def compatible(
-        cls, base_url: str, api_key: str | None = None, *, flavor: str | None = None
+        cls,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        dialect: str | Dialect | None = None,
+        flavor: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        verify: bool | str = True,
+        proxy: str | None = None,
     ) -> Backend:
-        """Any server speaking the protocol; `flavor` in FLAVORS names its quirks."""
+        """Any server speaking the protocol; `dialect` (in DIALECTS) names how it differs.
+        `flavor` is the old spelling of `dialect`."""
         if not base_url or urlsplit(base_url).scheme not in {"http", "https"}:
             raise ValidationError(
                 f"base_url must be an http(s) URL such as http://localhost:8000/v1; got "
                 f"{base_url!r}."
             )
-        quirks = dict(FLAVORS.get(flavor or "", {}))
-        if flavor is not None and flavor not in FLAVORS:
-            raise ValidationError(
-                f"Unknown flavor {flavor!r}; use one of {', '.join(sorted(FLAVORS))}, or none."
-            )
+        chosen = dialect if isinstance(dialect, Dialect) else dialect_named(dialect or flavor)
         host = urlsplit(base_url).netloc
-        label = quirks.pop("label", None)
+        label = chosen.label if chosen is not OPENAI else None
         return cls(
             name="compatible",
             base_url=base_url.rstrip("/"),
             label=f"{label}: {host}" if label else host,
             check_models=False,
-            flavor=flavor,
             _api_key=api_key or None,
-            **quirks,
+            headers=dict(headers or {}),
+            verify=verify,
+            proxy=proxy,
+            **_from_dialect(chosen),
         )
+
+    @classmethod
+    def litellm(
+        cls, base_url: str | None = None, api_key: str | None = None, **options: Any
+    ) -> Backend:
+        """A LiteLLM proxy (`LITELLM_PROXY_API_BASE`, `LITELLM_PROXY_API_KEY` when not
+        given), e.g. in front of Veo, Runway, Wan or MiniMax. `model` is required: the
+        proxy's model names are offered by `studio.models()`."""
+        url = base_url or os.environ.get("LITELLM_PROXY_API_BASE")
+        if not url:
+            raise ValidationError(
+                "No LiteLLM proxy: pass its URL (e.g. http://localhost:4000) or set "
+                "LITELLM_PROXY_API_BASE."
+            )
+        url = url.rstrip("/")
+        if not url.endswith("/v1"):
+            url += "/v1"
+        key = api_key or os.environ.get("LITELLM_PROXY_API_KEY")
+        return cls.compatible(url, key, dialect="litellm", **options)
+
+    @classmethod
+    def openrouter(
+        cls,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        app_url: str | None = None,
+        app_title: str | None = None,
+        **options: Any,
+    ) -> Backend:
+        """OpenRouter's video API (`OPENROUTER_API_KEY`). `app_url`/`app_title` are sent
+        as OpenRouter's `HTTP-Referer`/`X-Title` attribution headers."""
+        key = api_key or os.environ.get("OPENROUTER_API_KEY")
+        if not key:
+            raise ValidationError("No OpenRouter key: pass api_key= or set OPENROUTER_API_KEY.")
+        headers = dict(options.pop("headers", None) or {})
+        if app_url:
+            headers["HTTP-Referer"] = app_url
+        if app_title:
+            headers["X-Title"] = app_title
+        url = base_url or OPENROUTER_BASE_URL
+        return cls.compatible(url, key, dialect="openrouter", headers=headers, **options)
+
+    @classmethod
+    def together(
+        cls, api_key: str | None = None, *, base_url: str | None = None, **options: Any
+    ) -> Backend:
+        """Together AI's videos API (`TOGETHER_API_KEY`)."""
+        key = api_key or os.environ.get("TOGETHER_API_KEY")
+        if not key:
+            raise ValidationError("No Together key: pass api_key= or set TOGETHER_API_KEY.")
+        return cls.compatible(base_url or TOGETHER_BASE_URL, key, dialect="together", **options)
 
     @classmethod
     def emulator(cls, **create_app_kwargs: Any) -> Backend:
@@ -199,31 +294,23 @@ class Backend:
     def from_env(
         cls, env: Mapping[str, str] | None = None, *, emulator_data_dir: Any = None
     ) -> Backend:
-        """The backend the environment names, else the emulator.
+        """The backend the environment names, else the emulator; `why` says which and why.
 
         In order: `SORA_NOTEBOOK_BASE_URL` (+ `SORA_NOTEBOOK_API_KEY`,
-        `SORA_NOTEBOOK_FLAVOR`), `OPENAI_API_KEY` (+ `OPENAI_BASE_URL`),
-        `AZURE_OPENAI_ENDPOINT` (+ `AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_API_VERSION`).
-        The emulator fallback reads `SORA_NOTEBOOK_EMULATOR_SPEED` (e.g. `50` for fast
-        demos and tests) and `SORA_NOTEBOOK_EMULATOR_RENDER` (`full` or `draft`), and keeps
-        its jobs in `emulator_data_dir` when given, so they outlive a kernel restart.
+        `SORA_NOTEBOOK_DIALECT`, or its old name `SORA_NOTEBOOK_FLAVOR`); the gateways
+        `OPENROUTER_API_KEY`, `TOGETHER_API_KEY`, `LITELLM_PROXY_API_BASE` (+
+        `LITELLM_PROXY_API_KEY`); `AZURE_OPENAI_ENDPOINT` + `AZURE_OPENAI_API_KEY`
+        (+ `AZURE_OPENAI_API_VERSION`); `OPENAI_API_KEY` only with `OPENAI_BASE_URL`
+        (OpenAI's own video API is retired). The emulator fallback reads
+        `SORA_NOTEBOOK_EMULATOR_SPEED` (e.g. `50` for fast demos and tests) and
+        `SORA_NOTEBOOK_EMULATOR_RENDER` (`full` or `draft`), and keeps its jobs in
+        `emulator_data_dir` when given, so they outlive a kernel restart.
         """
         env = os.environ if env is None else env
-        if env.get("SORA_NOTEBOOK_BASE_URL"):
-            return cls.compatible(
-                env["SORA_NOTEBOOK_BASE_URL"],
-                env.get("SORA_NOTEBOOK_API_KEY"),
-                flavor=env.get("SORA_NOTEBOOK_FLAVOR") or None,
-            )
-        if env.get("OPENAI_API_KEY"):
-            return cls.openai(env["OPENAI_API_KEY"], base_url=env.get("OPENAI_BASE_URL"))
-        if env.get("AZURE_OPENAI_ENDPOINT") and env.get("AZURE_OPENAI_API_KEY"):
-            return cls.azure(
-                env["AZURE_OPENAI_ENDPOINT"],
-                api_key=env["AZURE_OPENAI_API_KEY"],
-                api_version=env.get("AZURE_OPENAI_API_VERSION") or None,
-            )
-        return cls.emulator(**_emulator_settings(env, emulator_data_dir))
+        chosen, why = choose(cls, env)
+        if chosen is None:
+            chosen = cls.emulator(**emulator_settings(env, emulator_data_dir))
+        return replace(chosen, why=why)
 
     # --- use -----------------------------------------------------------------------
 
@@ -260,33 +347,27 @@ class Backend:
         """The transport to reach this backend (in-process for the emulator)."""
         return EmulatorTransport(self.app) if self.app is not None else None
 
+    def http_options(self) -> dict[str, Any]:
+        """`httpx.AsyncClient` arguments: transport, TLS verification, proxy."""
+        options: dict[str, Any] = {"transport": self.transport(), "verify": self.verify}
+        if self.proxy:
+            options["proxy"] = self.proxy
+        return options
+
+    async def request_headers(self) -> dict[str, str]:
+        """The extra headers, then the auth header, for one API request."""
+        return {**self.headers, **await self.auth_headers()}
+
     def __repr__(self) -> str:
         key = "set" if self.has_key else "none"
-        return f"Backend(name={self.name!r}, base_url={self.base_url!r}, key={key})"
+        dialect = f", dialect={self.flavor!r}" if self.flavor else ""
+        return f"Backend(name={self.name!r}, base_url={self.base_url!r}{dialect}, key={key})"
 
     __str__ = __repr__
 
 
-def _emulator_settings(env: Mapping[str, str], data_dir: Any) -> dict[str, Any]:
-    """`create_app` arguments for the emulator fallback, from the environment."""
-    settings: dict[str, Any] = {}
-    speed = env.get("SORA_NOTEBOOK_EMULATOR_SPEED")
-    if speed:
-        try:
-            settings["speed"] = float(speed)
-        except ValueError:
-            raise ValidationError(
-                f"SORA_NOTEBOOK_EMULATOR_SPEED must be a number such as 1 or 50; got {speed!r}."
-            ) from None
-        if settings["speed"] <= 0:
-            raise ValidationError("SORA_NOTEBOOK_EMULATOR_SPEED must be above 0.")
-    render = env.get("SORA_NOTEBOOK_EMULATOR_RENDER")
-    if render:
-        if render not in {"full", "draft"}:
-            raise ValidationError(
-                f"SORA_NOTEBOOK_EMULATOR_RENDER must be 'full' or 'draft'; got {render!r}."
-            )
-        settings["render"] = render
-    if data_dir is not None:
-        settings["data_dir"] = data_dir
-    return settings
+def _from_dialect(dialect: Dialect) -> dict[str, Any]:
+    """Backend fields that start as the dialect says."""
+    caps = dialect.capabilities
+    fields: dict[str, Any] = {f"supports_{a}": getattr(caps, a) for a in _SWITCHES}
+    return {**fields, "dialect": dialect, "multipart": dialect.multipart, "variants": caps.variants}

@@ -314,6 +314,8 @@ def mask_for(subject: Subject, height: int, mirror: bool) -> np.ndarray:
             draw.ellipse([pts[0], pts[1]], fill=255)
         elif kind == "r":
             draw.rectangle([pts[0], pts[1]], fill=255)
+        elif kind == "x":
+            draw.rectangle([pts[0], pts[1]], fill=0)
         elif kind == "p":
             draw.polygon(pts, fill=255)
         else:

@@ -6,15 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sora_notebook.emulator.look import RenderSpec, inherit
+from sora_notebook.protocol import MEDIA_TYPES
 
 __all__ = ["QUEUE_SECONDS", "VARIANT_FILES", "EmulatedJob", "run_seconds"]
 
 #: variant -> (file name in a render folder, content type)
-VARIANT_FILES = {
-    "video": ("video.mp4", "video/mp4"),
-    "thumbnail": ("thumbnail.webp", "image/webp"),
-    "spritesheet": ("spritesheet.jpg", "image/jpeg"),
-}
+VARIANT_FILES = {v: (f"{v}{t.ext}", t.mime) for v, t in MEDIA_TYPES.items()}
 QUEUE_SECONDS = 1.5
 
 

@@ -19,6 +19,7 @@ from typing import Protocol
 from sora_notebook.library import Job, Library, files
 from sora_notebook.library.judging import JudgingRecords
 from sora_notebook.library.lineage import Tree
+from sora_notebook.protocol import MEDIA_TYPES
 
 __all__ = ["SUFFIXES", "Ranked", "export_html", "write"]
 
@@ -63,7 +64,8 @@ _CSP = (
     "default-src 'none'; img-src data: file: http: https: 'self' *; "
     "media-src data: file: http: https: 'self' *; style-src 'unsafe-inline'"
 )
-_MIME = {".mp4": "video/mp4", ".webp": "image/webp", ".jpg": "image/jpeg", ".png": "image/png"}
+#: Content type by file suffix: the media variants, and PNG references.
+_MIME = {t.ext: t.mime for t in MEDIA_TYPES.values()} | {".png": "image/png"}
 
 
 def _src(library: Library, rel: str | None, html_dir: Path, embed: bool) -> str | None:

@@ -23,7 +23,6 @@ _C = TypeVar("_C", bound="Connection")
 
 DB_NAME = "library.sqlite3"
 MEDIA_DIR = "media"
-_SUFFIX = {"video": ".mp4", "thumbnail": ".thumbnail.webp", "spritesheet": ".spritesheet.jpg"}
 _IMAGE_MAGIC = ((b"\x89PNG", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"RIFF", ".webp"))
 _COLUMN_SET = frozenset(COLUMNS)
 _UPDATABLE = frozenset(COLUMNS) - {"key", "submitted_at", "updated_at"}

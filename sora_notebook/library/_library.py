@@ -132,6 +132,38 @@ class Library(MediaFiles, Ledger):
             "owner": owner,
         }
 
+    def add_output(self, job: Job, index: int, *, key: str, owner: str | None = None) -> Job:
+        """Record output `index` of a job that made several, as a completed sibling of it
+        (same parent and edge; `params` name the job and the index)."""
+        params = {
+            **job.params,
+            "output_of": job.key,
+            "output_of_video": job.video_id,
+            "output_index": index,
+        }
+        self.add_submission(
+            backend=job.backend,
+            backend_url=job.backend_url,
+            endpoint="output",
+            prompt=job.prompt,
+            model=job.model,
+            size=job.size,
+            seconds=job.seconds,
+            params=params,
+            parent_key=job.parent_key,
+            edge_kind=job.edge_kind,
+            key=key,
+            owner=owner,
+        )
+        return self.update(
+            key,
+            status=job.status,
+            progress=job.progress,
+            created_at=job.created_at,
+            completed_at=job.completed_at,
+            expires_at=job.expires_at,
+        )
+
     def record_video(self, key: str, video: Video) -> Job:
         """Store what the server said about a job (ids, status, times, error, snapshot)."""
         with self._tx() as db:

@@ -13,14 +13,14 @@ from typing import Any
 
 from sora_notebook.errors import ValidationError
 from sora_notebook.library import files
-from sora_notebook.library._connection import _IMAGE_MAGIC, _SUFFIX
+from sora_notebook.library._connection import _IMAGE_MAGIC
 from sora_notebook.library._reading import Reading
 from sora_notebook.library.records import (
     Job,
     encode,
     media_slot,
 )
-from sora_notebook.protocol import id_file_stem
+from sora_notebook.protocol import MEDIA_TYPES, id_file_stem
 
 __all__ = ["MediaFiles"]
 
@@ -34,18 +34,27 @@ class MediaFiles(Reading):
         Named by backend + server id + output index, so two backends that hand out the
         same id never share a file.
         """
-        if variant not in _SUFFIX:
-            raise ValidationError(f"variant must be one of {', '.join(_SUFFIX)}; got {variant!r}.")
+        if variant not in MEDIA_TYPES:
+            raise ValidationError(
+                f"variant must be one of {', '.join(MEDIA_TYPES)}; got {variant!r}."
+            )
         media_slot(variant, output)
-        if job.video_id:
-            owner = f"{job.backend_url or job.backend}\n{job.video_id}"
+        video_id = job.video_id
+        made_by = job.params.get("output_of_video")
+        if video_id is None and isinstance(made_by, str) and made_by:
+            # a further output of a job that made several (add_output): named after that
+            # job's server id and this output's index
+            video_id, output = made_by, output or int(job.params.get("output_index") or 0)
+        if video_id:
+            owner = f"{job.backend_url or job.backend}\n{video_id}"
             tag = hashlib.sha256(owner.encode("utf-8", "surrogatepass")).hexdigest()[:10]
-            stem = f"{id_file_stem(job.video_id)}.{tag}"
+            stem = f"{id_file_stem(video_id)}.{tag}"
         else:
             stem = f"local-{job.key}"
         if output:
             stem += f".o{output}"
-        return self.media_dir / f"{stem}{_SUFFIX[variant]}"
+        kind = "" if variant == "video" else f".{variant}"  # <stem>.thumbnail.webp
+        return self.media_dir / f"{stem}{kind}{MEDIA_TYPES[variant].ext}"
 
     def temp_path(self, suffix: str = "") -> Path:
         """A temp file name inside the library, for a download in flight."""

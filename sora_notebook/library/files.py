@@ -83,7 +83,8 @@ def write_bytes_atomic(root: Path, dest: Path, data: bytes) -> str:
         raise
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Is process `pid` running on this machine (this process counts as alive)?"""
     if pid == os.getpid():
         return True
     try:
@@ -107,7 +108,7 @@ def sweep_partials(root: Path) -> int:
     if folder.is_dir():
         for entry in folder.iterdir():
             match = _TMP_NAME.match(entry.name)
-            if match and _alive(int(match[1])):
+            if match and pid_alive(int(match[1])):
                 continue
             with contextlib.suppress(OSError):
                 entry.unlink()

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import httpx
 
 from sora_notebook.client import AsyncSoraClient, Backend
+from sora_notebook.client.dialects import ModelInfo
 from sora_notebook.errors import DiskFull, VideoFailed, WaitTimeout
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
 from sora_notebook.library.ledger import Reservation
@@ -40,6 +41,7 @@ from sora_notebook.studio.polling import PollPolicy
 from sora_notebook.studio.ratelimit import RateLimiter
 from sora_notebook.studio.reading import Reading
 from sora_notebook.studio.runner import Runner, new_owner
+from sora_notebook.studio.serving import Serving
 from sora_notebook.studio.spending import Spending, _dollars
 from sora_notebook.studio.tracker import Tracker
 from sora_notebook.studio.watch import LibraryWatch
@@ -51,7 +53,7 @@ T = TypeVar("T")
 JobRef = Job | str
 
 
-class Studio(Reading, Spending, Judging, Blocking):
+class Studio(Reading, Spending, Judging, Blocking, Serving):
     """Submit, track, download, record, remix, compare, judge and cost video generations.
 
     `backend`: a `Backend` (default `Backend.from_env()`: the emulator unless the
@@ -104,6 +106,8 @@ class Studio(Reading, Spending, Judging, Blocking):
         self._events = EventHub(interval=coalesce)
         self._changed: asyncio.Event | None = None
         self.owner = new_owner()
+        self._models: list[ModelInfo] = []
+        self._refusals: dict[str, str] = {}
         self.runner = Runner(
             *(client, self.library, backend),
             on_change=self._on_change,
@@ -255,16 +259,16 @@ class Studio(Reading, Spending, Judging, Blocking):
 
     async def remix(self, job: JobRef, prompt: str) -> Job:
         """A new video from a completed one with a changed prompt (edge `remix`)."""
-        return (await self._send([self.plan(prompt, mode="remix", parent=job)], "remix"))[0]
+        return await self._derive(self.plan(prompt, mode="remix", parent=job), "remix")
 
     async def edit(self, job: JobRef, prompt: str) -> Job:
         """A new video editing a completed one as the prompt says (edge `edit`)."""
-        return (await self._send([self.plan(prompt, mode="edit", parent=job)], "edit"))[0]
+        return await self._derive(self.plan(prompt, mode="edit", parent=job), "edit")
 
     async def extend(self, job: JobRef, prompt: str, seconds: int | str) -> Job:
         """A new video continuing a completed one by `seconds` (edge `extend`)."""
         plan = self.plan(prompt, mode="extend", parent=job, seconds=seconds)
-        return (await self._send([plan], "extend"))[0]
+        return await self._derive(plan, "extend")
 
     async def variants(self, prompt: str, n: int, **params: Any) -> list[Job]:
         """`n` submissions of the same request (the API has no `n`); all or none."""
@@ -323,9 +327,10 @@ class Studio(Reading, Spending, Judging, Blocking):
     # --- removing and importing ---------------------------------------------------------
 
     async def delete(self, job: JobRef, *, remote: bool = True) -> Job:
-        """Forget a job and its local media; with `remote`, delete it on the server too."""
+        """Forget a job and its local media; with `remote`, delete it on the server too
+        (where it has no delete the server's copy stays until it expires; logged)."""
         record = self._resolve(job)
-        if remote:
+        if remote and self._remote_delete_reason(record) is None:
             self.start()
             await self.runner.delete_remote(record)
         self.tracker.forget(record.key)
@@ -338,7 +343,11 @@ class Studio(Reading, Spending, Judging, Blocking):
 
         Returns an `ImportReport`: how many were imported, the ids skipped (ids the
         client cannot use, with the reason) and whether the list walk stopped at a limit.
+        Where the server has no working list nothing is asked, and the note says why.
         """
+        reason = self.capabilities.reason("list")
+        if reason is not None:
+            return ImportReport(0, [], truncated=False, note=f"Nothing imported: {reason}")
         self.start()
         for pending in self.library.jobs(status="pending"):
             if self.runner.owns(pending) and self.runner.may_reconcile(pending):
@@ -371,7 +380,7 @@ def _make_clients(
     downloading, and one that never re-sends a create on its own. A create whose answer
     is lost stays `pending` and is reconciled by the studio, which sends it again only
     after the server's job list shows it is not there."""
-    http = httpx.AsyncClient(transport=backend.transport(), timeout=60.0)
+    http = httpx.AsyncClient(**backend.http_options(), timeout=60.0)
     reader = AsyncSoraClient(backend, http_client=http, sleep=sleep, wall_clock=clock)
     creator = AsyncSoraClient(
         backend, http_client=http, max_retries=0, sleep=sleep, wall_clock=clock

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 from sora_notebook.client import AsyncSoraClient, Backend
 from sora_notebook.errors import DiskFull
-from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library, safe_backend_url
+from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library, files, safe_backend_url
 from sora_notebook.protocol import COMPLETED, FAILED, Video
+from sora_notebook.studio.capabilities import capabilities_of
 from sora_notebook.studio.money import bill, reported_cost
 from sora_notebook.studio.polling import PollPolicy, predict_duration
 from sora_notebook.studio.progress import Progress
@@ -52,13 +53,7 @@ def _owner_alive(owner: str | None) -> bool:
     pid = int(pid_text)
     if pid == os.getpid():
         return False  # this process: the in-flight flag decides
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
+    return files.pid_alive(pid)
 
 
 @dataclass
@@ -74,6 +69,7 @@ class JobState:
     checked: bool = False  # a status poll answered since the create did
     hint: float | None = None  # the server's last `openai-poll-after-ms`, seconds
     seen_at: float | None = None  # when the server last answered about it
+    sent_at: float | None = None  # when its create last went out from this process
     shown: Progress | None = None  # the progress last reported (it never goes back)
     reports: list[tuple[float, float]] = field(default_factory=list)  # (time, 0-1) > 0
     zero_at: float | None = None  # when the server last said 0 (queued)
@@ -123,7 +119,9 @@ class RunnerCore:
         self.library = library
         self.backend_name = backend.name
         self.backend_url = safe_backend_url(backend.base_url)
-        self.supports_list = backend.supports_list
+        self.capabilities = capabilities_of(backend)
+        self.dialect = getattr(backend, "dialect", None)
+        self.supports_list = self.capabilities.list
         self.on_change = on_change
         self.limiter = limiter
         self.policy = policy
@@ -213,11 +211,11 @@ class RunnerCore:
 
     def predicted(self, job: Job) -> float | None:
         """The median duration of earlier completed jobs of this shape (None: none yet)."""
-        shape = (job.model, job.size, job.seconds)
+        shape = (job.backend, job.model, job.size, job.seconds)
         if shape not in self._predicted:
             self._predicted[shape] = predict_duration(
                 self.library.durations(
-                    backend=self.backend_name, model=job.model, size=job.size, seconds=job.seconds
+                    backend=job.backend, model=job.model, size=job.size, seconds=job.seconds
                 )
             )
         return self._predicted[shape]
@@ -232,7 +230,7 @@ class RunnerCore:
             polls=state.polls,
             hint=state.hint,
             checked=state.checked,
-            since_submit=max(0.0, self.clock() - job.submitted_at),
+            since_submit=max(0.0, self.clock() - (state.sent_at or job.submitted_at)),
         )
 
     # --- recording ---------------------------------------------------------------------
@@ -260,7 +258,7 @@ class RunnerCore:
         if new.is_final and new.billed is None:
             new = self._bill(new, video)
         if new.status == COMPLETED and job.status != COMPLETED:
-            self._predicted.pop((new.model, new.size, new.seconds), None)
+            self._predicted.pop((new.backend, new.model, new.size, new.seconds), None)
             return self._changed("completed", new)
         if new.status == FAILED and job.status != FAILED:
             return self._changed("failed", new)

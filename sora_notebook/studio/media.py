@@ -17,9 +17,11 @@ from sora_notebook.errors import (
     SoraNotebookError,
 )
 from sora_notebook.library import Job
-from sora_notebook.protocol import VARIANTS
+from sora_notebook.protocol import MEDIA_TYPES, VARIANTS
 from sora_notebook.studio.jobs import RunnerCore, message_of
-from sora_notebook.studio.ratelimit import DOWNLOAD
+from sora_notebook.studio.ratelimit import DOWNLOAD, STATUS
+from sora_notebook.studio.refresh import LOST_MESSAGE
+from sora_notebook.studio.stills import make_local_stills
 
 __all__ = ["DISK_FULL", "EXPIRED_MESSAGE", "Fetching"]
 
@@ -29,7 +31,6 @@ EXPIRED_MESSAGE = (
     "The server's copy expired before it was saved locally, so there is no video to play. "
     "Generate it again."
 )
-_SUFFIX = {"video": ".mp4", "thumbnail": ".webp", "spritesheet": ".jpg"}
 #: `error_code` of a completed job whose download stopped on a full disk (for the view).
 DISK_FULL = "disk_full"
 
@@ -69,7 +70,10 @@ class Fetching(RunnerCore):
             return self._out_of_space(job, exc), "updated"
         except SoraNotebookError as exc:
             if isinstance(exc, NotFoundError) and not isinstance(exc, NotReadyError):
-                return self._expire(job), "updated"
+                # the server no longer knows the job at all (a 404 while `expires_at` is
+                # still ahead arrives as a DownloadError with its message, and is retried)
+                gone = self.library.update(job.key, media_expired=True, error_message=LOST_MESSAGE)
+                return gone, "updated"
             log.info("download of %s failed (%s); will retry", job.video_id, exc)
             if state.download_attempts >= self.max_download_attempts:
                 note = f"Could not download the video ({message_of(exc)}); restart to retry."
@@ -79,7 +83,9 @@ class Fetching(RunnerCore):
         state.disk_full = None
         if job.error_code == DISK_FULL:  # also when noted by an earlier session
             job = self.library.update(job.key, error_message=None, error_code=None)
-        for variant in VARIANTS[1:]:
+        job = await self._stills(job)
+        job = await self._more_outputs(job)
+        for variant in [v for v in VARIANTS[1:] if v in self.capabilities.variants]:
             for _ in range(2):
                 try:
                     job = await self._fetch(job, variant)
@@ -90,6 +96,40 @@ class Fetching(RunnerCore):
                 except SoraNotebookError as exc:
                     log.debug("%s of %s failed: %s", variant, job.video_id, exc)
         return job, "media_ready"
+
+    async def _stills(self, job: Job) -> Job:
+        """Make the thumbnail and spritesheet locally when the server serves only the MP4."""
+        if set(VARIANTS[1:]) <= set(self.capabilities.variants) or not job.has_video:
+            return job
+        return await make_local_stills(self.library, job)
+
+    async def _more_outputs(self, job: Job) -> Job:
+        """Save each further output of a job that made several, as a sibling record."""
+        if self.dialect is None or not self.capabilities.outputs_per_job or not job.video_id:
+            return job
+        await self.limiter.acquire(STATUS)
+        video = await self.client.retrieve(job.video_id)
+        for index in range(1, self.dialect.output_count(video.raw)):
+            key = f"{job.key}-output-{index}"
+            if self.library.find_key(key) is not None:
+                continue
+            tmp = self.library.temp_path(".mp4")
+            try:
+                await self.limiter.acquire(DOWNLOAD)
+                self.requests += 1
+                await self.client.download(video, tmp, index=index)
+                sibling = self.library.add_output(job, index, key=key, owner=self.owner)
+                sibling = self.library.save_media(sibling.key, "video", tmp)
+            except SoraNotebookError as exc:
+                log.info("output %d of %s was not saved: %s", index, job.video_id, exc)
+                continue
+            finally:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            sibling = await make_local_stills(self.library, sibling)
+            self._changed("added", sibling)
+            self._changed("media_ready", sibling)
+        return job
 
     def _out_of_space(self, job: Job, exc: DiskFull) -> Job:
         """Say on the job that the disk is full and what to do; keep trying (with the
@@ -116,7 +156,7 @@ class Fetching(RunnerCore):
     async def _fetch(self, job: Job, variant: str) -> Job:
         if variant in job.media or job.video_id is None:
             return job
-        tmp = self.library.temp_path(_SUFFIX[variant])
+        tmp = self.library.temp_path(MEDIA_TYPES[variant].ext)
         try:
             await self.limiter.acquire(DOWNLOAD)
             self.requests += 1

@@ -79,10 +79,13 @@ def _seconds(seconds: int | str | None) -> int | None:
 def reported_cost(video: Video) -> float | None:
     """The dollars the server says it charged for this job, when its answer says so.
 
-    The one hook for server-reported costs (OpenRouter, Together `outputs.cost`,
-    LiteLLM's header): a finite top-level `cost` number today; dialects add theirs here.
+    The one hook for server-reported costs: each dialect puts what its server says
+    (OpenRouter `usage.cost`, Together `outputs.cost`, LiteLLM's `x-litellm-response-cost`
+    header) in `Video.server_cost`; else a finite top-level `cost` number.
     """
-    value = video.raw.get("cost") if isinstance(video.raw, Mapping) else None
+    value = video.server_cost
+    if value is None:
+        value = video.raw.get("cost") if isinstance(video.raw, Mapping) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value) if math.isfinite(value) and value >= 0 else None

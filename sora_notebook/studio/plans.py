@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sora_notebook.client import Backend
+from sora_notebook.client.dialects import ACTIONS, ModelInfo
 from sora_notebook.errors import BudgetExceeded, SoraNotebookError, ValidationError
 from sora_notebook.library import EDGE_KINDS, Job
 from sora_notebook.library.ledger import UNKNOWN_COST_MESSAGE
@@ -25,6 +26,7 @@ from sora_notebook.protocol import (
     normalize_seconds,
     validate_create,
 )
+from sora_notebook.studio.capabilities import capabilities_of, server_problems
 from sora_notebook.studio.fitting import ReferenceFit, fit_reference_for
 from sora_notebook.studio.money import price
 
@@ -158,26 +160,30 @@ class _Checks:
         return tuple(self.found[name] for name in FIELDS if name in self.found)
 
 
-def disabled_actions(backend: Backend) -> dict[str, str]:
-    """Action -> why this backend cannot do it."""
-    out: dict[str, str] = {}
-    for action, able in (
-        ("remix", backend.supports_remix),
-        ("edit", backend.supports_edit),
-        ("extend", backend.supports_extend),
-    ):
-        if not able:
-            out[action] = (
-                f"The {backend.label} backend cannot {action} videos. Generate a new video "
-                "with a changed prompt instead."
-            )
+def disabled_actions(backend: Backend, refused: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Action -> why this server cannot do it: its dialect's capabilities, declared
+    switches, and what it refused this session (`refused`)."""
+    caps = capabilities_of(backend)
+    out = {action: why for action in ACTIONS if (why := caps.reason(action)) is not None}
+    out.update(refused or {})
+    for action in ("remix", "edit", "extend"):
+        if action in out:
+            out[action] += " Generate a new video with a changed prompt instead."
     return out
 
 
-def make_plan(backend: Backend, request: Request, purse: Purse) -> Plan:
-    """Check, fit and price `request`; see `Plan`."""
+def make_plan(
+    backend: Backend,
+    request: Request,
+    purse: Purse,
+    *,
+    refused: Mapping[str, str] | None = None,
+    models: Sequence[ModelInfo] = (),
+) -> Plan:
+    """Check, fit and price `request`; see `Plan`. `refused`: actions the server refused
+    this session; `models`: its catalogue, once read (sizes and seconds per model)."""
     checks = _Checks()
-    disabled = disabled_actions(backend)
+    disabled = disabled_actions(backend, refused)
     reference: ReferenceFit | None = None
     subs: list[Submission] = []
     count = _count(request.n, checks)
@@ -185,6 +191,8 @@ def make_plan(backend: Backend, request: Request, purse: Purse) -> Plan:
         checks.add("prompt", ValidationError(f"mode must be one of {', '.join(MODES)}."))
     elif request.mode == "create":
         one, reference = _create(backend, request, purse, checks)
+        for name, text in server_problems(backend, request.model, one, models).items():
+            checks.add(name, ValidationError(text, param=name))
         subs = [] if one is None else [one] * count
     else:
         one = _derived(backend, request, purse, disabled, checks)

@@ -21,6 +21,9 @@ from dataclasses import dataclass
 __all__ = ["PollPolicy", "predict_duration"]
 
 MAX_HINT = 120.0
+#: Progress (percent) below which it says too little to extrapolate a duration from (a
+#: first look at 1-2% after a second or two would predict minutes).
+MIN_EXTRAPOLATE = 10
 #: An overdue job is polled again after its time overdue divided by this.
 OVERDUE_BACKOFF = 4.0
 
@@ -54,7 +57,7 @@ class PollPolicy:
         (`checked`: its status was polled since the create answered; `since_submit`:
         seconds since it was sent, by the local clock, which servers' whole-second
         `created_at` cannot match)."""
-        if predicted is None and 0 < progress < 100 and elapsed > 0:
+        if predicted is None and MIN_EXTRAPOLATE <= progress < 100 and elapsed > 0:
             predicted = elapsed * 100.0 / progress
         if predicted is not None and predicted - elapsed > 0:
             delay = (predicted - elapsed) / 2.0

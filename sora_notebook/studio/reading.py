@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sora_notebook import export as export_formats
+from sora_notebook.errors import ValidationError
 from sora_notebook.library import DELETED_REMOTE, Job, Library
 from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED
@@ -37,8 +38,6 @@ class Reading:
         def ranking(self, jobs: Sequence[JobRef] | None = None) -> list[Rank[Job]]: ...
 
     def _resolve(self, job: JobRef) -> Job:
-        from sora_notebook.errors import ValidationError
-
         if isinstance(job, Job):
             return self.library.get(job.key)
         found = self.library.find_key(job) or self.library.find(job)

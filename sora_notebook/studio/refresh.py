@@ -82,7 +82,7 @@ class Refreshing(RunnerCore):
         return self.observe(job, video, hint)
 
     async def delete_remote(self, job: Job) -> None:
-        if job.video_id is None or not self.owns(job):
+        if job.video_id is None or not self.owns(job) or not self.capabilities.delete:
             return
         await self.limiter.acquire(STATUS)
         self.requests += 1

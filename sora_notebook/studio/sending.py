@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from sora_notebook.client import AsyncSoraClient
-from sora_notebook.errors import APIError, SoraNotebookError, ValidationError
+from sora_notebook.errors import TRANSIENT_STATUSES, APIError, SoraNotebookError, ValidationError
 from sora_notebook.library import Job
 from sora_notebook.protocol import Video
 from sora_notebook.studio.jobs import RunnerCore, message_of
@@ -25,7 +25,6 @@ log = logging.getLogger("sora_notebook.studio.runner")
 
 #: Request fields stored as themselves; every other stored parameter is an extra field.
 _KNOWN = frozenset({"prompt", "model", "size", "seconds", "input_reference", "video"})
-_TRANSIENT_STATUSES = frozenset({408, 409, 429})
 #: How far before the submit a server's `created_at` may be and still match (clock skew).
 SUBMIT_SKEW = AsyncSoraClient.SUBMIT_SKEW
 
@@ -37,7 +36,7 @@ def is_definitive(exc: BaseException) -> bool:
     return (
         isinstance(exc, APIError)
         and 400 <= exc.status_code < 500
-        and exc.status_code not in _TRANSIENT_STATUSES
+        and exc.status_code not in TRANSIENT_STATUSES
     )
 
 
@@ -99,6 +98,7 @@ class Sending(RunnerCore):
         try:
             await self.limiter.acquire(CREATE)
             self.requests += 1
+            state.sent_at = self.clock()
             video = await self._request(job)
         except SoraNotebookError as exc:
             if is_definitive(exc):

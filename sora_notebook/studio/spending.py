@@ -12,7 +12,7 @@ from typing import Any
 from sora_notebook.client import Backend
 from sora_notebook.errors import ValidationError
 from sora_notebook.library import Job, Library
-from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET
+from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET, local_day_start
 from sora_notebook.studio.money import Spend, price
 from sora_notebook.studio.plans import Plan, Purse, Request, make_plan
 
@@ -35,8 +35,6 @@ class Spending:
     @property
     def spend(self) -> Spend:
         """Billed dollars: all time (this library), today (local day), this session."""
-        from sora_notebook.library.ledger import local_day_start
-
         lib = self.library
         return Spend(
             total=round(lib.billed_total(), 6),
@@ -130,7 +128,13 @@ class Spending:
             edge_kind=edge_kind,
             params=params,
         )
-        return make_plan(self.backend, request, self._purse())
+        return make_plan(
+            self.backend,
+            request,
+            self._purse(),
+            refused=getattr(self, "_refusals", None),
+            models=getattr(self, "_models", ()),
+        )
 
 
 def _dollars(value: float | None, name: str) -> float | None:

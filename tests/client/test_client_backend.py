@@ -91,7 +91,7 @@ def test_azure_needs_a_credential(monkeypatch):
 def test_compatible_flavors_set_quirks():
     vllm = Backend.compatible("http://gpu:8000/v1/", flavor="vllm-omni")
     assert vllm.base_url == "http://gpu:8000/v1" and vllm.label == "vLLM-Omni: gpu:8000"
-    assert vllm.multipart and not vllm.supports_remix and vllm.image_url_field
+    assert vllm.multipart and not vllm.supports_remix and vllm.flavor == "vllm-omni"
     sglang = Backend.compatible("http://gpu:30000/v1", flavor="sglang")
     assert not sglang.multipart and not sglang.supports_extend
     litellm = Backend.compatible("http://proxy:4000/v1", "k", flavor="litellm")
@@ -99,7 +99,8 @@ def test_compatible_flavors_set_quirks():
     assert not litellm.supports_list and vllm.supports_list and sglang.supports_list
     plain = Backend.compatible("http://box:9/v1")
     assert plain.label == "box:9" and not plain.check_models and not plain.has_key
-    assert set(FLAVORS) == {"vllm-omni", "litellm", "sglang"}
+    assert {"vllm-omni", "litellm", "sglang", "openrouter", "together"} <= set(FLAVORS)
+    assert not litellm.supports_delete and "delete route" in litellm.capabilities.reason("delete")
 
 
 async def test_compatible_without_a_key_sends_no_auth():
@@ -134,7 +135,10 @@ def test_with_quirks_copies():
             "compatible",
             "http://gpu/v1",
         ),
-        ({"OPENAI_API_KEY": SECRET}, "openai", "https://api.openai.com/v1"),
+        ({"OPENAI_API_KEY": SECRET}, "emulator", None),
+        ({"OPENROUTER_API_KEY": SECRET, "OPENAI_API_KEY": SECRET}, "compatible", None),
+        ({"TOGETHER_API_KEY": SECRET}, "compatible", "https://api.together.ai/v2"),
+        ({"LITELLM_PROXY_API_BASE": "http://proxy:4000"}, "compatible", "http://proxy:4000/v1"),
         (
             {"OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": "https://p.example/v1"},
             "openai",
@@ -168,10 +172,23 @@ def test_from_env_reads_the_flavor_and_key():
 
 
 def test_client_without_backend_uses_the_environment(monkeypatch):
-    monkeypatch.delenv("SORA_NOTEBOOK_BASE_URL", raising=False)
+    for name in ("SORA_NOTEBOOK_BASE_URL", "OPENROUTER_API_KEY", "TOGETHER_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("LITELLM_PROXY_API_BASE", raising=False)
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://p.example/v1")
     client = AsyncSoraClient()
-    assert client.backend.name == "openai"
+    assert client.backend.name == "openai" and "OPENAI_BASE_URL" in client.backend.why
+
+
+def test_from_env_says_why_it_fell_back_to_the_emulator():
+    retired = Backend.from_env({"OPENAI_API_KEY": SECRET})
+    assert retired.name == "emulator" and "retired" in retired.why
+    assert "OPENROUTER_API_KEY" in Backend.from_env({}).why
+    new_name = Backend.from_env(
+        {"SORA_NOTEBOOK_BASE_URL": "http://g/v1", "SORA_NOTEBOOK_DIALECT": "sglang"}
+    )
+    assert new_name.flavor == "sglang"
 
 
 def test_from_env_configures_the_emulator_fallback(tmp_path):

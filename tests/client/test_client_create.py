@@ -337,6 +337,17 @@ async def test_edit_and_extend_bodies():
     }
 
 
+@pytest.mark.parametrize("flavor", ["vllm-omni", "sglang"])
+@pytest.mark.parametrize("method", ["remix", "edit", "extend"])
+async def test_backends_without_remix_refuse_before_sending(flavor, method):
+    server = FakeServer()
+    client, _, _ = make_client(server, backend=Backend.compatible("http://gpu/v1", flavor=flavor))
+    args = ("video_1", "p", 4) if method == "extend" else ("video_1", "p")
+    with pytest.raises(ValidationError, match="cannot remix, edit or extend"):
+        await getattr(client, method)(*args)
+    assert server.requests == []
+
+
 async def test_server_error_on_non_create_is_not_a_lookup():
     server = FakeServer()
     server.faults = [httpx.Response(500, json={"error": {"message": "x"}})] * 3

@@ -13,9 +13,12 @@ from openai.types import Video, VideoDeleteResponse
 
 from .conftest import png_bytes
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:The Sora API is scheduled to permanently shut down:DeprecationWarning"
-)
+pytestmark = [
+    pytest.mark.thirdparty,  # the official openai SDK: every videos method it has
+    pytest.mark.filterwarnings(
+        "ignore:The Sora API is scheduled to permanently shut down:DeprecationWarning"
+    ),
+]
 SPEED = 400  # jobs finish in a fraction of a second of real time
 
 

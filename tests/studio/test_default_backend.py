@@ -9,7 +9,10 @@ from sora_notebook.studio import Studio
 
 @pytest.fixture
 def fast_default_emulator(monkeypatch):
-    for name in ("SORA_NOTEBOOK_BASE_URL", "OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"):
+    for name in (
+        *("SORA_NOTEBOOK_BASE_URL", "OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"),
+        *("OPENROUTER_API_KEY", "TOGETHER_API_KEY", "LITELLM_PROXY_API_BASE"),
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SORA_NOTEBOOK_EMULATOR_SPEED", "20")
     monkeypatch.setenv("SORA_NOTEBOOK_EMULATOR_RENDER", "draft")

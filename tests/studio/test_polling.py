@@ -183,3 +183,17 @@ async def test_a_cancelled_waiter_does_not_block_the_others():
     await asyncio.gather(holder, later)
     assert waiter.cancelled()
     assert limiter.counts == {CREATE: 3}
+
+
+def test_the_first_check_comes_early_whatever_the_prediction():
+    policy = PollPolicy(min_interval=1, max_interval=20, first_check=2)
+    # a 60 s job: half the time left would be 20 s, but its status is checked at 2 s
+    assert policy.next_delay(elapsed=0, predicted=60, checked=False) == 2
+    assert policy.next_delay(elapsed=5, predicted=60, checked=False, since_submit=0.5) == 1.5
+    assert policy.next_delay(elapsed=0, predicted=60, checked=True) == 20
+
+
+def test_a_tiny_first_progress_predicts_nothing():
+    policy = PollPolicy(min_interval=1, max_interval=20, first_delay=1)
+    # 1% after 1 s would extrapolate to 100 s: back off from first_delay instead
+    assert policy.next_delay(elapsed=1, predicted=None, progress=1, polls=1) == 2

@@ -185,3 +185,26 @@ async def test_a_moderated_job_is_known_within_3_s_at_the_default_pace(tmp_path)
         finally:
             await studio.aclose()
     assert status == "failed" and took <= 3.0, took
+
+
+class ZeroOrHundredClient(FakeClient):
+    """A server that says 0 until the job is done, then 100 (as vLLM-Omni does)."""
+
+    def video(self, job):
+        video = super().video(job)
+        if video.status == "completed":
+            return video
+        return Video.from_dict({**video.to_dict(), "progress": 0})
+
+
+async def test_a_server_that_only_says_0_or_100_still_moves(rig):
+    make, time = rig
+    studio = make(ZeroOrHundredClient(time.clock, duration=30, backend=FAKE))
+    job = await studio.submit("quiet", model="sora-2", size="720x1280", seconds=4)
+    seen = []
+    for _ in range(20):
+        await time.advance(1)
+        seen.append(studio.progress(job))
+    assert studio.get(job.key).progress == 0  # the server said nothing in between
+    assert seen[-1].fraction > seen[0].fraction > 0 and seen[-1].fraction < 1
+    assert seen[-1].source == "predicted" and seen[-1].seconds_left > 0

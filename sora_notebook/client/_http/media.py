@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from sora_notebook.errors import DownloadError
+from sora_notebook.protocol import MEDIA_TYPES
 
 __all__ = ["check_content_type", "check_magic", "parse_content_range"]
 
-_EXPECTED = {"video": "video/", "thumbnail": "image/", "spritesheet": "image/"}
+#: The Content-Type family each variant must come in (video/..., image/...).
+_EXPECTED = {v: t.mime.split("/")[0] + "/" for v, t in MEDIA_TYPES.items()}
 _NEUTRAL = {"", "application/octet-stream", "binary/octet-stream"}
 
 

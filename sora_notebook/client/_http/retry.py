@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from sora_notebook._headers import parse_retry_after
+from sora_notebook.errors import TRANSIENT_STATUSES
 
 __all__ = [
     "MAX_RETRY_AFTER",
-    "RETRYABLE_STATUSES",
     "backoff",
     "is_ambiguous",
     "retry_delay",
@@ -27,7 +27,6 @@ __all__ = [
 MAX_RETRY_AFTER = 120.0
 INITIAL_DELAY = 0.5
 MAX_DELAY = 8.0
-RETRYABLE_STATUSES = frozenset({408, 409, 429})
 
 
 def should_retry_status(status_code: int, headers: Mapping[str, str]) -> bool:
@@ -35,7 +34,7 @@ def should_retry_status(status_code: int, headers: Mapping[str, str]) -> bool:
     override = {k.lower(): v for k, v in headers.items()}.get("x-should-retry")
     if override is not None and override.strip().lower() in {"true", "false"}:
         return override.strip().lower() == "true"
-    return status_code in RETRYABLE_STATUSES or status_code >= 500
+    return status_code in TRANSIENT_STATUSES or status_code >= 500
 
 
 def backoff(attempt: int, random: Callable[[], float]) -> float:

@@ -1,0 +1,94 @@
+"""Request bodies: what a create sends to this backend's dialect (JSON or multipart)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sora_notebook.client._http.multipart import FilePart, encode_multipart
+from sora_notebook.client._requests import (
+    _OPEN_MODEL,
+    RequestCore,
+    _Body,
+)
+from sora_notebook.client.references import upload_part
+from sora_notebook.errors import (
+    ValidationError,
+)
+from sora_notebook.protocol import (
+    validate_create,
+)
+
+__all__ = ["Bodies"]
+
+
+class Bodies(RequestCore):
+    """The body-building methods of `AsyncSoraClient`."""
+
+    def _server_accepts(self, model: str | None, extra: Mapping[str, Any]) -> None:
+        """Refuse what this server's dialect says it cannot take, before sending: no
+        model where it routes by model (LiteLLM, OpenRouter, Together), a sound switch
+        where it has none."""
+        if not model and self.backend.dialect.requires_model:
+            raise ValidationError(
+                f"{self.backend.label} needs a model name (it routes by model); pick one of "
+                "`await studio.models()` or `await client.models()`.",
+                param="model",
+            )
+        if extra.get("audio") is not None and self.backend.dialect.audio_field is None:
+            raise ValidationError(
+                f"{self.backend.label} has no sound switch (the server decides); leave out audio=.",
+                param="audio",
+            )
+
+    def _wire(
+        self, prompt: str, size: str | None, seconds: int | str | None
+    ) -> tuple[str | None, str | None]:
+        """(size, seconds) normalized, refusing what no server could take (an empty or
+        oversized prompt, a size not WIDTHxHEIGHT, seconds not a whole positive number).
+        What a model can make, and whether an image fits, are `studio.plan`'s checks."""
+        _, size, secs = validate_create(prompt, _OPEN_MODEL, size, seconds)
+        return size, secs
+
+    def _reference_fields(self, reference: Any) -> dict[str, Any]:
+        if reference is None:
+            return {}
+        if isinstance(reference, str) and reference.startswith(("http://", "https://", "data:")):
+            reference = {"image_url": reference}
+        if isinstance(reference, Mapping):
+            if not {"image_url", "file_id"} & set(reference):
+                raise ValidationError(
+                    "input_reference as a dict needs 'image_url' or 'file_id'.",
+                    param="input_reference",
+                )
+            return {"input_reference": dict(reference)}
+        return {"input_reference": FilePart(*upload_part(reference))}
+
+    def _outputs_fields(self, n: int | None) -> dict[str, Any]:
+        if n is None or n == 1:
+            return {}
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10:
+            raise ValidationError("outputs must be a whole number from 1 to 10.", param="outputs")
+        reason = self.backend.capabilities.reason("outputs_per_job")
+        if reason is not None or not self.backend.dialect.outputs_field(n):
+            raise ValidationError(
+                (reason or f"{self.backend.label} makes one output per job.")
+                + " Submit several jobs instead (studio.variants).",
+                param="outputs",
+            )
+        return self.backend.dialect.outputs_field(n)
+
+    def _create_body(self, fields: Mapping[str, Any]) -> _Body:
+        fields = self.backend.dialect.create_fields(fields)
+        has_file = any(isinstance(v, FilePart) for v in fields.values())
+        if has_file and self.backend.dialect.json_only:
+            raise ValidationError(
+                f"{self.backend.label} takes no file uploads; give the reference by URL.",
+                param="input_reference",
+            )
+        if (self.backend.multipart or has_file) and not self.backend.dialect.json_only:
+            content, content_type = encode_multipart(fields)
+            return _Body(content, content_type)
+        clean = {k: v for k, v in fields.items() if v is not None}
+        return _Body(json.dumps(clean).encode(), "application/json")

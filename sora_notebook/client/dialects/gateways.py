@@ -1,0 +1,239 @@
+"""Hosted gateways whose shapes differ from the official protocol: OpenRouter, Together.
+
+Written from their published API references (named in each docstring); a Sora-style
+`size`/`seconds` request maps to their own fields, and back for display and the tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sora_notebook.client._http.multipart import FilePart
+from sora_notebook.client.dialects.base import (
+    Capabilities,
+    Dialect,
+    MediaSource,
+    ModelInfo,
+    data_url,
+    ratio_of,
+    size_from,
+)
+from sora_notebook.protocol import parse_size
+
+__all__ = ["OpenRouter", "Together"]
+
+_ONLY_MP4 = ("video",)
+
+
+def _first_frame_url(value: Any) -> str | None:
+    """A reference image (uploaded or by URL) as a URL these gateways accept."""
+    if isinstance(value, FilePart):
+        return data_url(value)
+    if isinstance(value, Mapping) and value.get("image_url"):
+        return str(value["image_url"])
+    return None
+
+
+def _gateway_caps(label: str, **more: Any) -> Capabilities:
+    text = f"{label} cannot remix, edit or extend videos: it makes new videos only."
+    reasons = {
+        "remix": text,
+        "edit": text,
+        "extend": text,
+        "list": f"{label} has no job list, so jobs are followed one by one.",
+        "delete": f"{label} has no delete: the server's copy stays until it expires.",
+        "cancel": f"{label}'s API has no cancel endpoint.",
+        "characters": f"{label} has no characters endpoint.",
+    }
+    return Capabilities(
+        list=False,
+        delete=False,
+        remix=False,
+        edit=False,
+        extend=False,
+        characters=False,
+        variants=_ONLY_MP4,
+        reasons={**reasons, **more.pop("reasons", {})},
+        **more,
+    )
+
+
+_OPENROUTER_CAPS = _gateway_caps("OpenRouter", outputs_per_job=True)
+
+
+@dataclass(frozen=True)
+class OpenRouter(Dialect):
+    """OpenRouter's video API, from its API reference (openrouter.ai/docs/api/api-reference/
+    video-generation: create-videos, get-videos, list-videos-models; 2026).
+
+    `POST /api/v1/videos` (JSON) answers `{id, polling_url, status: "pending"}`; statuses
+    `pending`, `in_progress`, `completed`, `failed`, `cancelled`, `expired`; `error` is a
+    string; cost in `usage.cost`; media at `/videos/{id}/content?index=N` (one per
+    `unsigned_urls` entry); fields `duration`, `resolution`, `aspect_ratio`,
+    `generate_audio`, `seed`, `frame_images[]`; models with their sizes, durations and
+    audio at `/videos/models`.
+    """
+
+    name: str = "openrouter"
+    label: str = "OpenRouter"
+    multipart: bool = False
+    json_only: bool = True
+    requires_model: bool = True
+    models_path: str | None = "/videos/models"
+    capabilities: Capabilities = _OPENROUTER_CAPS
+    reports_cost: bool = True
+    reference_fields: str = "`frame_images` (first frame; a file goes as a data URL)"
+    audio_field: str | None = "generate_audio"
+    params: tuple[str, ...] = ("seed", "generate_audio")
+    source: str = "OpenRouter API reference: video-generation (create, get, content, models)"
+
+    def create_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().create_fields({k: v for k, v in fields.items() if k != "input_reference"})
+        out["input_reference"] = fields.get("input_reference")
+        size = out.pop("size", None)
+        if size:
+            width, height = parse_size(size)
+            out["resolution"] = f"{min(width, height)}p"
+            out["aspect_ratio"] = ratio_of(width, height)
+        seconds = out.pop("seconds", None)
+        if seconds is not None:
+            out["duration"] = int(seconds)
+        url = _first_frame_url(out.pop("input_reference", None))
+        if url is not None:
+            frame = {"type": "image_url", "image_url": {"url": url}, "frame_type": "first_frame"}
+            out["frame_images"] = [frame]
+        return out
+
+    def normalize(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(body)
+        status = str(out.get("status") or "")
+        error = out.get("error")
+        if isinstance(error, str):
+            out["error"] = {"message": error}
+        if status == "pending":
+            out["status"] = "queued"
+        elif status in {"cancelled", "expired"}:
+            out["status"] = "failed"
+            out["error"] = out.get("error") or {"message": f"The job was {status} on OpenRouter."}
+            out["error"].setdefault("code", status)
+        if out.get("resolution") and out.get("aspect_ratio") and not out.get("size"):
+            out["size"] = size_from(out["resolution"], out["aspect_ratio"])
+        if out.get("duration") is not None and out.get("seconds") is None:
+            out["seconds"] = str(out["duration"])
+        usage = out.get("usage")
+        if isinstance(usage, Mapping) and isinstance(usage.get("cost"), int | float):
+            out["server_cost"] = float(usage["cost"])
+        return out
+
+    def output_count(self, raw: Mapping[str, Any]) -> int:
+        urls = raw.get("unsigned_urls")
+        return min(len(urls), 16) if isinstance(urls, list) and urls else 1
+
+    def media(self, video_id: str, segment: str, variant: str, index: int) -> MediaSource:
+        return MediaSource(path=f"/videos/{segment}/content", params={"index": str(index)})
+
+    def parse_models(self, body: Any) -> list[ModelInfo]:
+        items = body.get("data") if isinstance(body, Mapping) else None
+        out: list[ModelInfo] = []
+        for item in items or ():
+            if not isinstance(item, Mapping) or not item.get("id"):
+                continue
+            sizes = tuple(
+                s
+                for r in item.get("supported_resolutions") or ()
+                for a in item.get("supported_aspect_ratios") or ()
+                if (s := size_from(r, a))
+            )
+            seconds = tuple(str(d) for d in item.get("supported_durations") or ())
+            out.append(
+                ModelInfo(
+                    id=str(item["id"])[:200],
+                    sizes=sizes,
+                    seconds=seconds,
+                    audio=item.get("generate_audio")
+                    if isinstance(item.get("generate_audio"), bool)
+                    else None,
+                    price_per_second=_per_second(item.get("pricing_skus")),
+                )
+            )
+        return out[:500]
+
+
+def _per_second(skus: Any) -> float | None:
+    """A per-second price among OpenRouter's pricing SKUs, when one is named so."""
+    if not isinstance(skus, Mapping):
+        return None
+    for key, value in skus.items():
+        if "second" in str(key).lower():
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+_TOGETHER_CAPS = _gateway_caps(
+    "Together", reasons={"outputs_per_job": "Together returns one video per job."}
+)
+
+
+@dataclass(frozen=True)
+class Together(Dialect):
+    """Together AI's videos API, from its OpenAPI (togethercomputer/openapi `openapi.yaml`,
+    `CreateVideoBody`, `VideoJob`; base `https://api.together.ai/v2`).
+
+    `POST /videos` (JSON; `model` required; `width`/`height`, `seconds`, `seed`,
+    `negative_prompt`, `generate_audio`, `media.frame_images[{input_image, frame}]`);
+    `GET /videos/{id}` with statuses `in_progress`/`completed`/`failed`; the media is a
+    signed `outputs.video_url` with the charged `outputs.cost`; no content route, list,
+    delete or remix.
+    """
+
+    name: str = "together"
+    label: str = "Together"
+    multipart: bool = False
+    json_only: bool = True
+    requires_model: bool = True
+    models_path: str | None = None
+    needs_job_for_media: bool = True
+    capabilities: Capabilities = _TOGETHER_CAPS
+    reports_cost: bool = True
+    reference_fields: str = "`media.frame_images` (a file goes as a data URL)"
+    audio_field: str | None = "generate_audio"
+    params: tuple[str, ...] = (
+        "seed",
+        "negative_prompt",
+        "steps",
+        "guidance_scale",
+        "fps",
+        "generate_audio",
+    )
+    source: str = "togethercomputer/openapi openapi.yaml: CreateVideoBody, VideoJob"
+
+    def create_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().create_fields({k: v for k, v in fields.items() if k != "input_reference"})
+        out["input_reference"] = fields.get("input_reference")
+        size = out.pop("size", None)
+        if size:
+            out["width"], out["height"] = parse_size(size)
+        url = _first_frame_url(out.pop("input_reference", None))
+        if url is not None:
+            out["media"] = {"frame_images": [{"input_image": url, "frame": "first"}]}
+        return out
+
+    def normalize(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(body)
+        outputs = out.get("outputs")
+        if isinstance(outputs, Mapping) and isinstance(outputs.get("cost"), int | float):
+            out["server_cost"] = float(outputs["cost"])
+        return out
+
+    def media(self, video_id: str, segment: str, variant: str, index: int) -> MediaSource:
+        return MediaSource()
+
+    def media_url(self, raw: Mapping[str, Any], index: int) -> str | None:
+        outputs = raw.get("outputs")
+        url = outputs.get("video_url") if isinstance(outputs, Mapping) else None
+        return url if index == 0 and isinstance(url, str) and url else None

@@ -1,0 +1,234 @@
+"""Self-hosted servers and LiteLLM's proxy: near the official protocol, each with gaps.
+
+Each dialect names, in its docstring, the version and the files of the server's own
+source it was written from (PROTOCOL.md, "Differences"; reviews/interop-review.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sora_notebook.client.dialects.base import Capabilities, Dialect, MediaSource
+
+__all__ = ["LiteLLM", "SGLang", "VLLMOmni"]
+
+_ONLY_MP4 = ("video",)
+_NO_DERIVE = (
+    "{label} cannot remix, edit or extend videos: it makes new videos only (no such endpoints)."
+)
+
+
+def _no_derive(label: str) -> dict[str, str]:
+    text = _NO_DERIVE.format(label=label)
+    return {"remix": text, "edit": text, "extend": text}
+
+
+_VLLMOMNI_CAPS = Capabilities(
+    cancel=True,
+    characters=False,
+    remix=False,
+    edit=False,
+    extend=False,
+    variants=_ONLY_MP4,
+    reasons={
+        **_no_derive("vLLM-Omni"),
+        "characters": "vLLM-Omni has no characters endpoint.",
+        "outputs_per_job": "vLLM-Omni's async API keeps only the first of several outputs.",
+    },
+)
+
+
+@dataclass(frozen=True)
+class VLLMOmni(Dialect):
+    """vLLM-Omni 0.30.0 (`vllm_omni/entrypoints/openai/api_server.py` routes `/v1/videos`,
+    `video/generation/helpers.py` `_parse_video_form`, `protocol/videos.py`).
+
+    Multipart only; a reference by URL goes in `image_reference` as a JSON string;
+    content has no `variant` (always the MP4) and answers 422 for a failed job; a failed
+    job is read from a non-2xx body; delete aborts a running job (so cancel = delete);
+    `num_outputs_per_prompt` renders several outputs but the async API keeps only the
+    first (`serving_video.py`: "returning only the first"); `generate_sound` is off by
+    default.
+    """
+
+    name: str = "vllm-omni"
+    label: str = "vLLM-Omni"
+    capabilities: Capabilities = _VLLMOMNI_CAPS
+    reference_fields: str = "`input_reference` file, `image_reference` URL"
+    audio_field: str | None = "generate_sound"
+    params: tuple[str, ...] = (
+        "seed",
+        "negative_prompt",
+        "num_inference_steps",
+        "guidance_scale",
+        "fps",
+        "num_frames",
+        "generate_sound",
+        "sound_duration",
+        "quality",
+        "flow_shift",
+    )
+    source: str = "vllm-omni 0.30.0: vllm_omni/entrypoints/openai/api_server.py"
+
+    def image_url_fields(self, url: str) -> dict[str, Any]:
+        import json
+
+        return {"image_reference": json.dumps({"image_url": url})}
+
+    def media(self, video_id: str, segment: str, variant: str, index: int) -> MediaSource:
+        return MediaSource(path=f"/videos/{segment}/content")
+
+
+_SGLANG_CAPS = Capabilities(
+    characters=False,
+    remix=False,
+    edit=False,
+    extend=False,
+    variants=_ONLY_MP4,
+    outputs_per_job=True,
+    reasons={
+        **_no_derive("SGLang"),
+        "characters": "SGLang has no characters endpoint.",
+        "cancel": "SGLang's delete forgets a job without stopping it, so it cannot cancel.",
+    },
+)
+
+
+@dataclass(frozen=True)
+class SGLang(Dialect):
+    """SGLang 0.5.23 (`sglang/multimodal_gen/runtime/entrypoints/openai/video_api.py`,
+    `protocol.py`, `video_progress.py`).
+
+    JSON or multipart; `n` outputs per job, fetched by an integer `variant` (0 when left
+    out; `variant=video` answers 404); when outputs went to cloud storage the job has
+    `url`/`urls` and content answers 400; delete removes the record and answers the job
+    with `status: "deleted"` without stopping it; no `prompt` echo; no remix, edit,
+    extensions or characters.
+    """
+
+    name: str = "sglang"
+    label: str = "SGLang"
+    multipart: bool = False
+    needs_job_for_media: bool = True
+    capabilities: Capabilities = _SGLANG_CAPS
+    reference_fields: str = "`input_reference` file, `reference_url` URL"
+    params: tuple[str, ...] = (
+        "seed",
+        "negative_prompt",
+        "num_inference_steps",
+        "guidance_scale",
+        "fps",
+        "num_frames",
+        "enhance_prompt",
+        "n",
+    )
+    source: str = "sglang 0.5.23: sglang/multimodal_gen/runtime/entrypoints/openai/video_api.py"
+
+    def image_url_fields(self, url: str) -> dict[str, Any]:
+        return {"reference_url": url}
+
+    def outputs_field(self, n: int) -> dict[str, Any]:
+        return {"n": n}
+
+    def output_count(self, raw: Mapping[str, Any]) -> int:
+        count = raw.get("num_outputs")
+        return count if isinstance(count, int) and 1 <= count <= 16 else 1
+
+    def media(self, video_id: str, segment: str, variant: str, index: int) -> MediaSource:
+        params = {"variant": str(index)} if index else {}
+        return MediaSource(path=f"/videos/{segment}/content", params=params)
+
+    def media_url(self, raw: Mapping[str, Any], index: int) -> str | None:
+        urls = raw.get("urls")
+        if isinstance(urls, list) and 0 <= index < len(urls) and isinstance(urls[index], str):
+            return urls[index]
+        url = raw.get("url")
+        return url if index == 0 and isinstance(url, str) and url else None
+
+
+_LITELLM_PREFIX = "video_"
+_LITELLM_TAG = "litellm:custom_llm_provider:"
+
+
+def litellm_parts(video_id: str) -> list[str] | None:
+    """The `;`-separated parts a LiteLLM proxy encodes into its ids, or None."""
+    if not video_id.startswith(_LITELLM_PREFIX):
+        return None
+    text = video_id[len(_LITELLM_PREFIX) :]
+    try:
+        decoded = base64.b64decode(text + "=" * (-len(text) % 4), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    parts = decoded.split(";")
+    if len(parts) < 3 or not parts[0].startswith(_LITELLM_TAG):
+        return None
+    if not parts[2].startswith("video_id:"):
+        return None
+    return parts
+
+
+_LITELLM_CAPS = Capabilities(
+    list=False,
+    delete=False,
+    variants=_ONLY_MP4,
+    reasons={
+        "list": "LiteLLM's proxy sends list requests to the provider's default host, "
+        "not to your deployment, so jobs are followed one by one.",
+        "delete": "LiteLLM's proxy has no delete route: the server's copy stays until it expires.",
+        "cancel": "LiteLLM's proxy cannot cancel a job.",
+    },
+)
+
+
+@dataclass(frozen=True)
+class LiteLLM(Dialect):
+    """LiteLLM proxy 1.108.7 (`litellm/proxy/video_endpoints/`, `litellm/types/videos/
+    utils.py` `encode_video_id_with_provider`).
+
+    Routes by `model` (400 without it; its models are at `GET /v1/models`); ids are
+    `video_` + base64 of provider, model group, upstream id and deployment (240+
+    characters); no DELETE route (405); its list skips the deployment's `api_base`;
+    content drops `variant` (always the MP4); `remixed_from_video_id` is the upstream
+    id; no `prompt` echo; cost in the `x-litellm-response-cost` header.
+    """
+
+    name: str = "litellm"
+    label: str = "LiteLLM"
+    requires_model: bool = True
+    capabilities: Capabilities = _LITELLM_CAPS
+    reports_cost: bool = True
+    source: str = "litellm[proxy] 1.108.7: litellm/types/videos/utils.py"
+
+    def media(self, video_id: str, segment: str, variant: str, index: int) -> MediaSource:
+        return MediaSource(path=f"/videos/{segment}/content")
+
+    def cost_from_headers(self, headers: Mapping[str, str]) -> float | None:
+        try:
+            value = float(headers.get("x-litellm-response-cost", ""))
+        except ValueError:
+            return None
+        return value if math.isfinite(value) and value >= 0 else None
+
+    def remixed_from(self, raw: Mapping[str, Any], own_id: str) -> str | None:
+        """The proxy answers the parent's upstream id: encode it as the proxy names it
+        (same provider, model group and deployment as this job)."""
+        parent = super().remixed_from(raw, own_id)
+        if parent is None or litellm_parts(parent) is not None:
+            return parent
+        parts = litellm_parts(own_id)
+        if parts is None:
+            return parent
+        parts[2] = f"video_id:{parent}"
+        return _LITELLM_PREFIX + base64.b64encode(";".join(parts).encode()).decode()
+
+    def normalize(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(body)
+        own = out.get("id")
+        if isinstance(own, str):
+            out["remixed_from_video_id"] = self.remixed_from(body, own)
+        return out

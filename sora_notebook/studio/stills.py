@@ -1,0 +1,95 @@
+"""A thumbnail and a spritesheet made locally from an MP4, for servers that serve only the
+video (vLLM-Omni, SGLang, LiteLLM, OpenRouter, Together): cards and scrubbing still work.
+
+Decoding runs in a worker thread (`make_stills` is sync; the runner calls it through
+`asyncio.to_thread`). The shapes match the emulator's: the thumbnail is the middle frame
+as WebP; the spritesheet is one 160-pixel-wide tile per second, five to a row, JPEG.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+from pathlib import Path
+
+from sora_notebook.library import Job, Library
+
+__all__ = ["MAX_TILES", "make_local_stills", "make_stills"]
+
+log = logging.getLogger(__name__)
+
+TILE_WIDTH = 160
+MAX_TILES = 60
+_COLUMNS = 5
+
+
+def make_stills(video: Path, thumbnail: Path, spritesheet: Path) -> None:
+    """Write `thumbnail` (WebP) and `spritesheet` (JPEG) from the MP4 at `video`."""
+    import av
+    from PIL import Image
+
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        duration = _seconds(container, stream)
+        wanted = [
+            min(duration, s + 0.5) for s in range(max(1, min(MAX_TILES, math.ceil(duration))))
+        ]
+        middle = duration / 2
+        tiles: list[Image.Image] = []
+        poster: Image.Image | None = None
+        last = None
+        for frame in container.decode(stream):
+            last = frame
+            t = float(frame.time or 0.0)
+            if poster is None and t >= middle:
+                poster = frame.to_image()
+            while wanted and t >= wanted[0]:
+                wanted.pop(0)
+                tiles.append(frame.to_image())
+            if poster is not None and not wanted:
+                break
+        if last is None:
+            raise ValueError("the video has no frames")
+        final = last.to_image()
+    poster = poster or final
+    tiles = tiles or [final]
+    poster.save(thumbnail, format="WEBP", quality=80, method=0)
+    height = max(2, round(TILE_WIDTH * poster.height / max(1, poster.width)))
+    cols = min(len(tiles), _COLUMNS)
+    rows = math.ceil(len(tiles) / cols)
+    sheet = Image.new("RGB", (cols * TILE_WIDTH, rows * height), (0, 0, 0))
+    for i, tile in enumerate(tiles):
+        small = tile.convert("RGB").resize((TILE_WIDTH, height), Image.Resampling.BILINEAR)
+        sheet.paste(small, ((i % cols) * TILE_WIDTH, (i // cols) * height))
+    sheet.save(spritesheet, format="JPEG", quality=80)
+
+
+def _seconds(container: object, stream: object) -> float:
+    duration = getattr(stream, "duration", None)
+    base = getattr(stream, "time_base", None)
+    if duration is not None and base is not None:
+        return max(0.04, float(duration * base))
+    total = getattr(container, "duration", None)
+    return max(0.04, total / 1_000_000) if total else 1.0
+
+
+async def make_local_stills(library: Library, job: Job) -> Job:
+    """Save a thumbnail and spritesheet made from the job's saved MP4 (best effort: a
+    video that cannot be decoded keeps its card without them)."""
+    video = library.media_path(job, "video")
+    if video is None or ("thumbnail" in job.media and "spritesheet" in job.media):
+        return job
+    thumb, sheet = library.temp_path(".webp"), library.temp_path(".jpg")
+    try:
+        await asyncio.to_thread(make_stills, video, thumb, sheet)
+        job = library.save_media(job.key, "thumbnail", thumb)
+        return library.save_media(job.key, "spritesheet", sheet)
+    except Exception as exc:
+        log.info("no local stills for %s: %s", job.key, exc)
+        return library.get(job.key)
+    finally:
+        for leftover in (thumb, sheet):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
