@@ -10,10 +10,10 @@ from typing import Any
 
 from sora_notebook import Job, SoraNotebookError
 from sora_notebook.studio.importing import ImportReport
-from sora_notebook.widgets import engine
 from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.player import png_frame
 from sora_notebook.widgets.rpc import Reply
+from sora_notebook.widgets.state import ACTIVE, capabilities
 
 __all__ = ["CardIntents"]
 
@@ -79,7 +79,7 @@ class CardIntents(ViewBase):
     def request_delete(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
         """Delete here and on the server (the page asked the person to confirm first)."""
         job = self._job(args)
-        reason = engine.capability_reasons(self.studio).get("delete")
+        reason = capabilities(self.studio).get("delete")
         return self._delete(job, remote=reason is None)
 
     async def _delete(self, job: Job, *, remote: bool) -> Reply:
@@ -90,7 +90,7 @@ class CardIntents(ViewBase):
             raise
         finally:
             self.flush()
-        reason = engine.capability_reasons(self.studio).get("delete")
+        reason = capabilities(self.studio).get("delete")
         self.say("Deleted." if remote else f"Deleted here only: {reason}")
         self.selected = [k for k in self.selected if k != job.key]
         if self.playing == job.key:
@@ -98,25 +98,26 @@ class CardIntents(ViewBase):
         return {"deleted": job.key, "remote": remote}, []
 
     def request_cancel(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
-        """Stop a job in flight where the server can."""
+        """Stop a job in flight where the server can (refused with the reason elsewhere)."""
         job = self._job(args)
-        if job.status not in engine.ACTIVE:
+        if job.status not in ACTIVE:
             raise ValueError("Only a job in flight can be cancelled.")
-        reason = engine.capability_reasons(self.studio).get("cancel")
-        if reason and engine.has_cancel(self.studio):
+        reason = capabilities(self.studio).get("cancel")
+        if reason:
             raise ValueError(reason)
         return self._cancel(job)
 
     async def _cancel(self, job: Job) -> Reply:
         try:
-            self.say(await engine.cancel(self.studio, job))
+            await self.studio.cancel(job)
         finally:
             self.flush()
+        self.say("Cancelled.")
         return {"cancelled": job.key}, []
 
     def request_import(self, _args: dict[str, Any], _buffers: list[Any]) -> Any:
         """Bring in the server's videos this library does not have yet."""
-        reason = engine.capability_reasons(self.studio).get("list")
+        reason = capabilities(self.studio).get("list")
         if reason:
             raise ValueError(reason)
         return self._import()
@@ -150,12 +151,18 @@ class CardIntents(ViewBase):
         return {"reference": self.form["reference"]}, []
 
     def request_budget(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
+        """Set (or clear, with None) the budget, or the daily budget with `daily`: kept in
+        the library for every studio sharing it."""
         value = args.get("value")
         budget = None if value in (None, "") else float(value)
-        self.studio.budget = budget
-        self.say("Budget cleared." if budget is None else f"Budget set to ${budget:,.2f}.")
+        if args.get("daily"):
+            self.studio.daily_budget = budget
+            self.say("Daily budget cleared." if budget is None else f"Daily budget ${budget:,.2f}.")
+        else:
+            self.studio.budget = budget
+            self.say("Budget cleared." if budget is None else f"Budget set to ${budget:,.2f}.")
         self.flush()
-        return {"budget": self.studio.budget}, []
+        return {"budget": self.studio.budget, "daily_budget": self.studio.daily_budget}, []
 
     def request_allow_unknown(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         self.studio.allow_unknown_cost = bool(args.get("value"))

@@ -16,9 +16,9 @@ from PIL import Image
 
 from sora_notebook import BudgetExceeded, Job, SoraNotebookError, ValidationError, fit_reference
 from sora_notebook.protocol import DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_PROMPT_CHARS
-from sora_notebook.widgets import engine
 from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.rpc import Problems, Reply
+from sora_notebook.widgets.state import capabilities, model_options
 
 __all__ = ["BANNERS", "MODES", "FormIntents"]
 
@@ -66,7 +66,7 @@ class FormIntents(ViewBase):
     def _init_form(self) -> None:
         self._source: bytes | None = None
         self._attempted = self._sending = False
-        models = engine.model_options(self.studio)
+        models = model_options()
         backend = self.studio.backend
         open_models = not getattr(backend, "check_models", True) or backend.name not in {
             "emulator",
@@ -78,7 +78,7 @@ class FormIntents(ViewBase):
             "open_models": open_models,
             "max_prompt": MAX_PROMPT_CHARS,
             "max_variants": 4,
-            "capabilities": engine.capability_reasons(self.studio),
+            "capabilities": capabilities(self.studio),
         }
         self.form = {
             "mode": "new",
@@ -198,7 +198,7 @@ class FormIntents(ViewBase):
         parent = self._find(str(key)) if key else None
         if mode != "new" and parent is None:
             raise LookupError(f"{mode} needs the video it starts from.")
-        reason = engine.capability_reasons(self.studio).get(mode)
+        reason = capabilities(self.studio).get(mode)
         if reason:
             raise ValueError(reason)
         fields: dict[str, Any] = {"mode": mode, "parent": parent.key if parent else None}

@@ -9,20 +9,32 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sora_notebook import Job
+from sora_notebook.client.dialects import ACTIONS, ModelInfo
+from sora_notebook.protocol import MODELS
 from sora_notebook.widgets.media_url import files_url
 from sora_notebook.widgets.thumbs import sprite_grid_of
 
 if TYPE_CHECKING:
     from sora_notebook import Studio
 
-__all__ = ["PROMPT_CHARS", "failure_hint", "job_state", "status_word"]
+__all__ = [
+    "ACTIVE",
+    "PROMPT_CHARS",
+    "capabilities",
+    "failure_hint",
+    "job_state",
+    "model_options",
+    "status_word",
+]
 
 PROMPT_CHARS = 1200
+ACTIVE = frozenset({"pending", "queued", "in_progress", "submitting"})
+Choices = dict[str, dict[str, list[str]]]
 VARIANTS = ("video", "thumbnail", "spritesheet")
 EDGE_WORDS = {
     "remix": "from a remix",
@@ -33,6 +45,27 @@ EDGE_WORDS = {
 }
 _STATUS = re.compile(r"[^a-z_]")
 MediaPath = Callable[[Job, str], Path | None]
+
+
+def capabilities(studio: Studio) -> dict[str, str | None]:
+    """Action -> why the server cannot (None: it can), as `studio.capabilities` says."""
+    caps = studio.capabilities
+    return {action: caps.reason(action) for action in ACTIONS}
+
+
+def model_options(models: Iterable[ModelInfo] = ()) -> Choices:
+    """Model -> its sizes and seconds: the server's catalogue (`await studio.models()`),
+    else the price table's models; a catalogue entry without sizes takes the table's."""
+    known = {n: {"sizes": list(s.sizes), "seconds": list(s.seconds)} for n, s in MODELS.items()}
+    every = {k: sorted({v for m in known.values() for v in m[k]}) for k in ("sizes", "seconds")}
+    out: Choices = {}
+    for item in models:
+        spec = known.get(item.id, every)
+        out[item.id] = {
+            "sizes": [str(v) for v in item.sizes] or spec["sizes"],
+            "seconds": [str(v) for v in item.seconds] or spec["seconds"],
+        }
+    return out or known
 
 
 def status_word(status: str | None) -> str:

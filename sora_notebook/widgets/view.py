@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sora_notebook import Job, SoraNotebookError
-from sora_notebook.widgets import engine
 from sora_notebook.widgets.actions import CardIntents
 from sora_notebook.widgets.assets import CSS, ESM
 from sora_notebook.widgets.fallback import static_html
@@ -27,7 +26,7 @@ from sora_notebook.widgets.judging import JudgeIntents
 from sora_notebook.widgets.media_url import server_root
 from sora_notebook.widgets.player import MediaServer
 from sora_notebook.widgets.snapshot import LiveSnapshot
-from sora_notebook.widgets.state import job_state
+from sora_notebook.widgets.state import ACTIVE, job_state, model_options
 from sora_notebook.widgets.tree import tree_state
 
 if TYPE_CHECKING:
@@ -84,16 +83,16 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
     async def _load_models(self) -> None:
         """Models from the server's catalogue where it has one (else the price table's)."""
         try:
-            models = await engine.server_models(self.studio)
+            models = model_options(await self.studio.models())
         except SoraNotebookError:
             return
-        if models:
-            self.options = {**self.options, "models": models, "open_models": True}
+        if models != self.options.get("models"):
+            self.options = {**self.options, "models": models}
 
     # --- lookups --------------------------------------------------------------------------
 
     def _settled(self) -> bool:
-        return not any(j.status in engine.ACTIVE for j in self.studio.jobs())
+        return not any(j.status in ACTIVE for j in self.studio.jobs())
 
     # --- live state -----------------------------------------------------------------------
 
@@ -152,6 +151,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
             "session": spend.session,
             "unknown": spend.unknown,
             "budget": studio.budget,
+            "daily_budget": studio.daily_budget,
             "left": studio.left,
             "allow_unknown": studio.allow_unknown_cost,
         }

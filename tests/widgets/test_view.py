@@ -85,6 +85,9 @@ async def test_budget_is_settable_and_blocks_generate_with_the_reason(page):
     assert not (await p.ask("budget", {"value": -1}))["ok"]
     await p.ask("budget", {"value": None})
     assert p.view.studio.budget is None and p.view.money["budget"] is None
+    await p.ask("budget", {"value": 0.2, "daily": True})
+    assert p.view.studio.daily_budget == 0.2 and p.view.money["daily_budget"] == 0.2
+    assert p.view.money["left"] == 0.2 and p.view.plan["blocked"]  # $0.40 > $0.20 today
 
 
 def _png(width: int, height: int) -> bytes:

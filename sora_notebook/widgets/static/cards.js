@@ -130,9 +130,7 @@ function cardActions(ctx, card) {
     b.compare.setAttribute("aria-pressed", String(ctx.model.get("selected").includes(job.key)));
     b.retry.hidden = ACTIVE.has(job.status);
     b.cancel.hidden = !ACTIVE.has(job.status);
-    b.delete.hidden = ACTIVE.has(job.status);
-    setDisabled(b.cancel, caps.cancel && job.status !== "pending" ? caps.cancel : "");
-    setDisabled(b.delete, "");
+    setDisabled(b.cancel, caps.cancel || "");
   };
   return { row, draw };
 }

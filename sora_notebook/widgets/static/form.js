@@ -5,7 +5,7 @@
 const FIELD_NAMES = ["prompt", "model", "size", "seconds", "add_seconds", "n", "input_reference", "parent", "budget"];
 
 function labelled(text, control, testid) {
-  const wrap = make("label", "sn-field");
+  const wrap = make("label", control.type === "checkbox" ? "sn-field sn-check" : "sn-field");
   wrap.append(make("span", "sn-field-label", text), control);
   control.dataset.testid = testid;
   return wrap;
@@ -74,7 +74,6 @@ function formLayout(c) {
   params.append(c.modelField, c.sizeField, c.secondsField, c.addField, c.nField);
   c.refRow = make("div", "sn-row sn-reference");
   const keep = labelled("Keep for the next video", c.keep, "sn-keep-reference");
-  keep.classList.add("sn-check");
   c.refRow.append(labelled("Reference image", c.file, "sn-reference-input"), labelled("Fit", c.fit, "sn-fit"), keep, c.refCount, c.preview, c.refText, c.clearRef);
   const go = make("div", "sn-row sn-go");
   go.append(c.generate, make("span", "sn-muted", "Ctrl/Cmd+Enter"), c.quote);

@@ -3,7 +3,7 @@
 //
 // Stable test hooks (data-testid) for the browser tests:
 //   sn-studio (theme root, data-theme light|dark)  sn-backend-badge  sn-money  sn-budget-input
-//   sn-budget-save  sn-allow-unknown  sn-import
+//   sn-daily-budget-input  sn-budget-save  sn-allow-unknown  sn-import
 //   form: sn-form sn-prompt sn-prompt-count sn-model sn-size sn-seconds sn-add-seconds
 //         sn-variants sn-generate sn-generate-reason sn-quote sn-status sn-mode-banner
 //         sn-mode-cancel sn-reference-input sn-fit sn-keep-reference sn-reference-preview
@@ -35,23 +35,31 @@ function header(ctx) {
   money_.dataset.testid = "sn-money";
   const budget = make("input");
   budget.type = "number"; budget.min = "0"; budget.step = "0.5"; budget.placeholder = "none";
+  const daily = make("input");
+  daily.type = "number"; daily.min = "0"; daily.step = "0.5"; daily.placeholder = "none";
   const save = button("Set budget", "sn-budget-save");
   const unknown = make("input");
   unknown.type = "checkbox";
   const importBtn = button("Import from the server", "sn-import", "Bring in the server's videos this library does not have");
   setDisabled(importBtn, (ctx.model.get("options").capabilities || {}).list || "");
   importBtn.addEventListener("click", () => ctx.rpc.request("import", {}).catch((err) => ctx.say(err.message, "error")));
-  el.append(badge, money_, labelled("Budget $", budget, "sn-budget-input"), save, labelled("Allow unknown costs", unknown, "sn-allow-unknown"), importBtn, note);
-  const setBudget = () => ctx.rpc.request("budget", { value: budget.value === "" ? null : Number(budget.value) }).catch((err) => ctx.say(err.message, "error"));
+  el.append(badge, money_, labelled("Budget $", budget, "sn-budget-input"), labelled("Per day $", daily, "sn-daily-budget-input"), save, labelled("Allow unknown costs", unknown, "sn-allow-unknown"), importBtn, note);
+  const value = (input) => (input.value === "" ? null : Number(input.value));
+  const setBudget = () => ctx.rpc.request("budget", { value: value(budget) })
+    .then(() => ctx.rpc.request("budget", { value: value(daily), daily: true }))
+    .catch((err) => ctx.say(err.message, "error"));
   save.addEventListener("click", setBudget);
-  budget.addEventListener("keydown", (e) => { if (e.key === "Enter") setBudget(); });
+  for (const input of [budget, daily]) input.addEventListener("keydown", (e) => { if (e.key === "Enter") setBudget(); });
   unknown.addEventListener("change", () => ctx.rpc.request("allow_unknown", { value: unknown.checked }));
   function update() {
     const m = ctx.model.get("money") || {};
     const parts = [`session ${money(m.session)}`, `today ${money(m.today)}`, `total ${money(m.total)}`];
-    if (m.budget !== null && m.budget !== undefined) parts.push(`budget ${money(m.budget)} (${money(m.left)} left)`);
+    const set = (v) => v !== null && v !== undefined;
+    if (set(m.budget) || set(m.daily_budget)) parts.push(`${money(m.left)} left of the budget`);
+    if (m.unknown) parts.push(`${m.unknown} of unknown price not counted`);
     money_.textContent = `Billed: ${parts.join(" · ")}`;
-    if (document.activeElement !== budget) budget.value = m.budget === null || m.budget === undefined ? "" : String(m.budget);
+    if (document.activeElement !== budget) budget.value = set(m.budget) ? String(m.budget) : "";
+    if (document.activeElement !== daily) daily.value = set(m.daily_budget) ? String(m.daily_budget) : "";
     unknown.checked = Boolean(m.allow_unknown);
   }
   return { el, update };
