@@ -6,8 +6,8 @@ anywidget that draws the tree (the view itself when it is one anywidget; the old
 host (model `get/set/on/off/send/save_changes`, binary traits as DataViews) and times, with
 `performance.now()`, from calling the ESM's `render` to the second animation frame after it
 settles (the first frame that shows the tree); then scrolls the tree box to its bottom
-(its last rows) and times the next two frames (a view that draws only the nodes near its visible part
-draws the others there). Fresh page per run; median of ``runs``.
+(its last rows) and times the next two frames (a view that draws only the nodes near its
+visible part draws the others there). Fresh page per run; median of ``runs``.
 """
 
 from __future__ import annotations

@@ -98,6 +98,7 @@ class StudioPage:
         key = poll(lambda: next(iter(set(self.keys()) - before), None), timeout=60, what="card")
         self.root.evaluate(WATCH, [key, cells_busy_js(self.kind)])
         self.wait_status(key)
+        self.page.wait_for_timeout(250)  # the watcher's next samples see the final card
         return key, self.page.evaluate(STOP_WATCH)
 
     def card_text(self, key: str) -> str:
