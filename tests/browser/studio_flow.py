@@ -192,20 +192,27 @@ class StudioPage:
              timeout=30, what="both one frame on", detail=states)  # fmt: skip
 
     def duel_pick(self) -> None:
-        """Blind duel from compare: key 1 picks the left one, the next round begins."""
+        """Blind duel from compare, judged from the keyboard: 1 (left), 0 (tie), 2 (right);
+        each pick starts the next round and lands in the leaderboard."""
         self.tid("sn-duel-start").click()
         duel = self.tid("sn-duel")
         duel.wait_for(state="visible")
         heading = duel.locator("h3").first
-        first = heading.text_content()
-        duel.focus()
-        self.page.keyboard.press("1")
-        poll(lambda: heading.text_content() != first, timeout=30, what="next duel round")
-        board = self.tid("sn-leaderboard")
-        wins = board.locator("tr").evaluate_all(
-            "rows => rows.slice(1).map(r => Number(r.children[3].textContent))"
+        for key in ("1", "0", "2"):
+            before = heading.text_content()
+            duel.focus()
+            self.page.keyboard.press(key)
+            poll(lambda b=before: heading.text_content() != b, timeout=30,
+                 what=f"next duel round after key {key}")  # fmt: skip
+        rows = (
+            self.tid("sn-leaderboard")
+            .locator("tr")
+            .evaluate_all(
+                "rows => rows.slice(1).map(r => [3, 4, 5].map(i => Number(r.children[i].textContent)))"
+            )
         )
-        assert sum(wins) == 1, f"one win after one pick: {wins}"
+        wins, losses, ties = (sum(r[i] for r in rows) for i in range(3))
+        assert (wins, losses, ties) == (2, 2, 2), f"wins/losses/ties after 1, 0, 2: {rows}"
         self.check_tree_labels("after a duel pick")
 
     def xss_stays_text(self) -> None:
