@@ -145,6 +145,19 @@ class StudioPage:
              }))"""
         )
 
+    def focus_is_visible(self, presses: int = 12) -> list[dict]:
+        """Tab through the view from the prompt: every focused control shows a focus ring."""
+        self.tid("sn-prompt").focus()
+        seen = []
+        for _ in range(presses):
+            self.page.keyboard.press("Tab")
+            seen.append(self.root.evaluate(FOCUS_JS))
+        inside = [f for f in seen if f["inside"]]
+        assert len(inside) >= presses // 2, f"Tab left the view early: {seen}"
+        hidden = [f for f in inside if not f["ring"]]
+        assert not hidden, f"focused without a visible focus ring: {hidden}"
+        return seen
+
     def check_tree_labels(self, when: str) -> None:
         labels = self.tree_labels()
         assert all(v["text"].strip() and v["px"] >= 11 for v in labels.values()), (
@@ -208,7 +221,8 @@ class StudioPage:
             self.tid("sn-leaderboard")
             .locator("tr")
             .evaluate_all(
-                "rows => rows.slice(1).map(r => [3, 4, 5].map(i => Number(r.children[i].textContent)))"
+                "rows => rows.slice(1)"
+                ".map(r => [3, 4, 5].map(i => Number(r.children[i].textContent)))"
             )
         )
         wins, losses, ties = (sum(r[i] for r in rows) for i in range(3))
@@ -225,6 +239,24 @@ class StudioPage:
         assert injected == 0
         prompt = self.root.locator(f'[data-testid="sn-card"][data-key="{key}"] .sn-card-prompt')
         assert prompt.text_content() == PAYLOAD
+
+
+# The focused element (through shadow roots) and whether it shows a ring: an outline or
+# a box-shadow (a video's native controls draw their own).
+FOCUS_JS = """(root) => {
+  let el = document.activeElement;
+  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+  const inside = !!el && root.contains(el);
+  if (!el) return { inside, ring: false, tag: null };
+  const s = getComputedStyle(el);
+  const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+  const shadow = s.boxShadow && s.boxShadow !== 'none';
+  // A <video controls> takes focus into its own (browser-drawn) controls, ring and all.
+  const native = el.tagName === 'VIDEO' && el.controls;
+  return { inside, ring: outline || !!shadow || native, tag: el.tagName.toLowerCase(),
+           testid: el.dataset ? el.dataset.testid || '' : '',
+           text: (el.textContent || '').slice(0, 30) };
+}"""
 
 
 # The drawn edges, each joined to the nodes at its ends (node boxes from their transforms).
@@ -255,7 +287,8 @@ REMIX_PROMPT = "The same fox, now at night under the northern lights"
 
 def scenario(sp: StudioPage, *, duel: bool = True) -> tuple[str, str]:
     """Generate (progress moving, no cell running), play, remix (an edge), compare in sync,
-    then (``duel``) a blind duel pick by key. Returns (first key, remix key)."""
+    focus visible from the keyboard, then (``duel``) a blind duel judged by keys.
+    Returns (first key, remix key)."""
     sp.wait_ready()
     first, watch = sp.generate_watched(FIRST_PROMPT)
     assert sp.status(first) == "completed", (sp.card_text(first), watch)
@@ -279,6 +312,7 @@ def scenario(sp: StudioPage, *, duel: bool = True) -> tuple[str, str]:
     sp.select_in_tree(first, remix)
     sp.compare_in_sync()
     sp.check_tree_labels("after compare")
+    sp.focus_is_visible()
     if duel:
         sp.duel_pick()
     return first, remix
