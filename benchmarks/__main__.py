@@ -20,6 +20,7 @@ BENCHMARKS = {
     "notebook": "benchmarks.notebook",
     "render": "benchmarks.bench_render",
     "imports": "benchmarks.imports",
+    "view": "benchmarks.view",
     "hostile": "benchmarks.hostile",
     "watch": "benchmarks.watch",
 }

@@ -120,8 +120,9 @@ def run(size: str = "full") -> Result:
         try:
             studio, paths = loop.run_until_complete(_make_videos(root, n, RENDER[size]))
             panel = studio.panel()
-            data, _metadata = panel._repr_mimebundle_()
-            bundle = dict(data)
+            shown = panel._repr_mimebundle_()
+            # anywidget (the studio view) answers a (data, metadata) pair
+            bundle = dict(shown[0] if isinstance(shown, tuple) else shown)
             state = w.Widget.get_manager_state(drop_defaults=False, widgets=_tree(panel))
             panel.close()
         finally:

@@ -3,7 +3,7 @@
 Each side follows the same number of fresh jobs (created straight over HTTP on the
 emulator, on a real socket) for the same window, on this process's event loop, as in a
 kernel. The studio side: `Studio.import_remote()` adopts them, its tracker polls and
-saves media, and the real panel (`sora_notebook.widgets.StudioView`) redraws from the
+saves media, and the real view (`studio.panel()`, the studio view) redraws from the
 studio's coalesced events. The naive side: one task per job polling every second, each
 snapshot written into that job's own progress bar and label (ipywidgets).
 
@@ -180,17 +180,13 @@ async def studio_side(base_url: str, n: int, window: float) -> dict[str, Any]:
     from sora_notebook.client.backend import Backend
     from sora_notebook.studio import Studio
 
-    try:
-        from sora_notebook.widgets import StudioView as Panel
-    except ImportError:  # the panel is optional here; count nothing then
-        Panel = None
     meter = Meter()
     async with httpx.AsyncClient(timeout=60) as http:
         await clear_jobs(http, base_url)
         await create_jobs(http, base_url, seconds_mix(n))
     with tempfile.TemporaryDirectory(prefix="bench-studio-") as tmp, counting_comms(meter):
         studio = Studio(Backend.compatible(base_url, "bench-key"), library=tmp)
-        panel = Panel(studio) if Panel is not None else None
+        panel = studio.panel()
         state: dict[str, Any] = {}
 
         async def follow() -> None:
@@ -201,11 +197,10 @@ async def studio_side(base_url: str, n: int, window: float) -> dict[str, Any]:
             out = await _window(window, follow, meter)
         finally:
             completed = len(studio.jobs(status="completed"))
-            if panel is not None:
-                panel.close()
+            panel.close()
             await studio.aclose()
     out.update(side="studio + panel", completed=completed, imported=state.get("imported", 0))
-    out["panel"] = Panel is not None
+    out["panel"] = True
     return out
 
 

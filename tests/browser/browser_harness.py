@@ -1,13 +1,17 @@
-"""JupyterLab process and page helpers for the browser tests (no Playwright import here).
+"""Front-end server processes for the browser tests (no Playwright import here).
 
-- ``LabServer`` / ``start_lab(base, extra_env)``: JupyterLab on a temp folder, 127.0.0.1, a
-  free port, an empty token, every Jupyter/IPython dir and HOME inside the temp folder, the
-  news popup switched off by an ``overrides.json`` in a temp ``app_settings_dir``; started
-  with exec semantics (its PID is the server), awaited by HTTP polling, stopped by PID
-  (terminate, then kill).
-- ``open_notebook(page, path, server)``, ``wait_kernel_idle(server, path)``,
-  ``run_all(page)``, ``cell_errors(page)``: drive a notebook as a person would.
-- ``write_notebook(path, cells)``, ``make_mp4(path)``: material for tests.
+Three front ends, one shape (``FrontEnd``): JupyterLab 4 (``kind="lab"``), Jupyter Notebook 7
+(``"notebook"``) and marimo (``"marimo"``, ``marimo edit --headless --no-token``, or
+``marimo run`` with ``mode="run"``). Each runs
+on 127.0.0.1 at a free port with every config, data, runtime and cache dir (and HOME) inside a
+temp folder, is started with exec semantics (its PID is the server), awaited by HTTP polling
+and stopped by that PID (terminate, then kill). Environment variables that would point the
+studio at a real backend are never passed on; ``PYTHONPATH`` is, so kernels import the
+checkout under test.
+
+A front end that cannot start FAILS the test (never skips): the browser set is selected with
+``-m browser`` and deselected with ``-m "not browser"``; a selected test that cannot run is
+a failure, in CI and here.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,8 +31,6 @@ from pathlib import Path
 
 import pytest
 
-IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
 CHROMIUM_PATHS = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -37,6 +40,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # Videos start without a user gesture (the tests click, but a re-render may not).
+    "--autoplay-policy=no-user-gesture-required",
 ]
 
 # The emulator speed the notebooks read. Fast, yet slow enough (a 4 s clip renders in about
@@ -45,18 +50,19 @@ EMULATOR_SPEED_ENV = "SORA_NOTEBOOK_EMULATOR_SPEED"
 EMULATOR_SPEED = "4"
 
 # Variables that would point the studio at a real backend (or a real key): never passed on.
-BACKEND_ENV_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "SORA_NOTEBOOK_")
+BACKEND_ENV_PREFIXES = ("OPENAI_", "AZURE_OPENAI_", "SORA_NOTEBOOK_", "OPENROUTER_", "TOGETHER_")
+BACKEND_ENV_NAMES = ("LITELLM_PROXY_API_BASE", "LITELLM_PROXY_API_KEY")
 
 SERVER_START_TIMEOUT = 120.0
-KERNEL_TIMEOUT = 120.0
-RUN_TIMEOUT = 180.0
+KINDS = ("lab", "notebook", "marimo")
 
 
 def unavailable(reason: str) -> None:
-    """Skip locally; fail in CI, where the browser tests must run."""
-    if IN_CI:
-        pytest.fail(f"{reason} (CI=true: the browser tests must run, not skip)", pytrace=False)
-    pytest.skip(reason)
+    """A selected browser test that cannot run fails, with what to do."""
+    pytest.fail(
+        f"{reason}. The browser tests need it (deselect them with -m 'not browser').",
+        pytrace=False,
+    )
 
 
 def find_chromium() -> str | None:
@@ -66,36 +72,54 @@ def find_chromium() -> str | None:
     return None
 
 
-# --------------------------------------------------------------------------- server
-
-
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-@dataclass
-class LabServer:
-    """One JupyterLab process on a temp folder."""
+def _overrides() -> dict:
+    # The news / update-check toast would cover the page on first visit.
+    return {
+        "@jupyterlab/apputils-extension:notification": {
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        }
+    }
 
+
+@dataclass
+class FrontEnd:
+    """One front-end server process on a temp folder; ``kind`` is lab, notebook or marimo."""
+
+    kind: str
     base: Path
     extra_env: dict[str, str] = field(default_factory=dict)
+    notebook: str | None = None  # marimo: the .py file it serves (relative to ``root``)
+    mode: str = "edit"  # marimo: "edit" (the editor) or "run" (the app view)
     port: int = 0
     proc: subprocess.Popen | None = None
 
     @property
     def root(self) -> Path:
-        """The folder JupyterLab serves; put notebooks and media here."""
+        """The folder the server serves; put notebooks and media here."""
         return self.base / "root"
 
     @property
     def log_path(self) -> Path:
-        return self.base / "jupyterlab.log"
+        return self.base / f"{self.kind}.log"
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def page_url(self, path: str) -> str:
+        """Where a person opens the notebook at ``path`` (relative to ``root``)."""
+        if self.kind == "lab":
+            return f"/lab/tree/{path}"
+        if self.kind == "notebook":
+            return f"/notebooks/{path}"
+        return "/"
 
     def log_tail(self, chars: int = 20_000) -> str:
         try:
@@ -104,7 +128,10 @@ class LabServer:
             return "(no log)"
         return text[-chars:]
 
-    def _prepare(self) -> dict[str, str]:
+    # ------------------------------------------------------------------ environment
+
+    def _env(self) -> dict[str, str]:
+        home = self.base / "home"
         dirs = {
             "JUPYTER_CONFIG_DIR": self.base / "jupyter" / "config",
             "JUPYTER_DATA_DIR": self.base / "jupyter" / "data",
@@ -112,49 +139,43 @@ class LabServer:
             "IPYTHONDIR": self.base / "ipython",
             "JUPYTERLAB_SETTINGS_DIR": self.base / "jupyter" / "lab" / "user-settings",
             "JUPYTERLAB_WORKSPACES_DIR": self.base / "jupyter" / "lab" / "workspaces",
-            "HOME": self.base / "home",
-            "XDG_CACHE_HOME": self.base / "home" / ".cache",
-            "XDG_CONFIG_HOME": self.base / "home" / ".config",
-            "XDG_DATA_HOME": self.base / "home" / ".local" / "share",
-            "MPLCONFIGDIR": self.base / "home" / ".matplotlib",
+            "HOME": home,
+            "XDG_CACHE_HOME": home / ".cache",
+            "XDG_CONFIG_HOME": home / ".config",
+            "XDG_DATA_HOME": home / ".local" / "share",
+            "XDG_STATE_HOME": home / ".local" / "state",
+            "MPLCONFIGDIR": home / ".matplotlib",
         }
         for path in dirs.values():
             path.mkdir(parents=True, exist_ok=True)
         self.root.mkdir(parents=True, exist_ok=True)
-        # The news / update-check toast would cover the page on first visit.
         settings = self.base / "lab-settings"
         settings.mkdir(exist_ok=True)
-        (settings / "overrides.json").write_text(
-            json.dumps(
-                {
-                    "@jupyterlab/apputils-extension:notification": {
-                        "fetchNews": "false",
-                        "checkForUpdates": False,
-                    }
-                },
-                indent=2,
-            ),
-            encoding="utf-8",
-        )
+        (settings / "overrides.json").write_text(json.dumps(_overrides()), encoding="utf-8")
         env = {
             key: value
             for key, value in os.environ.items()
             # Never reach a real backend from a test: the notebooks must see the emulator.
-            if not key.startswith(BACKEND_ENV_PREFIXES)
+            if not key.startswith(BACKEND_ENV_PREFIXES) and key not in BACKEND_ENV_NAMES
         }
         env.update({key: str(value) for key, value in dirs.items()})
         env["PYTHONUNBUFFERED"] = "1"
-        # Kernels run this interpreter's environment.
+        # Kernels run this interpreter's environment (and PYTHONPATH, inherited above).
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        env["MARIMO_SKIP_UPDATE_CHECK"] = "1"
         env.update(self.extra_env)
         return env
 
     def _command(self) -> list[str]:
+        if self.kind == "marimo":
+            return self._marimo_command()
+        app = "lab" if self.kind == "lab" else "notebook"
+        klass = "LabApp" if self.kind == "lab" else "JupyterNotebookApp"
         cmd = [
             sys.executable,
             "-m",
             "jupyter",
-            "lab",
+            app,
             "--no-browser",
             "--expose-app-in-browser",
             "--ServerApp.ip=127.0.0.1",
@@ -164,26 +185,51 @@ class LabServer:
             "--ServerApp.password=",
             f"--ServerApp.root_dir={self.root}",
             "--ServerApp.terminals_enabled=False",
-            f"--LabApp.app_settings_dir={self.base / 'lab-settings'}",
+            f"--{klass}.app_settings_dir={self.base / 'lab-settings'}",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         return cmd
 
+    def _marimo_command(self) -> list[str]:
+        if not self.notebook:
+            raise ValueError("marimo serves one notebook: pass notebook='name.py'")
+        marimo = shutil.which("marimo", path=str(Path(sys.executable).parent))
+        if marimo is None:
+            unavailable("marimo is not installed (pip install -e '.[test]')")
+        edit_only = ["--skip-update-check"] if self.mode == "edit" else []
+        return [
+            str(marimo),
+            self.mode,
+            "--headless",
+            "--no-token",
+            *edit_only,
+            "--no-sandbox",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            self.notebook,
+        ]
+
+    # ------------------------------------------------------------------ process
+
     def _ready(self) -> bool:
+        path = "/api/status" if self.kind != "marimo" else "/health"
         try:
-            with urllib.request.urlopen(f"{self.url}/api/status", timeout=5) as response:
+            with urllib.request.urlopen(f"{self.url}{path}", timeout=5) as response:
                 return response.status == 200
         except (urllib.error.URLError, OSError):
             return False
 
     def start(self) -> None:
-        env = self._prepare()
+        env = self._env()
         for _attempt in range(3):
-            self.port = _free_port()
+            self.port = free_port()
             log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
             try:
-                # `python -m jupyter lab` execs jupyter-lab, so this PID is the server.
+                # `python -m jupyter lab` execs jupyter-lab; marimo is its own script: the
+                # PID is the server either way.
                 self.proc = subprocess.Popen(
                     self._command(),
                     cwd=self.root,
@@ -203,10 +249,10 @@ class LabServer:
                 time.sleep(0.25)
             exited = self.proc.poll() is not None
             self.stop()
-            if not (exited and "already in use" in self.log_tail(4000)):
+            if not (exited and "in use" in self.log_tail(4000)):
                 break  # not a port race: do not retry
         pytest.fail(
-            f"JupyterLab did not start on {self.url}.\n--- log ---\n{self.log_tail()}",
+            f"{self.kind} did not start on {self.url}.\n--- log ---\n{self.log_tail()}",
             pytrace=False,
         )
 
@@ -230,135 +276,42 @@ class LabServer:
     def sessions(self) -> list[dict]:
         return self.get_json("/api/sessions")
 
+    def wait_kernel_idle(self, path: str, timeout: float = 120.0) -> dict:
+        """Wait until the notebook at ``path`` has a connected, idle kernel (Jupyter only).
 
-def start_lab(base: Path, extra_env: dict[str, str] | None = None) -> LabServer:
-    """Start a JupyterLab on ``base`` (a temp folder); the caller stops it."""
-    server = LabServer(base=base, extra_env=dict(extra_env or {}))
+        The toolbar says idle before the kernel exists; Run All before this does nothing.
+        """
+        deadline = time.monotonic() + timeout
+        last: list[dict] = []
+        while time.monotonic() < deadline:
+            with contextlib.suppress(urllib.error.URLError, OSError, ValueError):
+                last = self.sessions()
+                for session in last:
+                    if session.get("path") != path:
+                        continue
+                    kernel = session.get("kernel") or {}
+                    if (
+                        kernel.get("connections", 0) >= 1
+                        and kernel.get("execution_state") == "idle"
+                    ):
+                        return session
+            time.sleep(0.25)
+        pytest.fail(f"no idle, connected kernel for {path} after {timeout:.0f} s; sessions: {last}")
+
+
+def start_frontend(
+    kind: str, base: Path, extra_env: dict[str, str] | None = None, *, notebook: str | None = None
+) -> FrontEnd:
+    """Start a front end on ``base`` (a temp folder); the caller stops it."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    server = FrontEnd(kind=kind, base=base, extra_env=dict(extra_env or {}), notebook=notebook)
+    if notebook and kind == "marimo":
+        server.root.mkdir(parents=True, exist_ok=True)
     server.start()
     return server
 
 
-# --------------------------------------------------------------------------- page helpers
-
-
-def write_notebook(path: Path, cells: list[str]) -> Path:
-    """Write a minimal nbformat-4 notebook of code cells with the python3 kernel."""
-    nb = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": f"cell-{i}",
-                "metadata": {},
-                "outputs": [],
-                "source": source,
-            }
-            for i, source in enumerate(cells)
-        ],
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
-    return path
-
-
-def make_mp4(path: Path, *, seconds: float = 4.0, size=(320, 240), fps: int = 24) -> Path:
-    """A small H.264 MP4 (moov first) of a moving gradient, made with PyAV."""
-    import av
-    import numpy as np
-
-    width, height = size
-    with av.open(str(path), mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height = width, height
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"preset": "ultrafast"}
-        stream.gop_size = fps
-        x = np.linspace(0, 255, width, dtype=np.float32)[None, :]
-        y = np.linspace(0, 255, height, dtype=np.float32)[:, None]
-        for i in range(int(seconds * fps)):
-            shift = 255.0 * i / (seconds * fps)
-            frame = np.empty((height, width, 3), dtype=np.uint8)
-            frame[..., 0] = (x + shift) % 256
-            frame[..., 1] = (y + 2 * shift) % 256
-            frame[..., 2] = 128
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
-
-
-def wait_kernel_idle(server: LabServer, path: str, timeout: float = KERNEL_TIMEOUT) -> dict:
-    """Wait until the notebook at ``path`` has a connected, idle kernel.
-
-    The toolbar says idle before the kernel exists; Run All before this silently does nothing.
-    """
-    deadline = time.monotonic() + timeout
-    last: list[dict] = []
-    while time.monotonic() < deadline:
-        with contextlib.suppress(urllib.error.URLError, OSError, ValueError):
-            last = server.sessions()
-            for session in last:
-                if session.get("path") != path:
-                    continue
-                kernel = session.get("kernel") or {}
-                if kernel.get("connections", 0) >= 1 and kernel.get("execution_state") == "idle":
-                    return session
-        time.sleep(0.25)
-    pytest.fail(f"no idle, connected kernel for {path} after {timeout:.0f} s; sessions: {last}")
-
-
-def open_notebook(page, path: str, server: LabServer | None = None) -> None:
-    """Open ``path`` (relative to the server root) in JupyterLab and wait for its kernel."""
-    page.goto(f"/lab/tree/{path}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=90_000)
-    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").first.wait_for(
-        state="visible", timeout=90_000
-    )
-    if server is not None:
-        wait_kernel_idle(server, path)
-
-
-def run_all(page, timeout: float = RUN_TIMEOUT, *, check: bool = True) -> None:
-    """Run every cell of the current notebook (Run All) and wait until it has finished.
-
-    With ``check`` (the default) fail if a cell raised or was left unexecuted, with the
-    traceback text from the page.
-    """
-    page.evaluate(
-        """() => {
-          window.__snRunAll = 'running';
-          window.jupyterapp.commands.execute('notebook:run-all-cells').then(
-            () => { window.__snRunAll = 'done'; },
-            (err) => { window.__snRunAll = 'error: ' + err; });
-        }"""
-    )
-    page.wait_for_function("() => window.__snRunAll !== 'running'", timeout=timeout * 1000)
-    state = page.evaluate("() => window.__snRunAll")
-    if not check:
-        return
-    errors = cell_errors(page)
-    prompts = page.evaluate(
-        """() => [...document.querySelectorAll(
-            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt')]
-            .map(p => p.textContent.trim())"""
-    )
-    unrun = [p for p in prompts if not any(ch.isdigit() for ch in p)]
-    assert state == "done" and not errors and not unrun, (
-        f"Run All: {state}; prompts {prompts}; errors:\n" + "\n---\n".join(errors)
-    )
-
-
-def cell_errors(page) -> list[str]:
-    """Texts of the tracebacks shown in the visible notebook."""
-    return page.evaluate(
-        """() => [...document.querySelectorAll(
-            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output')]
-            .map(el => el.textContent)
-            .filter(text => text.includes('Traceback'))"""
-    )
+def start_lab(base: Path, extra_env: dict[str, str] | None = None) -> FrontEnd:
+    """JupyterLab on ``base`` (kept for the smoke and quickstart tests)."""
+    return start_frontend("lab", base, extra_env)
