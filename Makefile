@@ -1,7 +1,9 @@
 # Two entry points, each doing all the set-up itself on a fresh machine:
 #   make lab    JupyterLab on the quickstart notebook (emulator backend, no key needed)
-#   make test   the whole test suite: unit, client, emulator, studio, widgets,
-#               notebooks (nbval) and a real JupyterLab in headless Chromium
+#   make test   lint, types and the whole test suite: unit, client, emulator, studio,
+#               library, judge, third-party servers (a real LiteLLM proxy, stand-ins),
+#               the view headless and in JupyterLab, Notebook 7 and marimo (headless
+#               Chromium), and the notebooks (nbval)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
