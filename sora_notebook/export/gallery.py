@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from sora_notebook.export.html import nested_list
 from sora_notebook.library import Job, Library, files
 from sora_notebook.library.judging import JudgingRecords
 from sora_notebook.library.lineage import Tree
@@ -184,18 +185,10 @@ def export_html(
     places = {r.job.key: (n, r) for n, r in enumerate(ranking or (), 1)}
     out: list[str] = [_leaderboard(ranking)] if ranking else []
 
-    def branch(jobs: list[Job], css: str = "") -> None:
-        if not jobs:
-            return
-        out.append(f"<ul{css}>")
-        for job in jobs:
-            place = places.get(job.key)
-            out.append("<li>" + _card(library, job, html_dir, embed, place))
-            branch(tree.children(job.key))
-            out.append("</li>")
-        out.append("</ul>")
+    def card(job: Job, _depth: int) -> str:
+        return _card(library, job, html_dir, embed, places.get(job.key))
 
-    branch(tree.roots, ' class="root"')
+    out.append(nested_list(tree.walk(), card, ' class="root"'))
     doc = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'

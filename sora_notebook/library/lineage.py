@@ -45,21 +45,23 @@ class Tree:
         return depth
 
     def walk(self) -> list[tuple[int, Job]]:
-        """Depth-first (depth, job) pairs, children in submission order."""
+        """Depth-first (depth, job) pairs, children in submission order; the one tree
+        walk (iterative, so a chain of any length is fine). Jobs no root reaches (a cycle
+        of bad records) come last, at depth 0."""
+        kids: dict[str, list[Job]] = {}
+        for edge in self.edges:
+            kids.setdefault(edge.parent, []).append(self.nodes[edge.child])
         out: list[tuple[int, Job]] = []
         seen: set[str] = set()
-
-        def visit(job: Job, depth: int) -> None:
+        stack = [(0, job) for job in reversed(self.roots)]
+        while stack:
+            depth, job = stack.pop()
             if job.key in seen:
-                return
+                continue
             seen.add(job.key)
             out.append((depth, job))
-            for child in self.children(job.key):
-                visit(child, depth + 1)
-
-        for root in self.roots:
-            visit(root, 0)
-        return out
+            stack += [(depth + 1, kid) for kid in reversed(kids.get(job.key, []))]
+        return out + [(0, job) for key, job in self.nodes.items() if key not in seen]
 
     def to_dict(self) -> dict[str, object]:
         return {

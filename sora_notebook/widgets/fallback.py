@@ -7,46 +7,19 @@ history tree as an indented list. Inline styles only; no script.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sora_notebook.export.html import esc as _esc
+from sora_notebook.export.html import nested_list
+from sora_notebook.export.html import short as _short
+from sora_notebook.library.lineage import build_tree
 from sora_notebook.widgets.thumbs import thumb_data_url
 
 __all__ = ["static_html"]
 
 MAX_CARDS, MAX_TREE, PROMPT_CHARS = 48, 500, 280
 ThumbPath = Callable[[Any], Any]
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value if value is not None else ""), quote=True)
-
-
-def _short(text: str | None, limit: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _dfs(jobs: Sequence[Any]) -> list[tuple[Any, int]]:
-    """(job, depth) in depth-first order; a job whose parent is missing is a root."""
-    keys = {j.key for j in jobs}
-    children: dict[str | None, list[Any]] = {}
-    for job in jobs:
-        parent = job.parent_key if job.parent_key in keys and job.parent_key != job.key else None
-        children.setdefault(parent, []).append(job)
-    out: list[tuple[Any, int]] = []
-    seen: set[str] = set()
-    stack = [(j, 0) for j in reversed(children.get(None, []))]
-    while stack:
-        job, depth = stack.pop()
-        if job.key in seen:
-            continue
-        seen.add(job.key)
-        out.append((job, depth))
-        stack += [(kid, depth + 1) for kid in reversed(children.get(job.key, []))]
-    out += [(j, 0) for j in jobs if j.key not in seen]  # cycles, which cannot happen
-    return out
 
 
 def static_html(jobs: Sequence[Any], *, backend_label: str, thumbnail: ThumbPath) -> str:
@@ -81,14 +54,14 @@ def static_html(jobs: Sequence[Any], *, backend_label: str, thumbnail: ThumbPath
         parts.append("</div>")
         if len(jobs) > MAX_CARDS:
             parts.append(f"<p><small>and {len(jobs) - MAX_CARDS} older videos</small></p>")
-        parts.append('<details open><summary>History tree</summary><ul style="list-style:none">')
-        for job, depth in _dfs(jobs)[:MAX_TREE]:
-            kind = f"{job.edge_kind} → " if depth and job.edge_kind else ("→ " if depth else "")
-            parts.append(
-                f'<li style="margin-left:{min(depth, 40) * 1.2:.1f}em">'
-                f"{_esc(kind)}{_esc(_short(job.prompt, 120))} "
-                f"<small>({_esc(job.status)})</small></li>"
-            )
-        parts.append("</ul></details>")
+        walk = build_tree(jobs).walk()[:MAX_TREE]
+        parts.append("<details open><summary>History tree</summary>")
+        parts.append(nested_list(walk, _tree_row, ' style="list-style:none"'))
+        parts.append("</details>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def _tree_row(job: Any, depth: int) -> str:
+    kind = f"{job.edge_kind} → " if depth and job.edge_kind else ("→ " if depth else "")
+    return f"{_esc(kind)}{_esc(_short(job.prompt, 120))} <small>({_esc(job.status)})</small>"

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from sora_notebook.errors import ValidationError
-from sora_notebook.library import PENDING, REJECTED, Library, safe_backend_url
+from sora_notebook.library import PENDING, REJECTED, Job, Library, safe_backend_url
 from sora_notebook.protocol import Video
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -279,3 +279,21 @@ def test_job_to_dict_is_plain(lib):
     job = lib.annotate(submit(lib), tags=["a"])
     data = job.to_dict()
     assert data["tags"] == ["a"] and data["key"] == job.key
+
+
+def test_the_tree_walk_is_depth_first_and_takes_any_depth():
+    from sora_notebook.library.lineage import build_tree
+
+    def job(key: str, parent: str | None, at: float) -> Job:
+        kind = "remix" if parent else None
+        return Job(key=key, video_id=None, backend="e", status="completed", prompt=key,
+                   progress=100, model=None, size=None, seconds=None,
+                   submitted_at=at, parent_key=parent, edge_kind=kind)  # fmt: skip
+
+    jobs = [job("a", None, 1), job("b", "a", 2), job("c", None, 3), job("d", "a", 4)]
+    assert [(d, j.key) for d, j in build_tree(jobs).walk()] == [
+        (0, "a"), (1, "b"), (1, "d"), (0, "c"),
+    ]  # fmt: skip
+    chain = [job("n0", None, 0)] + [job(f"n{i}", f"n{i - 1}", i) for i in range(1, 5000)]
+    walk = build_tree(chain).walk()
+    assert len(walk) == 5000 and walk[-1] == (4999, chain[-1])
