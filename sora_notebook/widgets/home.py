@@ -38,11 +38,6 @@ class HomeLoop:
         loop = self._fallback
         return loop if loop is not None and not loop.is_closed() else None
 
-    def here(self) -> bool:
-        """True when called on the home loop (or when there is no loop at all)."""
-        loop = self.loop
-        return loop is None or _running() is loop
-
     def call(self, fn: Callable[..., Any], *args: Any) -> None:
         """`fn(*args)` now when on the home loop, else soon on it."""
         loop = self.loop

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 PROMPT_CHARS = 1200
-ACTIVE = frozenset({"pending", "queued", "in_progress", "submitting"})
+ACTIVE = frozenset({"pending", "queued", "in_progress"})
 Choices = dict[str, dict[str, list[str]]]
 VARIANTS = ("video", "thumbnail", "spritesheet")
 EDGE_WORDS = {

@@ -156,4 +156,4 @@ function billedText(job) {
   return `billed ${money(job.billed)}`;
 }
 
-const ACTIVE = new Set(["pending", "queued", "in_progress", "submitting"]);
+const ACTIVE = new Set(["pending", "queued", "in_progress"]);
