@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -9,13 +10,15 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+
+T = TypeVar("T")
 
 RESULTS = Path(__file__).parent / "results"
 PACKAGES = (
@@ -60,6 +63,18 @@ class Result:
 
 
 # --- statistics ------------------------------------------------------------------------
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` that always closes its loop: once nest-asyncio2 has patched
+    `asyncio.run` in a process (as `studio.run` does inside a running loop), the patched
+    one leaves its loops open."""
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 def quantile(values: Sequence[float], q: float) -> float:

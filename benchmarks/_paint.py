@@ -19,6 +19,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from benchmarks._common import run_async
+
 CHROMIUM = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -104,7 +106,7 @@ def _payload(n: int) -> tuple[str, str, dict[str, Any], list, list[str]]:
         encoded = [base64.b64encode(bytes(b)).decode("ascii") for b in buffers]
         return esm, css, json.loads(json.dumps(state, default=str)), paths, encoded
 
-    return asyncio.run(build())
+    return run_async(build())
 
 
 def first_paint(n: int, runs: int = 5) -> dict[str, Any]:

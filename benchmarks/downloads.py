@@ -24,7 +24,17 @@ from typing import Any, BinaryIO
 
 import httpx
 
-from benchmarks._common import HEADERS, Goal, Result, Server, create_jobs, fmt, median, ratio
+from benchmarks._common import (
+    HEADERS,
+    Goal,
+    Result,
+    Server,
+    create_jobs,
+    fmt,
+    median,
+    ratio,
+    run_async,
+)
 
 NAME = "downloads"
 TITLE = "200 MB media download: AsyncSoraClient.download vs a raw httpx stream"
@@ -65,7 +75,7 @@ async def _sora(base_url: str, video_id: str, target: Path) -> int:
 
 def _timed(make: Callable[[], Awaitable[int]]) -> tuple[float, int]:
     start = time.perf_counter()
-    size = asyncio.run(make())  # type: ignore[arg-type]
+    size = run_async(make())  # type: ignore[arg-type]
     return time.perf_counter() - start, size
 
 
@@ -123,7 +133,7 @@ def run(size: str = "full") -> Result:
     mb, repeat = MB[size], REPEAT[size]
     times: dict[str, list[float]] = {"raw /dev/null": [], "raw file+fsync": [], "client": []}
     with Server(speed=50.0) as server, tempfile.TemporaryDirectory(prefix="bench-dl-") as tmp:
-        video_id, grown = asyncio.run(_big_job(server, mb))
+        video_id, grown = run_async(_big_job(server, mb))
         nbytes = int(grown["size"])
         base = server.base_url
         target = Path(tmp) / "video.mp4"

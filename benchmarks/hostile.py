@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import Goal, Result, fmt
+from benchmarks._common import Goal, Result, fmt, run_async
 
 NAME = "hostile"
 TITLE = "Endless JSON body and endless MP4 stream: AsyncSoraClient against raw httpx"
@@ -157,7 +157,7 @@ def _measure_side(side: str, url: str, size: str) -> dict[str, Any]:
         measure = _rss if side.endswith("json") else (lambda: _folder_bytes(folder))
         start = time.perf_counter()
         with _Sampler(measure) as sampler:
-            out = asyncio.run(_side(side, url, folder, size))
+            out = run_async(_side(side, url, folder, size))
         out["seconds"] = time.perf_counter() - start
         out["peak_growth"] = sampler.peak - sampler.base
         out["left_on_disk"] = _folder_bytes(folder)
@@ -240,7 +240,7 @@ def _result(sides: dict[str, dict[str, Any]], size: str) -> Result:
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        asyncio.run(_serve())
+        run_async(_serve())
     else:
         _, _, side, url, size = sys.argv
         print(json.dumps(_measure_side(side, url, size)), flush=True)

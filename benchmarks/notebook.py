@@ -112,6 +112,8 @@ def run(size: str = "full") -> Result:
     from IPython.core.formatters import format_display_data
     from IPython.display import Video
 
+    from sora_notebook.studio.blocking import close_thread_loop
+
     n = VIDEOS[size]
     with tempfile.TemporaryDirectory(prefix="bench-nb-") as tmp:
         root = Path(tmp)
@@ -129,6 +131,7 @@ def run(size: str = "full") -> Result:
             if studio is not None:
                 loop.run_until_complete(studio.aclose())
             loop.close()
+            close_thread_loop()  # the view made outside a running loop ran its start there
         mp4_bytes = sum(p.stat().st_size for p in paths)
 
         nb = _base_notebook()

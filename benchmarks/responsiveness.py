@@ -37,6 +37,7 @@ from benchmarks._common import (
     median,
     quantile,
     ratio,
+    run_async,
     seconds_mix,
 )
 
@@ -259,11 +260,11 @@ async def _warm(base_url: str, n: int) -> None:
 def run(size: str = "full") -> Result:
     n, window = JOBS[size], WINDOW[size]
     with Server(speed=SPEED) as server:
-        asyncio.run(_warm(server.base_url, n))
+        run_async(_warm(server.base_url, n))
         server.call("POST", "renders")
-        idle = asyncio.run(idle_side(min(window, 3.0)))
-        naive = asyncio.run(naive_side(server.base_url, n, window))
-        studio = asyncio.run(studio_side(server.base_url, n, window))
+        idle = run_async(idle_side(min(window, 3.0)))
+        naive = run_async(naive_side(server.base_url, n, window))
+        studio = run_async(studio_side(server.base_url, n, window))
     rows = []
     for side in (idle, naive, studio):
         rows.append(

@@ -36,6 +36,7 @@ from benchmarks._common import (
     median,
     quantile,
     ratio,
+    run_async,
     seconds_mix,
 )
 
@@ -127,15 +128,15 @@ async def _clear(base_url: str) -> None:
 
 def _phase(server: Server, side: str, n: int) -> dict[str, Any]:
     """One side tracking n fresh jobs: `sdk`, `studio` or `studio-unlimited`."""
-    asyncio.run(_clear(server.base_url))
+    run_async(_clear(server.base_url))
     server.call("POST", "reset")
     before = set(server.call("GET", "stats")["jobs"])
     start = time.perf_counter()
     if side == "sdk":
-        seen = asyncio.run(run_sdk(server.base_url, n))
+        seen = run_async(run_sdk(server.base_url, n))
     else:
         rate = UNLIMITED if side == "studio-unlimited" else None
-        seen = asyncio.run(run_studio(server.base_url, n, rate))
+        seen = run_async(run_studio(server.base_url, n, rate))
     took = time.perf_counter() - start
     stats = server.call("GET", "stats")
     counts = stats["counts"]
@@ -169,7 +170,7 @@ def run(size: str = "full", sizes: Sequence[int] | None = None) -> Result:
     phases: list[dict[str, Any]] = []
     goals: list[Goal] = []
     with Server(speed=SPEED[size]) as server:
-        asyncio.run(_warm(server, max(sizes)))
+        run_async(_warm(server, max(sizes)))
         for hint in HINTS[size]:
             server.call("POST", "hint", on="1" if hint else "0")
             for n in sizes:

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import Goal, Result, fmt
+from benchmarks._common import Goal, Result, fmt, run_async
 
 NAME = "view"
 TITLE = "studio view budgets: models, widget state, saved notebook, messages, tree paint"
@@ -218,9 +218,9 @@ def messages(size: str) -> dict[str, Any]:
             await create_jobs(http, base_url, seconds_mix(3))
 
     with Server(speed=2.0) as server:
-        asyncio.run(warm(server.base_url))
+        run_async(warm(server.base_url))
         server.call("POST", "renders")
-        return asyncio.run(_messages(server.base_url, TRACKED[size], WINDOW[size]))
+        return run_async(_messages(server.base_url, TRACKED[size], WINDOW[size]))
 
 
 def _baseline() -> dict[str, Any]:

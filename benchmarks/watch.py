@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import Goal, Result, fmt, median, quantile
+from benchmarks._common import Goal, Result, fmt, median, quantile, run_async
 
 NAME = "watch"
 TITLE = "Two processes on one library: a completion written by the other, seen by a studio"
@@ -84,7 +84,7 @@ async def _side(watch: bool, size: str) -> dict[str, Any]:
 
 
 def run(size: str = "full") -> Result:
-    sides = {name: asyncio.run(_side(name == "watch", size)) for name in ("watch", "no watch")}
+    sides = {name: run_async(_side(name == "watch", size)) for name in ("watch", "no watch")}
     rows = []
     for name, side in sides.items():
         lags = side["lags"]
