@@ -40,7 +40,7 @@ test: $(STAMP) chromium litellm
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check sora_notebook tests benchmarks && $(BIN)/mypy
 
-# Between edits: everything but the slow, third-party and browser tests (about a minute).
+# Between edits: everything but the slow, third-party and browser tests (about 2 minutes).
 fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not thirdparty and not browser"
 
