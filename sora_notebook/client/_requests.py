@@ -19,7 +19,7 @@ from sora_notebook.client._http.download import (
     open_partial,
 )
 from sora_notebook.client._http.limits import Limits, TooLarge, read_capped, within
-from sora_notebook.client._http.redact import redact, secrets_in
+from sora_notebook.client._http.redact import redact, scrub_request, secrets_in
 from sora_notebook.client._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
 from sora_notebook.client.backend import Backend
 from sora_notebook.client.dialects import ModelInfo
@@ -335,6 +335,7 @@ def _agrees(expected: Any, actual: Any) -> bool:
 
 
 def _transport_error(exc: httpx.TransportError, url: str) -> APIConnectionError:
+    scrub_request(exc)  # it is chained as the cause: its request must not carry the key
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"No answer in time ({type(exc).__name__})", url=url)
     return APIConnectionError(f"Connection failed ({type(exc).__name__})", url=url)

@@ -86,3 +86,20 @@ def test_a_percent_encoded_key_in_the_url_is_sent_decoded():
     backend = Backend.compatible("http://u:sk%2Fab%40cd@h.test/v1")
     assert backend._api_key == "sk/ab@cd" and backend.base_url == "http://h.test/v1"
     assert "sk" not in backend.label and "%2F" not in repr(backend)
+
+
+async def test_a_connection_error_does_not_chain_a_request_holding_the_key():
+    import socket
+
+    from sora_notebook.errors import APIConnectionError
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    backend = Backend.compatible(f"http://127.0.0.1:{port}/v1", KEY)
+    async with AsyncSoraClient(backend, max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as err:
+            await client.retrieve("video_1")
+    cause = err.value.__cause__
+    assert isinstance(cause, httpx.ConnectError)
+    assert KEY not in str(cause.request.headers) and KEY not in repr(err.value)

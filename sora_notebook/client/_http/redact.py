@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-__all__ = ["redact", "secrets_in"]
+import httpx
+
+__all__ = ["AUTH_HEADERS", "redact", "scrub_request", "secrets_in"]
 
 REDACTED = "[redacted]"
+AUTH_HEADERS = ("authorization", "api-key", "x-api-key")
 
 
 def secrets_in(headers: Mapping[str, str]) -> set[str]:
@@ -31,3 +34,15 @@ def redact(body: Any, secrets: Collection[str]) -> Any:
     if isinstance(body, list):
         return [redact(v, secrets) for v in body]
     return body
+
+
+def scrub_request(exc: httpx.HTTPError) -> None:
+    """Blank the auth headers of the request an httpx error holds (it may be chained
+    into one of ours, and a debugger or traceback formatter can print it)."""
+    try:
+        request = exc.request
+    except RuntimeError:  # an error raised before any request was made
+        return
+    for name in AUTH_HEADERS:
+        if name in request.headers:
+            request.headers[name] = REDACTED
