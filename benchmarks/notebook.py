@@ -81,24 +81,6 @@ async def _make_videos(root: Path, n: int, render: str) -> tuple[Any, list[Path]
     return studio, [p for p in paths if p is not None]
 
 
-def _tree(root: Any) -> list[Any]:
-    """The widget and every widget it references (children, layout, style, ...)."""
-    from ipywidgets import Widget
-
-    seen: dict[int, Any] = {}
-    stack = [root]
-    while stack:
-        widget = stack.pop()
-        if id(widget) in seen or widget.comm is None:
-            continue
-        seen[id(widget)] = widget
-        for key in widget.keys:
-            value = getattr(widget, key, None)
-            items = value if isinstance(value, list | tuple) else [value]
-            stack += [v for v in items if isinstance(v, Widget)]
-    return list(seen.values())
-
-
 def _save(nb: Any, path: Path) -> int:
     import nbformat
 
@@ -112,6 +94,7 @@ def run(size: str = "full") -> Result:
     from IPython.core.formatters import format_display_data
     from IPython.display import Video
 
+    from benchmarks.view import widget_tree
     from sora_notebook.studio.blocking import close_thread_loop
 
     n = VIDEOS[size]
@@ -125,7 +108,7 @@ def run(size: str = "full") -> Result:
             shown = panel._repr_mimebundle_()
             # anywidget (the studio view) answers a (data, metadata) pair
             bundle = dict(shown[0] if isinstance(shown, tuple) else shown)
-            state = w.Widget.get_manager_state(drop_defaults=False, widgets=_tree(panel))
+            state = w.Widget.get_manager_state(drop_defaults=False, widgets=widget_tree(panel))
             panel.close()
         finally:
             if studio is not None:
