@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import time as real_time
 
 import pytest
 from fakes import T0, ManualTime
@@ -12,6 +11,7 @@ from live_server import LiveServer
 
 from sora_notebook.client import Backend
 from sora_notebook.emulator import create_app
+from sora_notebook.errors import VideoFailed
 from sora_notebook.library import Library
 from sora_notebook.protocol import Video
 from sora_notebook.studio import Studio
@@ -172,19 +172,20 @@ async def test_a_moderated_job_is_known_within_3_s_at_the_default_pace(tmp_path)
         studio = Studio(Backend.compatible(server.base_url, "key"), tmp_path / "s")
         try:
             assert studio.estimate() is None  # nothing prices this server's jobs
-            started = real_time.monotonic()
             job = await studio.submit(
                 "pikachu dancing in the rain", model="sora-2", size="720x1280", seconds=4
             )
             assert studio.runner.predicted(studio.get(job.key)) == 20
-            while studio.get(job.key).status not in ("failed", "completed"):
-                assert real_time.monotonic() - started < 15
-                await asyncio.sleep(0.02)
-            took = real_time.monotonic() - started
-            status = studio.get(job.key).status
+            # Found by the first check (2 s after sending), not by the first scheduled poll
+            # at half the predicted 20 s: 8 s only tells those two apart; how soon it is
+            # in seconds is measured in benchmarks/ (docs/benchmarks.md), not here.
+            with pytest.raises(VideoFailed):
+                await asyncio.wait_for(studio.wait(job.key), 8)
+            requests = studio.runner.requests
+            assert studio.get(job.key).status == "failed"
         finally:
             await studio.aclose()
-    assert status == "failed" and took <= 3.0, took
+    assert requests == 2  # the create and one status check: the first check found it
 
 
 class ZeroOrHundredClient(FakeClient):
