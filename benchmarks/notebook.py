@@ -95,7 +95,7 @@ def run(size: str = "full") -> Result:
     from IPython.display import Video
 
     from benchmarks.view import widget_tree
-    from sora_notebook.studio.blocking import close_thread_loop
+    from sora_notebook.studio.sync import close_thread_loop
 
     n = VIDEOS[size]
     with tempfile.TemporaryDirectory(prefix="bench-nb-") as tmp:

@@ -1,4 +1,4 @@
-"""`Studio`: the engine a person drives from code or from the panel.
+"""`Studio`: the engine a person drives from code or from the panel, a thin facade.
 
 ```python
 studio = Studio(budget=5)                       # the emulator, ./sora_studio/, $5 in all
@@ -7,11 +7,13 @@ kid = await studio.remix(job, "the same boat at night")
 studio.plan("a fox", n=4).cost; studio.progress(kid).fraction; studio.spend.today
 job = studio.generate_sync("...")               # for code that does not await
 ```
-Every request is planned once (`plan`: checks, reference fit, price, budget), recorded
-with its quote reserved against the budget before it is sent, and followed by one tracker
-task (polling, reconciling, downloading); the media is saved the moment a job completes,
-what it was billed is kept in the library, and events reach subscribers in coalesced
-batches. Knows nothing about widgets except how to import the panel lazily.
+A request goes: `Planner.plan` (checks, reference fit, price against the `Wallet`'s
+purse, read once; what the `CapabilityBook` allows) -> `Dispatcher.send` (the quote,
+recorded with it reserved in the library, sent by the `Runner`'s `Sender`) -> the
+`Tracker` (polls by the `Refresher`, media by the `Fetcher`, every answer written and
+billed by the `Recorder`). Progress is the `ProgressBook`'s; judging is the `Judge`'s;
+events reach subscribers in coalesced batches. Knows nothing about widgets except how
+to import the panel lazily.
 """
 
 from __future__ import annotations
@@ -20,29 +22,33 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
+from sora_notebook import export as export_formats
 from sora_notebook.client import AsyncSoraClient, Backend
-from sora_notebook.client.dialects import ModelInfo
-from sora_notebook.errors import DiskFull, VideoFailed, WaitTimeout
+from sora_notebook.client.dialects import Capabilities, ModelInfo
+from sora_notebook.errors import DiskFull, ValidationError, VideoFailed, WaitTimeout
+from sora_notebook.judge import Metrics, Preference, Rank, Scorer
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
-from sora_notebook.library.ledger import Reservation
-from sora_notebook.library.lineage import Tree
+from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
-from sora_notebook.studio.blocking import Blocking
+from sora_notebook.studio.capabilities import CapabilityBook
+from sora_notebook.studio.dispatch import Dispatcher
 from sora_notebook.studio.events import EventHub, StudioEvent
 from sora_notebook.studio.importing import ImportReport, import_listed
-from sora_notebook.studio.judging import Judging
-from sora_notebook.studio.plans import Plan, Quote, Submission, expand_grid
+from sora_notebook.studio.judging import Judge
+from sora_notebook.studio.money import Purse, Quote, Spend, Wallet, dollars
+from sora_notebook.studio.plans import Plan, Planner, Request, expand_grid
 from sora_notebook.studio.polling import PollPolicy
+from sora_notebook.studio.progress import Progress, ProgressBook
 from sora_notebook.studio.ratelimit import RateLimiter
-from sora_notebook.studio.reading import Reading
+from sora_notebook.studio.refs import JobRef, resolve
 from sora_notebook.studio.runner import Runner, new_owner
-from sora_notebook.studio.serving import Serving
-from sora_notebook.studio.spending import Spending, _dollars
+from sora_notebook.studio.sync import run_sync
 from sora_notebook.studio.tracker import Tracker
 from sora_notebook.studio.watch import LibraryWatch
 
@@ -50,10 +56,9 @@ __all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
 
 log = logging.getLogger("sora_notebook.studio")
 T = TypeVar("T")
-JobRef = Job | str
 
 
-class Studio(Reading, Spending, Judging, Blocking, Serving):
+class Studio:
     """Submit, track, download, record, remix, compare, judge and cost video generations.
 
     `backend`: a `Backend` (default `Backend.from_env()`: the emulator unless the
@@ -66,6 +71,8 @@ class Studio(Reading, Spending, Judging, Blocking, Serving):
     `on_cost(quote)` is shown every `Quote` before its request is sent; quotes are also
     logged at INFO.
     """
+
+    _closed = False
 
     def __init__(
         self,
@@ -84,17 +91,12 @@ class Studio(Reading, Spending, Judging, Blocking, Serving):
         prices: Mapping[str, float] | None = None,
         allow_unknown_cost: bool = False,
     ) -> None:
-        budget = _dollars(budget, "budget")
+        budget = dollars(budget, "budget")
         self._owns_library = not isinstance(library, Library)
         self.library = library if isinstance(library, Library) else Library(library, clock=clock)
         # The default emulator keeps its jobs beside the library, so jobs in flight
         # outlive a kernel restart as they would on a real server.
         backend = backend or (client.backend if client else _default_backend(self.library))
-        self.backend = backend
-        if budget is not None:
-            self.budget = budget
-        self.prices = dict(prices or {})
-        self.allow_unknown_cost = allow_unknown_cost
         self._owns_client = client is None
         self._http: httpx.AsyncClient | None = None
         create_client = client
@@ -102,14 +104,28 @@ class Studio(Reading, Spending, Judging, Blocking, Serving):
             client, create_client, self._http = _make_clients(backend, clock=clock, sleep=sleep)
         self.client = client
         self._clock = clock
-        self.on_cost = on_cost
         self._events = EventHub(interval=coalesce)
         self._changed: asyncio.Event | None = None
         self.owner = new_owner()
-        self._models: list[ModelInfo] = []
-        self._refusals: dict[str, str] = {}
+        self.wallet = Wallet(
+            self.library,
+            backend,
+            owner=self.owner,
+            clock=clock,
+            prices=prices,
+            allow_unknown_cost=allow_unknown_cost,
+        )
+        if budget is not None:
+            self.wallet.budget = budget
+        self.book = CapabilityBook(backend)
+        self.planner = Planner(backend, self.wallet, self.book)
+        self.progress_book = ProgressBook(clock)
+        self.judge = Judge(self.library, clock=clock, on_change=self._on_change)
         self.runner = Runner(
             *(client, self.library, backend),
+            capabilities=self.book,
+            wallet=self.wallet,
+            progress=self.progress_book,
             on_change=self._on_change,
             limiter=RateLimiter(max_rps, clock=clock, sleep=sleep),
             policy=poll or PollPolicy(),
@@ -118,6 +134,13 @@ class Studio(Reading, Spending, Judging, Blocking, Serving):
             create_client=create_client,
         )
         self.tracker = Tracker(self.runner, clock=clock, sleep=sleep, concurrency=downloads)
+        self.dispatcher = Dispatcher(
+            *(self.library, self.wallet, self.book, self.runner, self.tracker),
+            on_change=self._on_change,
+            start=self.start,
+            on_cost=on_cost,
+        )
+        self._backend = backend
         self._watch = LibraryWatch(self.library, self._on_foreign_change)
         try:
             asyncio.get_running_loop()
@@ -126,19 +149,49 @@ class Studio(Reading, Spending, Judging, Blocking, Serving):
         else:
             self.start()
 
-    _closed = False
-
     def __repr__(self) -> str:
+        where = f"backend={self.backend.label}, library={str(self.library.root)!r}"
         if self._closed:
-            return (
-                f"Studio(backend={self.backend.label}, library={str(self.library.root)!r}, closed)"
-            )
+            return f"Studio({where}, closed)"
         budget = self.budget
         of = "" if budget is None else f" of ${budget:.2f}"
-        return (
-            f"Studio(backend={self.backend.label}, library={str(self.library.root)!r}, "
-            f"tracked={self.tracker.tracked}, spent=${self.spent:.2f}{of})"
-        )
+        return f"Studio({where}, tracked={self.tracker.tracked}, spent=${self.spent:.2f}{of})"
+
+    # --- settings, kept by the services ------------------------------------------------
+
+    @property
+    def backend(self) -> Backend:
+        return self._backend
+
+    @backend.setter
+    def backend(self, backend: Backend) -> None:
+        """Declare the same server anew (e.g. `with_quirks`); its jobs stay this studio's."""
+        self._backend = self.wallet.backend = self.book.backend = self.planner.backend = backend
+
+    @property
+    def prices(self) -> dict[str, float]:
+        """Model -> dollars per second of video, set by the person (they win)."""
+        return self.wallet.prices
+
+    @prices.setter
+    def prices(self, prices: Mapping[str, float]) -> None:
+        self.wallet.prices = dict(prices)
+
+    @property
+    def allow_unknown_cost(self) -> bool:
+        return self.wallet.allow_unknown_cost
+
+    @allow_unknown_cost.setter
+    def allow_unknown_cost(self, allow: bool) -> None:
+        self.wallet.allow_unknown_cost = allow
+
+    @property
+    def on_cost(self) -> Callable[[Quote], object] | None:
+        return self.dispatcher.on_cost
+
+    @on_cost.setter
+    def on_cost(self, callback: Callable[[Quote], object] | None) -> None:
+        self.dispatcher.on_cost = callback
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -196,53 +249,117 @@ class Studio(Reading, Spending, Judging, Blocking, Serving):
         elif self.runner.owns(job) and not (job.is_pending or job.is_final):
             self.tracker.schedule(job, sooner_only=True)
 
-    # --- submitting --------------------------------------------------------------------
+    # --- money -------------------------------------------------------------------------
 
-    async def _send(self, plans: list[Plan], what: str) -> list[Job]:
-        """Record every submission of `plans` with their total quote reserved against the
-        budget (all or none), then send them; raises the first problem of any plan."""
-        for plan in plans:
-            plan.raise_first()
-        subs = [s for plan in plans for s in plan.submissions]
-        costs = [plan.cost for plan in plans]
-        cost = None if None in costs else round(sum(c or 0.0 for c in costs), 4)
-        self.start()
-        _, budget, counted = self.library.budget_state()
-        quote = Quote(what, len(subs), cost, counted if budget is not None else self.spent, budget)
-        log.info("%s", quote)
-        if self.on_cost is not None:
-            self.on_cost(quote)
-        jobs = self.library.add_submissions(
-            [self._row(s) for s in subs],
-            reserve=Reservation(cost, allow_unknown=self.allow_unknown_cost),
+    @property
+    def spend(self) -> Spend:
+        """Billed dollars: all time (this library), today (local day), this session."""
+        return self.wallet.spend
+
+    @property
+    def spent(self) -> float:
+        """Dollars billed for what this studio sent (`spend.session`)."""
+        return self.wallet.spend.session
+
+    @property
+    def budget(self) -> float | None:
+        """Dollars every studio sharing this library may spend in all (kept in it)."""
+        return self.wallet.budget
+
+    @budget.setter
+    def budget(self, value: float | None) -> None:
+        self.wallet.budget = value
+
+    @property
+    def daily_budget(self) -> float | None:
+        """Dollars that may be spent per local calendar day (kept in the library)."""
+        return self.wallet.daily_budget
+
+    @daily_budget.setter
+    def daily_budget(self, value: float | None) -> None:
+        self.wallet.daily_budget = value
+
+    @property
+    def left(self) -> float | None:
+        """What the budgets leave after what is billed and reserved (None: no budget)."""
+        return self.library.budget_left()
+
+    def estimate(
+        self,
+        model: str | None = None,
+        size: str | None = None,
+        seconds: int | str | None = None,
+        n: int = 1,
+    ) -> float | None:
+        """Estimated dollars for `n` videos; None where the price is unknown."""
+        return self.wallet.estimate(model, size, seconds, n)
+
+    # --- planning and submitting -------------------------------------------------------
+
+    def plan(
+        self,
+        prompt: str,
+        *,
+        mode: str = "create",
+        parent: JobRef | None = None,
+        model: str | None = None,
+        size: str | None = None,
+        seconds: int | str | None = None,
+        n: int = 1,
+        input_reference: Any = None,
+        fit: str = "none",
+        edge_kind: str | None = None,
+        **params: Any,
+    ) -> Plan:
+        """Every decision about a request before it is sent: problems by field (with what
+        to do), the quote for all `n`, what the budget leaves, how the reference image is
+        fitted, and what the server cannot do. `submit` sends the same plan."""
+        request = self._request(
+            prompt,
+            mode=mode,
+            parent=parent,
+            model=model,
+            size=size,
+            seconds=seconds,
+            n=n,
+            input_reference=input_reference,
+            fit=fit,
+            edge_kind=edge_kind,
+            **params,
         )
-        for job in jobs:
-            self._on_change("added", job)
-        if len(jobs) == 1:  # no task of its own: the caller's await sends it
-            return [await self._dispatch(jobs[0])]
-        return list(await asyncio.gather(*(self._dispatch(job) for job in jobs)))
+        return self.planner.plan(request, self.wallet.purse())
 
-    def _row(self, sub: Submission) -> dict[str, Any]:
-        return {
-            "backend": self.backend.name,
-            "backend_url": self.backend.base_url,
-            "endpoint": sub.endpoint,
-            "prompt": sub.prompt,
-            "model": sub.model,
-            "size": sub.size,
-            "seconds": sub.seconds,
-            "params": sub.params,
-            "parent_key": sub.parent_key,
-            "edge_kind": sub.edge_kind,
-            "cost": sub.cost,
-            "input_reference": sub.reference,
-            "owner": self.owner,
-        }
+    def _request(
+        self,
+        prompt: str,
+        *,
+        mode: str = "create",
+        parent: JobRef | None = None,
+        model: str | None = None,
+        size: str | None = None,
+        seconds: int | str | None = None,
+        n: int = 1,
+        input_reference: Any = None,
+        fit: str = "none",
+        edge_kind: str | None = None,
+        **params: Any,
+    ) -> Request:
+        return Request(
+            prompt=prompt,
+            mode=mode,
+            parent=None if parent is None else self._resolve(parent),
+            model=model,
+            size=size,
+            seconds=seconds,
+            n=n,
+            input_reference=input_reference,
+            fit=fit,
+            edge_kind=edge_kind,
+            params=params,
+        )
 
-    async def _dispatch(self, job: Job) -> Job:
-        job = await self.runner.send(job)
-        self.tracker.schedule(job)
-        return job
+    def _planned(self, prompt: str, purse: Purse, **request: Any) -> Plan:
+        return self.planner.plan(self._request(prompt, **request), purse)
 
     async def submit(self, prompt: str, **request: Any) -> Job:
         """Record and send one generation; returns at once (the tracker follows it).
@@ -251,7 +368,9 @@ class Studio(Reading, Spending, Judging, Blocking, Serving):
         edge_kind, extra fields). Raises the plan's first problem (`ValidationError`,
         `BudgetExceeded`) before sending, or the server's refusal.
         """
-        return (await self._send([self.plan(prompt, **request)], "create"))[0]
+        purse = self.wallet.purse()
+        plan = self._planned(prompt, purse, **request)
+        return (await self.dispatcher.send([plan], "create", purse))[0]
 
     async def generate(self, prompt: str, *, timeout: float | None = None, **kw: Any) -> Job:
         """Submit, wait for completion, and return the job with its media saved."""
@@ -259,27 +378,34 @@ class Studio(Reading, Spending, Judging, Blocking, Serving):
 
     async def remix(self, job: JobRef, prompt: str) -> Job:
         """A new video from a completed one with a changed prompt (edge `remix`)."""
-        return await self._derive(self.plan(prompt, mode="remix", parent=job), "remix")
+        return await self._derive("remix", job, prompt)
 
     async def edit(self, job: JobRef, prompt: str) -> Job:
         """A new video editing a completed one as the prompt says (edge `edit`)."""
-        return await self._derive(self.plan(prompt, mode="edit", parent=job), "edit")
+        return await self._derive("edit", job, prompt)
 
     async def extend(self, job: JobRef, prompt: str, seconds: int | str) -> Job:
         """A new video continuing a completed one by `seconds` (edge `extend`)."""
-        plan = self.plan(prompt, mode="extend", parent=job, seconds=seconds)
-        return await self._derive(plan, "extend")
+        return await self._derive("extend", job, prompt, seconds=seconds)
+
+    async def _derive(self, mode: str, job: JobRef, prompt: str, **kw: Any) -> Job:
+        purse = self.wallet.purse()
+        plan = self._planned(prompt, purse, mode=mode, parent=job, **kw)
+        return await self.dispatcher.derive(plan, mode, purse)
 
     async def variants(self, prompt: str, n: int, **params: Any) -> list[Job]:
         """`n` submissions of the same request (the API has no `n`); all or none."""
-        return await self._send([self.plan(prompt, n=n, **params)], "batch")
+        purse = self.wallet.purse()
+        plan = self._planned(prompt, purse, n=n, **params)
+        return await self.dispatcher.send([plan], "batch", purse)
 
     async def sweep(self, prompt: str | list[str], **grid: Any) -> list[Job]:
         """One submission per combination of the grid's values, e.g.
         `sweep("a fox", seconds=[4, 8], size=["720x1280", "1280x720"])` (4 videos)."""
+        purse = self.wallet.purse()
         combos = expand_grid({"prompt": prompt, **grid})
-        plans = [self.plan(combo.pop("prompt"), **combo) for combo in combos]
-        return await self._send(plans, "batch")
+        plans = [self._planned(combo.pop("prompt"), purse, **combo) for combo in combos]
+        return await self.dispatcher.send(plans, "batch", purse)
 
     # --- waiting -----------------------------------------------------------------------
 
@@ -330,7 +456,10 @@ class Studio(Reading, Spending, Judging, Blocking, Serving):
         """Forget a job and its local media; with `remote`, delete it on the server too
         (where it has no delete the server's copy stays until it expires; logged)."""
         record = self._resolve(job)
-        if remote and self._remote_delete_reason(record) is None:
+        reason = self.book.reason("delete")
+        if reason is not None and record.video_id is not None:
+            log.info("%s Deleted %s here only.", reason, record.key)
+        if remote and reason is None:
             self.start()
             await self.runner.delete_remote(record)
         self.tracker.forget(record.key)
@@ -367,6 +496,194 @@ class Studio(Reading, Spending, Judging, Blocking, Serving):
         )
         note = str(cut) if cut is not None else ""
         return ImportReport(imported, skipped, truncated=cut is not None, note=note)
+
+    # --- the server ------------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the backend offers (`capabilities.reason(action)` says why not), less what
+        the server refused this session (a model behind a gateway that cannot remix)."""
+        return self.book.current
+
+    async def models(self) -> list[ModelInfo]:
+        """The server's models with their sizes and seconds where it has a catalogue
+        (LiteLLM's `/v1/models`, OpenRouter's `/videos/models`), else the known ones.
+        Once read, `plan` checks requests against it before anything is sent."""
+        self.planner.models = list(await self.client.models())
+        return list(self.planner.models)
+
+    async def cancel(self, job: JobRef) -> Job:
+        """Stop a running job where the server can (vLLM-Omni); refused with the reason
+        (`ValidationError`) elsewhere. The record stays, marked failed "cancelled"."""
+        record = self._resolve(job)
+        reason = self.book.reason("cancel")
+        if reason is not None:
+            raise ValidationError(reason, param="cancel")
+        if record.video_id is None or record.is_final:
+            raise ValidationError(
+                f"Only a running job can be cancelled; this one is {record.status}."
+            )
+        self.start()
+        await self.client.cancel(record.video_id)
+        self.tracker.forget(record.key)
+        cancelled = self.library.update(
+            record.key,
+            status=FAILED,
+            error_code="cancelled",
+            error_message="Cancelled.",
+            completed_at=self._clock(),
+        )
+        self._on_change("failed", cancelled)
+        return cancelled
+
+    # --- reading -----------------------------------------------------------------------
+
+    def _resolve(self, job: JobRef) -> Job:
+        return resolve(self.library, job)
+
+    def get(self, key: str) -> Job:
+        """A job by local key (or server id)."""
+        return self._resolve(key)
+
+    def jobs(self, **filters: Any) -> list[Job]:
+        """Records, oldest first; filters as `Library.jobs` (status, model, tag, search...)."""
+        return self.library.jobs(**filters)
+
+    def history(self, *, as_frame: bool | None = None, **filters: Any) -> Any:
+        """Records as a pandas DataFrame when pandas is installed, else a list of Job."""
+        jobs = self.jobs(**filters)
+        if as_frame is False:
+            return jobs
+        try:
+            import pandas as pd
+        except ImportError:
+            if as_frame:
+                raise
+            return jobs
+        frame = pd.DataFrame([j.to_dict() for j in jobs])
+        return frame.set_index("key") if not frame.empty else frame
+
+    def lineage(self, job: JobRef) -> list[Job]:
+        """The chain from the first ancestor down to this job."""
+        record = self._resolve(job)
+        return lineage_of(record, {j.key: j for j in self.library.jobs()})
+
+    def tree(self, root: JobRef | None = None) -> Tree:
+        """Every job as a tree of edges, or the subtree under `root`."""
+        key = None if root is None else self._resolve(root).key
+        return build_tree(self.library.jobs(), root=key)
+
+    def media_path(self, job: JobRef, variant: str = "video") -> Path | None:
+        """The local file of a variant (plays even after the server's copy expired)."""
+        return self.library.media_path(self._resolve(job), variant)
+
+    def annotate(
+        self,
+        job: JobRef,
+        *,
+        rating: int | None = ...,  # type: ignore[assignment]
+        notes: str | None = None,
+        tags: list[str] | None = None,
+    ) -> Job:
+        """Set a job's rating (0-5), notes and tags."""
+        updated = self.library.annotate(
+            self._resolve(job).key, rating=rating, notes=notes, tags=tags
+        )
+        self._on_change("updated", updated)
+        return updated
+
+    def export(
+        self, path: str | os.PathLike[str], *, root: JobRef | None = None, embed: bool = True
+    ) -> Path:
+        """Write the tree (under `root`) in the format `path`'s suffix names: `*.html` a
+        static gallery, otherwise a zip of the records, lineage and media (restore it with
+        `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`.
+        A gallery carries ratings, cached metrics and the ranking of the tree's variants."""
+        tree = self.tree(root)
+        ranking = self.judge.ranking_among(list(tree.nodes.values()))
+        return export_formats.export(self.library, tree, path, embed=embed, ranking=ranking)
+
+    def progress(self, job: JobRef) -> Progress:
+        """How far along a job is now, and its time left (see `studio.progress`).
+
+        `fraction` is 1 only once completed, never goes backwards between calls, and is
+        corrected by every server answer; `Progress.at(t)` moves it on between answers.
+        """
+        record = self._resolve(job)
+        return self.progress_book.of(record, self.runner.predicted(record))
+
+    # --- judging (the `Judge`) -----------------------------------------------------------
+
+    def cached_metrics(self, job: JobRef) -> Metrics | None:
+        """The metrics kept in the library for `job` (None when never computed, or when
+        its media or the metrics' definitions changed since)."""
+        return self.judge.cached_metrics(job)
+
+    async def metrics(self, job: JobRef, scorers: Iterable[Scorer] = ()) -> Metrics:
+        """Named numbers about `job`'s saved video, computed once and kept in the library
+        (see `Judge.metrics`); `scorers` run each call."""
+        return await self.judge.metrics(job, scorers)
+
+    async def difference(self, a: JobRef, b: JobRef) -> list[float]:
+        """A per-frame strip of how two variants differ: 1 - SSIM of aligned frames, 0-1."""
+        return await self.judge.difference(a, b)
+
+    def prefer(self, winner: JobRef, loser: JobRef, *, tie: bool = False) -> None:
+        """Keep one judgement in the library: `winner` over `loser` (or a tie)."""
+        self.judge.prefer(winner, loser, tie=tie)
+
+    def preferences(self, jobs: Sequence[JobRef] | None = None) -> list[Preference[str]]:
+        """Every stored judgement (among `jobs` when given), oldest first, by job key."""
+        return self.judge.preferences(jobs)
+
+    def ranking(self, jobs: Sequence[JobRef] | None = None) -> list[Rank[Job]]:
+        """`jobs` (default: every job someone compared) best first (see `Judge.ranking`)."""
+        return self.judge.ranking(jobs)
+
+    def next_pair(self, jobs: Sequence[JobRef] | None = None) -> tuple[Job, Job] | None:
+        """The two of `jobs` (default: every completed job with its video saved) whose
+        order the ranking is least sure of; None with fewer than two."""
+        return self.judge.next_pair(jobs)
+
+    # --- for code that does not await (works inside Jupyter too) -----------------------
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run one of the studio's coroutines from code that does not await."""
+        try:
+            return run_sync(coro)
+        finally:
+            self._events.flush()
+
+    def generate_sync(self, prompt: str, **kw: Any) -> Job:
+        """`generate` for code that does not await (works inside Jupyter too)."""
+        return self.run(self.generate(prompt, **kw))
+
+    def submit_sync(self, prompt: str, **kw: Any) -> Job:
+        return self.run(self.submit(prompt, **kw))
+
+    def remix_sync(self, job: JobRef, prompt: str) -> Job:
+        return self.run(self.remix(job, prompt))
+
+    def wait_sync(self, job: JobRef, *, timeout: float | None = None) -> Job:
+        return self.run(self.wait(job, timeout=timeout))
+
+    # --- notebook ----------------------------------------------------------------------
+
+    def panel(self) -> Any:
+        """The widget panel for this studio (imports the widgets on first use)."""
+        from sora_notebook.widgets import StudioPanel
+
+        return StudioPanel(self)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        try:
+            panel = self.panel()
+        except ImportError:
+            display(repr(self))
+            return
+        display(panel)
 
 
 def _default_backend(library: Library) -> Backend:

@@ -1,6 +1,6 @@
-"""The studio's judging methods: metrics (cached in the library), preferences, ranking.
+"""The studio's judge: metrics (cached in the library), preferences, ranking.
 
-`Studio` inherits `Judging`; the numbers come from `sora_notebook.judge` (media in,
+`Studio` delegates to a `Judge`; the numbers come from `sora_notebook.judge` (media in,
 numbers out) and are kept by `sora_notebook.library.judging`. Metrics are computed in a
 worker thread, so the kernel's loop (and the view) stays responsive while a clip decodes.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sora_notebook.errors import SoraNotebookError, ValidationError
 from sora_notebook.judge import VERSION, Metrics, Preference, Rank, Scorer, measure, rank
@@ -18,30 +17,28 @@ from sora_notebook.judge import difference as frame_difference
 from sora_notebook.judge import next_pair as least_certain_pair
 from sora_notebook.library import Job, Library
 from sora_notebook.library.judging import JudgingRecords
+from sora_notebook.studio.refs import JobRef, resolve
 
-__all__ = ["Judging"]
-
-JobRef = Job | str
+__all__ = ["Judge"]
 
 
-class Judging:
-    """Mixed into `Studio` (which provides `library`, `_resolve`, `_clock`, `_on_change`)."""
+class Judge:
+    """Metrics, preferences and rankings of one library's jobs."""
 
-    library: Library
-    _clock: Callable[[], float]
-    _judging_records: JudgingRecords | None = None
+    def __init__(
+        self,
+        library: Library,
+        *,
+        clock: Callable[[], float],
+        on_change: Callable[[str, Job], None],
+    ) -> None:
+        self.library = library
+        self._clock = clock
+        self._on_change = on_change
+        self._records = JudgingRecords(library)
 
-    if TYPE_CHECKING:
-
-        def _resolve(self, job: JobRef) -> Job: ...
-
-        def _on_change(self, kind: str, job: Job) -> None: ...
-
-    @property
-    def _records(self) -> JudgingRecords:
-        if self._judging_records is None:
-            self._judging_records = JudgingRecords(self.library)
-        return self._judging_records
+    def _resolve(self, job: JobRef) -> Job:
+        return resolve(self.library, job)
 
     # --- metrics -------------------------------------------------------------------------
 
@@ -137,6 +134,13 @@ class Judging:
         ranks = rank(list(by_key), self.preferences(list(by_key.values())))
         return [Rank(by_key[r.job], r.score, r.sigma, r.wins, r.losses, r.ties) for r in ranks]
 
+    def ranking_among(self, jobs: Sequence[Job]) -> list[Rank[Job]] | None:
+        """The ranking of those of `jobs` anyone compared (None when none was)."""
+        prefs = self.preferences(list(jobs))
+        named = {k for p in prefs for k in (p.winner, p.loser)}
+        compared = [j for j in jobs if j.key in named]
+        return self.ranking(compared) if compared else None
+
     def next_pair(self, jobs: Sequence[JobRef] | None = None) -> tuple[Job, Job] | None:
         """The two of `jobs` (default: every completed job with its video saved) whose
         order the ranking is least sure of; None with fewer than two."""
@@ -147,9 +151,9 @@ class Judging:
         return None if pair is None else (by_key[pair[0]], by_key[pair[1]])
 
 
-def _key(studio: Judging, job: JobRef) -> str:
+def _key(judge: Judge, job: JobRef) -> str:
     """A job's key without a library read when given the record itself."""
-    return job.key if isinstance(job, Job) else studio._resolve(job).key
+    return job.key if isinstance(job, Job) else judge._resolve(job).key
 
 
 def _scores(path: Path, scorers: list[Scorer]) -> Metrics:

@@ -18,12 +18,12 @@ from sora_notebook.errors import (
 )
 from sora_notebook.library import Job
 from sora_notebook.protocol import MEDIA_TYPES, VARIANTS
-from sora_notebook.studio.jobs import RunnerCore, message_of
+from sora_notebook.studio.jobs import Context, message_of
 from sora_notebook.studio.ratelimit import DOWNLOAD, STATUS
 from sora_notebook.studio.refresh import LOST_MESSAGE
 from sora_notebook.studio.stills import make_local_stills
 
-__all__ = ["DISK_FULL", "EXPIRED_MESSAGE", "Fetching"]
+__all__ = ["DISK_FULL", "EXPIRED_MESSAGE", "Fetcher"]
 
 log = logging.getLogger("sora_notebook.studio.runner")
 
@@ -35,32 +35,35 @@ EXPIRED_MESSAGE = (
 DISK_FULL = "disk_full"
 
 
-class Fetching(RunnerCore):
+class Fetcher:
     """Downloads, retried within the session, and expiry."""
 
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
     def mark_expired(self, job: Job) -> Job:
-        return self._changed("updated", self._expire(job))
+        return self.ctx.changed("updated", self._expire(job))
 
     def _expire(self, job: Job) -> Job:
-        return self.library.update(job.key, media_expired=True, error_message=EXPIRED_MESSAGE)
+        return self.ctx.library.update(job.key, media_expired=True, error_message=EXPIRED_MESSAGE)
 
     async def fetch_media(self, job: Job) -> Job:
         """Save the video, thumbnail and spritesheet of a completed job into the library."""
-        if job.video_id is None or self.download_done(job):
+        if job.video_id is None or self.ctx.download_done(job):
             return job
-        if job.expires_at is not None and self.clock() >= job.expires_at:
+        if job.expires_at is not None and self.ctx.clock() >= job.expires_at:
             return self.mark_expired(job)
-        state = self.state(job.key)
+        state = self.ctx.states(job.key)
         state.fetching = True
         try:
             job, kind = await self._fetch_all(job)
         finally:
             state.fetching = False
-        return job if kind is None else self._changed(kind, job)
+        return job if kind is None else self.ctx.changed(kind, job)
 
     async def _fetch_all(self, job: Job) -> tuple[Job, str | None]:
         """(job, event kind or None when it will be tried again later)."""
-        state = self.state(job.key)
+        state = self.ctx.states(job.key)
         state.download_attempts += 1
         try:
             job = await self._fetch(job, "video")
@@ -72,20 +75,22 @@ class Fetching(RunnerCore):
             if isinstance(exc, NotFoundError) and not isinstance(exc, NotReadyError):
                 # the server no longer knows the job at all (a 404 while `expires_at` is
                 # still ahead arrives as a DownloadError with its message, and is retried)
-                gone = self.library.update(job.key, media_expired=True, error_message=LOST_MESSAGE)
+                gone = self.ctx.library.update(
+                    job.key, media_expired=True, error_message=LOST_MESSAGE
+                )
                 return gone, "updated"
             log.info("download of %s failed (%s); will retry", job.video_id, exc)
-            if state.download_attempts >= self.max_download_attempts:
+            if state.download_attempts >= self.ctx.max_download_attempts:
                 note = f"Could not download the video ({message_of(exc)}); restart to retry."
-                return self.library.update(job.key, error_message=note), "updated"
+                return self.ctx.library.update(job.key, error_message=note), "updated"
             return job, None
         state.download_attempts = 0
         state.disk_full = None
         if job.error_code == DISK_FULL:  # also when noted by an earlier session
-            job = self.library.update(job.key, error_message=None, error_code=None)
+            job = self.ctx.library.update(job.key, error_message=None, error_code=None)
         job = await self._stills(job)
         job = await self._more_outputs(job)
-        for variant in [v for v in VARIANTS[1:] if v in self.capabilities.variants]:
+        for variant in [v for v in VARIANTS[1:] if v in self.ctx.capabilities.current.variants]:
             for _ in range(2):
                 try:
                     job = await self._fetch(job, variant)
@@ -99,56 +104,56 @@ class Fetching(RunnerCore):
 
     async def _stills(self, job: Job) -> Job:
         """Make the thumbnail and spritesheet locally when the server serves only the MP4."""
-        if set(VARIANTS[1:]) <= set(self.capabilities.variants) or not job.has_video:
+        if set(VARIANTS[1:]) <= set(self.ctx.capabilities.current.variants) or not job.has_video:
             return job
-        return await make_local_stills(self.library, job)
+        return await make_local_stills(self.ctx.library, job)
 
     async def _more_outputs(self, job: Job) -> Job:
         """Save each further output of a job that made several, as a sibling record."""
-        if self.dialect is None or not self.capabilities.outputs_per_job or not job.video_id:
+        if not self.ctx.capabilities.current.outputs_per_job or not job.video_id:
             return job
-        await self.limiter.acquire(STATUS)
-        video = await self.client.retrieve(job.video_id)
-        for index in range(1, self.dialect.output_count(video.raw)):
+        await self.ctx.limiter.acquire(STATUS)
+        video = await self.ctx.client.retrieve(job.video_id)
+        for index in range(1, self.ctx.backend.dialect.output_count(video.raw)):
             key = f"{job.key}-output-{index}"
-            if self.library.find_key(key) is not None:
+            if self.ctx.library.find_key(key) is not None:
                 continue
-            tmp = self.library.temp_path(".mp4")
+            tmp = self.ctx.library.temp_path(".mp4")
             try:
-                await self.limiter.acquire(DOWNLOAD)
-                self.requests += 1
-                await self.client.download(video, tmp, index=index)
-                sibling = self.library.add_output(job, index, key=key, owner=self.owner)
-                sibling = self.library.save_media(sibling.key, "video", tmp)
+                await self.ctx.limiter.acquire(DOWNLOAD)
+                self.ctx.requests += 1
+                await self.ctx.client.download(video, tmp, index=index)
+                sibling = self.ctx.library.add_output(job, index, key=key, owner=self.ctx.owner)
+                sibling = self.ctx.library.save_media(sibling.key, "video", tmp)
             except SoraNotebookError as exc:
                 log.info("output %d of %s was not saved: %s", index, job.video_id, exc)
                 continue
             finally:
                 with contextlib.suppress(OSError):
                     tmp.unlink()
-            sibling = await make_local_stills(self.library, sibling)
-            self._changed("added", sibling)
-            self._changed("media_ready", sibling)
+            sibling = await make_local_stills(self.ctx.library, sibling)
+            self.ctx.changed("added", sibling)
+            self.ctx.changed("media_ready", sibling)
         return job
 
     def _out_of_space(self, job: Job, exc: DiskFull) -> Job:
         """Say on the job that the disk is full and what to do; keep trying (with the
         usual backoff) without ever giving up, so it resumes once there is room."""
-        state = self.state(job.key)
+        state = self.ctx.states(job.key)
         state.disk_full_tries += 1
         tries = state.disk_full_tries
-        state.download_attempts = min(tries, self.max_download_attempts - 1)
+        state.download_attempts = min(tries, self.ctx.max_download_attempts - 1)
         state.disk_full = exc
         free = "" if exc.free is None else f", {exc.free / 1e6:.1f} MB free"
         note = (
-            f"The disk holding the library ({self.library.root}) is full{free}: the video "
+            f"The disk holding the library ({self.ctx.library.root}) is full{free}: the video "
             f"could not be saved (tried {tries} time{'s' * (tries != 1)}) and nothing "
             "partial was kept. Free some space on that disk, or move the library to a "
             "bigger one; the download starts again by itself once there is room."
         )
         log.warning("download of %s: disk full (%d tries)", job.video_id, tries)
         try:
-            return self.library.update(job.key, error_message=note, error_code=DISK_FULL)
+            return self.ctx.library.update(job.key, error_message=note, error_code=DISK_FULL)
         except sqlite3.OperationalError as db_exc:  # the database cannot grow either
             log.warning("could not record the full disk on %s: %s", job.key, db_exc)
             return job
@@ -156,15 +161,15 @@ class Fetching(RunnerCore):
     async def _fetch(self, job: Job, variant: str) -> Job:
         if variant in job.media or job.video_id is None:
             return job
-        tmp = self.library.temp_path(MEDIA_TYPES[variant].ext)
+        tmp = self.ctx.library.temp_path(MEDIA_TYPES[variant].ext)
         try:
-            await self.limiter.acquire(DOWNLOAD)
-            self.requests += 1
-            await self.client.download(job.video_id, tmp, variant=variant)
-            return self.library.save_media(job.key, variant, tmp)
+            await self.ctx.limiter.acquire(DOWNLOAD)
+            self.ctx.requests += 1
+            await self.ctx.client.download(job.video_id, tmp, variant=variant)
+            return self.ctx.library.save_media(job.key, variant, tmp)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise DiskFull(self.library.media_dir) from exc
+                raise DiskFull(self.ctx.library.media_dir) from exc
             raise
         finally:
             for leftover in (tmp, tmp.with_name(tmp.name + ".partial")):

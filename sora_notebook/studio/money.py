@@ -1,40 +1,38 @@
-"""What a request costs, what was billed, and what the budget leaves: one home for money.
+"""What a request costs, what was billed, and what the budget leaves: the `Wallet`.
 
-Prices, in the order they win: the cost the server reported for a job (`reported_cost`,
-the one hook dialects fill), a price per model the person set on the studio
-(`Studio(prices={"my-model": 0.05})`, dollars per second of video), one set on the
-backend (`Backend.prices`), then OpenAI's published table (for servers that run OpenAI's
-models). Anything else is unknown, never zero.
+Prices, in the order they win: the cost the server reported for a job (its dialect's
+`reported_cost`, read here and nowhere else), a price per model the person set on the
+studio (`Studio(prices={"my-model": 0.05})`, dollars per second of video), one set on the
+backend (`Backend.prices`), then OpenAI's published table, for backends that run OpenAI's
+models (`Backend.check_models`; a request without a model is then OpenAI's default).
+Anything else is unknown, never zero.
 
-Billing: a completed job is billed its price; a failed, refused or lost one $0, unless
-its server bills failures (`BILLS_FAILURES`: none known). Sources: OpenAI's Video API
-relays say failed tasks are not billed (APIYI: "failed tasks are not charged",
+Billing: a completed job is billed the cost its server reported (at any answer, the
+create's included: that one is kept with the job's state and in the library's snapshots)
+or else its quote; a failed one too where its dialect says failed jobs are billed
+(`Dialect.failed_jobs_billed`), else $0, like a refused or lost one. Sources: OpenAI's
+Video API relays say failed tasks are not billed (APIYI: "failed tasks are not charged",
 docs.apiyi.com/ko/api-capabilities/sora-2/overview; APIMart: "a task marked failed is
 refunded", github.com/apimartcz9/sora-2-prompt-gallery/wiki); self-hosted servers
 (vLLM-Omni, SGLang) bill nothing themselves.
+
+The budget is the library's (one for every studio sharing it): `Wallet.purse()` reads it
+once per submit; the reservation in the library's transaction is the final word.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sora_notebook.protocol import DEFAULT_SECONDS, MODELS, Video, estimate_cost
+from sora_notebook.client import Backend
+from sora_notebook.errors import ValidationError
+from sora_notebook.library import Job, Library
+from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET, local_day_start
+from sora_notebook.protocol import COMPLETED, DEFAULT_SECONDS, FAILED, MODELS, Video, estimate_cost
 
-__all__ = [
-    "BILLS_FAILURES",
-    "PRICED_BACKENDS",
-    "Spend",
-    "bill",
-    "price",
-    "reported_cost",
-]
-
-#: Backends whose default model is OpenAI's, so the price table applies without a model.
-PRICED_BACKENDS = frozenset({"openai", "azure", "emulator"})
-#: Backends (dialects) whose server bills a failed job. None is known to.
-BILLS_FAILURES: frozenset[str] = frozenset()
+__all__ = ["Purse", "Quote", "Spend", "Wallet", "bill", "dollars", "price"]
 
 
 @dataclass(frozen=True)
@@ -48,23 +46,55 @@ class Spend:
     unknown: int = 0
 
 
+@dataclass(frozen=True)
+class Purse:
+    """What the money checks of a plan need: prices (model -> $/s, merged once), what the
+    budget leaves (None: no budget), the budget that binds and what counts against it
+    (billed + reserved), and the unknown-price rule."""
+
+    prices: Mapping[str, float]
+    left: float | None = None
+    budget: float | None = None
+    counted: float = 0.0
+    allow_unknown_cost: bool = False
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The cost of what is about to be sent, shown before anything is spent."""
+
+    what: str
+    n: int
+    cost: float | None
+    spent: float
+    budget: float | None
+
+    def __str__(self) -> str:
+        videos = "1 video" if self.n == 1 else f"{self.n} videos"
+        cost = "price unknown" if self.cost is None else f"estimated ${self.cost:.2f}"
+        budget = "" if self.budget is None else f" of the ${self.budget:.2f} budget"
+        return f"{self.what}: {videos}, {cost} (spent ${self.spent:.2f}{budget})"
+
+
 def price(
-    backend: str,
     model: str | None,
     size: str | None,
     seconds: int | str | None,
     prices: Mapping[str, float] | None = None,
+    *,
+    table_default: bool = True,
 ) -> float | None:
     """Dollars for one video; None where the price is unknown.
 
     `prices` maps a model to dollars per second of video (the person's own prices win
-    over the published table)."""
+    over the published table). `table_default`: a request without a model runs OpenAI's
+    default model (so the table prices it)."""
     secs = _seconds(seconds)
     if prices and secs is not None:
         rate = prices.get(model or "") if model else prices.get("")
         if rate is not None:
             return round(float(rate) * secs, 4)
-    if model is None and backend not in PRICED_BACKENDS:
+    if model is None and not table_default:
         return None
     if model is not None and model not in MODELS:
         return None
@@ -76,25 +106,132 @@ def _seconds(seconds: int | str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def reported_cost(video: Video) -> float | None:
-    """The dollars the server says it charged for this job, when its answer says so.
-
-    The one hook for server-reported costs: each dialect puts what its server says
-    (OpenRouter `usage.cost`, Together `outputs.cost`, LiteLLM's `x-litellm-response-cost`
-    header) in `Video.server_cost`; else a finite top-level `cost` number.
-    """
-    value = video.server_cost
-    if value is None:
-        value = video.raw.get("cost") if isinstance(video.raw, Mapping) else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) and value >= 0 else None
-
-
-def bill(status: str, quote: float | None, server: float | None, backend: str) -> float | None:
+def bill(
+    status: str, quote: float | None, server: float | None, *, failed_billed: bool = False
+) -> float | None:
     """What a job that ended with `status` was billed: None while unknown."""
-    if status == "completed":
-        return server if server is not None else quote
-    if status == "failed" and backend in BILLS_FAILURES:
+    if status == COMPLETED or (status == FAILED and failed_billed):
         return server if server is not None else quote
     return 0.0
+
+
+def dollars(value: float | None, name: str) -> float | None:
+    """A budget as given: None, or a finite number of dollars, 0 or more."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ValidationError(f"{name} must be 0 or more (US dollars), or None.", param=name)
+    return float(value)
+
+
+class Wallet:
+    """Prices, the budget, spend and billing for one studio over its library."""
+
+    def __init__(
+        self,
+        library: Library,
+        backend: Backend,
+        *,
+        owner: str,
+        clock: Callable[[], float],
+        prices: Mapping[str, float] | None = None,
+        allow_unknown_cost: bool = False,
+    ) -> None:
+        self.library = library
+        self.backend = backend
+        self.owner = owner
+        self.clock = clock
+        self.prices: dict[str, float] = dict(prices or {})
+        self.allow_unknown_cost = allow_unknown_cost
+
+    # --- prices ----------------------------------------------------------------------
+
+    def rates(self) -> dict[str, float]:
+        """Model -> $/s: the backend's prices, then the person's (which win)."""
+        return {**(self.backend.prices or {}), **self.prices}
+
+    def estimate(
+        self, model: str | None, size: str | None, seconds: int | str | None, n: int = 1
+    ) -> float | None:
+        rates, table = self.rates(), self.backend.check_models
+        one = price(model, size, seconds, rates, table_default=table)
+        return None if one is None else round(one * n, 4)
+
+    def purse(self, *, budget: bool = True) -> Purse:
+        """Prices and (with `budget`) the budget's state, read once."""
+        left, binding, counted = self.library.budget_state() if budget else (None, None, 0.0)
+        return Purse(
+            prices=self.rates(),
+            left=left,
+            budget=binding,
+            counted=counted,
+            allow_unknown_cost=self.allow_unknown_cost,
+        )
+
+    def quote(self, what: str, n: int, cost: float | None, purse: Purse) -> Quote:
+        """The quote shown before sending, from the purse the plan was made with."""
+        spent = purse.counted if purse.budget is not None else self.spend.session
+        return Quote(what, n, cost, spent, purse.budget)
+
+    # --- the budget and what was spent -----------------------------------------------
+
+    @property
+    def spend(self) -> Spend:
+        lib = self.library
+        return Spend(
+            total=round(lib.billed_total(), 6),
+            today=round(lib.billed_total(since=local_day_start(self.clock())), 6),
+            session=round(lib.billed_total(owner=self.owner), 6),
+            unknown=lib.unknown_costs(),
+        )
+
+    @property
+    def budget(self) -> float | None:
+        return _float(self.library.setting(BUDGET))
+
+    @budget.setter
+    def budget(self, value: float | None) -> None:
+        self.library.set_setting(BUDGET, dollars(value, "budget"))
+
+    @property
+    def daily_budget(self) -> float | None:
+        return _float(self.library.setting(DAILY_BUDGET))
+
+    @daily_budget.setter
+    def daily_budget(self, value: float | None) -> None:
+        self.library.set_setting(DAILY_BUDGET, dollars(value, "daily_budget"))
+
+    # --- billing ----------------------------------------------------------------------
+
+    def reported(self, video: Video | None) -> float | None:
+        """USD the server says it charged, as its dialect reads the answer."""
+        return None if video is None else self.backend.dialect.reported_cost(video.raw)
+
+    def kept_report(self, job: Job) -> float | None:
+        """A cost reported in an earlier answer about `job` (the create's, typically),
+        as the library keeps the answers; the newest wins."""
+        costs = [self._body_cost(s.get("body")) for s in self.library.snapshots(job.key)]
+        found = [c for c in costs if c is not None]
+        return found[-1] if found else None
+
+    def _body_cost(self, body: Any) -> float | None:
+        if not isinstance(body, Mapping) or not body.get("id"):
+            return None
+        return self.reported(Video.from_dict(body))
+
+    def bill(self, job: Job, video: Video | None, kept: float | None = None) -> Job:
+        """Record what an ended job was billed: the server's reported cost (this answer's,
+        else `kept`, else one the library kept), else its quote; see `bill`."""
+        server = self.reported(video)
+        if server is None:
+            server = kept if kept is not None else self.kept_report(job)
+        amount = bill(
+            job.status, job.cost, server, failed_billed=self.backend.dialect.failed_jobs_billed
+        )
+        if self.library.bill(job.key, amount):
+            return self.library.get(job.key)
+        return job
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)

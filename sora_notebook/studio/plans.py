@@ -1,6 +1,6 @@
 """One home for every decision about a request, taken before anything is sent.
 
-`make_plan` checks a request the way the server would (prompt, model, size, seconds,
+`Planner.plan` checks a request the way the server would (prompt, model, size, seconds,
 n), decodes and fits its reference image once, asks the backend whether it can do the
 mode at all (remix, edit, extend), prices it and compares the price with what the budget
 leaves. The result is a `Plan`: every problem by field with a message that says what to
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sora_notebook.client import Backend
-from sora_notebook.client.dialects import ACTIONS, ModelInfo
+from sora_notebook.client.dialects import ModelInfo
 from sora_notebook.errors import BudgetExceeded, SoraNotebookError, ValidationError
 from sora_notebook.library import EDGE_KINDS, Job
 from sora_notebook.library.ledger import UNKNOWN_COST_MESSAGE
@@ -26,19 +26,19 @@ from sora_notebook.protocol import (
     normalize_seconds,
     validate_create,
 )
-from sora_notebook.studio.capabilities import capabilities_of, server_problems
+from sora_notebook.studio.capabilities import CapabilityBook, server_problems
 from sora_notebook.studio.fitting import ReferenceFit, fit_reference_for
-from sora_notebook.studio.money import price
+from sora_notebook.studio.money import Purse, Quote, Wallet, price
 
 __all__ = [
     "MODES",
     "Plan",
+    "Planner",
     "Purse",
     "Quote",
     "ReferenceFit",
     "Request",
     "Submission",
-    "disabled_actions",
     "expand_grid",
     "make_plan",
 ]
@@ -65,23 +65,6 @@ class Submission:
     reference: bytes | None = field(default=None, repr=False)
     parent_key: str | None = None
     edge_kind: str | None = None
-
-
-@dataclass(frozen=True)
-class Quote:
-    """The cost of what is about to be sent, shown before anything is spent."""
-
-    what: str
-    n: int
-    cost: float | None
-    spent: float
-    budget: float | None
-
-    def __str__(self) -> str:
-        videos = "1 video" if self.n == 1 else f"{self.n} videos"
-        cost = "price unknown" if self.cost is None else f"estimated ${self.cost:.2f}"
-        budget = "" if self.budget is None else f" of the ${self.budget:.2f} budget"
-        return f"{self.what}: {videos}, {cost} (spent ${self.spent:.2f}{budget})"
 
 
 @dataclass(frozen=True)
@@ -126,18 +109,6 @@ class Request:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Purse:
-    """What the money checks need: prices, what the budget leaves (None: no budget), the
-    budget that binds and what counts against it (billed + reserved), the unknown rule."""
-
-    prices: Mapping[str, float]
-    left: float | None = None
-    budget: float | None = None
-    counted: float = 0.0
-    allow_unknown_cost: bool = False
-
-
 #: The fields a problem can be about, in the order `submit` reports them.
 FIELDS = ("prompt", "model", "size", "seconds", "n", "input_reference", "parent", "budget")
 
@@ -160,16 +131,20 @@ class _Checks:
         return tuple(self.found[name] for name in FIELDS if name in self.found)
 
 
-def disabled_actions(backend: Backend, refused: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Action -> why this server cannot do it: its dialect's capabilities, declared
-    switches, and what it refused this session (`refused`)."""
-    caps = capabilities_of(backend)
-    out = {action: why for action in ACTIONS if (why := caps.reason(action)) is not None}
-    out.update(refused or {})
-    for action in ("remix", "edit", "extend"):
-        if action in out:
-            out[action] += " Generate a new video with a changed prompt instead."
-    return out
+class Planner:
+    """Plans requests for one studio: its backend, the wallet's prices and budget, what
+    the server can do, and its model catalogue once read (`models`)."""
+
+    def __init__(self, backend: Backend, wallet: Wallet, capabilities: CapabilityBook) -> None:
+        self.backend = backend
+        self.wallet = wallet
+        self.capabilities = capabilities
+        self.models: list[ModelInfo] = []
+
+    def plan(self, request: Request, purse: Purse | None = None) -> Plan:
+        """Check, fit and price `request` against `purse` (default: the wallet's now)."""
+        purse = self.wallet.purse() if purse is None else purse
+        return _plan(self.backend, request, purse, self.capabilities.disabled(), self.models)
 
 
 def make_plan(
@@ -180,10 +155,21 @@ def make_plan(
     refused: Mapping[str, str] | None = None,
     models: Sequence[ModelInfo] = (),
 ) -> Plan:
-    """Check, fit and price `request`; see `Plan`. `refused`: actions the server refused
-    this session; `models`: its catalogue, once read (sizes and seconds per model)."""
+    """Check, fit and price `request` on `backend` without a studio; see `Plan`.
+    `refused`: actions the server refused (action -> why); `models`: its catalogue."""
+    book = CapabilityBook(backend)
+    book.refusals.update(refused or {})
+    return _plan(backend, request, purse, book.disabled(), models)
+
+
+def _plan(
+    backend: Backend,
+    request: Request,
+    purse: Purse,
+    disabled: dict[str, str],
+    models: Sequence[ModelInfo],
+) -> Plan:
     checks = _Checks()
-    disabled = disabled_actions(backend, refused)
     reference: ReferenceFit | None = None
     subs: list[Submission] = []
     count = _count(request.n, checks)
@@ -191,7 +177,8 @@ def make_plan(
         checks.add("prompt", ValidationError(f"mode must be one of {', '.join(MODES)}."))
     elif request.mode == "create":
         one, reference = _create(backend, request, purse, checks)
-        for name, text in server_problems(backend, request.model, one, models).items():
+        shape = None if one is None else (one.model, one.size, one.seconds)
+        for name, text in server_problems(backend, request.model, shape, models).items():
             checks.add(name, ValidationError(text, param=name))
         subs = [] if one is None else [one] * count
     else:
@@ -271,7 +258,7 @@ def _create(
             if wire is not None:
                 params["input_reference"] = wire
     edge = _edge(request, "frame" if request.input_reference is not None else "reprompt", checks)
-    cost = price(backend.name, model, size, secs, _prices(backend, purse))
+    cost = price(model, size, secs, purse.prices, table_default=backend.check_models)
     sub = Submission(
         endpoint="create",
         prompt=request.prompt,
@@ -285,10 +272,6 @@ def _create(
         edge_kind=edge,
     )
     return sub, fit
-
-
-def _prices(backend: Backend, purse: Purse) -> dict[str, float]:
-    return {**(backend.prices or {}), **purse.prices}
 
 
 def _check_prompt(prompt: object, checks: _Checks) -> None:
@@ -354,7 +337,7 @@ def _derived(
         except ValidationError as exc:
             checks.add("seconds", exc)
             return None
-    cost = price(backend.name, parent.model, parent.size, secs, _prices(backend, purse))
+    cost = price(parent.model, parent.size, secs, purse.prices, table_default=backend.check_models)
     return Submission(
         endpoint=endpoint,
         prompt=request.prompt,

@@ -10,17 +10,27 @@ time (a server reporting only 0 or 100 still moves, on the prediction alone).
 
 `fraction` is elapsed / (elapsed + seconds left), so the browser's straight line
 `Progress.at(t)` reaches 1 exactly when the job is predicted to end; it never reaches 1
-before the server says completed (at most `CEILING`), and the studio never lets it go
-backwards (`Tracking.last` keeps what was shown).
+before the server says completed (at most `CEILING`), and never goes backwards between
+calls (`ProgressBook` keeps what each job last showed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["CEILING", "DEFAULT_DURATION", "Progress", "default_duration", "estimate"]
+from sora_notebook.library import DELETED_REMOTE, Job
+from sora_notebook.protocol import COMPLETED, Video
+
+__all__ = [
+    "CEILING",
+    "DEFAULT_DURATION",
+    "Progress",
+    "ProgressBook",
+    "default_duration",
+    "estimate",
+]
 
 #: Where an unfinished job's fraction stops: only the server's `completed` is 1.
 CEILING = 0.99
@@ -106,3 +116,65 @@ def estimate(
         left = max(MIN_LEFT, OVERDUE_SHARE * max(0.0, elapsed - predicted))
     fraction = min(CEILING, max(reported, elapsed / (elapsed + left)))
     return fraction, left
+
+
+@dataclass
+class _Heard:
+    """What the server said about one job's progress, and what was last shown."""
+
+    seen_at: float | None = None  # when the server last answered about it
+    reports: list[tuple[float, float]] = field(default_factory=list)  # (time, 0-1) > 0
+    zero_at: float | None = None  # when the server last said 0 (queued)
+    shown: Progress | None = None  # the progress last reported (it never goes back)
+
+
+class ProgressBook:
+    """The one owner of progress: what servers said (`heard`, from the runner) and what
+    each job last showed (`of`, for readers), so a fraction never goes backwards."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._jobs: dict[str, _Heard] = {}
+
+    def heard(self, key: str, at: float, video: Video) -> None:
+        """Note what the server said about the job's progress at `at`."""
+        book = self._jobs.setdefault(key, _Heard())
+        book.seen_at = at
+        if video.is_terminal:
+            return
+        fraction = max(0, min(100, video.progress)) / 100
+        if fraction <= 0:
+            book.zero_at = at
+        elif not book.reports or fraction != book.reports[-1][1]:
+            book.reports = [*book.reports[-1:], (at, fraction)]
+
+    def forget(self, key: str) -> None:
+        self._jobs.pop(key, None)
+
+    def of(self, record: Job, predicted: float | None) -> Progress:
+        """How far along `record` is now (`predicted`: its expected duration, if known)."""
+        now = self.clock()
+        if record.status == COMPLETED:
+            return Progress(1.0, 0.0, "server", record.completed_at or now)
+        if record.is_final or record.status == DELETED_REMOTE:
+            reported = min(CEILING, record.progress / 100)
+            return Progress(reported, None, "server", record.completed_at or now)
+        book = self._jobs.setdefault(record.key, _Heard())
+        seen_at, reported = book.seen_at, record.progress / 100
+        reports = book.reports
+        if seen_at is None and record.video_id is not None:
+            seen_at = record.updated_at  # answered before this process started
+            reports = [(seen_at, reported)] if 0 < reported < 1 else []
+        fraction, left = estimate(
+            now=now,
+            started=record.created_at or record.submitted_at,
+            predicted=predicted or default_duration(record.seconds),
+            reports=reports,
+            zero_at=book.zero_at,
+        )
+        told = seen_at is not None and fraction <= reported + 1e-9
+        source: Source = "server" if told else "predicted"
+        if book.shown is not None:
+            fraction = max(fraction, book.shown.at(now))
+        book.shown = Progress(fraction, left, source, now)
+        return book.shown

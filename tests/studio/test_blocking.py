@@ -6,7 +6,7 @@ import asyncio
 import threading
 
 from sora_notebook.studio import Studio
-from sora_notebook.studio import blocking as sync
+from sora_notebook.studio import sync
 
 from .conftest import FAST, engine
 
@@ -56,8 +56,8 @@ async def test_sync_helpers_inside_a_running_loop(emulator, tmp_path):
 
 
 def test_close_thread_loop_is_idempotent():
-    assert sync.run(asyncio.sleep(0, result=7)) == 7
+    assert sync.run_sync(asyncio.sleep(0, result=7)) == 7
     sync.close_thread_loop()
     sync.close_thread_loop()
-    assert sync.run(asyncio.sleep(0, result=8)) == 8
+    assert sync.run_sync(asyncio.sleep(0, result=8)) == 8
     sync.close_thread_loop()

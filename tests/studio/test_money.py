@@ -84,7 +84,7 @@ class PricedClient(FakeClient):
         video = super().video(job)
         if video.status != "completed":
             return video
-        return Video.from_dict({**video.to_dict(), "cost": 0.123})
+        return Video.from_dict({**video.to_dict(), "server_cost": 0.123})
 
 
 async def test_unknown_prices_are_never_zero_and_the_server_cost_wins(tmp_path):

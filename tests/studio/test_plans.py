@@ -11,8 +11,9 @@ from sora_notebook.client import Backend
 from sora_notebook.errors import BudgetExceeded, ValidationError
 from sora_notebook.library import Library
 from sora_notebook.protocol import Video
-from sora_notebook.studio.money import bill, price
-from sora_notebook.studio.plans import Purse, ReferenceFit, Request, disabled_actions, make_plan
+from sora_notebook.studio.capabilities import CapabilityBook
+from sora_notebook.studio.money import Purse, bill, price
+from sora_notebook.studio.plans import ReferenceFit, Request, make_plan
 
 EMU = Backend(name="emulator", base_url="http://emulator.local/v1", label="Emulator")
 OPEN = Backend(
@@ -39,17 +40,20 @@ def plan(backend: Backend = EMU, purse: Purse = FREE, **kw):
 
 
 def test_prices_and_billing_rules():
-    assert price("emulator", None, None, None) == pytest.approx(0.4)
-    assert price("openai", "sora-2-pro", "1792x1024", "8") == pytest.approx(4.0)
-    assert price("compatible", None, None, "4") is None  # a self-hosted model: unknown
-    assert price("openai", "wan-2.2", None, "4") is None
-    assert price("compatible", "wan-2.2", None, "5", {"wan-2.2": 0.02}) == pytest.approx(0.1)
-    assert price("openai", "sora-2", None, "4", {"sora-2": 0.5}) == pytest.approx(2.0)
-    assert bill("completed", 0.4, None, "emulator") == 0.4
-    assert bill("completed", 0.4, 0.25, "openai") == 0.25  # the server's word wins
-    assert bill("completed", None, None, "compatible") is None  # unknown, not zero
-    assert bill("failed", 0.4, None, "openai") == 0.0
-    assert bill("rejected", 0.4, None, "openai") == 0.0
+    assert price(None, None, None) == pytest.approx(0.4)  # OpenAI's default model
+    assert price("sora-2-pro", "1792x1024", "8") == pytest.approx(4.0)
+    # a self-hosted model (a backend that does not run OpenAI's): unknown
+    assert price(None, None, "4", table_default=False) is None
+    assert price("wan-2.2", None, "4") is None
+    assert price("wan-2.2", None, "5", {"wan-2.2": 0.02}, table_default=False) == 0.1
+    assert price("sora-2", None, "4", {"sora-2": 0.5}) == pytest.approx(2.0)
+    assert bill("completed", 0.4, None) == 0.4
+    assert bill("completed", 0.4, 0.25) == 0.25  # the server's word wins
+    assert bill("completed", None, None) is None  # unknown, not zero
+    assert bill("failed", 0.4, None) == 0.0
+    assert bill("failed", 0.4, None, failed_billed=True) == 0.4  # where the dialect says
+    assert bill("failed", 0.4, 0.1, failed_billed=True) == 0.1
+    assert bill("rejected", 0.4, None, failed_billed=True) == 0.0
 
 
 def test_a_good_request_is_quoted_for_all_n():
@@ -131,5 +135,6 @@ def test_derived_requests_need_a_completed_parent_and_support(tmp_path):
 @pytest.mark.parametrize("flavor", ["vllm-omni", "sglang"])
 def test_servers_without_remix_are_refused_by_the_plan(flavor):
     backend = Backend.compatible("http://gpu/v1", flavor=flavor)
-    assert {"remix", "edit", "extend", "characters"} <= set(disabled_actions(backend))
-    assert "cannot remix" in disabled_actions(backend)["remix"]
+    disabled = CapabilityBook(backend).disabled()
+    assert {"remix", "edit", "extend", "characters"} <= set(disabled)
+    assert "cannot remix" in disabled["remix"] and "changed prompt instead" in disabled["remix"]

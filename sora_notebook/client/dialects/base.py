@@ -124,6 +124,7 @@ class Dialect:
     models_path: str | None = "/models"
     needs_job_for_media: bool = False
     reports_cost: bool = False
+    failed_jobs_billed: bool = False  # the server charges for a job that failed
     reference_fields: str = "`input_reference` (file or `{image_url}`)"
     audio_field: str | None = None
     params: tuple[str, ...] = ()
@@ -162,9 +163,12 @@ class Dialect:
         return dict(body)
 
     def reported_cost(self, raw: Mapping[str, Any]) -> float | None:
-        """USD the server says it charged for this job, when it says so."""
+        """USD the server says it charged for this job, when it says so (a finite
+        number, 0 or more; the studio reads reported costs here and nowhere else)."""
         value = raw.get("server_cost")
-        return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return float(value) if math.isfinite(value) and value >= 0 else None
 
     def cost_from_headers(self, headers: Mapping[str, str]) -> float | None:
         """USD a create's response headers report (LiteLLM's cost header)."""
