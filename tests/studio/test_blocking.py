@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from sora_notebook.studio import Studio
-from sora_notebook.studio import sync
+from sora_notebook.studio import Studio, sync
 
 from .conftest import FAST, engine
 
