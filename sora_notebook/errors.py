@@ -3,7 +3,7 @@
 ```
 SoraNotebookError
 ├── ValidationError            bad input, caught before any request (also a ValueError)
-├── APIError                   the server answered with an error status
+├── APIError                   the server answered with an error status, or not at all
 │   ├── BadRequestError          400
 │   ├── AuthenticationError      401
 │   ├── PermissionDeniedError    403
@@ -14,9 +14,9 @@ SoraNotebookError
 │   ├── UnprocessableEntityError 422
 │   ├── RateLimitError           429
 │   ├── ServerError              5xx
-│   └── TooLarge                 an answer above its size limit (Limits.json_bytes)
-├── APIConnectionError         no answer: refused, reset, dropped
-│   └── APITimeoutError          no answer in time (or not in total within the limits)
+│   ├── TooLarge                 an answer above its size limit (Limits.json_bytes)
+│   └── APIConnectionError       no answer: refused, reset, dropped (`status_code` 0)
+│       └── APITimeoutError        no answer in time (or not in total within the limits)
 ├── SubmissionUnknown          a create may or may not have reached the server
 ├── DownloadError              the media that arrived is not what was asked for
 │   └── DiskFull                 the disk under the download is full
@@ -27,6 +27,7 @@ SoraNotebookError
 └── BudgetExceeded             a request would pass the studio's budget
 ```
 
+As in openai-python, `except APIError` also catches a connection that gave no answer.
 HTTP statuses map to classes in exactly one place, `error_for_status`. Every message
 says what to do next. No message, repr or attribute ever carries a key.
 """
@@ -191,16 +192,24 @@ class TooLarge(APIError):
     """An answer larger than the limit set for it (nothing of it was kept)."""
 
 
-class APIConnectionError(SoraNotebookError):
-    """No answer: the connection was refused, reset or dropped."""
+class APIConnectionError(APIError):
+    """No answer: the connection was refused, reset or dropped (`status_code` is 0)."""
+
+    hint = "Check the base URL and that the server is running."
 
     def __init__(self, message: str = "", *, url: str | None = None) -> None:
         self.url = url
         where = f" to {url}" if url else ""
         text = message or "Could not connect"
-        super().__init__(
+        self.message = text
+        self.status_code = 0
+        self.body = None
+        self.headers = {}
+        self.code = self.param = self.type = None
+        SoraNotebookError.__init__(
+            self,
             f"{text}{where}. Check the base URL and that the server is running "
-            "(`sora-notebook emulator` starts a local one)."
+            "(`sora-notebook emulator` starts a local one).",
         )
 
 

@@ -109,7 +109,8 @@ def test_rate_limit_exposes_retry_after():
 
 
 def test_every_api_error_says_what_to_do():
-    for cls in (APIError, *APIError.__subclasses__(), NotReadyError):
+    statuses = [c for c in APIError.__subclasses__() if c is not APIConnectionError]
+    for cls in (APIError, *statuses, NotReadyError):
         error = cls("m", status_code=400)
         assert error.hint and error.hint in str(error)
     assert "OPENAI_API_KEY" in str(error_for_status(401, envelope()))
@@ -122,6 +123,13 @@ def test_connection_errors():
     )
     assert issubclass(APITimeoutError, APIConnectionError)
     assert APITimeoutError("slow").url is None
+    # as in openai-python: code written for `except APIError` catches no answer too
+    assert isinstance(error, APIError) and error.status_code == 0 and error.request_id is None
+    assert error.message == "Could not connect" and error.body is None
+    try:
+        raise APITimeoutError("No answer in time", url="http://x/v1/videos")
+    except APIError as caught:
+        assert "No answer in time to http://x/v1/videos" in str(caught)
 
 
 def test_validation_error_is_a_value_error():
