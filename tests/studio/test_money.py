@@ -115,3 +115,131 @@ async def test_unknown_prices_are_never_zero_and_the_server_cost_wins(tmp_path):
         assert studio.spend.total == pytest.approx(0.123)
     finally:
         await studio.aclose()
+
+
+def _backend(**kw: Any) -> Any:
+    from sora_notebook.client import Backend
+
+    return Backend(name="openai", base_url="http://fake.test/v1", label="Fake", **kw)
+
+
+class ReportingClient(FakeClient):
+    """A server that reports a cost in some answers: `at_create` in the create's,
+    `at_end` in a finished job's (each may be anything a server might send)."""
+
+    def __init__(self, *args: Any, at_create: Any = None, at_end: Any = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self.at_create, self.at_end = at_create, at_end
+        self.fail = False
+
+    def video(self, job: Any) -> Video:
+        body = super().video(job).to_dict()
+        if self.fail and body["status"] == "completed":
+            body = {**body, "status": "failed", "error": {"code": "x", "message": "no"}}
+        if body["status"] in ("completed", "failed") and self.at_end is not None:
+            body["server_cost"] = self.at_end
+        return Video.from_dict(body)
+
+    async def create(self, prompt: str, **kw: Any) -> Video:
+        video = await super().create(prompt, **kw)
+        if self.at_create is None:
+            return video
+        return Video.from_dict({**video.to_dict(), "server_cost": self.at_create})
+
+
+def _studio(tmp_path: Any, client: FakeClient, time: FakeTime, **kw: Any) -> Studio:
+    return Studio(
+        client.backend,
+        tmp_path / "lib",
+        client=client,
+        clock=time.clock,
+        sleep=time.sleep,
+        poll=FAST,
+        **kw,
+    )
+
+
+async def test_today_is_the_local_calendar_day(tmp_path):
+    time = FakeTime(real=0.0005)
+    client = FakeClient(time.clock, duration=5, backend=_backend())
+    studio = _studio(tmp_path, client, time)
+    try:
+        await studio.generate("yesterday's fox", seconds=4)
+        time.advance(2 * 86400)
+        await studio.generate("today's fox", seconds=4)
+        spend = studio.spend
+        assert spend.total == pytest.approx(0.8) and spend.session == pytest.approx(0.8)
+        assert spend.today == pytest.approx(0.4)  # only what was billed since midnight
+    finally:
+        await studio.aclose()
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, True, "0.1"])
+async def test_a_reported_cost_that_is_not_a_cost_is_ignored(tmp_path, bad):
+    time = FakeTime(real=0.0005)
+    client = ReportingClient(time.clock, duration=5, backend=_backend(), at_end=bad)
+    studio = _studio(tmp_path, client, time)
+    try:
+        job = await studio.generate("a fox", seconds=4)
+        assert job.billed == pytest.approx(0.4) == job.cost  # the quote, never NaN or -1
+        assert studio.spend.total == pytest.approx(0.4)
+    finally:
+        await studio.aclose()
+
+
+async def test_a_cost_reported_at_create_is_billed_when_the_job_ends(tmp_path):
+    time = FakeTime(real=0.0005)
+    client = ReportingClient(time.clock, duration=5, backend=_backend(), at_create=0.3)
+    studio = _studio(tmp_path, client, time)
+    try:
+        job = await studio.generate("a fox", seconds=4)
+        assert job.cost == pytest.approx(0.4) and job.billed == pytest.approx(0.3)
+    finally:
+        await studio.aclose()
+
+
+async def test_a_cost_reported_at_create_survives_a_restart(tmp_path):
+    time = FakeTime(real=0.0005)
+    client = ReportingClient(time.clock, duration=50, backend=_backend(), at_create=0.25)
+    first = _studio(tmp_path, client, time)
+    job = await first.submit("a fox", seconds=4)
+    await first.aclose()  # the job's state (and the cost it holds) is gone with it
+    time.advance(60)
+    again = _studio(tmp_path, client, time)
+    try:
+        done = await again.wait(job.key)
+        assert done.billed == pytest.approx(0.25)  # read back from the library
+    finally:
+        await again.aclose()
+
+
+async def test_a_failed_job_is_billed_only_where_the_dialect_says(tmp_path):
+    from dataclasses import dataclass
+
+    from sora_notebook.client.dialects import Dialect
+
+    @dataclass(frozen=True)
+    class Billing(Dialect):
+        name: str = "billing"
+        failed_jobs_billed: bool = True
+
+    billed = {}
+    for dialect in (Dialect(), Billing()):
+        time = FakeTime(real=0.0005)
+        client = ReportingClient(time.clock, duration=5, backend=_backend(dialect=dialect))
+        client.fail = True
+        studio = Studio(
+            client.backend,
+            tmp_path / dialect.name,
+            client=client,
+            clock=time.clock,
+            sleep=time.sleep,
+            poll=FAST,
+        )
+        try:
+            with pytest.raises(VideoFailed):
+                await studio.generate("a fox", seconds=4)
+            billed[dialect.name] = studio.jobs()[0].billed
+        finally:
+            await studio.aclose()
+    assert billed == {"openai": 0.0, "billing": pytest.approx(0.4)}
