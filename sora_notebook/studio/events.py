@@ -40,7 +40,6 @@ class EventHub:
         self._subscribers: list[Callback] = []
         self._pending: dict[tuple[str, str], StudioEvent] = {}
         self._handle: asyncio.TimerHandle | asyncio.Handle | None = None
-        self.batches = 0
 
     def subscribe(self, callback: Callback) -> Callable[[], None]:
         """Call `callback(list[StudioEvent])` for every batch; returns an unsubscriber."""
@@ -83,7 +82,6 @@ class EventHub:
             return
         batch = list(self._pending.values())
         self._pending.clear()
-        self.batches += 1
         for callback in list(self._subscribers):
             try:
                 callback(batch)

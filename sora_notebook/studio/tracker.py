@@ -45,7 +45,6 @@ class Tracker:
         self._wake: asyncio.Event | None = None
         self._slots: asyncio.Semaphore | None = None
         self.task: asyncio.Task[None] | None = None
-        self.iterations = 0
 
     # --- control -----------------------------------------------------------------------
 
@@ -108,7 +107,6 @@ class Tracker:
 
     async def _run(self) -> None:
         while True:
-            self.iterations += 1
             now = self._clock()
             ready = sorted((k for k, t in self._due.items() if t <= now), key=self._due.__getitem__)
             if not ready:
