@@ -32,6 +32,16 @@ from sora_notebook.studio import Studio, StudioEvent
 
 __version__ = "0.1.0"
 
+
+def _studio_view(studio: Studio) -> object:
+    """The studio's panel: the view, imported on first use (the facade sits above it)."""
+    from sora_notebook.widgets import StudioView
+
+    return StudioView(studio)
+
+
+Studio.show_with(_studio_view)
+
 __all__ = [
     "APIConnectionError",
     "APIError",

@@ -1,9 +1,11 @@
-"""The layers of ../shared/DESIGN.md, checked on every module's imports.
+"""The layers of docs/CONTRACTS.md, checked on every module's imports.
 
-The folders are the layers: widgets -> studio -> client, library, judge, export ->
-protocol, errors, _headers; the emulator sees only the leaves. Imports inside a function
-("lazy") are allowed only where a layer must reach up on demand, and are listed here by
-name. No module imports itself back through others at import time.
+The folders are the layers: the package facade (`sora_notebook/__init__.py`) -> widgets
+-> studio -> client, library, judge, export -> protocol, errors, _headers; the emulator
+sees only the leaves. Nothing inside the package imports the facade (`from sora_notebook
+import Studio` pulls in everything). An import inside a function climbs no layer either,
+except the pairs listed in `LAZY`. No module imports itself back through others at import
+time.
 """
 
 from __future__ import annotations
@@ -30,10 +32,14 @@ ALLOWED: dict[str, set[str]] = {
     "widgets": ENGINE,
     "emulator": LEAVES,
     "cli": ENGINE | {"emulator"},
-    "__init__": ENGINE,
+    "__init__": ENGINE | {"widgets"},
 }
-#: (layer, imported layer) pairs allowed only inside a function
-LAZY = {("client", "emulator"), ("studio", "widgets")}
+#: (layer, imported layer) pairs allowed only inside a function: `Backend.emulator()`
+#: builds the in-process emulator on demand (client/backend.py).
+LAZY = {("client", "emulator")}
+#: Layers that still import names from the facade, until their port to the studio's
+#: typed seam lands (the view's; see issue 18).
+FACADE_PENDING = {"widgets"}
 
 
 def _module_name(path: Path) -> str:
@@ -64,10 +70,13 @@ def imports(path: Path) -> list[tuple[str, bool]]:
             if isinstance(child, ast.Import):
                 names = [a.name for a in child.names]
             elif isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
-                # `from pkg import sub` imports the module pkg.sub where there is one
+                # `from pkg import sub` imports the module pkg.sub where there is one;
+                # any other name comes from pkg itself (for the root: the facade)
                 subs = [f"{child.module}.{a.name}" for a in child.names]
-                names = [s for s in subs if _resolve(s)] or [child.module]
-            found.extend((n, inner) for n in names if n.startswith("sora_notebook."))
+                names = [s for s in subs if _resolve(s)]
+                if len(names) < len(subs):
+                    names.append(child.module)
+            found.extend((n, inner) for n in names if n.split(".")[0] == "sora_notebook")
             visit(child, inner)
 
     visit(tree, False)
@@ -75,6 +84,7 @@ def imports(path: Path) -> list[tuple[str, bool]]:
 
 
 def layer_of(module: str) -> str:
+    """The layer a module is in; the root package itself is the facade, `__init__`."""
     return module.split(".")[1] if "." in module else "__init__"
 
 
@@ -84,13 +94,15 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_follow_the_layers(path):
     layer = layer_of(_module_name(path))
-    allowed = ALLOWED[layer] | {layer}
+    allowed = ALLOWED[layer] | {layer} | ({"__init__"} if layer in FACADE_PENDING else set())
+    if layer == "__init__":
+        allowed -= {"__init__"}  # the facade does not import itself back
     wrong = [
         target
         for target, nested in imports(path)
         if layer_of(target) not in allowed and not (nested and (layer, layer_of(target)) in LAZY)
     ]
-    assert not wrong, f"{layer} may not import {sorted(set(wrong))} (see DESIGN.md)"
+    assert not wrong, f"{layer} may not import {sorted(set(wrong))} (see docs/CONTRACTS.md)"
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -133,7 +145,17 @@ def test_the_checkers_see_a_violation_and_a_circle(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text(
         "from sora_notebook.widgets import Panel\n\ndef f():\n    import sora_notebook.emulator\n"
+        "from sora_notebook import Studio, errors\n"
+        "def g():\n    from sora_notebook.widgets import StudioView\n"
     )
-    assert imports(bad) == [("sora_notebook.widgets", False), ("sora_notebook.emulator", True)]
+    assert imports(bad) == [
+        ("sora_notebook.widgets", False),
+        ("sora_notebook.emulator", True),
+        ("sora_notebook.errors", False),
+        ("sora_notebook", False),  # the facade, through a name that is not a module
+        ("sora_notebook.widgets", True),
+    ]
+    assert layer_of("sora_notebook") == "__init__" and "__init__" not in ALLOWED["studio"]
+    assert ("studio", "widgets") not in LAZY  # the engine never reaches up to its view
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None

@@ -31,7 +31,13 @@ import httpx
 from sora_notebook import export as export_formats
 from sora_notebook.client import AsyncSoraClient, Backend
 from sora_notebook.client.dialects import Capabilities, ModelInfo
-from sora_notebook.errors import DiskFull, ValidationError, VideoFailed, WaitTimeout
+from sora_notebook.errors import (
+    DiskFull,
+    SoraNotebookError,
+    ValidationError,
+    VideoFailed,
+    WaitTimeout,
+)
 from sora_notebook.judge import Metrics, Preference, Rank, Scorer
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
 from sora_notebook.library.lineage import Tree, build_tree, lineage_of
@@ -669,18 +675,28 @@ class Studio:
 
     # --- notebook ----------------------------------------------------------------------
 
-    def panel(self) -> Any:
-        """The widget panel for this studio (imports the widgets on first use)."""
-        from sora_notebook.widgets import StudioPanel
+    #: How a studio draws itself: the package facade plugs the view in (`show_with`);
+    #: the engine never imports the view.
+    _view: Callable[[Studio], Any] | None = None
 
-        return StudioPanel(self)
+    @classmethod
+    def show_with(cls, view: Callable[[Studio], Any]) -> None:
+        """Plug in what `panel()` returns for a studio (the package plugs `StudioView`)."""
+        cls._view = view
+
+    def panel(self) -> Any:
+        """The widget panel for this studio (the view `sora_notebook` plugs in)."""
+        view = type(self)._view
+        if view is None:
+            raise SoraNotebookError("No view is plugged in; `import sora_notebook` plugs it.")
+        return view(self)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
         try:
             panel = self.panel()
-        except ImportError:
+        except (ImportError, SoraNotebookError):
             display(repr(self))
             return
         display(panel)
