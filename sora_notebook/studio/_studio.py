@@ -692,8 +692,9 @@ class Studio:
         return view(self)
 
     def _ipython_display_(self) -> None:
-        from IPython.display import display
+        from IPython import display as ipython
 
+        display: Callable[[object], object] = ipython.display
         try:
             panel = self.panel()
         except (ImportError, SoraNotebookError):
