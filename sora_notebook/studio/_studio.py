@@ -23,6 +23,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,6 +63,8 @@ __all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
 
 log = logging.getLogger("sora_notebook.studio")
 T = TypeVar("T")
+#: The arguments of `plan` that are not extra fields for the server.
+_REQUEST_FIELDS = {f.name for f in fields(Request)} - {"prompt", "params"}
 
 
 class Studio:
@@ -320,37 +323,7 @@ class Studio:
         """Every decision about a request before it is sent: problems by field (with what
         to do), the quote for all `n`, what the budget leaves, how the reference image is
         fitted, and what the server cannot do. `submit` sends the same plan."""
-        request = self._request(
-            prompt,
-            mode=mode,
-            parent=parent,
-            model=model,
-            size=size,
-            seconds=seconds,
-            n=n,
-            input_reference=input_reference,
-            fit=fit,
-            edge_kind=edge_kind,
-            **params,
-        )
-        return self.planner.plan(request, self.wallet.purse())
-
-    def _request(
-        self,
-        prompt: str,
-        *,
-        mode: str = "create",
-        parent: JobRef | None = None,
-        model: str | None = None,
-        size: str | None = None,
-        seconds: int | str | None = None,
-        n: int = 1,
-        input_reference: Any = None,
-        fit: str = "none",
-        edge_kind: str | None = None,
-        **params: Any,
-    ) -> Request:
-        return Request(
+        request = Request(
             prompt=prompt,
             mode=mode,
             parent=None if parent is None else self._resolve(parent),
@@ -363,9 +336,14 @@ class Studio:
             edge_kind=edge_kind,
             params=params,
         )
+        return self.planner.plan(request, self.wallet.purse())
 
-    def _planned(self, prompt: str, purse: Purse, **request: Any) -> Plan:
-        return self.planner.plan(self._request(prompt, **request), purse)
+    def _planned(self, prompt: str, purse: Purse, **kw: Any) -> Plan:
+        """`plan` with the arguments the verbs take, against `purse` (read once)."""
+        named = {k: kw.pop(k) for k in _REQUEST_FIELDS & kw.keys()}
+        if named.get("parent") is not None:
+            named["parent"] = self._resolve(named["parent"])
+        return self.planner.plan(Request(prompt=prompt, **named, params=kw), purse)
 
     async def submit(self, prompt: str, **request: Any) -> Job:
         """Record and send one generation; returns at once (the tracker follows it).

@@ -147,15 +147,14 @@ class ReportingClient(FakeClient):
         return Video.from_dict({**video.to_dict(), "server_cost": self.at_create})
 
 
-def _studio(tmp_path: Any, client: FakeClient, time: FakeTime, **kw: Any) -> Studio:
+def _studio(tmp_path: Any, client: FakeClient, time: FakeTime, name: str = "lib") -> Studio:
     return Studio(
         client.backend,
-        tmp_path / "lib",
+        tmp_path / name,
         client=client,
         clock=time.clock,
         sleep=time.sleep,
         poll=FAST,
-        **kw,
     )
 
 
@@ -228,14 +227,7 @@ async def test_a_failed_job_is_billed_only_where_the_dialect_says(tmp_path):
         time = FakeTime(real=0.0005)
         client = ReportingClient(time.clock, duration=5, backend=_backend(dialect=dialect))
         client.fail = True
-        studio = Studio(
-            client.backend,
-            tmp_path / dialect.name,
-            client=client,
-            clock=time.clock,
-            sleep=time.sleep,
-            poll=FAST,
-        )
+        studio = _studio(tmp_path, client, time, dialect.name)
         try:
             with pytest.raises(VideoFailed):
                 await studio.generate("a fox", seconds=4)
