@@ -235,3 +235,31 @@ async def test_a_failed_job_is_billed_only_where_the_dialect_says(tmp_path):
         finally:
             await studio.aclose()
     assert billed == {"openai": 0.0, "billing": pytest.approx(0.4)}
+
+
+async def test_the_persons_prices_win_over_the_backends(tmp_path):
+    time = FakeTime(real=0.0005)
+    open_server = _backend(check_models=False).priced({"wan": 0.05, "hunyuan": 0.01})
+    studio = _studio(tmp_path, FakeClient(time.clock, backend=open_server), time)
+    studio.prices["wan"] = 0.02
+    try:
+        assert studio.estimate("wan", seconds=5) == pytest.approx(0.1)  # the person's
+        assert studio.plan("a fox", model="hunyuan", seconds=4).cost == pytest.approx(0.04)
+        assert studio.estimate(None, seconds=4) is None  # no model: not OpenAI's table
+    finally:
+        await studio.aclose()
+
+
+async def test_a_budget_of_zero_is_a_budget(tmp_path):
+    time = FakeTime(real=0.0005)
+    studio = _studio(tmp_path, FakeClient(time.clock, backend=_backend()), time)
+    try:
+        studio.budget = 0
+        assert studio.budget == 0.0 and studio.left == 0.0
+        with pytest.raises(BudgetExceeded):
+            await studio.submit("a fox", seconds=4)
+        for bad in (-0.01, float("nan"), True, "5"):
+            with pytest.raises(ValidationError, match="0 or more"):
+                studio.daily_budget = bad
+    finally:
+        await studio.aclose()
