@@ -29,7 +29,6 @@ class Judging:
 
     library: Library
     _clock: Callable[[], float]
-    _judging_records: JudgingRecords | None = None
 
     if TYPE_CHECKING:
 
@@ -39,9 +38,7 @@ class Judging:
 
     @property
     def _records(self) -> JudgingRecords:
-        if self._judging_records is None:
-            self._judging_records = JudgingRecords(self.library)
-        return self._judging_records
+        return self.library.judging
 
     # --- metrics -------------------------------------------------------------------------
 

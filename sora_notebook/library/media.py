@@ -1,5 +1,5 @@
-"""Where a library keeps media: names unique per backend, id and output, atomic saves,
-reference copies."""
+"""Where a library keeps media: a folder, names unique per backend, id and output,
+atomic saves, reference copies (`Library.media`)."""
 
 from __future__ import annotations
 
@@ -7,28 +7,38 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from sora_notebook.errors import ValidationError
 from sora_notebook.library import files
-from sora_notebook.library._connection import _IMAGE_MAGIC
-from sora_notebook.library._reading import Reading
-from sora_notebook.library.records import (
-    Job,
-    encode,
-    media_slot,
-)
+from sora_notebook.library.records import Job, encode, job_from_row, media_slot, update_row
+from sora_notebook.library.store import Store
 from sora_notebook.protocol import MEDIA_TYPES, id_file_stem
 
-__all__ = ["MediaFiles"]
+__all__ = ["MEDIA_DIR", "MediaFiles"]
+
+MEDIA_DIR = "media"
+_IMAGE_MAGIC = ((b"\x89PNG", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"RIFF", ".webp"))
 
 
-class MediaFiles(Reading):
-    """The media methods of `Library`."""
+class MediaFiles:
+    """The media folder `root/media` of a library whose records live in `store`."""
 
-    def media_target(self, job: Job, variant: str, output: int = 0) -> Path:
+    def __init__(self, store: Store, root: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.root = root
+        self.media_dir = root / MEDIA_DIR
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+
+    def sweep(self) -> int:
+        """Remove temp files left by processes that died mid-write; returns how many."""
+        return files.sweep_partials(self.media_dir)
+
+    def target(self, job: Job, variant: str, output: int = 0) -> Path:
         """Where a variant of one output of this job lives once saved (absolute).
 
         Named by backend + server id + output index, so two backends that hand out the
@@ -60,17 +70,20 @@ class MediaFiles(Reading):
         """A temp file name inside the library, for a download in flight."""
         return files.tmp_path(self.media_dir, suffix)
 
-    def save_media(self, key: str, variant: str, source: Path | bytes, output: int = 0) -> Job:
+    def save(self, key: str, variant: str, source: Path | bytes, output: int = 0) -> None:
         """Move a finished temp file (or bytes) into place atomically and record it
         (path and sha256 under its slot; the first video's sha256 also in `sha256`)."""
-        job = self.get(key)
-        dest = self.media_target(job, variant, output)
+        with self.store.read() as db:
+            row = db.execute("SELECT * FROM jobs WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        dest = self.target(job_from_row(row), variant, output)
         if isinstance(source, bytes):
             digest = files.write_bytes_atomic(self.media_dir, dest, source)
         else:
             digest = files.commit_file(Path(source), dest)
         slot = media_slot(variant, output)
-        with self._tx() as db:
+        with self.store.write() as db:
             row = db.execute("SELECT media, hashes FROM jobs WHERE key = ?", (key,)).fetchone()
             if row is None:
                 raise KeyError(key)
@@ -82,21 +95,21 @@ class MediaFiles(Reading):
             if slot == "video":
                 fields["sha256"] = digest
                 fields["media_expired"] = False
-            self._update(db, key, {k: encode(k, v) for k, v in fields.items()})
-        return self.get(key)
+            update_row(db, key, {k: encode(k, v) for k, v in fields.items()}, self._clock())
 
-    def _inside(self, rel: str) -> Path | None:
+    def inside(self, rel: str) -> Path | None:
+        """The absolute path of `rel` if it lies inside the library, else None."""
         path = (self.root / rel).resolve()
         return path if path.is_relative_to(self.root) else None
 
-    def media_path(self, job: Job | str, variant: str = "video", output: int = 0) -> Path | None:
+    def path(self, job: Job, variant: str = "video", output: int = 0) -> Path | None:
         """The absolute local file of a variant, if it was saved and still exists."""
-        record = self.get(job) if isinstance(job, str) else job
-        rel = record.media.get(media_slot(variant, output))
-        path = self._inside(rel) if rel else None
+        rel = job.media.get(media_slot(variant, output))
+        path = self.inside(rel) if rel else None
         return path if path is not None and path.is_file() else None
 
-    def _copy_reference(self, key: str, source: bytes | str | os.PathLike[str]) -> str:
+    def copy_reference(self, key: str, source: bytes | str | os.PathLike[str]) -> str:
+        """Keep a copy of a reference image under `media/refs/`; returns its path."""
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
         suffix = next((ext for magic, ext in _IMAGE_MAGIC if data.startswith(magic)), None)
         if suffix is None:
@@ -105,9 +118,21 @@ class MediaFiles(Reading):
         files.write_bytes_atomic(self.media_dir, dest, data)
         return dest.relative_to(self.root).as_posix()
 
-    def _drop_reference(self, params: Mapping[str, Any]) -> None:
+    def drop_reference(self, params: Mapping[str, Any]) -> None:
         ref = params.get("input_reference")
-        path = self._inside(ref) if isinstance(ref, str) else None
+        path = self.inside(ref) if isinstance(ref, str) else None
         if path is not None:
             with contextlib.suppress(OSError):
                 path.unlink()
+
+    def forget(self, job: Job) -> None:
+        """Delete a removed job's files (its media and its reference copy)."""
+        paths = list(job.media.values())
+        ref = job.params.get("input_reference")
+        if isinstance(ref, str):
+            paths.append(ref)
+        for rel in paths:
+            path = self.inside(rel)
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    path.unlink()
