@@ -18,6 +18,11 @@ never reach the library: only the backend's name and URL. Knows nothing about HT
 `Library` is a facade over four parts built on one store (`store.Store`): `records`
 (the jobs), `media` (the files), `ledger` (money) and `judging` (metrics, preferences).
 Its methods delegate to them.
+
+A team keeps its records in PostgreSQL instead: `Library("postgresql://user:pw@host/db",
+media="shared/folder")` (the `team` extra). The folder holds the media; without one, the
+`SORA_NOTEBOOK_MEDIA` environment variable or `./sora_studio`. `Library()` with no
+location opens `SORA_NOTEBOOK_LIBRARY` when it is set (a URL or a folder).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from sora_notebook.library.jobs import Records
 from sora_notebook.library.judging import JudgingRecords
 from sora_notebook.library.ledger import Ledger, Reservation
 from sora_notebook.library.media import MediaFiles
+from sora_notebook.library.postgres import PostgresStore, is_database_url, safe_database_url
 from sora_notebook.library.records import Job, safe_backend_url
 from sora_notebook.library.sqlite import DB_NAME, SqliteStore
 from sora_notebook.library.store import Store
@@ -42,20 +48,42 @@ __all__ = ["Library", "safe_backend_url"]
 
 _L = TypeVar("_L", bound="Library")
 
+#: The folder a library lives in unless told otherwise.
+DEFAULT_ROOT = "sora_studio"
+LIBRARY_ENV = "SORA_NOTEBOOK_LIBRARY"
+MEDIA_ENV = "SORA_NOTEBOOK_MEDIA"
+
 
 class Library:
     """A folder holding the studio's history; safe to share between processes."""
 
     def __init__(
         self,
-        root: str | os.PathLike[str] = "sora_studio",
+        root: str | os.PathLike[str] = DEFAULT_ROOT,
         *,
+        media: str | os.PathLike[str] | None = None,
         clock: Callable[[], float] = time.time,
         busy_timeout: float = 30.0,
     ) -> None:
-        self.root = Path(root).resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.store: Store = SqliteStore(self.root / DB_NAME, busy_timeout=busy_timeout)
+        location = os.fspath(root)
+        if location == DEFAULT_ROOT:
+            location = os.environ.get(LIBRARY_ENV) or DEFAULT_ROOT
+        self.url: str | None = None
+        if is_database_url(location):
+            self.url = location
+            folder = media or os.environ.get(MEDIA_ENV) or DEFAULT_ROOT
+            self.root = Path(folder).resolve()
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.store: Store = PostgresStore(location, connect_timeout=busy_timeout)
+        else:
+            if media is not None:
+                raise ValueError(
+                    "media= is for a library whose records are on a database server "
+                    "(postgresql://...); a folder library keeps its media inside itself."
+                )
+            self.root = Path(location).resolve()
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.store = SqliteStore(self.root / DB_NAME, busy_timeout=busy_timeout)
         self.media = MediaFiles(self.store, self.root, clock=clock)
         self.ledger = Ledger(self.store, clock=clock)
         self.records = Records(self.store, self.media, self.ledger, clock=clock)
@@ -83,6 +111,8 @@ class Library:
         self.close()
 
     def __repr__(self) -> str:
+        if self.url is not None:
+            return f"Library({safe_database_url(self.url)!r}, media={str(self.root)!r})"
         return f"Library({str(self.root)!r})"
 
     def sweep(self) -> int:
@@ -90,7 +120,7 @@ class Library:
         return self.media.sweep()
 
     def check(self) -> str:
-        """ "ok" when the database is sound (SQLite: `PRAGMA integrity_check`)."""
+        """Returns "ok" when the database is sound (SQLite: `PRAGMA integrity_check`)."""
         return self.store.check()
 
     def data_version(self) -> int:

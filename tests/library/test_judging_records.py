@@ -31,8 +31,8 @@ def test_a_first_release_library_gains_the_judging_tables(tmp_path):
         assert records.load_metrics(done[0].key) == ("v1:x:", {"values": {"brightness": 0.5}})
 
 
-def test_preferences_filter_and_forget_a_removed_job(tmp_path):
-    with Library(tmp_path / "lib") as lib:
+def test_preferences_filter_and_forget_a_removed_job(place):
+    with place.open() as lib:
         keys = [lib.add_submission(prompt=f"p{i}", backend="b").key for i in range(3)]
         records = lib.judging
         records.add_preference(keys[0], keys[1], False, 1.0)
@@ -45,8 +45,8 @@ def test_preferences_filter_and_forget_a_removed_job(tmp_path):
         assert records.preferences() == [] and records.load_metrics(keys[1]) is None
 
 
-def test_oversized_metrics_are_not_kept(tmp_path):
-    with Library(tmp_path / "lib") as lib:
+def test_oversized_metrics_are_not_kept(place):
+    with place.open() as lib:
         key = lib.add_submission(prompt="p", backend="b").key
         body = {"curves": {"x": [0.123456] * (MAX_METRICS_BYTES // 8)}}
         assert lib.judging.save_metrics(key, "s", body, 1.0) is False
