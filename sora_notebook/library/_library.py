@@ -23,6 +23,9 @@ A team keeps its records in PostgreSQL instead: `Library("postgresql://user:pw@h
 media="shared/folder")` (the `team` extra). The folder holds the media; without one, the
 `SORA_NOTEBOOK_MEDIA` environment variable or `./sora_studio`. `Library()` with no
 location opens `SORA_NOTEBOOK_LIBRARY` when it is set (a URL or a folder).
+
+Jobs, notes, votes and charges are recorded under `person` (`people.current_person()`
+unless given); a person removes only their own jobs unless `admin` (`people.py`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from sora_notebook.library.jobs import Records
 from sora_notebook.library.judging import JudgingRecords
 from sora_notebook.library.ledger import Ledger, Reservation
 from sora_notebook.library.media import MediaFiles
+from sora_notebook.library.people import ADMINS, check_person, current_person
 from sora_notebook.library.postgres import PostgresStore, is_database_url, safe_database_url
 from sora_notebook.library.records import Job, safe_backend_url
 from sora_notebook.library.sqlite import DB_NAME, SqliteStore
@@ -62,9 +66,13 @@ class Library:
         root: str | os.PathLike[str] = DEFAULT_ROOT,
         *,
         media: str | os.PathLike[str] | None = None,
+        person: str | None = None,
+        admin: bool = False,
         clock: Callable[[], float] = time.time,
         busy_timeout: float = 30.0,
     ) -> None:
+        self.person = current_person() if person is None else check_person(person)
+        self.admin = admin
         location = os.fspath(root)
         if location == DEFAULT_ROOT:
             location = os.environ.get(LIBRARY_ENV) or DEFAULT_ROOT
@@ -86,8 +94,15 @@ class Library:
             self.store = SqliteStore(self.root / DB_NAME, busy_timeout=busy_timeout)
         self.media = MediaFiles(self.store, self.root, clock=clock)
         self.ledger = Ledger(self.store, clock=clock)
-        self.records = Records(self.store, self.media, self.ledger, clock=clock)
-        self.judging = JudgingRecords(self.store)
+        self.records = Records(
+            self.store,
+            self.media,
+            self.ledger,
+            person=self.person,
+            admin=self.is_admin,
+            clock=clock,
+        )
+        self.judging = JudgingRecords(self.store, person=self.person)
         self.media.sweep()
 
     # --- the library as a whole ------------------------------------------------------
@@ -112,8 +127,21 @@ class Library:
 
     def __repr__(self) -> str:
         if self.url is not None:
-            return f"Library({safe_database_url(self.url)!r}, media={str(self.root)!r})"
+            where = f"{safe_database_url(self.url)!r}, media={str(self.root)!r}"
+            return f"Library({where}, person={self.person!r})"
         return f"Library({str(self.root)!r})"
+
+    def is_admin(self) -> bool:
+        """May this person remove anyone's jobs (`admin=True`, or named in `admins`)?"""
+        if self.admin:
+            return True
+        admins = self.ledger.setting(ADMINS)
+        return isinstance(admins, list) and self.person in admins
+
+    def day_start(self, now: float) -> float:
+        """When `now`'s day began for the budget: the local day (a folder library), the
+        store's UTC day (a team's)."""
+        return self.store.day_start(now)
 
     def sweep(self) -> int:
         """Remove temp files left by processes that died mid-write; returns how many."""
@@ -189,8 +217,14 @@ class Library:
         return self.records.annotate(key, rating=rating, notes=notes, tags=tags)
 
     def remove(self, key: str, *, files_too: bool = True) -> Job | None:
-        """Forget a job (and its media files). Children keep their edge to the key."""
+        """Forget a job (and its media files). Children keep their edge to the key.
+        `NotYours` when another person made it and this one is no admin."""
         return self.records.remove(key, files_too=files_too)
+
+    def check_removable(self, job: Job) -> None:
+        """Raise `NotYours` unless this person may remove `job` (before deleting it on
+        the server)."""
+        self.records.check_removable(job)
 
     def find_key(self, key: str) -> Job | None:
         return self.records.find_key(key)
@@ -215,8 +249,10 @@ class Library:
         min_rating: int | None = None,
         limit: int | None = None,
         newest_first: bool = False,
+        person: str | None = None,
     ) -> list[Job]:
-        """Records, oldest first unless `newest_first`, filtered by any of the arguments."""
+        """Records, oldest first unless `newest_first`, filtered by any of the arguments
+        (`person`: the jobs one person made)."""
         return self.records.jobs(
             status=status,
             backend=backend,
@@ -228,6 +264,7 @@ class Library:
             min_rating=min_rating,
             limit=limit,
             newest_first=newest_first,
+            person=person,
         )
 
     def video_ids(self, backend_url: str) -> set[str]:
@@ -281,9 +318,11 @@ class Library:
         """Store a setting for every studio sharing this library (None removes it)."""
         self.ledger.set_setting(name, value)
 
-    def billed_total(self, *, since: float | None = None, owner: str | None = None) -> float:
-        """Dollars billed (since a time, for one studio's owner id)."""
-        return self.ledger.billed_total(since=since, owner=owner)
+    def billed_total(
+        self, *, since: float | None = None, owner: str | None = None, person: str | None = None
+    ) -> float:
+        """Dollars billed (since a time, for one studio's owner id, for one person)."""
+        return self.ledger.billed_total(since=since, owner=owner, person=person)
 
     def reserved(self) -> float:
         """Quotes of jobs not billed yet (pending or running)."""

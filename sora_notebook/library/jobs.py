@@ -14,6 +14,7 @@ from typing import Any
 from sora_notebook.errors import ValidationError
 from sora_notebook.library.ledger import Ledger, Reservation
 from sora_notebook.library.media import MediaFiles
+from sora_notebook.library.people import NotYours
 from sora_notebook.library.records import (
     COLUMNS,
     DELETED_REMOTE,
@@ -36,7 +37,8 @@ __all__ = ["Records"]
 
 class Records:
     """The jobs of one store; reference images copied into `media`, quotes held by
-    `ledger` in the transaction that records them."""
+    `ledger` in the transaction that records them. New jobs and notes are recorded under
+    `person`; removing another person's job needs `admin()`."""
 
     def __init__(
         self,
@@ -44,11 +46,15 @@ class Records:
         media: MediaFiles,
         ledger: Ledger,
         *,
+        person: str,
+        admin: Callable[[], bool] = lambda: False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
         self.media = media
         self.ledger = ledger
+        self.person = person
+        self._admin = admin
         self._clock = clock
 
     def add_submission(self, *, reserve: Reservation | None = None, **fields: Any) -> Job:
@@ -101,6 +107,7 @@ class Records:
         input_reference: bytes | str | os.PathLike[str] | None = None,
         key: str | None = None,
         owner: str | None = None,
+        person: str | None = None,
     ) -> dict[str, Any]:
         """A pending row; `owner` names the studio that sends it, so another process does
         not reconcile a submission whose answer is still on its way."""
@@ -132,6 +139,7 @@ class Records:
             "submitted_at": now,
             "updated_at": now,
             "owner": owner,
+            "person": person or self.person,
         }
 
     def add_output(self, job: Job, index: int, *, key: str, owner: str | None = None) -> Job:
@@ -156,6 +164,7 @@ class Records:
             edge_kind=job.edge_kind,
             key=key,
             owner=owner,
+            person=job.person,
         )
         return self.update(
             key,
@@ -289,19 +298,28 @@ class Records:
             fields["notes"] = str(notes)
         if tags is not None:
             fields["tags"] = sorted({str(t).strip() for t in tags if str(t).strip()})
-        return self.update(key, **fields) if fields else self.get(key)
+        if not fields:
+            return self.get(key)
+        return self.update(key, noted_by=self.person, **fields)
 
     def remove(self, key: str, *, files_too: bool = True) -> Job | None:
         """Forget a job (and its media files). Children keep their edge to the key."""
         job = self.find_key(key)
         if job is None:
             return None
+        self.check_removable(job)
         with self.store.write() as db:
             db.execute("DELETE FROM jobs WHERE key = ?", (key,))
             db.execute("DELETE FROM snapshots WHERE key = ?", (key,))
         if files_too:
             self.media.forget(job)
         return job
+
+    def check_removable(self, job: Job) -> None:
+        """Raise `NotYours` unless this person made `job` (or it predates people) or is
+        an admin: call before deleting anything of it, on the server too."""
+        if job.person is not None and job.person != self.person and not self._admin():
+            raise NotYours(job.key, self.person, job.person)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -339,15 +357,22 @@ class Records:
         min_rating: int | None = None,
         limit: int | None = None,
         newest_first: bool = False,
+        person: str | None = None,
     ) -> list[Job]:
-        """Records, oldest first unless `newest_first`, filtered by any of the arguments."""
+        """Records, oldest first unless `newest_first`, filtered by any of the arguments
+        (`person`: the jobs one person made)."""
         where: list[str] = []
         args: list[Any] = []
         if status is not None:
             statuses = [status] if isinstance(status, str) else list(status)
             where.append(f"status IN ({', '.join('?' * len(statuses))})")
             args += statuses
-        for column, value in (("backend", backend), ("model", model), ("parent_key", parent)):
+        for column, value in (
+            ("backend", backend),
+            ("model", model),
+            ("parent_key", parent),
+            ("person", person),
+        ):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)

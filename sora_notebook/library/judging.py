@@ -24,10 +24,12 @@ MAX_METRICS_BYTES = 4_000_000
 
 
 class JudgingRecords:
-    """Reads and writes the judging tables of one store (`Library.judging`)."""
+    """Reads and writes the judging tables of one store (`Library.judging`); votes are
+    recorded under `person`, and every person's count in one pooled leaderboard."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, person: str | None = None) -> None:
         self.store = store
+        self.person = person
 
     def save_metrics(self, key: str, source: str, body: Mapping[str, Any], at: float) -> bool:
         """Cache `body` for job `key`; False (nothing kept) when it is over the size cap."""
@@ -56,14 +58,20 @@ class JudgingRecords:
             raise ValidationError("A preference needs two different jobs.", param="loser")
         with self.store.write() as db:
             db.execute(
-                "INSERT INTO preferences (winner, loser, tie, at) VALUES (?, ?, ?, ?)",
-                (winner, loser, int(bool(tie)), at),
+                "INSERT INTO preferences (winner, loser, tie, at, person) VALUES (?, ?, ?, ?, ?)",
+                (winner, loser, int(bool(tie)), at, self.person),
             )
 
-    def preferences(self, keys: Collection[str] | None = None) -> list[tuple[str, str, bool]]:
-        """(winner, loser, tie) in the order they were given; only among `keys` if given."""
+    def preferences(
+        self, keys: Collection[str] | None = None, *, person: str | None = None
+    ) -> list[tuple[str, str, bool]]:
+        """(winner, loser, tie) in the order they were given, from every person (pooled)
+        or from `person`; only among `keys` if given."""
+        sql, args = "SELECT winner, loser, tie FROM preferences", []
+        if person is not None:
+            sql, args = sql + " WHERE person = ?", [person]
         with self.store.read() as db:
-            rows = db.execute("SELECT winner, loser, tie FROM preferences ORDER BY id").fetchall()
+            rows = db.execute(sql + " ORDER BY id", args).fetchall()
         wanted = None if keys is None else set(keys)
         return [
             (str(r["winner"]), str(r["loser"]), bool(r["tie"]))

@@ -77,10 +77,12 @@ class Ledger:
 
     # --- reading spend ---------------------------------------------------------------
 
-    def billed_total(self, *, since: float | None = None, owner: str | None = None) -> float:
-        """Dollars billed (since a time, for one studio's owner id)."""
+    def billed_total(
+        self, *, since: float | None = None, owner: str | None = None, person: str | None = None
+    ) -> float:
+        """Dollars billed (since a time, for one studio's owner id, for one person)."""
         with self.store.read() as db:
-            return _billed(db, since, owner)
+            return _billed(db, since, owner, person)
 
     def reserved(self) -> float:
         """Quotes of jobs not billed yet (pending or running)."""
@@ -122,8 +124,8 @@ class Ledger:
                 return False
             if amount > 0:
                 db.execute(
-                    "INSERT INTO ledger (key, owner, at, amount) "
-                    "SELECT key, owner, ?, ? FROM jobs WHERE key = ?",
+                    "INSERT INTO ledger (key, owner, person, at, amount) "
+                    "SELECT key, owner, person, ?, ? FROM jobs WHERE key = ?",
                     (self._clock(), amount, key),
                 )
         return True
@@ -141,7 +143,7 @@ class Ledger:
             raise BudgetExceeded(reservation.cost, spent, budget)
 
 
-def _billed(db: Db, since: float | None, owner: str | None) -> float:
+def _billed(db: Db, since: float | None, owner: str | None, person: str | None = None) -> float:
     sql = "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE 1 = 1"
     args: list[float | str] = []
     if since is not None:
@@ -150,6 +152,9 @@ def _billed(db: Db, since: float | None, owner: str | None) -> float:
     if owner is not None:
         sql += " AND owner = ?"
         args.append(owner)
+    if person is not None:
+        sql += " AND person = ?"
+        args.append(person)
     return float(db.execute(sql, args).fetchone()[0])
 
 

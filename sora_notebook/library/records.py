@@ -24,7 +24,7 @@ COLUMNS = (
     *("prompt", "model", "size", "seconds", "params", "parent_key", "edge_kind"),
     *("error_code", "error_message", "cost", "submitted_at", "created_at", "completed_at"),
     *("expires_at", "updated_at", "media", "sha256", "rating", "notes", "tags"),
-    *("media_expired", "snapshot", "owner", "hashes", "billed"),
+    *("media_expired", "snapshot", "owner", "hashes", "billed", "person", "noted_by"),
 )
 COLUMN_SET = frozenset(COLUMNS)
 #: What `update` may set (the key and the times are the library's own).
@@ -49,7 +49,8 @@ class Job:
     the library root; `hashes` maps the same slots to sha256 (`sha256` is the first
     video's). Times are Unix seconds (float). `cost` is the quote before sending;
     `billed` what was charged once it ended (None while unknown, 0.0 "not billed", else
-    dollars).
+    dollars). `person` made the job, `noted_by` last set its rating, notes or tags
+    (None in records made before people were recorded).
     """
 
     key: str
@@ -83,6 +84,8 @@ class Job:
     owner: str | None = None
     hashes: dict[str, str] = field(default_factory=dict, hash=False)
     billed: float | None = None
+    person: str | None = None
+    noted_by: str | None = None
 
     def __repr__(self) -> str:
         prompt = self.prompt if len(self.prompt) <= 40 else self.prompt[:39] + "…"

@@ -230,12 +230,23 @@ def _v4_money(db: Db, kind: str) -> None:
     )
 
 
+def _v5_people(db: Db, kind: str) -> None:
+    """Who made each job, note and vote, and who was billed (None: made before people
+    were recorded)."""
+    db.execute("ALTER TABLE jobs ADD COLUMN person TEXT")
+    db.execute("ALTER TABLE jobs ADD COLUMN noted_by TEXT")
+    db.execute("ALTER TABLE preferences ADD COLUMN person TEXT")
+    db.execute("ALTER TABLE ledger ADD COLUMN person TEXT")
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_person ON jobs(person)")
+
+
 #: Applied in order; the library's version is how many it has had.
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_jobs_and_snapshots,
     _v2_media_per_backend,
     _v3_judging,  # metrics cache, preferences (judge)
     _v4_money,  # billed per job, the ledger, settings (budget)
+    _v5_people,  # person per job, note, vote and charge (team)
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

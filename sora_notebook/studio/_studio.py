@@ -330,6 +330,7 @@ class Studio(Reading, Spending, Judging, Blocking, Serving):
         """Forget a job and its local media; with `remote`, delete it on the server too
         (where it has no delete the server's copy stays until it expires; logged)."""
         record = self._resolve(job)
+        self.library.check_removable(record)  # another person's job: refuse before anything
         if remote and self._remote_delete_reason(record) is None:
             self.start()
             await self.runner.delete_remote(record)

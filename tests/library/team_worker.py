@@ -20,7 +20,7 @@ SECONDS = 4
 
 async def main() -> None:
     location, media, base_url, tag, count = sys.argv[1:6]
-    library = Library(location, media=media or None)
+    library = Library(location, media=media or None, person=tag)
     backend = Backend.compatible(base_url, api_key="team-key")
     async with Studio(backend, library=library, prices={"sora-2": PRICE}) as studio:
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from live_server import LiveServer
 
+from sora_notebook import Backend, Library, Studio
 from sora_notebook.emulator import create_app
 from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET
+from sora_notebook.library.people import NotYours
 
 from .conftest import Place
 
@@ -56,6 +58,31 @@ def test_ten_people_twenty_jobs_each_never_overspend_lose_or_double_bill(place: 
             assert job.status == "completed" and job.billed == pytest.approx(JOB_COST)
             assert lib.media_path(job) is not None
         assert lib.billed_total() == pytest.approx(8 * JOB_COST)  # billed once each
+        people = [f"p{n}" for n in range(10)]
+        assert {j.person for j in jobs} <= set(people)
+        assert sum(lib.billed_total(person=p) for p in people) == pytest.approx(8 * JOB_COST)
         assert lib.reserved() == 0
         left, budget, spent = lib.budget_state()
         assert budget == 3.2 and spent <= budget + 1e-9 and left == pytest.approx(0.0)
+
+
+@pytest.mark.store
+async def test_a_studio_refuses_to_delete_another_persons_job_before_the_server_does(
+    postgres, tmp_path
+):
+    url = postgres.database("people_delete")
+    app = create_app(speed=40, render="draft")
+    with LiveServer(app) as server:
+        backend = Backend.compatible(server.base_url, api_key="team-key")
+        ana_lib = Library(url, media=tmp_path / "media", person="ana")
+        ben_lib = Library(url, media=tmp_path / "media", person="ben")
+        async with Studio(backend, library=ana_lib) as ana, Studio(backend, library=ben_lib) as ben:
+            job = await ana.generate("ana's paper boat", seconds="4", size="720x1280")
+            with pytest.raises(NotYours):
+                await ben.delete(job.key)
+            assert app.state.emulator.get(job.video_id) is not None  # still on the server
+            assert ben.library.get(job.key).person == "ana"
+            await ana.delete(job.key)
+            assert app.state.emulator.get(job.video_id) is None
+        ana_lib.close()
+        ben_lib.close()
