@@ -21,8 +21,10 @@ Its methods delegate to them.
 
 A team keeps its records in PostgreSQL instead: `Library("postgresql://user:pw@host/db",
 media="shared/folder")` (the `team` extra). The folder holds the media; without one, the
-`SORA_NOTEBOOK_MEDIA` environment variable or `./sora_studio`. `Library()` with no
-location opens `SORA_NOTEBOOK_LIBRARY` when it is set (a URL or a folder).
+`SORA_NOTEBOOK_MEDIA` environment variable or `./sora_studio`. Media may live in an
+S3-compatible object store instead (`media="s3://bucket/prefix"`), with `cache` (default
+`./sora_studio`) the local working copy. `Library()` with no location opens
+`SORA_NOTEBOOK_LIBRARY` when it is set (a URL or a folder).
 
 Jobs, notes, votes and charges are recorded under `person` (`people.current_person()`
 unless given); a person removes only their own jobs unless `admin` (`people.py`).
@@ -41,6 +43,7 @@ from sora_notebook.library.jobs import Records
 from sora_notebook.library.judging import JudgingRecords
 from sora_notebook.library.ledger import Ledger, Reservation
 from sora_notebook.library.media import MediaFiles
+from sora_notebook.library.objects import ObjectStore, is_object_url
 from sora_notebook.library.people import ADMINS, check_person, current_person
 from sora_notebook.library.postgres import PostgresStore, is_database_url, safe_database_url
 from sora_notebook.library.records import Job, safe_backend_url
@@ -66,6 +69,7 @@ class Library:
         root: str | os.PathLike[str] = DEFAULT_ROOT,
         *,
         media: str | os.PathLike[str] | None = None,
+        cache: str | os.PathLike[str] | None = None,
         person: str | None = None,
         admin: bool = False,
         clock: Callable[[], float] = time.time,
@@ -77,9 +81,13 @@ class Library:
         if location == DEFAULT_ROOT:
             location = os.environ.get(LIBRARY_ENV) or DEFAULT_ROOT
         self.url: str | None = None
+        objects: ObjectStore | None = None
         if is_database_url(location):
             self.url = location
-            folder = media or os.environ.get(MEDIA_ENV) or DEFAULT_ROOT
+            folder = os.fspath(media or os.environ.get(MEDIA_ENV) or DEFAULT_ROOT)
+            if is_object_url(folder):
+                objects = ObjectStore(folder, timeout=busy_timeout)
+                folder = os.fspath(cache or DEFAULT_ROOT)
             self.root = Path(folder).resolve()
             self.root.mkdir(parents=True, exist_ok=True)
             self.store: Store = PostgresStore(location, connect_timeout=busy_timeout)
@@ -92,7 +100,7 @@ class Library:
             self.root = Path(location).resolve()
             self.root.mkdir(parents=True, exist_ok=True)
             self.store = SqliteStore(self.root / DB_NAME, busy_timeout=busy_timeout)
-        self.media = MediaFiles(self.store, self.root, clock=clock)
+        self.media = MediaFiles(self.store, self.root, objects=objects, clock=clock)
         self.ledger = Ledger(self.store, clock=clock)
         self.records = Records(
             self.store,
@@ -127,7 +135,9 @@ class Library:
 
     def __repr__(self) -> str:
         if self.url is not None:
-            where = f"{safe_database_url(self.url)!r}, media={str(self.root)!r}"
+            objects = self.media.objects
+            media = objects.url if objects is not None else str(self.root)
+            where = f"{safe_database_url(self.url)!r}, media={media!r}"
             return f"Library({where}, person={self.person!r})"
         return f"Library({str(self.root)!r})"
 

@@ -1,5 +1,6 @@
 """Where a library keeps media: a folder, names unique per backend, id and output,
-atomic saves, reference copies (`Library.media`)."""
+atomic saves, reference copies (`Library.media`); with an object store, the folder is
+the working copy of the store's objects (`objects.py`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 from sora_notebook.errors import ValidationError
 from sora_notebook.library import files
+from sora_notebook.library.objects import ObjectStore
 from sora_notebook.library.records import Job, encode, job_from_row, media_slot, update_row
 from sora_notebook.library.store import Store
 from sora_notebook.protocol import MEDIA_TYPES, id_file_stem
@@ -25,10 +27,19 @@ _IMAGE_MAGIC = ((b"\x89PNG", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"RIFF", ".web
 
 
 class MediaFiles:
-    """The media folder `root/media` of a library whose records live in `store`."""
+    """The media folder `root/media` of a library whose records live in `store`, and
+    the object store that holds the team's copy, if any."""
 
-    def __init__(self, store: Store, root: Path, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        root: Path,
+        *,
+        objects: ObjectStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.store = store
+        self.objects = objects
         self.root = root
         self.media_dir = root / MEDIA_DIR
         self.media_dir.mkdir(parents=True, exist_ok=True)
@@ -83,13 +94,16 @@ class MediaFiles:
         else:
             digest = files.commit_file(Path(source), dest)
         slot = media_slot(variant, output)
+        rel = dest.relative_to(self.root).as_posix()
+        if self.objects is not None:
+            self.objects.put(rel, dest)  # in the store before any record names it
         with self.store.write() as db:
             row = db.execute("SELECT media, hashes FROM jobs WHERE key = ?", (key,)).fetchone()
             if row is None:
                 raise KeyError(key)
             media = json.loads(row["media"] or "{}")
             hashes = json.loads(row["hashes"] or "{}")
-            media[slot] = dest.relative_to(self.root).as_posix()
+            media[slot] = rel
             hashes[slot] = digest
             fields: dict[str, Any] = {"media": media, "hashes": hashes}
             if slot == "video":
@@ -103,10 +117,29 @@ class MediaFiles:
         return path if path.is_relative_to(self.root) else None
 
     def path(self, job: Job, variant: str = "video", output: int = 0) -> Path | None:
-        """The absolute local file of a variant, if it was saved and still exists."""
-        rel = job.media.get(media_slot(variant, output))
+        """The absolute local file of a variant, if it was saved and still exists (here,
+        or in the object store: then fetched, checked against its sha256 and kept)."""
+        slot = media_slot(variant, output)
+        rel = job.media.get(slot)
         path = self.inside(rel) if rel else None
-        return path if path is not None and path.is_file() else None
+        if path is None or rel is None:
+            return None
+        if not path.is_file() and self.objects is not None:
+            self._fetch(rel, path, job.hashes.get(slot))
+        return path if path.is_file() else None
+
+    def _fetch(self, rel: str, path: Path, sha256: str | None) -> None:
+        assert self.objects is not None
+        tmp = self.temp_path(path.suffix)
+        try:
+            if not self.objects.fetch(rel, tmp):
+                return
+            if sha256 is not None and files.sha256_file(tmp) != sha256:
+                return  # not the bytes recorded: leave it missing, as a lost file is
+            files.commit_file(tmp, path)
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
     def copy_reference(self, key: str, source: bytes | str | os.PathLike[str]) -> str:
         """Keep a copy of a reference image under `media/refs/`; returns its path."""
@@ -116,14 +149,15 @@ class MediaFiles:
             suffix = "" if isinstance(source, bytes) else Path(source).suffix.lower()
         dest = self.media_dir / "refs" / f"{key}{suffix or '.bin'}"
         files.write_bytes_atomic(self.media_dir, dest, data)
-        return dest.relative_to(self.root).as_posix()
+        rel = dest.relative_to(self.root).as_posix()
+        if self.objects is not None:
+            self.objects.put(rel, dest)
+        return rel
 
     def drop_reference(self, params: Mapping[str, Any]) -> None:
         ref = params.get("input_reference")
-        path = self.inside(ref) if isinstance(ref, str) else None
-        if path is not None:
-            with contextlib.suppress(OSError):
-                path.unlink()
+        if isinstance(ref, str):
+            self._delete(ref)
 
     def forget(self, job: Job) -> None:
         """Delete a removed job's files (its media and its reference copy)."""
@@ -132,7 +166,14 @@ class MediaFiles:
         if isinstance(ref, str):
             paths.append(ref)
         for rel in paths:
-            path = self.inside(rel)
-            if path is not None:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+            self._delete(rel)
+
+    def _delete(self, rel: str) -> None:
+        path = self.inside(rel)
+        if path is None:
+            return
+        with contextlib.suppress(OSError):
+            path.unlink()
+        if self.objects is not None:
+            with contextlib.suppress(*self.objects.errors):
+                self.objects.delete(rel)

@@ -1,7 +1,7 @@
 """One person of a team, run by the team test: a studio on a shared library and a shared
 server, sending COUNT jobs at once and waiting for them.
 
-python team_worker.py LOCATION MEDIA BASE_URL TAG COUNT
+python team_worker.py LOCATION MEDIA CACHE BASE_URL TAG COUNT
 prints "ready", sends when a line arrives on stdin, then prints one JSON line of outcomes.
 """
 
@@ -19,8 +19,8 @@ SECONDS = 4
 
 
 async def main() -> None:
-    location, media, base_url, tag, count = sys.argv[1:6]
-    library = Library(location, media=media or None, person=tag)
+    location, media, cache, base_url, tag, count = sys.argv[1:7]
+    library = Library(location, media=media or None, cache=cache or None, person=tag)
     backend = Backend.compatible(base_url, api_key="team-key")
     async with Studio(backend, library=library, prices={"sora-2": PRICE}) as studio:
 

@@ -75,10 +75,10 @@ def test_kill_mid_write_leaves_consistent_library(place):
 def test_processes_creating_one_library_at_once(place, tmp_path, request):
     for round_ in range(3):
         fresh = new_place(place.kind, tmp_path / f"fresh{round_}", request)
-        location, media = fresh.location, fresh.media and str(fresh.media)
+        location, media, cache = (w or None for w in fresh.args())
         code = (
             "from sora_notebook.library import Library; "
-            f"Library({location!r}, media={media!r}).close()"
+            f"Library({location!r}, media={media!r}, cache={cache!r}).close()"
         )
         procs = [
             subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
