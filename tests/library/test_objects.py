@@ -77,7 +77,7 @@ def test_removing_a_job_deletes_its_objects(team: Place, tmp_path):
 
 
 def test_a_missing_bucket_is_a_clear_error_and_no_secret_reaches_the_repr(team: Place, s3):
-    with pytest.raises(SoraNotebookError, match="no-such-bucket.*AWS_ENDPOINT_URL_S3"):
+    with pytest.raises(SoraNotebookError, match=r"no-such-bucket.*AWS_ENDPOINT_URL_S3"):
         Library(team.location, media="s3://no-such-bucket/x", cache=team.cache)
     with team.open() as lib:
         text = repr(lib)
