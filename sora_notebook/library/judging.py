@@ -21,6 +21,7 @@ __all__ = ["MAX_METRICS_BYTES", "JudgingRecords"]
 
 #: A cached metrics entry larger than this is not kept (curves of a very long clip).
 MAX_METRICS_BYTES = 4_000_000
+_VOTE = ("winner", "loser", "tie", "at", "person")
 
 
 class JudgingRecords:
@@ -78,3 +79,37 @@ class JudgingRecords:
             for r in rows
             if wanted is None or (r["winner"] in wanted and r["loser"] in wanted)
         ]
+
+    def votes(self, keys: Collection[str]) -> list[dict[str, Any]]:
+        """Every vote between two of `keys`, whole (who, when), oldest first."""
+        wanted = set(keys)
+        with self.store.read() as db:
+            rows = db.execute(
+                "SELECT winner, loser, tie, at, person FROM preferences ORDER BY id"
+            ).fetchall()
+        return [
+            {name: row[name] for name in _VOTE}
+            for row in rows
+            if row["winner"] in wanted and row["loser"] in wanted
+        ]
+
+    def restore_votes(self, votes: list[dict[str, Any]]) -> int:
+        """Add votes copied from another library, skipping those it already has;
+        returns how many were added."""
+        added = 0
+        with self.store.write() as db:
+            for vote in votes:
+                values = [vote[name] for name in _VOTE]
+                seen = db.execute(
+                    "SELECT 1 FROM preferences WHERE winner = ? AND loser = ? AND tie = ? "
+                    "AND at = ? AND person IS ?",
+                    values,
+                ).fetchone()
+                if seen is None:
+                    db.execute(
+                        "INSERT INTO preferences (winner, loser, tie, at, person) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        values,
+                    )
+                    added += 1
+        return added

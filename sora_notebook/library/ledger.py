@@ -34,6 +34,9 @@ UNKNOWN_COST_MESSAGE = (
 )
 
 
+_CHARGE = ("key", "owner", "person", "at", "amount")
+
+
 def local_day_start(now: float) -> float:
     """Unix time at which `now`'s local calendar day began (the kernel's machine)."""
     day = _dt.datetime.fromtimestamp(now)
@@ -129,6 +132,25 @@ class Ledger:
                     (self._clock(), amount, key),
                 )
         return True
+
+    def charges(self, key: str) -> list[dict[str, Any]]:
+        """The ledger's charges for job `key` (owner, person, at, amount)."""
+        with self.store.read() as db:
+            rows = db.execute(
+                "SELECT key, owner, person, at, amount FROM ledger WHERE key = ? ORDER BY id",
+                (key,),
+            ).fetchall()
+        return [{name: row[name] for name in _CHARGE} for row in rows]
+
+    def restore_charges(self, charges: list[dict[str, Any]]) -> int:
+        """Add charges copied from another library as they were; returns how many."""
+        with self.store.write() as db:
+            for charge in charges:
+                db.execute(
+                    "INSERT INTO ledger (key, owner, person, at, amount) VALUES (?, ?, ?, ?, ?)",
+                    [charge[name] for name in _CHARGE],
+                )
+        return len(charges)
 
     def reserve(self, db: Db, reservation: Reservation) -> None:
         """Inside the caller's write transaction: refuse what the budget cannot hold."""

@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -110,6 +111,27 @@ class MediaFiles:
                 fields["sha256"] = digest
                 fields["media_expired"] = False
             update_row(db, key, {k: encode(k, v) for k, v in fields.items()}, self._clock())
+
+    def add_file(self, rel: str, source: Path | bytes) -> str:
+        """Place a file at library path `rel` (inside `media/`, as a record names it):
+        atomically here, then in the object store; returns its sha256. For moving
+        records between libraries; a new download goes through `save`."""
+        dest = self.inside(rel)
+        if dest is None or not dest.is_relative_to(self.media_dir):
+            raise ValidationError(f"A media path must lie inside media/; got {rel!r}.")
+        if isinstance(source, bytes):
+            digest = files.write_bytes_atomic(self.media_dir, dest, source)
+        else:
+            tmp = self.temp_path(dest.suffix)
+            try:
+                shutil.copyfile(source, tmp)
+                digest = files.commit_file(tmp, dest)
+            finally:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+        if self.objects is not None:
+            self.objects.put(rel, dest)
+        return digest
 
     def inside(self, rel: str) -> Path | None:
         """The absolute path of `rel` if it lies inside the library, else None."""
