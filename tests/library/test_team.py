@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -14,6 +15,8 @@ from sora_notebook import Backend, Library, Studio
 from sora_notebook.emulator import create_app
 from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET
 from sora_notebook.library.people import NotYours
+from sora_notebook.protocol import Video
+from sora_notebook.studio.polling import PollPolicy
 
 from .conftest import Place
 
@@ -86,3 +89,41 @@ async def test_a_studio_refuses_to_delete_another_persons_job_before_the_server_
             assert app.state.emulator.get(job.video_id) is None
         ana_lib.close()
         ben_lib.close()
+
+
+@pytest.mark.store
+async def test_a_studio_hears_another_persons_new_and_finished_job_through_notify(
+    postgres, tmp_path
+):
+    """Ben's writes reach Ana's studio as events (what her view and `wait` wake on),
+    through PostgreSQL's notifications: nothing else moves her data_version."""
+    url = postgres.database("people_live")
+    never = PollPolicy(min_interval=600, max_interval=600, first_delay=600, first_check=600)
+    backend = Backend.emulator(render="draft")
+    ana_lib = Library(url, media=tmp_path / "media", person="ana")
+    heard: dict[str, list[str]] = {}
+    arrived = asyncio.Event()
+    async with Studio(backend, library=ana_lib, poll=never) as ana:
+
+        def note(batch) -> None:
+            for event in batch:
+                heard.setdefault(event.job.key, []).append(event.job.status)
+                if event.job.status == "completed" and event.job.person == "ben":
+                    arrived.set()
+
+        ana.subscribe(note)
+        ana.start()
+        before = ana_lib.data_version()
+
+        def ben_works() -> str:
+            with Library(url, media=tmp_path / "media", person="ben") as ben:
+                key = ben.add_submission(backend="emulator", prompt="ben's heron").key
+                done = {"id": "video_heron", "object": "video", "status": "completed"}
+                ben.record_video(key, Video.from_dict(done))
+                return key
+
+        key = await asyncio.to_thread(ben_works)
+        await asyncio.wait_for(arrived.wait(), timeout=30)
+        assert heard[key][-1] == "completed" and ana_lib.data_version() > before
+    ana_lib.close()
+    backend.app.state.emulator.close()
