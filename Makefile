@@ -1,7 +1,7 @@
 # Two entry points, each doing all the set-up itself on a fresh machine:
 #   make lab    JupyterLab on the quickstart notebook (emulator backend, no key needed)
 #   make test   lint, types and the whole test suite: unit, client, emulator, studio,
-#               library, judge, third-party servers (a real LiteLLM proxy, stand-ins),
+#               library (SQLite and a throwaway PostgreSQL), judge, third-party servers (a real LiteLLM proxy, stand-ins),
 #               the view headless and in JupyterLab, Notebook 7 and marimo (headless
 #               Chromium), and the notebooks (nbval)
 PYTHON ?= python3
@@ -9,7 +9,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: lab test fast lint bench chromium litellm clean
+.PHONY: lab test fast lint bench chromium litellm postgresql clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,15 @@ lab: $(STAMP)
 chromium:
 	@bash scripts/install-chromium.sh
 
+# Debian's PostgreSQL server programs for the team library's tests (marker `store`).
+postgresql:
+	@bash scripts/install-postgresql.sh
+
 # LiteLLM's proxy for tests/thirdparty, in its own venv (cached; SORA_LITELLM_VENV).
 litellm:
 	@bash scripts/install-litellm.sh
 
-test: $(STAMP) chromium litellm
+test: $(STAMP) chromium litellm postgresql
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check sora_notebook tests benchmarks
 	$(BIN)/mypy
@@ -41,7 +45,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check sora_notebook tests benchmarks && $(BIN)/mypy
 
 # Between edits: everything but the slow, third-party and browser tests (about 2 minutes).
-fast: $(STAMP)
+fast: $(STAMP) postgresql
 	$(BIN)/python -m pytest -m "not slow and not thirdparty and not browser"
 
 bench: $(STAMP)

@@ -23,6 +23,7 @@ BENCHMARKS = {
     "view": "benchmarks.view",
     "hostile": "benchmarks.hostile",
     "watch": "benchmarks.watch",
+    "team": "benchmarks.team",
 }
 
 

@@ -1,11 +1,14 @@
-"""`sora-notebook` command line: subcommands, so more can be added (`emulator` for now)."""
+"""`sora-notebook` command line: `emulator` (serve the offline emulator) and `library
+push` / `library pull` (move records, media and votes into a team library and back)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 __all__ = ["main"]
@@ -58,6 +61,42 @@ def _quiet_drops(app: Any) -> Any:
     return serve
 
 
+def _library(args: argparse.Namespace) -> int:
+    """Copy between a folder library and a team library (idempotent)."""
+    from sora_notebook.errors import SoraNotebookError
+    from sora_notebook.library import Library
+    from sora_notebook.library.moving import copy_jobs
+
+    team_url = args.team or os.environ.get("SORA_NOTEBOOK_LIBRARY")
+    if not team_url:
+        print(
+            f"sora-notebook library {args.action}: name the team library with --team URL "
+            "or SORA_NOTEBOOK_LIBRARY (a postgresql:// URL, or another folder).",
+            file=sys.stderr,
+        )
+        return 2
+    where: dict[str, Any] = {}
+    if args.action == "pull":
+        for name in ("person", "tag", "search", "status"):
+            if getattr(args, name) is not None:
+                where[name] = getattr(args, name)
+        if args.limit is not None:
+            where.update(limit=args.limit, newest_first=True)
+    team_kw: dict[str, Any] = {"media": args.media, "cache": args.cache}
+    try:
+        with (
+            Library(Path(args.folder).resolve()) as local,  # a folder, never the env var
+            Library(team_url, **{k: v for k, v in team_kw.items() if v is not None}) as team,
+        ):
+            source, dest = (local, team) if args.action == "push" else (team, local)
+            done = copy_jobs(source, dest, **where)
+    except (SoraNotebookError, ValueError, OSError) as exc:
+        print(f"sora-notebook library {args.action}: {exc}", file=sys.stderr)
+        return 1
+    print(f"sora-notebook library {args.action}: {done}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sora-notebook", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +119,30 @@ def _parser() -> argparse.ArgumentParser:
         help="answer in that server's shape (try a notebook offline against it)",
     )
     emu.set_defaults(run=_emulator)
+    lib = sub.add_parser("library", help="move a library into a team library and back")
+    moves = lib.add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("push", "copy a folder library (records, media, votes) into the team library"),
+        ("pull", "copy jobs of the team library (all, or those chosen) into a folder"),
+    ):
+        move = moves.add_parser(action, help=text, description=text)
+        move.add_argument("folder", help="the folder library (e.g. sora_studio)")
+        move.add_argument(
+            "--team",
+            default=None,
+            help="the team library: postgresql://... (default: $SORA_NOTEBOOK_LIBRARY)",
+        )
+        move.add_argument(
+            "--media", default=None, help="the team's media: a folder or s3://bucket/prefix"
+        )
+        move.add_argument("--cache", default=None, help="working copy of s3:// media")
+        if action == "pull":
+            move.add_argument("--person", default=None, help="only jobs this person made")
+            move.add_argument("--tag", default=None, help="only jobs with this tag")
+            move.add_argument("--search", default=None, help="only prompts containing this")
+            move.add_argument("--status", default=None, help="only jobs in this status")
+            move.add_argument("--limit", type=int, default=None, help="the newest N only")
+        move.set_defaults(run=_library)
     return parser
 
 

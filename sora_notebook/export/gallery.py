@@ -18,7 +18,6 @@ from typing import Protocol
 
 from sora_notebook.export.html import nested_list
 from sora_notebook.library import Job, Library, files
-from sora_notebook.library.judging import JudgingRecords
 from sora_notebook.library.lineage import Tree
 from sora_notebook.protocol import MEDIA_TYPES
 
@@ -109,7 +108,7 @@ def _judging(library: Library, job: Job, place: tuple[int, Ranked] | None) -> li
             f'<div class="meta">rank #{n} · score {e(_number(r.score))} ± '
             f"{e(_number(r.sigma))} · {r.wins:g}-{r.losses:g}-{r.ties} (W-L-T)</div>"
         )
-    cached = JudgingRecords(library).load_metrics(job.key)
+    cached = library.judging.load_metrics(job.key)
     values = cached[1].get("values") if cached else None
     if isinstance(values, dict):
         parts.append(_metrics_table(values))

@@ -1,23 +1,25 @@
 """Money kept in the library: settings (the budget), what each job was billed, and the
 ledger of charges, so spend and budget survive restarts and are shared by every process.
 
-A submission reserves its quote: it is recorded inside the same `BEGIN IMMEDIATE`
-transaction that reads what is billed and reserved, so two notebooks sharing a library
-cannot both spend the last dollar. A reservation ends when its job is billed.
+A submission reserves its quote: it is recorded inside the same write transaction that
+reads what is billed and reserved (writers take turns), so two notebooks sharing a
+library cannot both spend the last dollar. A reservation ends when its job is billed.
+The daily budget counts from the start of the store's day (`Store.day_start`).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import json
-import sqlite3
-import threading
+import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sora_notebook.errors import BudgetExceeded, ValidationError
+
+if TYPE_CHECKING:
+    from sora_notebook.library.store import Db, Store
 
 __all__ = ["BUDGET", "DAILY_BUDGET", "Ledger", "Reservation", "local_day_start"]
 
@@ -30,6 +32,9 @@ UNKNOWN_COST_MESSAGE = (
     "dollars per second of video (Studio(prices={'MODEL': 0.10}), or studio.prices['MODEL'] "
     "= 0.10), or allow unknown costs with studio.allow_unknown_cost = True."
 )
+
+
+_CHARGE = ("key", "owner", "person", "at", "amount")
 
 
 def local_day_start(now: float) -> float:
@@ -47,24 +52,23 @@ class Reservation:
 
 
 class Ledger:
-    """Spend and budget methods of `Library` (a mixin over its connection)."""
+    """Spend and budget of one store (`Library.ledger`)."""
 
-    _db: sqlite3.Connection
-    _lock: threading.RLock
-    _clock: Callable[[], float]
-    _tx: Callable[[], AbstractContextManager[sqlite3.Connection]]
+    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self._clock = clock
 
     # --- settings --------------------------------------------------------------------
 
     def setting(self, name: str) -> Any:
         """A stored setting (JSON value), None when unset."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+        with self.store.read() as db:
+            row = db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
         return None if row is None else json.loads(row[0])
 
     def set_setting(self, name: str, value: Any) -> None:
         """Store a setting for every studio sharing this library (None removes it)."""
-        with self._tx() as db:
+        with self.store.write() as db:
             if value is None:
                 db.execute("DELETE FROM settings WHERE name = ?", (name,))
             else:
@@ -76,20 +80,22 @@ class Ledger:
 
     # --- reading spend ---------------------------------------------------------------
 
-    def billed_total(self, *, since: float | None = None, owner: str | None = None) -> float:
-        """Dollars billed (since a time, for one studio's owner id)."""
-        with self._lock:
-            return _billed(self._db, since, owner)
+    def billed_total(
+        self, *, since: float | None = None, owner: str | None = None, person: str | None = None
+    ) -> float:
+        """Dollars billed (since a time, for one studio's owner id, for one person)."""
+        with self.store.read() as db:
+            return _billed(db, since, owner, person)
 
     def reserved(self) -> float:
         """Quotes of jobs not billed yet (pending or running)."""
-        with self._lock:
-            return _reserved(self._db)
+        with self.store.read() as db:
+            return _reserved(db)
 
     def unknown_costs(self) -> int:
         """Completed jobs whose price is unknown (not counted in any total)."""
-        with self._lock:
-            row = self._db.execute(
+        with self.store.read() as db:
+            row = db.execute(
                 "SELECT COUNT(*) FROM jobs WHERE status = 'completed' AND billed IS NULL"
             ).fetchone()
         return int(row[0])
@@ -102,8 +108,8 @@ class Ledger:
     def budget_state(self) -> tuple[float | None, float | None, float]:
         """(left, the budget that binds, what counts against it: billed + reserved);
         (None, None, 0.0) without a budget."""
-        with self._lock:
-            return _left(self._db, self._clock())
+        with self.store.read() as db:
+            return _left(db, self.store.day_start(self._clock()))
 
     # --- writing ---------------------------------------------------------------------
 
@@ -112,7 +118,7 @@ class Ledger:
         `amount` is None: still unknown)."""
         if amount is None:
             return False
-        with self._tx() as db:
+        with self.store.write() as db:
             cur = db.execute(
                 "UPDATE jobs SET billed = ?, updated_at = ? WHERE key = ? AND billed IS NULL",
                 (amount, self._clock(), key),
@@ -121,15 +127,34 @@ class Ledger:
                 return False
             if amount > 0:
                 db.execute(
-                    "INSERT INTO ledger (key, owner, at, amount) "
-                    "SELECT key, owner, ?, ? FROM jobs WHERE key = ?",
+                    "INSERT INTO ledger (key, owner, person, at, amount) "
+                    "SELECT key, owner, person, ?, ? FROM jobs WHERE key = ?",
                     (self._clock(), amount, key),
                 )
         return True
 
-    def _reserve(self, db: sqlite3.Connection, reservation: Reservation) -> None:
-        """Inside the caller's immediate transaction: refuse what the budget cannot hold."""
-        left, budget, spent = _left(db, self._clock())
+    def charges(self, key: str) -> list[dict[str, Any]]:
+        """The ledger's charges for job `key` (owner, person, at, amount)."""
+        with self.store.read() as db:
+            rows = db.execute(
+                "SELECT key, owner, person, at, amount FROM ledger WHERE key = ? ORDER BY id",
+                (key,),
+            ).fetchall()
+        return [{name: row[name] for name in _CHARGE} for row in rows]
+
+    def restore_charges(self, charges: list[dict[str, Any]]) -> int:
+        """Add charges copied from another library as they were; returns how many."""
+        with self.store.write() as db:
+            for charge in charges:
+                db.execute(
+                    "INSERT INTO ledger (key, owner, person, at, amount) VALUES (?, ?, ?, ?, ?)",
+                    [charge[name] for name in _CHARGE],
+                )
+        return len(charges)
+
+    def reserve(self, db: Db, reservation: Reservation) -> None:
+        """Inside the caller's write transaction: refuse what the budget cannot hold."""
+        left, budget, spent = _left(db, self.store.day_start(self._clock()))
         if left is None or budget is None:
             return
         if reservation.cost is None:
@@ -140,7 +165,7 @@ class Ledger:
             raise BudgetExceeded(reservation.cost, spent, budget)
 
 
-def _billed(db: sqlite3.Connection, since: float | None, owner: str | None) -> float:
+def _billed(db: Db, since: float | None, owner: str | None, person: str | None = None) -> float:
     sql = "SELECT COALESCE(SUM(amount), 0) FROM ledger WHERE 1 = 1"
     args: list[float | str] = []
     if since is not None:
@@ -149,25 +174,28 @@ def _billed(db: sqlite3.Connection, since: float | None, owner: str | None) -> f
     if owner is not None:
         sql += " AND owner = ?"
         args.append(owner)
+    if person is not None:
+        sql += " AND person = ?"
+        args.append(person)
     return float(db.execute(sql, args).fetchone()[0])
 
 
-def _reserved(db: sqlite3.Connection) -> float:
+def _reserved(db: Db) -> float:
     sql = f"SELECT COALESCE(SUM(cost), 0) FROM jobs WHERE billed IS NULL AND {_OPEN}"  # noqa: S608
     return float(db.execute(sql).fetchone()[0])
 
 
-def _setting(db: sqlite3.Connection, name: str) -> float | None:
+def _setting(db: Db, name: str) -> float | None:
     row = db.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
     value = None if row is None else json.loads(row[0])
     return None if value is None else float(value)
 
 
-def _left(db: sqlite3.Connection, now: float) -> tuple[float | None, float | None, float]:
+def _left(db: Db, day_start: float) -> tuple[float | None, float | None, float]:
     """(left, the budget that binds, what counts against it) under both budgets."""
     reserved = _reserved(db)
     best: tuple[float | None, float | None, float] = (None, None, 0.0)
-    for name, since in ((BUDGET, None), (DAILY_BUDGET, local_day_start(now))):
+    for name, since in ((BUDGET, None), (DAILY_BUDGET, day_start)):
         budget = _setting(db, name)
         if budget is None:
             continue

@@ -1,12 +1,15 @@
-"""The `Job` record and its mapping to and from SQLite rows."""
+"""The `Job` record and its mapping to and from database rows."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from sora_notebook.library.store import Db
 
 #: Local statuses beyond the server's: a submission whose answer has not arrived yet,
 #: and one the server refused (nothing was created).
@@ -21,8 +24,11 @@ COLUMNS = (
     *("prompt", "model", "size", "seconds", "params", "parent_key", "edge_kind"),
     *("error_code", "error_message", "cost", "submitted_at", "created_at", "completed_at"),
     *("expires_at", "updated_at", "media", "sha256", "rating", "notes", "tags"),
-    *("media_expired", "snapshot", "owner", "hashes", "billed"),
+    *("media_expired", "snapshot", "owner", "hashes", "billed", "person", "noted_by"),
 )
+COLUMN_SET = frozenset(COLUMNS)
+#: What `update` may set (the key and the times are the library's own).
+UPDATABLE = COLUMN_SET - {"key", "submitted_at", "updated_at"}
 JSON_COLUMNS = {"params": dict, "media": dict, "tags": list, "snapshot": dict, "hashes": dict}
 
 
@@ -43,7 +49,8 @@ class Job:
     the library root; `hashes` maps the same slots to sha256 (`sha256` is the first
     video's). Times are Unix seconds (float). `cost` is the quote before sending;
     `billed` what was charged once it ended (None while unknown, 0.0 "not billed", else
-    dollars).
+    dollars). `person` made the job, `noted_by` last set its rating, notes or tags
+    (None in records made before people were recorded).
     """
 
     key: str
@@ -77,6 +84,8 @@ class Job:
     owner: str | None = None
     hashes: dict[str, str] = field(default_factory=dict, hash=False)
     billed: float | None = None
+    person: str | None = None
+    noted_by: str | None = None
 
     def __repr__(self) -> str:
         prompt = self.prompt if len(self.prompt) <= 40 else self.prompt[:39] + "…"
@@ -125,8 +134,22 @@ def encode(name: str, value: Any) -> Any:
     return value
 
 
-def job_from_row(row: sqlite3.Row) -> Job:
-    data: dict[str, Any] = {k: row[k] for k in row.keys()}  # noqa: SIM118
+def update_row(db: Db, key: str, encoded: Mapping[str, Any], now: float) -> None:
+    """Set encoded columns of job `key` and its `updated_at`; KeyError when it is gone."""
+    names = [*encoded, "updated_at"]
+    if not set(names) <= COLUMN_SET:
+        raise TypeError(f"unknown columns {sorted(set(names) - COLUMN_SET)}")
+    cur = db.execute(
+        f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE key = ?",  # noqa: S608
+        [*encoded.values(), now, key],
+    )
+    if cur.rowcount == 0:
+        raise KeyError(key)
+
+
+def job_from_row(row: Any) -> Job:
+    """A `Job` from a row of `SELECT * FROM jobs` (columns it does not know are left)."""
+    data: dict[str, Any] = {k: row[k] for k in row.keys() if k in COLUMN_SET}  # noqa: SIM118
     data.pop("snapshot", None)
     for name in ("params", "media", "tags", "hashes"):
         try:

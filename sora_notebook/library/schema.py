@@ -1,27 +1,35 @@
 """The library's schema, versioned: numbered migrations applied in order, once.
 
-`PRAGMA user_version` holds the number of migrations a library has had. Opening a
-library applies the missing ones inside one immediate transaction, so two processes
-opening an old library at once migrate it once. A library newer than this code is
-refused with a clear error rather than misread. To change the schema, append a
-migration (never edit an applied one) and add a test that opens a library made by the
-release before it (tests/library/fixtures/).
+One list for every store: SQL is written in SQLite's spelling, which a PostgreSQL
+store translates (types, marks); where the two databases differ in kind (a trigger, an
+insertion order), a step branches on `kind`. SQLite keeps the number of steps a library
+has had in `PRAGMA user_version`, PostgreSQL in the `schema_version` table. Opening a
+library applies the missing ones inside one write transaction, so two processes opening
+an old library at once migrate it once. A library newer than this code is refused with a
+clear error rather than misread. To change the schema, append a step (never edit an
+applied one) and add a test that opens a library made by the release before it
+(tests/library/fixtures/).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sora_notebook.errors import SoraNotebookError
-from sora_notebook.library.judging import add_judging
+
+if TYPE_CHECKING:
+    from sora_notebook.library.store import Db, Store
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
-Migration = Callable[[sqlite3.Connection], None]
+Migration = Callable[["Db", str], None]
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
 
 _V1_TABLES = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -81,18 +89,24 @@ _V1_COLUMNS = (
 )
 
 
-def _v1_jobs_and_snapshots(db: sqlite3.Connection) -> None:
-    """The first release's tables (unversioned libraries made before 0.2 have them)."""
+def _v1_jobs_and_snapshots(db: Db, kind: str) -> None:
+    """The first release's tables (unversioned libraries made before 0.2 have them).
+
+    PostgreSQL has no implicit `rowid`; the jobs table gets one, so both stores list
+    jobs submitted in the same instant in the order they were recorded."""
     for statement in _V1_TABLES.split(";"):
         if statement.strip():
             db.execute(statement)
-    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+    if kind == POSTGRESQL:
+        db.execute("ALTER TABLE jobs ADD COLUMN IF NOT EXISTS rowid BIGSERIAL")
+        return
+    have = {row[1] for row in db.execute("PRAGMA table_info(jobs)").fetchall()}
     for name in _V1_COLUMNS:
         if name not in have:  # a library made by a pre-release build
             db.execute(f"ALTER TABLE jobs ADD COLUMN {name}")
 
 
-def _v2_media_per_backend(db: sqlite3.Connection) -> None:
+def _v2_media_per_backend(db: Db, kind: str) -> None:
     """Media named per backend and output (`hashes` per file slot).
 
     Files saved before keep their names (paths are stored per job). Where the first
@@ -111,7 +125,7 @@ def _v2_media_per_backend(db: sqlite3.Connection) -> None:
     for slots in media.values():
         for rel in set(slots.values()):
             sharers[rel] = sharers.get(rel, 0) + 1
-    root = _library_root(db)
+    root = _library_root(db) if kind == SQLITE else None
     for key, _, sha in rows:
         video = media[key].get("video")
         if root is None or video is None or sharers[video] < 2:
@@ -133,8 +147,8 @@ def _json_dict(text: str | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-def _library_root(db: sqlite3.Connection) -> Path | None:
-    for _, name, path in db.execute("PRAGMA database_list"):
+def _library_root(db: Db) -> Path | None:
+    for _, name, path in db.execute("PRAGMA database_list").fetchall():
         if name == "main" and path:
             return Path(path).parent
     return None
@@ -151,7 +165,50 @@ def _sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
-def _v4_money(db: sqlite3.Connection) -> None:
+def _v3_judging(db: Db, kind: str) -> None:
+    """The metrics cache and the preferences (judging); deleting a job forgets both, so a
+    ranking never counts a variant that is gone."""
+    for statement in _JUDGING_TABLES:
+        db.execute(statement)
+    if kind == SQLITE:
+        db.execute(
+            "CREATE TRIGGER IF NOT EXISTS jobs_forget_judging AFTER DELETE ON jobs BEGIN "
+            "DELETE FROM metrics WHERE key = OLD.key; "
+            "DELETE FROM preferences WHERE winner = OLD.key OR loser = OLD.key; END"
+        )
+        return
+    db.execute(
+        "CREATE OR REPLACE FUNCTION jobs_forget_judging() RETURNS trigger AS $$ BEGIN "
+        "DELETE FROM metrics WHERE key = OLD.key; "
+        "DELETE FROM preferences WHERE winner = OLD.key OR loser = OLD.key; "
+        "RETURN OLD; END $$ LANGUAGE plpgsql"
+    )
+    db.execute(
+        "CREATE TRIGGER jobs_forget_judging AFTER DELETE ON jobs "
+        "FOR EACH ROW EXECUTE FUNCTION jobs_forget_judging()"
+    )
+
+
+_JUDGING_TABLES = (
+    """CREATE TABLE IF NOT EXISTS metrics (
+        key TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        body TEXT NOT NULL,
+        computed_at REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS preferences (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        winner TEXT NOT NULL,
+        loser TEXT NOT NULL,
+        tie INTEGER NOT NULL DEFAULT 0,
+        at REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS preferences_winner ON preferences(winner)",
+    "CREATE INDEX IF NOT EXISTS preferences_loser ON preferences(loser)",
+)
+
+
+def _v4_money(db: Db, kind: str) -> None:
     """Money that lasts: what each job was billed, a ledger of charges (spend survives a
     job's removal), and settings such as the budget, shared by every studio."""
     db.execute("ALTER TABLE jobs ADD COLUMN billed REAL")
@@ -173,31 +230,56 @@ def _v4_money(db: sqlite3.Connection) -> None:
     )
 
 
+def _v5_people(db: Db, kind: str) -> None:
+    """Who made each job, note and vote, and who was billed (None: made before people
+    were recorded)."""
+    db.execute("ALTER TABLE jobs ADD COLUMN person TEXT")
+    db.execute("ALTER TABLE jobs ADD COLUMN noted_by TEXT")
+    db.execute("ALTER TABLE preferences ADD COLUMN person TEXT")
+    db.execute("ALTER TABLE ledger ADD COLUMN person TEXT")
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_person ON jobs(person)")
+
+
 #: Applied in order; the library's version is how many it has had.
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_jobs_and_snapshots,
     _v2_media_per_backend,
-    add_judging,  # metrics cache, preferences (judge)
+    _v3_judging,  # metrics cache, preferences (judge)
     _v4_money,  # billed per job, the ledger, settings (budget)
+    _v5_people,  # person per job, note, vote and charge (team)
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(db: sqlite3.Connection) -> int:
-    """Bring `db` (autocommit mode) up to `SCHEMA_VERSION`; returns the version it had."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+def migrate(store: Store) -> int:
+    """Bring `store` up to `SCHEMA_VERSION`; returns the version it had."""
+    with store.write() as db:
+        version = _version(db, store.kind)
         if version > SCHEMA_VERSION:
             raise SoraNotebookError(
                 f"This library was written by a newer sora-notebook (schema {version}; this "
                 f"version reads up to {SCHEMA_VERSION}). Upgrade sora-notebook to open it."
             )
         for migration in MIGRATIONS[version:]:
-            migration(db)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+            migration(db, store.kind)
+        if version != SCHEMA_VERSION:
+            _set_version(db, store.kind, SCHEMA_VERSION)
     return version
+
+
+def _version(db: Db, kind: str) -> int:
+    if kind == SQLITE:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = db.execute("SELECT version FROM schema_version").fetchone()
+    if row is None:
+        db.execute("INSERT INTO schema_version (version) VALUES (0)")
+        return 0
+    return int(row[0])
+
+
+def _set_version(db: Db, kind: str, version: int) -> None:
+    if kind == SQLITE:
+        db.execute(f"PRAGMA user_version = {int(version)}")
+    else:
+        db.execute("UPDATE schema_version SET version = ?", (version,))

@@ -440,6 +440,7 @@ class Studio:
         """Forget a job and its local media; with `remote`, delete it on the server too
         (where it has no delete the server's copy stays until it expires; logged)."""
         record = self._resolve(job)
+        self.library.check_removable(record)  # another person's job: refuse before anything
         reason = self.book.reason("delete")
         if reason is not None and record.video_id is not None:
             log.info("%s Deleted %s here only.", reason, record.key)

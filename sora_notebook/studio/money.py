@@ -29,7 +29,7 @@ from typing import Any
 from sora_notebook.client import Backend
 from sora_notebook.errors import ValidationError
 from sora_notebook.library import Job, Library
-from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET, local_day_start
+from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET
 from sora_notebook.protocol import COMPLETED, DEFAULT_SECONDS, FAILED, MODELS, Video, estimate_cost
 
 __all__ = ["Purse", "Quote", "Spend", "Wallet", "bill", "dollars", "price"]
@@ -180,7 +180,7 @@ class Wallet:
         lib = self.library
         return Spend(
             total=round(lib.billed_total(), 6),
-            today=round(lib.billed_total(since=local_day_start(self.clock())), 6),
+            today=round(lib.billed_total(since=lib.day_start(self.clock())), 6),
             session=round(lib.billed_total(owner=self.owner), 6),
             unknown=lib.unknown_costs(),
         )

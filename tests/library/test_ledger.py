@@ -13,6 +13,9 @@ import pytest
 from sora_notebook.errors import BudgetExceeded, ValidationError
 from sora_notebook.library import Library
 from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET, Reservation, local_day_start
+from sora_notebook.library.postgres import PostgresStore
+
+from .conftest import Place
 
 FIXTURE = Path(__file__).parent / "fixtures" / "library-6114e9d"
 T0 = 1_900_000_000.0
@@ -31,9 +34,9 @@ def add(lib: Library, cost: float | None, **kw) -> str:
     return lib.add_submission(**fields, **kw).key
 
 
-def test_billing_is_recorded_once_and_survives_removal(tmp_path):
+def test_billing_is_recorded_once_and_survives_removal(place):
     clock = Clock()
-    with Library(tmp_path / "s", clock=clock) as lib:
+    with place.open(clock=clock) as lib:
         key = add(lib, 0.4, owner="me")
         assert lib.reserved() == pytest.approx(0.4)
         assert lib.bill(key, 0.4) is True
@@ -46,8 +49,8 @@ def test_billing_is_recorded_once_and_survives_removal(tmp_path):
         assert lib.reserved() == 0
 
 
-def test_a_zero_bill_ends_the_reservation_without_a_charge(tmp_path):
-    with Library(tmp_path / "s") as lib:
+def test_a_zero_bill_ends_the_reservation_without_a_charge(place):
+    with place.open() as lib:
         key = add(lib, 0.8)
         lib.update(key, status="failed")
         assert lib.reserved() == 0  # a failed job holds nothing, billed or not
@@ -55,16 +58,16 @@ def test_a_zero_bill_ends_the_reservation_without_a_charge(tmp_path):
         assert lib.get(key).billed == 0.0 and lib.billed_total() == 0
 
 
-def test_settings_are_shared_and_cleared(tmp_path):
-    with Library(tmp_path / "s") as a, Library(tmp_path / "s") as b:
+def test_settings_are_shared_and_cleared(place):
+    with place.open() as a, place.open() as b:
         a.set_setting(BUDGET, 5.0)
         assert b.setting(BUDGET) == 5.0
         b.set_setting(BUDGET, None)
         assert a.setting(BUDGET) is None
 
 
-def test_reservation_refuses_past_the_budget_with_numbers(tmp_path):
-    with Library(tmp_path / "s") as lib:
+def test_reservation_refuses_past_the_budget_with_numbers(place):
+    with place.open() as lib:
         lib.set_setting(BUDGET, 1.0)
         first = add(lib, 0.8)
         lib.bill(first, 0.8)
@@ -76,8 +79,8 @@ def test_reservation_refuses_past_the_budget_with_numbers(tmp_path):
         assert lib.budget_left() == pytest.approx(0.0)
 
 
-def test_unknown_cost_is_refused_under_a_budget_unless_allowed(tmp_path):
-    with Library(tmp_path / "s") as lib:
+def test_unknown_cost_is_refused_under_a_budget_unless_allowed(place):
+    with place.open() as lib:
         add(lib, None, reserve=Reservation(None))  # no budget: nothing to check
         lib.set_setting(BUDGET, 1.0)
         with pytest.raises(ValidationError, match="allow_unknown_cost"):
@@ -86,17 +89,17 @@ def test_unknown_cost_is_refused_under_a_budget_unless_allowed(tmp_path):
         assert len(lib.jobs()) == 2
 
 
-def test_daily_budget_counts_only_today(tmp_path):
+def test_daily_budget_counts_only_today(place):
     clock = Clock()
-    with Library(tmp_path / "s", clock=clock) as lib:
+    with place.open(clock=clock) as lib:
         lib.set_setting(DAILY_BUDGET, 1.0)
         old = add(lib, 0.8)
         lib.bill(old, 0.8)
         with pytest.raises(BudgetExceeded):
             add(lib, 0.4, reserve=Reservation(0.4))
-        clock.now = local_day_start(T0) + 86_400 + 3600  # the next local day
+        clock.now = lib.store.day_start(T0) + 86_400 + 3600  # the store's next day
         add(lib, 0.4, reserve=Reservation(0.4))
-        assert lib.billed_total(since=local_day_start(clock.now)) == 0
+        assert lib.billed_total(since=lib.store.day_start(clock.now)) == 0
 
 
 def test_local_day_start_is_local_midnight():
@@ -105,8 +108,13 @@ def test_local_day_start_is_local_midnight():
     assert start.date() == dt.datetime.fromtimestamp(T0).date()
 
 
-def _spend_last_dollar(root: str, ready, go, out) -> None:
-    with Library(root, busy_timeout=10) as lib:
+def test_a_team_store_day_is_the_utc_day():
+    start = PostgresStore.day_start(None, T0)  # type: ignore[arg-type]  # no connection needed
+    assert start % 86_400 == 0 and 0 <= T0 - start < 86_400
+
+
+def _spend_last_dollar(place: Place, ready, go, out) -> None:
+    with place.open(busy_timeout=10) as lib:
         ready.set()
         go.wait()
         try:
@@ -117,14 +125,13 @@ def _spend_last_dollar(root: str, ready, go, out) -> None:
 
 
 @pytest.mark.slow
-def test_two_processes_cannot_both_spend_the_last_dollar(tmp_path):
-    root = tmp_path / "shared"
-    with Library(root) as lib:
+def test_two_processes_cannot_both_spend_the_last_dollar(place):
+    with place.open() as lib:
         lib.set_setting(BUDGET, 1.0)
     ctx = multiprocessing.get_context("spawn")
     go, out = ctx.Event(), ctx.Queue()
     readies = [ctx.Event() for _ in range(2)]
-    procs = [ctx.Process(target=_spend_last_dollar, args=(str(root), r, go, out)) for r in readies]
+    procs = [ctx.Process(target=_spend_last_dollar, args=(place, r, go, out)) for r in readies]
     for p in procs:
         p.start()
     for r in readies:
@@ -134,7 +141,7 @@ def test_two_processes_cannot_both_spend_the_last_dollar(tmp_path):
     for p in procs:
         p.join(30)
     assert results == ["refused", "sent"]
-    with Library(root) as lib:
+    with place.open() as lib:
         assert lib.reserved() == pytest.approx(1.0)
 
 

@@ -15,12 +15,6 @@ from sora_notebook.protocol import Video
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-@pytest.fixture
-def lib(tmp_path):
-    with Library(tmp_path / "studio") as library:
-        yield library
-
-
 def video(vid: str, status: str = "queued", **extra) -> Video:
     return Video.from_dict({"id": vid, "status": status, "object": "video", **extra})
 

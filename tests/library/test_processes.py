@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sora_notebook.library import Library
-
+from .conftest import Place, new_place
 from .writer_script import payload
 
 pytestmark = pytest.mark.slow
@@ -20,21 +19,20 @@ pytestmark = pytest.mark.slow
 SCRIPT = Path(__file__).with_name("writer_script.py")
 
 
-def spawn(root: Path, tag: str, count: int) -> subprocess.Popen[str]:
+def spawn(place: Place, tag: str, count: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, str(SCRIPT), str(root), tag, str(count)],
+        [sys.executable, str(SCRIPT), *place.args(), tag, str(count)],
         stdout=subprocess.PIPE,
         text=True,
     )
 
 
-def test_two_processes_write_one_library(tmp_path):
-    root = tmp_path / "shared"
-    procs = [spawn(root, tag, 40) for tag in ("alpha", "beta")]
+def test_two_processes_write_one_library(place):
+    procs = [spawn(place, tag, 40) for tag in ("alpha", "beta")]
     for proc in procs:
         assert proc.wait(timeout=120) == 0
         proc.stdout.close()
-    with Library(root) as lib:
+    with place.open() as lib:
         jobs = lib.jobs()
         assert len(jobs) == 80
         assert {j.video_id for j in jobs} == {
@@ -47,20 +45,19 @@ def test_two_processes_write_one_library(tmp_path):
         assert lib.check() == "ok"
 
 
-def test_kill_mid_write_leaves_consistent_library(tmp_path):
-    root = tmp_path / "killed"
-    proc = spawn(root, "k", 0)
+def test_kill_mid_write_leaves_consistent_library(place):
+    proc = spawn(place, "k", 0)
     assert proc.stdout.readline().strip() == "ready"
-    with Library(root) as watcher:
+    with place.open() as watcher:
         deadline = time.monotonic() + 60
         while len(watcher.jobs()) < 5 and time.monotonic() < deadline:
             time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     proc.stdout.close()
-    with Library(root) as lib:  # opening sweeps the dead process's temp files
+    with place.open() as lib:  # opening sweeps the dead process's temp files
         assert lib.check() == "ok"
-        assert not list((root / "media" / ".tmp").glob("*"))
+        assert not list((lib.media_dir / ".tmp").glob("*"))
         jobs = lib.jobs()
         assert len(jobs) >= 5
         for job in jobs:
@@ -70,15 +67,19 @@ def test_kill_mid_write_leaves_consistent_library(tmp_path):
             if job.sha256 is not None:
                 assert hashlib.sha256(lib.media_path(job).read_bytes()).hexdigest() == job.sha256
         # Every file in place is complete, recorded or not (rename is atomic).
-        for path in (root / "media").glob("k_*.mp4"):
+        for path in lib.media_dir.glob("k_*.mp4"):
             i = int(path.name.split(".")[0].split("_")[1])
             assert path.read_bytes() == payload("k", i)
 
 
-def test_processes_creating_one_library_at_once(tmp_path):
+def test_processes_creating_one_library_at_once(place, tmp_path, request):
     for round_ in range(3):
-        root = tmp_path / f"fresh{round_}"
-        code = f"from sora_notebook.library import Library; Library({str(root)!r}).close()"
+        fresh = new_place(place.kind, tmp_path / f"fresh{round_}", request)
+        location, media, cache = (w or None for w in fresh.args())
+        code = (
+            "from sora_notebook.library import Library; "
+            f"Library({location!r}, media={media!r}, cache={cache!r}).close()"
+        )
         procs = [
             subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
             for _ in range(3)
@@ -86,5 +87,5 @@ def test_processes_creating_one_library_at_once(tmp_path):
         for proc in procs:
             _, err = proc.communicate(timeout=60)
             assert proc.returncode == 0, err
-        with Library(root) as lib:
+        with fresh.open() as lib:
             assert lib.check() == "ok" and lib.jobs() == []

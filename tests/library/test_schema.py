@@ -90,3 +90,26 @@ def test_a_library_from_a_newer_version_is_refused_clearly(tmp_path):
         db.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
     with pytest.raises(SoraNotebookError, match="newer sora-notebook"):
         Library(tmp_path / "lib")
+
+
+RELEASE_28DCFE5 = FIXTURES / "library-28dcfe5"  # made by make_library_28dcfe5.py at 28dcfe5
+
+
+def test_a_library_of_schema_4_opens_with_its_money_and_judging(tmp_path):
+    root = tmp_path / "lib"
+    shutil.copytree(RELEASE_28DCFE5, root)
+    with Library(root) as lib:
+        jobs = lib.jobs()
+        assert sorted(j.status for j in jobs) == ["completed", "completed", "failed"]
+        for job in lib.jobs(status="completed"):
+            path = lib.media_path(job)
+            assert path is not None and files.sha256_file(path) == job.sha256
+        assert lib.setting("budget") == 5.0
+        assert lib.billed_total() == pytest.approx(0.8) and lib.reserved() == 0
+        assert lib.budget_left() == pytest.approx(4.2)
+        (night,) = [j for j in jobs if j.parent_key]
+        (fox,) = [j for j in jobs if j.key == night.parent_key]
+        assert lib.judging.preferences() == [(night.key, fox.key, False)]
+        cached = lib.judging.load_metrics(fox.key)
+        assert cached is not None and cached[1] == {"values": {"brightness": 0.5}}
+        assert lib.check() == "ok"

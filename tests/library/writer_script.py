@@ -1,6 +1,6 @@
 """Run by the multi-process tests: write jobs and media into a library in a loop.
 
-python writer_script.py ROOT TAG COUNT   (COUNT 0 = until killed)
+python writer_script.py LOCATION MEDIA CACHE TAG COUNT   (COUNT 0 = until killed; "": none)
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ def payload(tag: str, i: int) -> bytes:
 
 
 def main() -> None:
-    root, tag, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    lib = Library(root)
+    location, media, cache, tag = sys.argv[1:5]
+    count = int(sys.argv[5])
+    lib = Library(location, media=media or None, cache=cache or None)
     print("ready", flush=True)
     i = 0
     while count == 0 or i < count:

@@ -1,0 +1,192 @@
+"""The PostgreSQL store: a team's records on a database server (psycopg 3).
+
+SQL arrives in SQLite's spelling (`store.py`) and is translated here: `?` marks, `REAL`
+(double precision here), `AUTOINCREMENT` keys and `IS ?` comparisons. Every write
+transaction first takes one advisory lock, so writers take turns as they do on SQLite
+(`BEGIN IMMEDIATE`): a quote is reserved against what is billed and reserved with no
+other writer in between, whichever machine it comes from. Each commit sends a
+notification on `sora_notebook` (with the writer's backend pid); a listening connection
+counts the ones from other connections, which is `data_version`. "Today" is the server's
+UTC day.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sora_notebook.errors import SoraNotebookError
+from sora_notebook.library import schema
+
+__all__ = ["CHANNEL", "PostgresStore", "is_database_url", "safe_database_url"]
+
+#: Every commit notifies this channel; the payload is the writer's backend pid.
+CHANNEL = "sora_notebook"
+#: The advisory lock every write transaction takes first (any fixed number).
+_WRITE_LOCK = 0x50_4E_42  # "SNB"
+_SCHEMES = ("postgresql://", "postgres://")
+_REAL = re.compile(r"\bREAL\b")
+_IS_MARK = re.compile(r"\bIS \?")
+
+
+def is_database_url(location: object) -> bool:
+    """Does `location` name a PostgreSQL database (rather than a folder)?"""
+    return isinstance(location, str) and location.startswith(_SCHEMES)
+
+
+def safe_database_url(url: str) -> str:
+    """The URL without its password or query (fit for a repr or a log)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    if parts.username:
+        host = f"{parts.username}@{host}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def translate(sql: str) -> str:
+    """SQLite's spelling to PostgreSQL's (only the forms the library writes)."""
+    sql = sql.replace("%", "%%")
+    sql = sql.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY")
+    sql = _REAL.sub("DOUBLE PRECISION", sql)
+    sql = _IS_MARK.sub("IS NOT DISTINCT FROM ?", sql)
+    return sql.replace("?", "%s")
+
+
+class Row:
+    """A row read by column name or position, like `sqlite3.Row`."""
+
+    __slots__ = ("_names", "_values")
+
+    def __init__(self, names: Mapping[str, int], values: Sequence[Any]) -> None:
+        self._names = names
+        self._values = values
+
+    def __getitem__(self, key: int | str) -> Any:
+        return self._values[key if isinstance(key, int) else self._names[key]]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def _rows(cursor: Any) -> Callable[[Sequence[Any]], Row]:
+    names = {c.name: i for i, c in enumerate(cursor.description or ())}
+    return lambda values: Row(names, values)
+
+
+class _Db:
+    """A psycopg connection speaking the library's SQL (`store.Db`)."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
+        return self._conn.execute(translate(sql), list(parameters) or None)
+
+
+class PostgresStore:
+    """A library's records in a PostgreSQL database (see `store.Store`)."""
+
+    kind = "postgresql"
+    path: Path | None = None
+
+    def __init__(self, url: str, *, connect_timeout: float = 30.0) -> None:
+        import psycopg  # the `team` extra: pip install 'sora-notebook[team]'
+
+        self.url = url
+        self._psycopg = psycopg
+        self._timeout = max(1, int(connect_timeout))
+        self._lock = threading.RLock()
+        try:
+            self._conn = self._connect()
+        except psycopg.Error as exc:
+            raise SoraNotebookError(
+                f"Cannot open the team library at {safe_database_url(url)}: {exc}. Check "
+                "that the server runs and the URL's user, password and database are right."
+            ) from None
+        self._pid = int(self._conn.info.backend_pid)
+        self._db = _Db(self._conn)
+        self._seen = 0
+        self._listener: threading.Thread | None = None
+        self._closed = threading.Event()
+        with self._lock:
+            schema.migrate(self)
+
+    def _connect(self) -> Any:
+        return self._psycopg.connect(
+            self.url, autocommit=True, row_factory=_rows, connect_timeout=self._timeout
+        )
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[_Db]:
+        """One write transaction, after every other writer's (the advisory lock)."""
+        with self._lock, self._conn.transaction():
+            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
+            yield self._db
+            self._conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(self._pid)))
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[_Db]:
+        with self._lock:
+            yield self._db
+
+    def day_start(self, now: float) -> float:
+        """The start of `now`'s UTC day: a team's day is the store's, not a kernel's."""
+        day = _dt.datetime.fromtimestamp(now, _dt.timezone.utc)
+        return day.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+    def data_version(self) -> int:
+        """How many commits of other connections were announced (LISTEN/NOTIFY); the
+        first call starts listening."""
+        with self._lock:
+            if self._listener is None:
+                ready = threading.Event()
+                self._listener = threading.Thread(
+                    target=self._listen, args=(ready,), name="sora-notebook-listen", daemon=True
+                )
+                self._listener.start()
+                ready.wait(self._timeout)
+            return self._seen
+
+    def _listen(self, ready: threading.Event) -> None:
+        try:
+            conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=self._timeout)
+        except self._psycopg.Error:
+            ready.set()
+            return
+        with conn:
+            conn.execute(f"LISTEN {CHANNEL}")
+            ready.set()
+            while not self._closed.is_set():
+                try:
+                    for note in conn.notifies(timeout=0.2):
+                        if note.payload != str(self._pid):
+                            self._seen += 1
+                except self._psycopg.Error:
+                    return
+
+    def check(self) -> str:
+        """Returns "ok" when the server answers."""
+        with self._lock:
+            self._conn.execute("SELECT 1").fetchone()
+        return "ok"
+
+    def close(self) -> None:
+        self._closed.set()
+        with self._lock:
+            self._conn.close()
+        if self._listener is not None:
+            self._listener.join(timeout=5.0)
