@@ -35,7 +35,7 @@ class Judge:
         self.library = library
         self._clock = clock
         self._on_change = on_change
-        self._records = library.judging
+        self._records: JudgingRecords = library.judging
 
     def _resolve(self, job: JobRef) -> Job:
         return resolve(self.library, job)
