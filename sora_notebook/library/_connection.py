@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sora_notebook.errors import SoraNotebookError
 from sora_notebook.library import files, schema
 from sora_notebook.library.records import (
     COLUMNS,
@@ -26,6 +27,17 @@ MEDIA_DIR = "media"
 _IMAGE_MAGIC = ((b"\x89PNG", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"RIFF", ".webp"))
 _COLUMN_SET = frozenset(COLUMNS)
 _UPDATABLE = frozenset(COLUMNS) - {"key", "submitted_at", "updated_at"}
+
+
+def unreadable_database(path: Path, exc: Exception) -> SoraNotebookError:
+    """A clear error for a library database SQLite cannot use (not a database, damaged,
+    a folder, locked past the timeout), naming the file and what to do."""
+    return SoraNotebookError(
+        f"The library database {path} cannot be used ({exc}). Check that it is a "
+        "sora-notebook library this user can read and write, and that no other program "
+        "holds it; if it is damaged, move it aside (the media folder is untouched) and "
+        "open the library again to start a fresh one."
+    )
 
 
 class Connection:
@@ -44,15 +56,24 @@ class Connection:
         self.path = self.root / DB_NAME
         self._clock = clock
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        self._enable_wal(busy_timeout)
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._create_schema()
+        try:
+            self._db = sqlite3.connect(
+                self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise unreadable_database(self.path, exc) from exc
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            self._enable_wal(busy_timeout)
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._create_schema()
+        except BaseException as exc:
+            self._db.close()  # a refused library leaves no file open
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise unreadable_database(self.path, exc) from exc
+            raise
         files.sweep_partials(self.media_dir)
 
     def _enable_wal(self, timeout: float) -> None:

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from sora_notebook.decoding import fit_within, video_frames
+from sora_notebook.decoding import DecodeError, fit_within, video_frames
 from sora_notebook.library import Job, Library
 
 __all__ = ["MAX_TILES", "make_local_stills", "make_stills"]
@@ -92,6 +92,9 @@ async def make_local_stills(library: Library, job: Job) -> Job:
         await asyncio.to_thread(make_stills, video, thumb, sheet)
         job = library.save_media(job.key, "thumbnail", thumb)
         return library.save_media(job.key, "spritesheet", sheet)
+    except DecodeError as exc:  # past a decode limit: said on its card, the rest goes on
+        log.info("no local stills for %s: %s", job.key, exc)
+        return library.update(job.key, error_message=f"No thumbnail or spritesheet: {exc}")
     except Exception as exc:
         log.info("no local stills for %s: %s", job.key, exc)
         return library.get(job.key)

@@ -103,3 +103,17 @@ def test_a_thumbnail_bomb_leaves_the_card_blank(tmp_path):
     path.write_bytes(bomb_png())
     assert thumb_data_url(path) == ""
     assert sprite_grid_of(path, "1280x720", 4) is None
+
+
+async def test_stills_past_a_limit_say_so_on_the_card(tmp_path):
+    """A video past the pixel limit keeps its card, with the reason on it."""
+    from sora_notebook.library import Library
+    from sora_notebook.studio.stills import make_local_stills
+
+    with Library(tmp_path / "lib") as lib:
+        job = lib.add_submission(backend="e", prompt="p")
+        big = black_clip(tmp_path / "big.mp4", 4096, 4096, frames=2)
+        job = lib.save_media(job.key, "video", big.read_bytes())
+        job = await make_local_stills(lib, job)
+        assert job.has_video and "thumbnail" not in job.media
+        assert "No thumbnail" in job.error_message and "pixels" in job.error_message
