@@ -35,7 +35,7 @@ def test_an_unusable_database_is_a_clear_error(tmp_path, kind):
         for extra in ("-wal", "-shm"):
             (root / f"library.sqlite3{extra}").unlink(missing_ok=True)
     before = _open_fds()
-    with pytest.raises(SoraNotebookError, match="library.sqlite3 cannot be used") as err:
+    with pytest.raises(SoraNotebookError, match=r"library\.sqlite3 cannot be used") as err:
         Library(root).jobs()
     assert "move it aside" in str(err.value)
     assert _open_fds() == before

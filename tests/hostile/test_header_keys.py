@@ -54,3 +54,12 @@ async def test_a_connection_error_holds_no_header_key():
     cause = err.value.__cause__
     assert isinstance(cause, httpx.ConnectError)
     assert KEY not in repr(dict(cause.request.headers))
+
+
+def test_a_key_pasted_as_a_bare_query_name_is_not_echoed():
+    """Low: `…/v1?sk-KEY` was echoed by the ValidationError as a parameter name."""
+    from sora_notebook.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="query parameter;") as err:
+        Backend.compatible(f"http://h.test/v1?{KEY}")
+    assert KEY not in str(err.value) and KEY not in repr(err.value)
