@@ -176,13 +176,17 @@ BEFORE = "28dcfe5"
 #: Address-space cap on each child, so the code before cannot take the machine with it.
 CHILD_CAP = 4096 * MB
 FILE_SIZES = {
-    "smoke": {"tall": 24, "big": 3, "zip": 64 * MB, "json": 32 * MB, "tags": 16_000},
-    "full": {"tall": 600, "big": 61, "zip": 1024 * MB, "json": 256 * MB, "tags": 128_000},
+    "smoke": {"tall": 24, "big": 3, "uhd": 3, "zip": 64 * MB, "json": 32 * MB, "tags": 16_000},
+    "full": {
+        **{"tall": 600, "big": 61, "uhd": 61},
+        **{"zip": 1024 * MB, "json": 256 * MB, "tags": 128_000},
+    },
 }
 #: case -> (what it is, what runs on it)
 FILE_CASES = {
     "tall": ("160x4096 MP4 (F4)", "judge.measure"),
     "big": ("4096x4096 MP4 at 1 fps (F5)", "studio.stills.make_stills"),
+    "uhd": ("3840x2160 MP4 at 1 fps (accepted)", "studio.stills.make_stills"),
     "reference": ("13000x13000 PNG reference (F7)", "client.references.fit_reference"),
     "thumbnail": ("20000x10000 PNG thumbnail (F10)", "widgets.thumbs.thumb_data_url"),
     "zip": ("zip bomb member (F6 A)", "export.import_archive"),
@@ -215,6 +219,7 @@ def _build(folder: Path, size: str) -> None:
     n = FILE_SIZES[size]
     _clip(folder / "tall.mp4", 160, 4096, n["tall"], 24)
     _clip(folder / "big.mp4", 4096, 4096, n["big"], 1)
+    _clip(folder / "uhd.mp4", 3840, 2160, n["uhd"], 1)
     Image.new("1", (13000, 13000)).save(folder / "reference.png")
     Image.new("1", (20000, 10000)).save(folder / "thumbnail.png")
     head = json.dumps({"format": "sora-notebook/1", "jobs": []})
@@ -263,11 +268,11 @@ def _run_case(case: str, folder: Path) -> dict[str, Any]:
         from sora_notebook.judge import measure
 
         measure(folder / "tall.mp4")
-    elif case == "big":
+    elif case in ("big", "uhd"):
         from sora_notebook.studio.stills import make_stills
 
         with tempfile.TemporaryDirectory() as tmp:
-            make_stills(folder / "big.mp4", Path(tmp) / "t.webp", Path(tmp) / "s.jpg")
+            make_stills(folder / f"{case}.mp4", Path(tmp) / "t.webp", Path(tmp) / "s.jpg")
     elif case == "reference":
         from sora_notebook.client.references import fit_reference
 

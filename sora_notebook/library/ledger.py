@@ -153,7 +153,8 @@ def _billed(db: sqlite3.Connection, since: float | None, owner: str | None) -> f
 
 
 def _reserved(db: sqlite3.Connection) -> float:
-    sql = f"SELECT COALESCE(SUM(cost), 0) FROM jobs WHERE billed IS NULL AND {_OPEN}"  # noqa: S608
+    # a negative quote (an archive imported before imports were checked) reserves nothing
+    sql = f"SELECT COALESCE(SUM(MAX(cost, 0)), 0) FROM jobs WHERE billed IS NULL AND {_OPEN}"  # noqa: S608
     return float(db.execute(sql).fetchone()[0])
 
 
