@@ -3,6 +3,7 @@ archive findings). Each test builds the hostile zip the review describes."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
@@ -241,3 +242,55 @@ def test_a_good_archive_round_trips(lib, tmp_path):
         assert other.get(job.key) == job
         assert other.media_path(job.key).read_bytes() == b"video bytes"
         assert import_archive(other, archive) == 0
+
+
+def test_a_link_in_media_to_the_database_is_not_media(lib):
+    """Low: a symlink in media/ to library.sqlite3 was served to the page as a video."""
+    job = lib.add_submission(backend="e", prompt="p")
+    (lib.media_dir / "v.mp4").symlink_to(lib.path)
+    job = lib.update(job.key, media={"video": "media/v.mp4"})
+    assert lib.media_path(job) is None
+    lib.remove(job.key)
+    assert lib.path.is_file()
+
+
+def test_a_media_folder_on_another_disk_still_holds_media(tmp_path):
+    """Low: a media/ folder that is a link elsewhere made every saved video "missing"."""
+    elsewhere = tmp_path / "disk" / "media"
+    elsewhere.mkdir(parents=True)
+    root = tmp_path / "lib"
+    root.mkdir()
+    (root / "media").symlink_to(elsewhere, target_is_directory=True)
+    with Library(root) as lib:
+        job = lib.save_media(lib.add_submission(backend="e", prompt="p").key, "video", b"v")
+        assert lib.media_path(job).read_bytes() == b"v"
+
+
+async def test_an_imported_never_sent_job_is_not_sent_on_start(tmp_path):
+    """F3 B end to end: the studio starts with the imported job and sends nothing."""
+    from sora_notebook.client.backend import Backend
+    from sora_notebook.studio import Studio
+
+    backend = Backend.emulator(render="draft", speed=200)
+    studio = Studio(backend, tmp_path / "studio", max_rps=1000.0)
+    try:
+        rec = record(
+            status="pending",
+            video_id=None,
+            owner=None,
+            billed=None,
+            cost=6.0,
+            backend=backend.name,
+            backend_url=backend.base_url,
+            model="sora-2-pro",
+            size="1792x1024",
+            seconds="12",
+        )
+        assert import_archive(studio.library, make_zip(tmp_path / "p.zip", [rec])) == 1
+        studio.start()
+        await asyncio.sleep(0.5)
+        assert backend.app.state.emulator.created == 0
+        assert studio.get("k1").status == "rejected"
+    finally:
+        await studio.aclose()
+        backend.app.state.emulator.close()
