@@ -195,7 +195,8 @@ FILE_CASES = {
 }
 
 
-def _clip(path: Path, width: int, height: int, frames: int, fps: int) -> None:
+def black_clip(path: Path, width: int, height: int, frames: int, fps: int) -> Path:
+    """A black H.264 MP4 (libx264, ultrafast): small on disk whatever its size."""
     from fractions import Fraction
 
     import av
@@ -210,6 +211,7 @@ def _clip(path: Path, width: int, height: int, frames: int, fps: int) -> None:
             frame.pts, frame.time_base = i, Fraction(1, fps)
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
+    return path
 
 
 def _build(folder: Path, size: str) -> None:
@@ -217,9 +219,9 @@ def _build(folder: Path, size: str) -> None:
     from PIL import Image
 
     n = FILE_SIZES[size]
-    _clip(folder / "tall.mp4", 160, 4096, n["tall"], 24)
-    _clip(folder / "big.mp4", 4096, 4096, n["big"], 1)
-    _clip(folder / "uhd.mp4", 3840, 2160, n["uhd"], 1)
+    black_clip(folder / "tall.mp4", 160, 4096, n["tall"], 24)
+    black_clip(folder / "big.mp4", 4096, 4096, n["big"], 1)
+    black_clip(folder / "uhd.mp4", 3840, 2160, n["uhd"], 1)
     Image.new("1", (13000, 13000)).save(folder / "reference.png")
     Image.new("1", (20000, 10000)).save(folder / "thumbnail.png")
     head = json.dumps({"format": "sora-notebook/1", "jobs": []})
