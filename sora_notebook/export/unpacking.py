@@ -14,9 +14,12 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import sqlite3
 import stat
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -84,6 +87,10 @@ class Importer:
         for info in infos:
             name = info.filename
             if info.is_dir():
+                if name.rstrip("/") != "media" and not safe_media_path(name.rstrip("/")):
+                    raise ValidationError(
+                        f"the archive folder {name!r:.200} lies outside `media/`; refusing it."
+                    )
                 continue
             if name in members:
                 raise ValidationError(f"the archive names {name!r} twice; refusing it.")
@@ -115,29 +122,37 @@ class Importer:
             raise ValidationError("not a sora-notebook archive: it has no studio.json.")
         return members
 
-    def _read(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, out: Any) -> str:
-        """Stream one member into `out` (a file or a list of chunks), at most `cap` bytes
-        whatever its header says; return its sha256."""
+    def _read(
+        self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, sink: Callable[[bytes], object]
+    ) -> str:
+        """Stream one member into `sink`, at most `cap` bytes whatever its header says;
+        return its sha256. A damaged member (bad CRC, broken deflate) is a clear error."""
         digest = hashlib.sha256()
         count = 0
-        with zf.open(info) as fh:
-            while chunk := fh.read(_CHUNK):
-                count += len(chunk)
-                if count > cap:
-                    raise ValidationError(
-                        f"the archive member {info.filename!r:.200} is larger than it says "
-                        f"(past {cap} bytes); refusing it."
-                    )
-                digest.update(chunk)
-                out.write(chunk) if hasattr(out, "write") else out.append(chunk)
+        try:
+            with zf.open(info) as fh:
+                while chunk := fh.read(_CHUNK):
+                    count += len(chunk)
+                    if count > cap:
+                        raise ValidationError(
+                            f"the archive member {info.filename!r:.200} is larger than it "
+                            f"says (past {cap} bytes); refusing it."
+                        )
+                    digest.update(chunk)
+                    sink(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+            raise ValidationError(
+                f"the archive member {info.filename!r:.200} is damaged or cannot be read "
+                f"({exc}); nothing was imported."
+            ) from None
         return digest.hexdigest()
 
     def _payload(self, zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo]) -> dict[str, Any]:
         chunks: list[bytes] = []
         try:
-            self._read(zf, members["studio.json"], self.limits.json_bytes, chunks)
+            self._read(zf, members["studio.json"], self.limits.json_bytes, chunks.append)
             payload = json.loads(b"".join(chunks))
-        except (ValueError, RecursionError, zipfile.BadZipFile) as exc:
+        except (ValueError, RecursionError) as exc:
             if isinstance(exc, ValidationError):
                 raise
             raise ValidationError(f"studio.json is not valid JSON ({str(exc)[:200]}).") from None
@@ -213,7 +228,7 @@ class Importer:
                 hashes[slot] = digest
             params = dict(job.params)
             ref = params.get("input_reference")
-            if ref is not None:
+            if isinstance(ref, str):  # a copy in media/ (a dict is a URL or file id)
                 if not safe_media_path(ref):
                     raise ValidationError(
                         f"record {job.key!r:.40}: its input_reference {ref!r:.200} lies "
@@ -236,7 +251,7 @@ class Importer:
         tmp = lib.temp_path(PurePosixPath(info.filename).suffix)
         try:
             with open(tmp, "wb") as fh:
-                digest = self._read(zf, info, self.limits.member_bytes, fh)
+                digest = self._read(zf, info, self.limits.member_bytes, fh.write)
                 fh.flush()
                 os.fsync(fh.fileno())
             dest = self._link_fresh(tmp, lib.root / info.filename)
@@ -259,7 +274,7 @@ class Importer:
         for n in range(10_000):
             target = dest if n == 0 else dest.with_name(f"{stem}.imported-{n}{suffix}")
             try:
-                os.link(tmp, target)
+                _place_new(tmp, target)
             except FileExistsError:
                 continue
             self.placed.append(target)
@@ -281,6 +296,28 @@ class Importer:
                 f"library (the same server id on the same backend; {exc})."
             ) from None
         return len(jobs)
+
+
+def _place_new(tmp: Path, target: Path) -> None:
+    """Put `tmp`'s bytes at `target`, which must not exist (`FileExistsError`): a hard
+    link where the file system has them, else an exclusive create and a copy."""
+    try:
+        os.link(tmp, target)
+        return
+    except FileExistsError:
+        raise
+    except OSError:
+        pass  # no hard links here (some network or FUSE file systems)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as out, open(tmp, "rb") as src:
+            shutil.copyfileobj(src, out, _CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            target.unlink()
+        raise
 
 
 def _check_snapshots(snaps: Any) -> None:

@@ -82,6 +82,21 @@ def _integer(value: Any, low: int, high: int, *, optional: bool = False) -> int 
     return value
 
 
+def _params(value: Any) -> dict[str, Any]:
+    """A record's `params`, with the fields the studio reads back typed as it expects."""
+    params = _mapping(value)
+    for name in ("output_of", "output_of_video"):
+        if params.get(name) is not None and not isinstance(params[name], str):
+            raise ValueError(f"`params.{name}` must be text")
+    ref = params.get("input_reference")
+    if ref is not None and not isinstance(ref, str | dict):
+        raise ValueError("`params.input_reference` must be a media path or an object")
+    index = params.get("output_index")
+    if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+        raise ValueError(f"`params.output_index` must be a whole number, got {index!r:.40}")
+    return params
+
+
 def _mapping(value: Any, *, of_text: bool = False) -> dict[str, Any]:
     if value is None:
         return {}
@@ -133,7 +148,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "created_at": lambda v: _number(v, optional=True, minimum=0),
     "completed_at": lambda v: _number(v, optional=True, minimum=0),
     "expires_at": lambda v: _number(v, optional=True, minimum=0),
-    "params": _mapping,
+    "params": _params,
     "media": lambda v: _mapping(v, of_text=True),
     "hashes": lambda v: _mapping(v, of_text=True),
     "tags": _tags,

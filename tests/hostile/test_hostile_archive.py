@@ -294,3 +294,31 @@ async def test_an_imported_never_sent_job_is_not_sent_on_start(tmp_path):
     finally:
         await studio.aclose()
         backend.app.state.emulator.close()
+
+
+def test_damaged_members_and_folders_outside_media_are_refused(lib, tmp_path):
+    archive = make_zip(tmp_path / "crc.zip", [record(media={"video": "media/v.mp4"})])
+    with zipfile.ZipFile(archive, "a", zipfile.ZIP_STORED) as zf:
+        zf.writestr("media/v.mp4", b"A" * 1000)
+    data = bytearray(archive.read_bytes())
+    at = data.rindex(b"A" * 1000)
+    data[at : at + 10] = b"B" * 10  # the bytes no longer match their CRC
+    archive.write_bytes(bytes(data))
+    with pytest.raises(ValidationError, match="damaged"):
+        import_archive(lib, archive)
+    folder = tmp_path / "folder.zip"
+    with zipfile.ZipFile(folder, "w") as zf:
+        zf.writestr("studio.json", json.dumps({"format": "sora-notebook/1", "jobs": []}))
+        zf.writestr(zipfile.ZipInfo("../up/"), b"")
+    with pytest.raises(ValidationError, match="folder"):
+        import_archive(lib, folder)
+    assert lib.jobs() == [] and list(lib.media_dir.glob("*.mp4")) == []
+
+
+def test_a_url_reference_and_poison_params(lib, tmp_path):
+    rec = record(params={"input_reference": {"image_url": "https://example.com/a.png"}})
+    assert import_archive(lib, make_zip(tmp_path / "url.zip", [rec])) == 1
+    assert lib.get("k1").params["input_reference"] == {"image_url": "https://example.com/a.png"}
+    bad = record("k2", params={"output_index": "first"})
+    with pytest.raises(ValidationError, match="output_index"):
+        import_archive(lib, make_zip(tmp_path / "bad.zip", [bad]))
