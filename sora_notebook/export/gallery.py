@@ -65,6 +65,9 @@ _CSP = (
     "default-src 'none'; img-src data: file: http: https: 'self' *; "
     "media-src data: file: http: https: 'self' *; style-src 'unsafe-inline'"
 )
+#: A file larger than this is linked, not embedded, even with `embed=True` (base64 in a
+#: string would hold several times its size in memory).
+MAX_EMBED_BYTES = 64 * 1024 * 1024
 #: Content type by file suffix: the media variants, and PNG references.
 _MIME = {t.ext: t.mime for t in MEDIA_TYPES.values()} | {".png": "image/png"}
 
@@ -75,7 +78,7 @@ def _src(library: Library, rel: str | None, html_dir: Path, embed: bool) -> str 
     path = (library.root / rel).resolve()
     if not path.is_file() or not path.is_relative_to(library.media_dir.resolve()):
         return None  # only media: never the database or another file of the root
-    if embed:
+    if embed and path.stat().st_size <= MAX_EMBED_BYTES:
         mime = _MIME.get(path.suffix, "application/octet-stream")
         return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
     return Path(os.path.relpath(path, html_dir)).as_posix()
@@ -183,8 +186,9 @@ def export_html(
     title: str = "sora-notebook gallery",
     ranking: Sequence[Ranked] | None = None,
 ) -> Path:
-    """A static gallery of `tree` at `dest` (one file when `embed`, else linking media),
-    with a leaderboard and each card's place when `ranking` is given."""
+    """A static gallery of `tree` at `dest` (one file when `embed`, else linking media;
+    a file over `MAX_EMBED_BYTES` is always linked), with a leaderboard and each card's
+    place when `ranking` is given."""
     dest = Path(dest).resolve()
     html_dir = dest.parent
     places = {r.job.key: (n, r) for n, r in enumerate(ranking or (), 1)}

@@ -42,3 +42,17 @@ def test_the_gallery_embeds_only_media(tmp_path):
         job = lib.update(job.key, status="completed", media={"thumbnail": "library.sqlite3"})
         page = export_html(lib, build_tree([job]), tmp_path / "g.html").read_text()
     assert "data:" not in page.split("<body>")[1]
+
+
+def test_a_huge_file_is_linked_not_embedded(tmp_path, monkeypatch):
+    """A 2 GB video embedded as base64 held several times its size in memory."""
+    from sora_notebook.export import gallery
+
+    monkeypatch.setattr(gallery, "MAX_EMBED_BYTES", 1000)
+    with Library(tmp_path / "lib") as lib:
+        job = lib.add_submission(backend="e", prompt="p")
+        job = lib.save_media(job.key, "video", b"\x00" * 2000)
+        job = lib.save_media(job.key, "thumbnail", b"RIFF....WEBP")
+        page = export_html(lib, build_tree([job]), tmp_path / "g.html").read_text()
+    assert "data:video/mp4" not in page and "lib/media/" in page
+    assert "data:image/webp;base64," in page
