@@ -59,6 +59,7 @@ class Importer:
         self.placed: list[Path] = []
 
     def run(self, src: Path) -> int:
+        self._count_entries(src)
         try:
             zf = zipfile.ZipFile(src)
         except (zipfile.BadZipFile, OSError) as exc:
@@ -76,6 +77,25 @@ class Importer:
         return restored
 
     # --- names and sizes, before anything is read ---------------------------------------
+
+    def _count_entries(self, src: Path) -> None:
+        """Refuse an archive whose directory lists more than `limits.members` entries
+        before `zipfile` parses it (each parsed entry costs memory)."""
+        # the end record, read as ZipFile reads it (zipfile's own helper and index)
+        read_end = getattr(zipfile, "_EndRecData", None)
+        at = getattr(zipfile, "_ECD_ENTRIES_TOTAL", None)
+        if read_end is None or at is None:
+            return
+        try:
+            with open(src, "rb") as fh:
+                end = read_end(fh)
+        except OSError:
+            return  # unreadable here: `ZipFile` says why
+        total = int(end[at]) if end else 0
+        if total > self.limits.members:
+            raise ValidationError(
+                f"the archive lists {total} entries; at most {self.limits.members}."
+            )
 
     def _members(self, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         infos = zf.infolist()

@@ -322,3 +322,13 @@ def test_a_url_reference_and_poison_params(lib, tmp_path):
     bad = record("k2", params={"output_index": "first"})
     with pytest.raises(ValidationError, match="output_index"):
         import_archive(lib, make_zip(tmp_path / "bad.zip", [bad]))
+
+
+def test_too_many_entries_are_refused_before_parsing(lib, tmp_path):
+    archive = tmp_path / "many.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("studio.json", json.dumps({"format": "sora-notebook/1", "jobs": []}))
+        for i in range(50):
+            zf.writestr(f"media/{i}.bin", b"")
+    with pytest.raises(ValidationError, match="lists 51 entries"):
+        import_archive(lib, archive, limits=ImportLimits(members=10))
