@@ -17,13 +17,14 @@ import pytest
 
 PACKAGE = Path(__file__).parents[1] / "sora_notebook"
 
-LEAVES = {"errors", "protocol", "_headers"}
+LEAVES = {"errors", "protocol", "_headers", "decoding"}
 ENGINE = LEAVES | {"client", "library", "judge", "export", "studio"}
 #: layer (a folder or top-level module under sora_notebook) -> the layers it may import
 ALLOWED: dict[str, set[str]] = {
     "_headers": set(),
     "errors": {"_headers"},
     "protocol": {"errors"},
+    "decoding": {"errors"},
     "client": LEAVES,
     "library": LEAVES,
     "judge": LEAVES,

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import random as _random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -19,7 +19,7 @@ from sora_notebook.client._http.download import (
     open_partial,
 )
 from sora_notebook.client._http.limits import Limits, TooLarge, read_capped, within
-from sora_notebook.client._http.redact import redact, scrub_request, secrets_in
+from sora_notebook.client._http.redact import redact, redact_headers, scrub_request, secrets_in
 from sora_notebook.client._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
 from sora_notebook.client.backend import Backend
 from sora_notebook.client.dialects import ModelInfo
@@ -137,7 +137,7 @@ class RequestCore:
         stream: bool,
     ) -> httpx.Response:
         auth = await self.backend.auth_headers()
-        self._secrets.update(secrets_in(auth))
+        self._secrets.update(secrets_in(auth), secrets_in(self.backend.headers))
         all_headers = {**self.backend.headers, **auth}
         if body is not None:
             all_headers["content-type"] = body.content_type
@@ -189,7 +189,7 @@ class RequestCore:
                 # a server that trickles or floods does so again: not retried
                 failure, ambiguous, delay = exc, True, None
             except httpx.TransportError as exc:
-                failure = _transport_error(exc, self.backend.url(path))
+                failure = _transport_error(exc, self.backend.url(path), self._secrets)
                 failure.__cause__ = exc
                 ambiguous = is_ambiguous(exc)
                 delay = backoff(attempt, self._random)
@@ -230,7 +230,8 @@ class RequestCore:
         payload = redact(_payload(response), self._secrets)
         if video_ok and _is_video(payload):
             return None
-        failure = error_for_status(response.status_code, payload, response.headers)
+        headers = redact_headers(response.headers, self._secrets)
+        failure = error_for_status(response.status_code, payload, headers)
         return failure, response.status_code >= 500, self._status_delay(attempt, response)
 
     @property
@@ -334,8 +335,10 @@ def _agrees(expected: Any, actual: Any) -> bool:
     return expected is None or actual is None or str(expected) == str(actual)
 
 
-def _transport_error(exc: httpx.TransportError, url: str) -> APIConnectionError:
-    scrub_request(exc)  # it is chained as the cause: its request must not carry the key
+def _transport_error(
+    exc: httpx.TransportError, url: str, secrets: Collection[str] = ()
+) -> APIConnectionError:
+    scrub_request(exc, secrets)  # it is chained as the cause: its request must not carry the key
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"No answer in time ({type(exc).__name__})", url=url)
     return APIConnectionError(f"Connection failed ({type(exc).__name__})", url=url)

@@ -30,8 +30,10 @@ def split_credentials(url: str) -> tuple[str, str | None]:
     if parts.query:
         for name, value in parse_qsl(parts.query, keep_blank_values=True):
             if name.lower() not in KEY_PARAMS:
+                # a bare `?sk-...` is a key pasted as a name: name only what has a value
+                shown = f" {name[:40]!r}" if value and len(name) <= 40 else ""
                 raise ValidationError(
-                    f"The base URL has a query parameter {name!r}; a base URL ends at the "
+                    f"The base URL has a query parameter{shown}; a base URL ends at the "
                     "API root (e.g. http://host:8000/v1). Pass a key as api_key= instead.",
                     param="base_url",
                 )

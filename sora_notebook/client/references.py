@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
+from sora_notebook.decoding import DecodeError, open_picture
 from sora_notebook.errors import ValidationError
 from sora_notebook.protocol import parse_size
 
@@ -43,25 +44,21 @@ def open_image(image: ImageInput) -> Image.Image:
     """A PIL image from bytes, a path or an image (JPEG, PNG or WebP)."""
     if isinstance(image, Image.Image):
         return image
+    if not isinstance(image, bytes | bytearray | str | os.PathLike):
+        raise ValidationError(
+            f"A reference image must be bytes, a file path or a PIL image; got "
+            f"{type(image).__name__}.",
+            param="input_reference",
+        )
     try:
-        if isinstance(image, bytes | bytearray):
-            opened = Image.open(io.BytesIO(bytes(image)))
-        elif isinstance(image, str | os.PathLike):
-            opened = Image.open(Path(image))
-        else:
-            raise ValidationError(
-                f"A reference image must be bytes, a file path or a PIL image; got "
-                f"{type(image).__name__}.",
-                param="input_reference",
-            )
-        opened.load()
+        opened = open_picture(image)  # bounded: refused past MAX_PIXELS before decoding
     except FileNotFoundError as exc:
         raise ValidationError(
             f"No reference image at {image!s}; check the path.", param="input_reference"
         ) from exc
-    except (UnidentifiedImageError, OSError) as exc:
+    except DecodeError as exc:
         raise ValidationError(
-            "The reference image cannot be read; use a JPEG, PNG or WebP file.",
+            f"The reference image cannot be used: {exc} Use a JPEG, PNG or WebP file.",
             param="input_reference",
         ) from exc
     return opened

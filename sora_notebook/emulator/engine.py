@@ -4,8 +4,9 @@ A job's status is a function of the injected clock: `queued` for a moment, then
 `in_progress` with rising progress, then `completed` (once its media is rendered) or
 `failed`. A render starts when a request sees the job out of the queue, and runs in a
 worker thread, keyed by its inputs (`RenderSpec.key()`), so identical inputs are encoded
-once. With `data_dir` the jobs (`jobs.json`) and renders
-survive a restart; without it everything lives in a temp folder removed on `close()`.
+once. With `data_dir` the jobs (`jobs.json`) and renders survive a restart and are shared
+by every engine over that folder (`store.py`: two notebooks in one folder know each
+other's jobs); without it everything lives in a temp folder removed on `close()`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import asyncio
 import atexit
 import contextlib
 import hashlib
-import json
 import math
 import os
 import random
@@ -29,6 +29,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from sora_notebook.emulator import store
 from sora_notebook.emulator.jobs import QUEUE_SECONDS, VARIANT_FILES, EmulatedJob, run_seconds
 from sora_notebook.emulator.look import RenderSpec, Segment
 from sora_notebook.emulator.moderation import MODERATION_CODE, MODERATION_MESSAGE, blocked_term
@@ -86,6 +87,7 @@ class Engine:
         self._cursors: dict[str, tuple[float, int]] = {}
         self.characters: dict[str, dict[str, Any]] = {}
         self._seq = 0
+        self._deleted: set[str] = set()
         self._closed = False
         if self._owns_root:
             atexit.register(self._remove_root)
@@ -94,16 +96,32 @@ class Engine:
     # --- persistence ----------------------------------------------------------------
 
     def _load(self) -> None:
-        path = self.root / "jobs.json"
-        if not path.exists():
-            return
-        data = json.loads(path.read_text("utf-8"))
+        if not self._owns_root:
+            data = store.read(self.root)
+            self._adopt(data)
+            self.created = int(data.get("created", 0) or 0)
+
+    def _adopt(self, data: dict[str, Any]) -> None:
+        """Take in the jobs and characters another engine over the same folder wrote
+        (`emulator/store.py`), and forget the jobs it deleted."""
+        gone = set(data.get("deleted", []))
+        self._deleted |= gone
+        for video_id in gone & set(self.jobs):
+            del self.jobs[video_id]
         for item in data.get("jobs", []):
+            if item.get("id") in self.jobs or item.get("id") in self._deleted:
+                continue
             job = EmulatedJob(**item)
             self.jobs[job.id] = job
             self._seq = max(self._seq, job.seq)
-        self.created = int(data.get("created", 0))
-        self.characters = {c["id"]: c for c in data.get("characters", [])}
+        for character in data.get("characters", []):
+            self.characters.setdefault(character["id"], character)
+
+    def _refresh(self) -> None:
+        """Re-read the shared `jobs.json` (a job may come from another process)."""
+        if not self._owns_root:
+            with self._lock:
+                self._adopt(store.read(self.root))
 
     def _save(self) -> None:
         if self._owns_root:
@@ -113,10 +131,9 @@ class Engine:
                 "created": self.created,
                 "jobs": [asdict(j) for j in self.jobs.values()],
                 "characters": list(self.characters.values()),
+                "deleted": sorted(self._deleted),
             }
-            tmp = self.root / "jobs.json.tmp"
-            tmp.write_text(json.dumps(payload), "utf-8")
-            os.replace(tmp, self.root / "jobs.json")
+            self._adopt(store.merge(self.root, payload))
 
     def close(self) -> None:
         """Stop the workers; remove the temp folder when there is no `data_dir`."""
@@ -345,7 +362,11 @@ class Engine:
         return character
 
     def get(self, video_id: str) -> EmulatedJob | None:
-        return self.jobs.get(video_id)
+        job = self.jobs.get(video_id)
+        if job is None:  # another engine over the same folder may have made it
+            self._refresh()
+            job = self.jobs.get(video_id)
+        return job
 
     def delete(self, video_id: str) -> bool:
         with self._lock:
@@ -354,6 +375,7 @@ class Engine:
                 return False
             # A deleted id still works as a list cursor (a client may page while deleting).
             self._cursors[video_id] = (job.created_at, job.seq)
+            self._deleted.add(video_id)
             self._save()
             return True
 
@@ -361,6 +383,7 @@ class Engine:
         """Jobs newest first (`desc`) or oldest first, those after the cursor `after`.
 
         KeyError when `after` is not an id this emulator has issued."""
+        self._refresh()
         jobs = sorted(self.jobs.values(), key=lambda j: (j.created_at, j.seq))
         if after is not None:
             job = self.jobs.get(after)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from starlette.applications import Starlette
@@ -43,7 +44,7 @@ class _Front:
         return await self.http.request(method, path, headers={"authorization": auth}, **kw)
 
     async def job(self, request: Request) -> tuple[httpx.Response, dict[str, Any]]:
-        answer = await self.up(request, "GET", f"/videos/{request.path_params['video_id']}")
+        answer = await self.up(request, "GET", f"/videos/{_vid(request)}")
         body = answer.json() if _JSON in answer.headers.get("content-type", "") else {}
         return answer, body if isinstance(body, dict) else {}
 
@@ -72,6 +73,37 @@ async def _body(request: Request) -> tuple[dict[str, Any], dict[str, bytes]]:
     body = await read_body(request)
     files = {k: v for k, v in body.items() if isinstance(v, bytes)}
     return {k: v for k, v in body.items() if k not in files}, files
+
+
+def _seg(video_id: Any) -> str:
+    """An id as one path segment upstream: percent-encoded, so `%00`, `/` or `..` in it
+    reach the emulator as text (which answers 404) instead of breaking the URL."""
+    return quote(str(video_id), safe="")
+
+
+def _vid(request: Request) -> str:
+    return _seg(request.path_params["video_id"])
+
+
+def _first_image(frames: Any, *path: str) -> str | None:
+    """The URL at `frames[0][path...]` of a gateway's `frame_images`, checking each type
+    on the way (a wrong one is the client's mistake: `Refused`, answered 422)."""
+    if frames is None:
+        return None
+    if not isinstance(frames, list):
+        raise Refused(422, "frame_images must be a list of objects.")
+    if not frames:
+        return None
+    value: Any = frames[0]
+    for name in path:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise Refused(422, f"frame_images[0] must hold an object at {name!r}.")
+        value = value.get(name)
+    if value is not None and not isinstance(value, str):
+        raise Refused(422, "frame_images[0]: the image URL must be text.")
+    return value
 
 
 async def _refused(request: Request, exc: Exception) -> Response:
@@ -126,8 +158,7 @@ class _VLLMOmni(_Front):
         return _relay(await self.up(request, "GET", "/videos", params=request.query_params))
 
     async def delete(self, request: Request) -> Response:
-        video_id = request.path_params["video_id"]
-        return _relay(await self.up(request, "DELETE", f"/videos/{video_id}"))
+        return _relay(await self.up(request, "DELETE", f"/videos/{_vid(request)}"))
 
     async def content(self, request: Request) -> Response:
         answer, body = await self.job(request)
@@ -137,7 +168,7 @@ class _VLLMOmni(_Front):
             return _error(422, "Video generation failed. Check job status for error details.")
         if body.get("status") != "completed":
             return _error(404, "Generation is still in-progress")
-        return _relay(await self.up(request, "GET", f"/videos/{body['id']}/content"))
+        return _relay(await self.up(request, "GET", f"/videos/{_seg(body['id'])}/content"))
 
     async def models(self, request: Request) -> Response:
         return JSONResponse({"object": "list", "data": [{"id": name} for name in MODELS]})
@@ -188,15 +219,14 @@ class _SGLang(_VLLMOmni):
         answer, body = await self.job(request)
         if not answer.is_success:
             return _relay(answer)
-        await self.up(request, "DELETE", f"/videos/{body['id']}")
+        await self.up(request, "DELETE", f"/videos/{_seg(body['id'])}")
         return JSONResponse({**_no_prompt(body), "status": "deleted"})
 
     async def content(self, request: Request) -> Response:
         variant = request.query_params.get("variant")
         if variant not in (None, "0"):
             return JSONResponse({"detail": f"Video variant {variant} not found"}, 404)
-        video_id = request.path_params["video_id"]
-        return _relay(await self.up(request, "GET", f"/videos/{video_id}/content"))
+        return _relay(await self.up(request, "GET", f"/videos/{_vid(request)}/content"))
 
 
 _SHORT_SIDE = {"720p": 720, "1080p": 1080}
@@ -233,8 +263,7 @@ class _OpenRouter(_Front):
         fields = {"prompt": data["prompt"], "model": _model(data["model"])}
         fields["size"] = _size(data.get("resolution"), data.get("aspect_ratio"))
         fields["seconds"] = data.get("duration")
-        frames = data.get("frame_images") or [{}]
-        ref = ((frames[0] or {}).get("image_url") or {}).get("url")
+        ref = _first_image(data.get("frame_images"), "image_url", "url")
         answer = await self.forward_create(request, fields, ref)
         if not answer.is_success:
             return _relay(answer)
@@ -259,8 +288,7 @@ class _OpenRouter(_Front):
     async def content(self, request: Request) -> Response:
         if request.query_params.get("index", "0") != "0":
             return _error(404, "Not found")
-        video_id = request.path_params["video_id"]
-        return _relay(await self.up(request, "GET", f"/videos/{video_id}/content"))
+        return _relay(await self.up(request, "GET", f"/videos/{_vid(request)}/content"))
 
     async def models(self, request: Request) -> Response:
         data = []
@@ -299,8 +327,11 @@ class _Together(_Front):
         if data.get("width") and data.get("height"):
             fields["size"] = f"{data['width']}x{data['height']}"
         fields["seconds"] = data.get("seconds")
-        frames = (data.get("media") or {}).get("frame_images") or [{}]
-        answer = await self.forward_create(request, fields, (frames[0] or {}).get("input_image"))
+        media = data.get("media")
+        if media is not None and not isinstance(media, dict):
+            raise Refused(422, "media must be an object.")
+        ref = _first_image((media or {}).get("frame_images"), "input_image")
+        answer = await self.forward_create(request, fields, ref)
         if not answer.is_success:
             return _relay(answer)
         return JSONResponse(self._shape(request, answer.json()))
@@ -322,8 +353,7 @@ class _Together(_Front):
         return JSONResponse(self._shape(request, body)) if answer.is_success else _relay(answer)
 
     async def file(self, request: Request) -> Response:
-        video_id = request.path_params["video_id"]
-        return _relay(await self.up(request, "GET", f"/videos/{video_id}/content"))
+        return _relay(await self.up(request, "GET", f"/videos/{_vid(request)}/content"))
 
     def routes(self) -> list[Route]:
         return [

@@ -11,18 +11,16 @@ import json
 import os
 import zipfile
 from collections.abc import Iterable
-from dataclasses import fields
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from sora_notebook.export.unpacking import FORMAT, Importer, ImportLimits
+from sora_notebook.export.untrusted import safe_media_path
 from sora_notebook.library import Job, Library, files
 from sora_notebook.library.lineage import Tree, build_tree
 
-__all__ = ["FORMAT", "SUFFIXES", "export_zip", "import_archive", "write"]
+__all__ = ["FORMAT", "SUFFIXES", "ImportLimits", "export_zip", "import_archive", "write"]
 
 SUFFIXES = (".zip",)
-
-FORMAT = "sora-notebook/1"
-_JOB_FIELDS = {f.name for f in fields(Job)}
 
 
 def export_zip(library: Library, jobs: Iterable[Job], dest: str | os.PathLike[str]) -> Path:
@@ -36,18 +34,18 @@ def export_zip(library: Library, jobs: Iterable[Job], dest: str | os.PathLike[st
         "edges": tree.to_dict()["edges"],
         "snapshots": {j.key: library.snapshots(j.key) for j in jobs},
     }
+    media = library.media_dir.resolve()
     with files.atomic_output(dest) as tmp, zipfile.ZipFile(tmp, "w") as zf:
         zf.writestr("studio.json", json.dumps(payload, indent=1, sort_keys=True))
         written: set[str] = set()
         for job in jobs:
             for rel in _media_files(job):
+                if rel in written or not safe_media_path(rel):
+                    continue
                 path = (library.root / rel).resolve()
-                if rel in written or not path.is_file():
-                    continue
-                if not path.is_relative_to(library.root):
-                    continue
-                zf.write(path, rel)
-                written.add(rel)
+                if path.is_relative_to(media) and path.is_file():
+                    zf.write(path, rel)
+                    written.add(rel)
     return dest
 
 
@@ -59,44 +57,18 @@ def _media_files(job: Job) -> list[str]:
     return rels
 
 
-def _safe_member(name: str) -> bool:
-    path = PurePosixPath(name)
-    return (
-        not path.is_absolute()
-        and ".." not in path.parts
-        and bool(path.parts)
-        and path.parts[0] == "media"
-        and "\\" not in name
-    )
-
-
-def import_archive(library: Library, src: str | os.PathLike[str]) -> int:
+def import_archive(
+    library: Library, src: str | os.PathLike[str], *, limits: ImportLimits | None = None
+) -> int:
     """Restore an `export_zip` archive into `library`; returns the number of new jobs.
 
-    Jobs already present (same key) are skipped; member names that would leave the
-    media folder are refused.
+    The archive is untrusted: any bad member name (outside `media/`, absolute, `..`,
+    duplicated), a member past `limits`, a hash that does not match or a record with a
+    wrong field raises `ValidationError` naming it, and nothing is imported. Media land
+    inside `media/` under fresh names when a file is already there (nothing existing is
+    overwritten); jobs already present (same key) are skipped.
     """
-    added = 0
-    with zipfile.ZipFile(src) as zf:
-        payload = json.loads(zf.read("studio.json"))
-        if payload.get("format") != FORMAT:
-            raise ValueError(f"not a sora-notebook archive (format {payload.get('format')!r})")
-        for record in payload.get("jobs", []):
-            data = {k: v for k, v in record.items() if k in _JOB_FIELDS}
-            if library.find_key(data["key"]) is not None:
-                continue
-            for rel in [
-                *dict(data.get("media") or {}).values(),
-                data.get("params", {}).get("input_reference"),
-            ]:
-                if isinstance(rel, str) and _safe_member(rel) and rel in zf.namelist():
-                    files.write_bytes_atomic(library.media_dir, library.root / rel, zf.read(rel))
-            library.restore(
-                Job(**{**data, "tags": tuple(data.get("tags") or ())}),
-                snapshots=payload.get("snapshots", {}).get(data["key"], []),
-            )
-            added += 1
-    return added
+    return Importer(library, limits or ImportLimits()).run(Path(src))
 
 
 def write(

@@ -1,6 +1,7 @@
 """The HTML format: one static gallery file with no script.
 
-Every prompt, id, note, metric name and server message is `html.escape`d; media is
+Every prompt, id, note, metric name, ranking field and server message is escaped by
+`export.html.esc` (quotes too, for attributes); media is
 embedded as data URLs or linked relatively. Each card carries the person's rating, the
 metrics cached in the library and the variant's place in the ranking; a leaderboard
 heads the page when a ranking is given.
@@ -9,14 +10,13 @@ heads the page when a ranking is given.
 from __future__ import annotations
 
 import base64
-import html
 import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from sora_notebook.export.html import nested_list
+from sora_notebook.export.html import esc, nested_list
 from sora_notebook.library import Job, Library, files
 from sora_notebook.library.lineage import Tree
 from sora_notebook.protocol import MEDIA_TYPES
@@ -64,6 +64,9 @@ _CSP = (
     "default-src 'none'; img-src data: file: http: https: 'self' *; "
     "media-src data: file: http: https: 'self' *; style-src 'unsafe-inline'"
 )
+#: A file larger than this is linked, not embedded, even with `embed=True` (base64 in a
+#: string would hold several times its size in memory).
+MAX_EMBED_BYTES = 64 * 1024 * 1024
 #: Content type by file suffix: the media variants, and PNG references.
 _MIME = {t.ext: t.mime for t in MEDIA_TYPES.values()} | {".png": "image/png"}
 
@@ -72,9 +75,9 @@ def _src(library: Library, rel: str | None, html_dir: Path, embed: bool) -> str 
     if not rel:
         return None
     path = (library.root / rel).resolve()
-    if not path.is_file() or not path.is_relative_to(library.root):
-        return None
-    if embed:
+    if not path.is_file() or not path.is_relative_to(library.media_dir.resolve()):
+        return None  # only media: never the database or another file of the root
+    if embed and path.stat().st_size <= MAX_EMBED_BYTES:
         mime = _MIME.get(path.suffix, "application/octet-stream")
         return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}"
     return Path(os.path.relpath(path, html_dir)).as_posix()
@@ -87,7 +90,7 @@ def _number(value: object) -> str:
 
 
 def _metrics_table(values: dict[str, object]) -> str:
-    e = html.escape
+    e = esc
     rows = "".join(
         f"<tr><th>{e(str(k))}</th><td>{e(_number(v))}</td></tr>"
         for k, v in list(values.items())[:40]
@@ -97,7 +100,7 @@ def _metrics_table(values: dict[str, object]) -> str:
 
 def _judging(library: Library, job: Job, place: tuple[int, Ranked] | None) -> list[str]:
     """The card's rating, ranking place and cached metrics, as escaped HTML pieces."""
-    e = html.escape
+    e = esc
     parts = []
     if job.rating is not None:
         stars = "★" * job.rating + "☆" * (5 - job.rating)
@@ -106,7 +109,7 @@ def _judging(library: Library, job: Job, place: tuple[int, Ranked] | None) -> li
         n, r = place
         parts.append(
             f'<div class="meta">rank #{n} · score {e(_number(r.score))} ± '
-            f"{e(_number(r.sigma))} · {r.wins:g}-{r.losses:g}-{r.ties} (W-L-T)</div>"
+            f"{e(_number(r.sigma))} · {_record(r)} (W-L-T)</div>"
         )
     cached = library.judging.load_metrics(job.key)
     values = cached[1].get("values") if cached else None
@@ -115,11 +118,16 @@ def _judging(library: Library, job: Job, place: tuple[int, Ranked] | None) -> li
     return parts
 
 
+def _record(r: Ranked) -> str:
+    """Wins-losses-ties, escaped (a ranking is the caller's data, not ours)."""
+    return "-".join(esc(_number(v)) for v in (r.wins, r.losses, r.ties))
+
+
 def _leaderboard(ranking: Sequence[Ranked]) -> str:
-    e = html.escape
+    e = esc
     rows = "".join(
         f"<tr><td>#{n}</td><td>{e(r.job.prompt[:80])}</td><td>{e(_number(r.score))} ± "
-        f"{e(_number(r.sigma))}</td><td>{r.wins:g}-{r.losses:g}-{r.ties}</td></tr>"
+        f"{e(_number(r.sigma))}</td><td>{_record(r)}</td></tr>"
         for n, r in enumerate(ranking, 1)
     )
     head = "<tr><th>rank</th><th>prompt</th><th>score</th><th>W-L-T</th></tr>"
@@ -133,7 +141,7 @@ def _card(
     embed: bool,
     place: tuple[int, Ranked] | None = None,
 ) -> str:
-    e = html.escape
+    e = esc
     video = _src(library, job.media.get("video"), html_dir, embed)
     poster = _src(library, job.media.get("thumbnail"), html_dir, embed)
     parts = ['<div class="card">']
@@ -177,8 +185,9 @@ def export_html(
     title: str = "sora-notebook gallery",
     ranking: Sequence[Ranked] | None = None,
 ) -> Path:
-    """A static gallery of `tree` at `dest` (one file when `embed`, else linking media),
-    with a leaderboard and each card's place when `ranking` is given."""
+    """A static gallery of `tree` at `dest` (one file when `embed`, else linking media;
+    a file over `MAX_EMBED_BYTES` is always linked), with a leaderboard and each card's
+    place when `ranking` is given."""
     dest = Path(dest).resolve()
     html_dir = dest.parent
     places = {r.job.key: (n, r) for n, r in enumerate(ranking or (), 1)}
@@ -191,8 +200,8 @@ def export_html(
     doc = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>"
+        f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{esc(title)}</h1>"
         f'<p class="meta">{len(tree.nodes)} videos</p>' + "".join(out) + "</body></html>\n"
     )
     with files.atomic_output(dest) as tmp:

@@ -1,7 +1,8 @@
 """Decode a saved clip for measuring: small RGB frames and mono audio, bounded in size.
 
-Frames are scaled (by FFmpeg's swscale through PyAV) to at most `ANALYSIS_WIDTH` pixels
-wide: every picture metric is defined at that size, so numbers do not depend on the
+Frames are decoded one at a time by `sora_notebook.decoding` (pixel and frame limits)
+and scaled by FFmpeg's swscale to at most `ANALYSIS_WIDTH` pixels wide and twice that
+tall: every picture metric is defined at that size, so numbers do not depend on the
 clip's resolution and a 1080p clip costs little more than a 480p one.
 """
 
@@ -15,13 +16,15 @@ from pathlib import Path
 import av
 import numpy as np
 
+from sora_notebook.decoding import MAX_FRAMES, DecodeError, fit_within, video_frames
 from sora_notebook.errors import SoraNotebookError
 
 __all__ = ["ANALYSIS_WIDTH", "MAX_FRAMES", "Clip", "load_clip"]
 
 ANALYSIS_WIDTH = 160
-#: At most this many frames are read (about 2 minutes at 24 fps); longer clips are cut.
-MAX_FRAMES = 3000
+#: Frames are scaled to fit this box: 160 wide, and never taller than twice that (a
+#: 160x4096 clip is measured at 12x320, not at full height).
+ANALYSIS_BOX = (ANALYSIS_WIDTH, 2 * ANALYSIS_WIDTH)
 #: At most this many audio samples (about 5 minutes at 48 kHz) are read.
 MAX_SAMPLES = 48_000 * 300
 
@@ -51,8 +54,7 @@ class Clip:
 
 
 def _analysis_size(width: int, height: int) -> tuple[int, int]:
-    w = min(ANALYSIS_WIDTH, width) // 2 * 2
-    return max(2, w), max(2, round(height * w / max(1, width)) // 2 * 2)
+    return fit_within(width, height, ANALYSIS_BOX)
 
 
 def load_clip(path: str | os.PathLike[str]) -> Clip:
@@ -70,26 +72,20 @@ def load_clip(path: str | os.PathLike[str]) -> Clip:
 @functools.lru_cache(maxsize=2)  # about 30 MB each for a 12 s clip
 def _load(name: str, size: int, mtime_ns: int) -> Clip:
     path = Path(name)
+    info: dict[str, float] = {}
+    frames: list[np.ndarray] = []
     try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise SoraNotebookError(f"{path.name} has no video stream to measure.")
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"  # FFmpeg decodes on several threads
-            width, height = stream.codec_context.width, stream.codec_context.height
-            aw, ah = _analysis_size(width, height)
-            fps = float(stream.average_rate or 24)
-            frames = []
-            for frame in container.decode(stream):
-                frames.append(frame.reformat(aw, ah, "rgb24", interpolation="AREA").to_ndarray())
-                if len(frames) >= MAX_FRAMES:
-                    break
+        for frame in video_frames(path, ANALYSIS_BOX, max_frames=MAX_FRAMES, info=info):
+            frames.append(frame.to_ndarray())
         audio, rate = _audio(path)
+    except DecodeError as exc:
+        raise SoraNotebookError(f"Could not measure {path.name}: {exc}") from exc
     except (av.error.FFmpegError, OSError) as exc:
         raise SoraNotebookError(f"Could not decode {path.name}: {exc}") from exc
     if not frames:
         raise SoraNotebookError(f"{path.name} has no frames to measure.")
-    return Clip(path, np.stack(frames), fps, audio, rate, width, height)
+    width, height = int(info["width"]), int(info["height"])
+    return Clip(path, np.stack(frames), info["fps"], audio, rate, width, height)
 
 
 def _audio(path: Path) -> tuple[np.ndarray, int]:

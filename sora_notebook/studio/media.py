@@ -23,7 +23,7 @@ from sora_notebook.studio.ratelimit import DOWNLOAD, STATUS
 from sora_notebook.studio.refresh import LOST_MESSAGE
 from sora_notebook.studio.stills import make_local_stills
 
-__all__ = ["DISK_FULL", "EXPIRED_MESSAGE", "Fetcher"]
+__all__ = ["DISK_FULL", "EXPIRED_MESSAGE", "Fetcher", "MediaFolderError"]
 
 log = logging.getLogger("sora_notebook.studio.runner")
 
@@ -33,6 +33,19 @@ EXPIRED_MESSAGE = (
 )
 #: `error_code` of a completed job whose download stopped on a full disk (for the view).
 DISK_FULL = "disk_full"
+
+
+class MediaFolderError(DownloadError):
+    """The library's media folder cannot be written (read-only, missing, not a folder):
+    the video stays on the server; the message says what to do."""
+
+    def __init__(self, folder: object, exc: OSError) -> None:
+        super().__init__(
+            f"The media folder {folder} cannot be written ({exc.strerror or exc}), so the "
+            "video was not saved; it stays on the server until it expires. Make the folder "
+            "writable (or open the library in a writable place) and restart the studio to "
+            "download it."
+        )
 
 
 class Fetcher:
@@ -71,6 +84,10 @@ class Fetcher:
             return self._expire(job), "updated"
         except DiskFull as exc:
             return self._out_of_space(job, exc), "updated"
+        except MediaFolderError as exc:  # given up for this session, said on the job
+            state.download_attempts = self.ctx.max_download_attempts
+            log.warning("download of %s: %s", job.video_id, exc)
+            return self.ctx.library.update(job.key, error_message=str(exc)), "updated"
         except SoraNotebookError as exc:
             if isinstance(exc, NotFoundError) and not isinstance(exc, NotReadyError):
                 # the server no longer knows the job at all (a 404 while `expires_at` is
@@ -161,7 +178,10 @@ class Fetcher:
     async def _fetch(self, job: Job, variant: str) -> Job:
         if variant in job.media or job.video_id is None:
             return job
-        tmp = self.ctx.library.temp_path(MEDIA_TYPES[variant].ext)
+        try:
+            tmp = self.ctx.library.temp_path(MEDIA_TYPES[variant].ext)
+        except OSError as exc:  # the folder is missing and cannot be made, or read-only
+            raise MediaFolderError(self.ctx.library.media_dir, exc) from exc
         try:
             await self.ctx.limiter.acquire(DOWNLOAD)
             self.ctx.requests += 1
@@ -170,7 +190,7 @@ class Fetcher:
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise DiskFull(self.ctx.library.media_dir) from exc
-            raise
+            raise MediaFolderError(self.ctx.library.media_dir, exc) from exc
         finally:
             for leftover in (tmp, tmp.with_name(tmp.name + ".partial")):
                 with contextlib.suppress(OSError):

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from sora_notebook.client import Backend
 from sora_notebook.client.dialects import ModelInfo
 from sora_notebook.errors import BudgetExceeded, SoraNotebookError, ValidationError
-from sora_notebook.library import EDGE_KINDS, Job
+from sora_notebook.library import EDGE_KINDS, Job, safe_backend_url
 from sora_notebook.library.ledger import UNKNOWN_COST_MESSAGE
 from sora_notebook.protocol import (
     DEFAULT_SIZE,
@@ -319,6 +319,17 @@ def _derived(
             "parent",
             ValidationError(
                 f"Only a completed video can be used for {endpoint}; this one is {parent.status}.",
+                param="parent",
+            ),
+        )
+        return None
+    here = safe_backend_url(backend.base_url)
+    if parent.backend_url and parent.backend_url != here:
+        checks.add(
+            "parent",
+            ValidationError(
+                f"This video was made on {parent.backend_url}, and only that server knows its "
+                f"id; open a studio on that backend to {endpoint} it (or generate anew here).",
                 param="parent",
             ),
         )

@@ -13,7 +13,9 @@ import contextlib
 import logging
 import math
 from pathlib import Path
+from typing import Any
 
+from sora_notebook.decoding import DecodeError, fit_within, video_frames
 from sora_notebook.library import Job, Library
 
 __all__ = ["MAX_TILES", "make_local_stills", "make_stills"]
@@ -21,40 +23,47 @@ __all__ = ["MAX_TILES", "make_local_stills", "make_stills"]
 log = logging.getLogger(__name__)
 
 TILE_WIDTH = 160
+#: The thumbnail is the middle frame scaled to fit this box (never up).
+POSTER_BOX = (1280, 1280)
 MAX_TILES = 60
 _COLUMNS = 5
 
 
 def make_stills(video: Path, thumbnail: Path, spritesheet: Path) -> None:
-    """Write `thumbnail` (WebP) and `spritesheet` (JPEG) from the MP4 at `video`."""
-    import av
+    """Write `thumbnail` (WebP) and `spritesheet` (JPEG) from the MP4 at `video`.
+
+    Frames come one at a time from `sora_notebook.decoding` (pixel and frame limits);
+    each picture kept is scaled as it is taken (the poster to `POSTER_BOX`, tiles to
+    `TILE_WIDTH`), so memory stays small whatever the video's size."""
     from PIL import Image
 
-    with av.open(str(video)) as container:
-        stream = container.streams.video[0]
-        duration = _seconds(container, stream)
-        wanted = [
-            min(duration, s + 0.5) for s in range(max(1, min(MAX_TILES, math.ceil(duration))))
-        ]
-        middle = duration / 2
-        tiles: list[Image.Image] = []
-        poster: Image.Image | None = None
-        last = None
-        for frame in container.decode(stream):
-            last = frame
-            t = float(frame.time or 0.0)
-            if poster is None and t >= middle:
-                poster = frame.to_image()
-            while wanted and t >= wanted[0]:
-                wanted.pop(0)
-                tiles.append(frame.to_image())
-            if poster is not None and not wanted:
-                break
+    info: dict[str, float] = {}
+    frames = video_frames(video, None, info=info)
+    tiles: list[Image.Image] = []
+    poster: Image.Image | None = None
+    last = None
+    wanted: list[float] = []
+    middle = 0.0
+    for frame in frames:
         if last is None:
-            raise ValueError("the video has no frames")
-        final = last.to_image()
-    poster = poster or final
-    tiles = tiles or [final]
+            duration = info["seconds"]
+            count = max(1, min(MAX_TILES, math.ceil(duration)))
+            wanted = [min(duration, s + 0.5) for s in range(count)]
+            middle = duration / 2
+        last = frame
+        t = float(frame.time or 0.0)
+        if poster is None and t >= middle:
+            poster = _scaled(frame, POSTER_BOX)
+        while wanted and t >= wanted[0]:
+            wanted.pop(0)
+            tiles.append(_scaled(frame, (TILE_WIDTH, TILE_WIDTH * 4)))
+        if poster is not None and not wanted:
+            break
+    if last is None:
+        raise ValueError("the video has no frames")
+    poster = poster or _scaled(last, POSTER_BOX)
+    tiles = tiles or [_scaled(last, (TILE_WIDTH, TILE_WIDTH * 4))]
+    frames.close()  # the decoder's buffers go now, not when the generator is collected
     poster.save(thumbnail, format="WEBP", quality=80, method=0)
     height = max(2, round(TILE_WIDTH * poster.height / max(1, poster.width)))
     cols = min(len(tiles), _COLUMNS)
@@ -66,13 +75,10 @@ def make_stills(video: Path, thumbnail: Path, spritesheet: Path) -> None:
     sheet.save(spritesheet, format="JPEG", quality=80)
 
 
-def _seconds(container: object, stream: object) -> float:
-    duration = getattr(stream, "duration", None)
-    base = getattr(stream, "time_base", None)
-    if duration is not None and base is not None:
-        return max(0.04, float(duration * base))
-    total = getattr(container, "duration", None)
-    return max(0.04, total / 1_000_000) if total else 1.0
+def _scaled(frame: Any, box: tuple[int, int]) -> Any:
+    """One frame as a PIL image no larger than `box`."""
+    width, height = fit_within(frame.width, frame.height, box)
+    return frame.reformat(width, height, "rgb24", interpolation="AREA").to_image()
 
 
 async def make_local_stills(library: Library, job: Job) -> Job:
@@ -86,6 +92,9 @@ async def make_local_stills(library: Library, job: Job) -> Job:
         await asyncio.to_thread(make_stills, video, thumb, sheet)
         job = library.save_media(job.key, "thumbnail", thumb)
         return library.save_media(job.key, "spritesheet", sheet)
+    except DecodeError as exc:  # past a decode limit: said on its card, the rest goes on
+        log.info("no local stills for %s: %s", job.key, exc)
+        return library.update(job.key, error_message=f"No thumbnail or spritesheet: {exc}")
     except Exception as exc:
         log.info("no local stills for %s: %s", job.key, exc)
         return library.get(job.key)

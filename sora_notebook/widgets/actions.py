@@ -21,13 +21,21 @@ MAX_NOTE, MAX_TAGS, MAX_TAG = 4000, 20, 40
 
 
 def _tags(value: Any) -> list[str]:
-    items = value.split(",") if isinstance(value, str) else list(value or [])
-    tags: list[str] = []
+    """At most MAX_TAGS distinct tags, in linear time: the text (or list) is cut to what
+    that many tags could need before it is split, and the loop stops at MAX_TAGS."""
+    if isinstance(value, str):
+        items: list[Any] = value[: MAX_TAGS * MAX_TAG * 8].split(",")
+    else:
+        items = list(value[: MAX_TAGS * 8]) if isinstance(value, list | tuple) else []
+    tags: dict[str, None] = {}
     for item in items:
-        tag = " ".join(str(item).split())[:MAX_TAG]
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tags[:MAX_TAGS]
+        text = item if isinstance(item, str) else str(item)
+        tag = " ".join(text[: MAX_TAG * 4].split())[:MAX_TAG]
+        if tag:
+            tags.setdefault(tag)
+            if len(tags) >= MAX_TAGS:
+                break
+    return list(tags)
 
 
 def _import_text(report: ImportReport) -> str:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from PIL import Image
-
 from sora_notebook import BudgetExceeded, Job, SoraNotebookError, ValidationError, fit_reference
+from sora_notebook.decoding import open_picture
 from sora_notebook.protocol import DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_PROMPT_CHARS
 from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.rpc import Problems, Reply
@@ -310,9 +309,9 @@ class FormIntents(ViewBase):
         assert self._source is not None
         size, fit = self.form["size"] or DEFAULT_SIZE, self.form["fit"]
         try:
-            with Image.open(io.BytesIO(self._source)) as im:
-                source = im.size
-                shown = im.convert("RGB") if fit == "none" else None
+            im = open_picture(self._source)  # bounded: a bomb is a ValueError here
+            source = im.size
+            shown = im.convert("RGB") if fit == "none" else None
             if shown is None:
                 shown = fit_reference(self._source, size, mode="pad" if fit == "pad" else "crop")
         except (ValidationError, OSError, ValueError) as exc:

@@ -90,7 +90,8 @@ class JudgeIntents(ViewBase):
         """Select up to four jobs (tree or cards); one plays, 2-4 open compare."""
         raw = args.get("keys") or []
         keys: list[str] = []
-        for key in raw if isinstance(raw, list) else []:
+        # at most a few dozen keys are looked up (only four are kept), whatever arrives
+        for key in raw[-64:] if isinstance(raw, list) else []:
             if isinstance(key, str) and key not in keys and self._find(key) is not None:
                 keys.append(key)
         self.selected = keys[-4:]

@@ -17,6 +17,7 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 
 from sora_notebook import Job
+from sora_notebook.decoding import open_picture
 
 __all__ = ["MAX_BYTES", "MIME", "MediaServer", "png_frame"]
 
@@ -31,8 +32,7 @@ Reply = tuple[dict[str, Any], list[bytes]]
 def _small(path: str, mtime_ns: int, width: int) -> bytes:
     del mtime_ns  # part of the cache key only
     try:
-        with Image.open(path) as im:
-            picture = im.convert("RGB")
+        picture = open_picture(path, box=(width, width * 4)).convert("RGB")
     except (OSError, UnidentifiedImageError, ValueError):
         return b""
     if picture.width > width:

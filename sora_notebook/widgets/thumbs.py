@@ -14,6 +14,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from sora_notebook.decoding import open_picture, picture_size
+
 __all__ = ["sprite_grid", "sprite_grid_of", "thumb_data_url"]
 
 
@@ -21,9 +23,7 @@ __all__ = ["sprite_grid", "sprite_grid_of", "thumb_data_url"]
 def _thumb(path: str, mtime_ns: int, width: int, quality: int) -> str:
     del mtime_ns  # part of the cache key only
     try:
-        with Image.open(path) as im:
-            im.load()
-            picture = im.convert("RGB")
+        picture = open_picture(path, box=(width, width * 4)).convert("RGB")
     except (OSError, UnidentifiedImageError, ValueError):
         return ""
     if picture.width > width:
@@ -82,8 +82,7 @@ def sprite_grid_of(
 ) -> tuple[int, int, int] | None:
     """`sprite_grid` for an image file; None when it cannot be read."""
     try:
-        with Image.open(path) as im:
-            size = im.size
+        size = picture_size(path)
     except (OSError, UnidentifiedImageError, ValueError):
         return None
     return sprite_grid(size, video_size, seconds)

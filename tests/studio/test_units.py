@@ -57,9 +57,10 @@ def test_import_refuses_members_outside_media(tmp_path):
         zf.writestr("studio.json", json.dumps({"format": "sora-notebook/1", "jobs": [record]}))
         zf.writestr("../escaped.mp4", b"x")
     with Library(tmp_path / "lib") as lib:
-        assert import_archive(lib, archive) == 1
+        with pytest.raises(ValueError, match="outside `media/`"):
+            import_archive(lib, archive)
         assert not (tmp_path / "escaped.mp4").exists()
-        assert lib.media_path(lib.get("k1")) is None
+        assert lib.find_key("k1") is None
     bad = tmp_path / "other.zip"
     with zipfile.ZipFile(bad, "w") as zf:
         zf.writestr("studio.json", json.dumps({"format": "something-else"}))

@@ -7,20 +7,34 @@ from typing import Any
 
 import httpx
 
-__all__ = ["AUTH_HEADERS", "redact", "scrub_request", "secrets_in"]
+__all__ = ["AUTH_HEADERS", "redact", "redact_headers", "scrub_request", "secrets_in"]
 
 REDACTED = "[redacted]"
 AUTH_HEADERS = ("authorization", "api-key", "x-api-key")
+#: Extra headers known to carry no secret; every other header given with `headers=`
+#: may hold a key (X-Goog-Api-Key, a gateway's own name...) and is treated as one.
+PUBLIC_HEADERS = frozenset(
+    {"user-agent", "http-referer", "referer", "x-title", "accept", "content-type", "openai-beta"}
+)
 
 
 def secrets_in(headers: Mapping[str, str]) -> set[str]:
-    """The credentials in auth headers (a bearer token without its `Bearer `)."""
+    """The credentials in auth headers, or in any header but `PUBLIC_HEADERS` (a bearer
+    token without its `Bearer `, and the whole value)."""
     found = set()
-    for value in headers.values():
-        token = value.split(" ", 1)[-1].strip()
-        if len(token) >= 6:
-            found.add(token)
+    for name, value in headers.items():
+        if name.lower() in PUBLIC_HEADERS:
+            continue
+        for token in (value.split(" ", 1)[-1].strip(), value.strip()):
+            if len(token) >= 6:
+                found.add(token)
     return found
+
+
+def redact_headers(headers: httpx.Headers, secrets: Collection[str]) -> httpx.Headers:
+    """A copy of response headers with every credential replaced (a server may echo the
+    key in `WWW-Authenticate` or a debug header)."""
+    return httpx.Headers([(k, redact(v, secrets)) for k, v in headers.multi_items()])
 
 
 def redact(body: Any, secrets: Collection[str]) -> Any:
@@ -36,13 +50,14 @@ def redact(body: Any, secrets: Collection[str]) -> Any:
     return body
 
 
-def scrub_request(exc: httpx.HTTPError) -> None:
-    """Blank the auth headers of the request an httpx error holds (it may be chained
-    into one of ours, and a debugger or traceback formatter can print it)."""
+def scrub_request(exc: httpx.HTTPError, secrets: Collection[str] = ()) -> None:
+    """Blank the auth headers, and any header holding one of `secrets`, of the request an
+    httpx error holds (it may be chained into one of ours, and a debugger or traceback
+    formatter can print it)."""
     try:
         request = exc.request
     except RuntimeError:  # an error raised before any request was made
         return
-    for name in AUTH_HEADERS:
-        if name in request.headers:
+    for name, value in list(request.headers.items()):
+        if name.lower() in AUTH_HEADERS or redact(value, secrets) != value:
             request.headers[name] = REDACTED
