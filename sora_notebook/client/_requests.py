@@ -19,7 +19,13 @@ from sora_notebook.client._http.download import (
     open_partial,
 )
 from sora_notebook.client._http.limits import Limits, TooLarge, read_capped, within
-from sora_notebook.client._http.redact import redact, redact_headers, scrub_request, secrets_in
+from sora_notebook.client._http.redact import (
+    redact,
+    redact_headers,
+    remember_secrets,
+    scrub_request,
+    secrets_in,
+)
 from sora_notebook.client._http.retry import backoff, is_ambiguous, retry_delay, should_retry_status
 from sora_notebook.client.backend import Backend
 from sora_notebook.client.dialects import ModelInfo
@@ -138,6 +144,7 @@ class RequestCore:
     ) -> httpx.Response:
         auth = await self.backend.auth_headers()
         self._secrets.update(secrets_in(auth), secrets_in(self.backend.headers))
+        remember_secrets(self._secrets)
         all_headers = {**self.backend.headers, **auth}
         if body is not None:
             all_headers["content-type"] = body.content_type

@@ -63,3 +63,25 @@ def test_a_key_pasted_as_a_bare_query_name_is_not_echoed():
     with pytest.raises(ValidationError, match="query parameter;") as err:
         Backend.compatible(f"http://h.test/v1?{KEY}")
     assert KEY not in str(err.value) and KEY not in repr(err.value)
+
+
+async def test_the_http_stack_debug_log_holds_no_echoed_key(caplog):
+    """F12: httpcore's DEBUG lines print the response headers a server echoed the key in
+    (a real socket: httpcore runs only there)."""
+    from live_server import LiveServer
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def echo(request):
+        key = request.headers.get("x-goog-api-key", "")
+        return JSONResponse({"error": {"message": key}}, 401, {"www-authenticate": key})
+
+    app = Starlette(routes=[Route("/v1/videos/{video_id}", echo)])
+    with LiveServer(app) as server, caplog.at_level("DEBUG"):
+        backend = Backend.compatible(server.base_url, headers={"X-Goog-Api-Key": KEY})
+        async with AsyncSoraClient(backend, max_retries=0) as client:
+            with pytest.raises(AuthenticationError):
+                await client.retrieve("video_1")
+    assert "www-authenticate" in caplog.text.lower()  # the line is there, redacted
+    assert KEY not in caplog.text

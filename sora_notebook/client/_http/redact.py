@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Mapping
 from typing import Any
 
 import httpx
 
-__all__ = ["AUTH_HEADERS", "redact", "redact_headers", "scrub_request", "secrets_in"]
+__all__ = [
+    "AUTH_HEADERS",
+    "redact",
+    "redact_headers",
+    "remember_secrets",
+    "scrub_request",
+    "secrets_in",
+]
 
 REDACTED = "[redacted]"
 AUTH_HEADERS = ("authorization", "api-key", "x-api-key")
@@ -61,3 +69,38 @@ def scrub_request(exc: httpx.HTTPError, secrets: Collection[str] = ()) -> None:
     for name, value in list(request.headers.items()):
         if name.lower() in AUTH_HEADERS or redact(value, secrets) != value:
             request.headers[name] = REDACTED
+
+
+#: Loggers of the HTTP stack that print what a server sent (httpcore's DEBUG lines hold
+#: response headers, where a server may echo the key).
+_HTTP_LOGGERS = (
+    *("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2"),
+    *("httpcore.proxy", "httpcore.socks"),
+)
+_KNOWN: set[str] = set()
+
+
+class _Redacting(logging.Filter):
+    """Replaces every key a client of this process sent in the HTTP stack's log lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _KNOWN:
+            text = record.getMessage()
+            clean = redact(text, _KNOWN)
+            if clean != text:
+                record.msg, record.args = clean, ()
+        return True
+
+
+_FILTER = _Redacting()
+
+
+def remember_secrets(secrets: Collection[str]) -> None:
+    """Keep `secrets` out of the HTTP stack's log lines from now on."""
+    if not secrets or set(secrets) <= _KNOWN:
+        return
+    _KNOWN.update(secrets)
+    for name in _HTTP_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
