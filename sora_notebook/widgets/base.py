@@ -46,6 +46,15 @@ class ViewBase(RequestsMixin, anywidget.AnyWidget):
     studio: Studio
     media: MediaServer
 
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Python owns the state and the page only draws it, so a state the page sends (a
+        hostile front end, a stale or forged saved state) changes nothing here: the true
+        state is sent back, and the view says so. The page acts through requests."""
+        names = sorted(name for name in sync_data if name in self.keys)
+        if names:
+            self.send_state(names)
+            self.say("The page sent a state of its own; the studio's was restored.", "error")
+
     def _find(self, key: str) -> Job | None:
         try:
             return self.studio.get(key)

@@ -54,6 +54,12 @@ class MediaServer:
         self.extra: dict[str, tuple[str, bytes]] = {}  # "@reference" -> (mime, bytes)
 
     def one(self, key: str, variant: str) -> tuple[str, bytes]:
+        mime, source = self._locate(key, variant)
+        return mime, source if isinstance(source, bytes) else source.read_bytes()
+
+    def _locate(self, key: str, variant: str) -> tuple[str, Path | bytes]:
+        """The media's type and its file (or its bytes, for small derived pictures),
+        checked against the size limit before anything is read."""
         if key in self.extra:
             return self.extra[key]
         job = self._find(key)
@@ -67,26 +73,48 @@ class MediaServer:
             data = _small(str(path), path.stat().st_mtime_ns, THUMB_WIDTH)
             if data:
                 return "image/webp", data
-        return MIME[variant], path.read_bytes()
+        return MIME[variant], path
 
-    def batch(self, items: Sequence[Any]) -> Reply:
-        """`items` = [[key, variant], ...] -> per item `{mime}` or `{error}`; buffers in order."""
+    def batch(self, items: Any) -> Reply:
+        """`items` = [[key, variant], ...] -> per item `{mime}` or `{error}`; buffers in order.
+
+        Sizes are checked before any file is read (the batch's limit included), and an
+        item asked for twice shares one buffer."""
         results: list[dict[str, Any]] = []
         buffers: list[bytes] = []
+        sent: dict[tuple[str, str], dict[str, Any]] = {}
         total = 0
-        for item in list(items)[:64]:
-            key, variant = (str(item[0]), str(item[1])) if len(item) == 2 else ("", "")
+        for item in list(items)[:64] if isinstance(items, list) else []:
+            key, variant = _pair(item)
+            if (key, variant) in sent:
+                results.append(sent[(key, variant)])
+                continue
             try:
-                mime, data = self.one(key, variant)
-                if total + len(data) > MAX_BATCH_BYTES and buffers:
+                mime, source = self._locate(key, variant)
+                size = len(source) if isinstance(source, bytes) else source.stat().st_size
+                if total + size > MAX_BATCH_BYTES and buffers:
                     raise ValueError("Too much media in one request; ask again.")
+                data = source if isinstance(source, bytes) else source.read_bytes()
             except (LookupError, ValueError, OSError) as exc:
                 results.append({"key": key, "variant": variant, "error": str(exc)})
                 continue
             total += len(data)
-            results.append({"key": key, "variant": variant, "mime": mime, "buffer": len(buffers)})
+            sent[(key, variant)] = {
+                "key": key,
+                "variant": variant,
+                "mime": mime,
+                "buffer": len(buffers),
+            }
+            results.append(sent[(key, variant)])
             buffers.append(data)
         return {"items": results}, buffers
+
+
+def _pair(item: Any) -> tuple[str, str]:
+    """A page's `[key, variant]`, or an empty pair for anything else (refused below)."""
+    if isinstance(item, list | tuple) and len(item) == 2:
+        return str(item[0])[:4096], str(item[1])[:32]
+    return "", ""
 
 
 def png_frame(buffers: Sequence[Any]) -> bytes:
