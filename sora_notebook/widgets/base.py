@@ -50,8 +50,9 @@ class ViewBase(RequestsMixin, anywidget.AnyWidget):
         """Python owns the state and the page only draws it, so a state the page sends (a
         hostile front end, a stale or forged saved state) changes nothing here: the true
         state is sent back, and the view says so. The page acts through requests."""
-        names = sorted(name for name in sync_data if name in self.keys)
-        if names:
+        state = self.get_state()
+        names = sorted(n for n in sync_data if n in self.keys and sync_data[n] != state.get(n))
+        if names:  # an echo of the studio's own state (some front ends send one) is no news
             self.send_state(names)
             self.say("The page sent a state of its own; the studio's was restored.", "error")
 
