@@ -263,3 +263,18 @@ async def test_a_budget_of_zero_is_a_budget(tmp_path):
                 studio.daily_budget = bad
     finally:
         await studio.aclose()
+
+
+async def test_the_plan_says_an_unknown_price_needs_allow_unknown_cost(tmp_path):
+    time = FakeTime(real=0.0005)
+    open_server = _backend(check_models=False)
+    studio = _studio(tmp_path, FakeClient(time.clock, backend=open_server), time)
+    try:
+        assert studio.plan("a fox", model="wan", seconds=4).ok  # no budget: fine
+        studio.budget = 5.0
+        problem = studio.plan("a fox", model="wan", seconds=4).problems["budget"]
+        assert "allow_unknown_cost" in problem  # the panel shows it before anything is sent
+        studio.allow_unknown_cost = True
+        assert studio.plan("a fox", model="wan", seconds=4).ok
+    finally:
+        await studio.aclose()
