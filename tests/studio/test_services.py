@@ -1,0 +1,106 @@
+"""The studio's services seen through the facade: refusals learned by the CapabilityBook,
+the quote of an unknown price, and the runner's decisions over one JobStates registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fakes import FakeTime
+
+from sora_notebook.client import Backend
+from sora_notebook.errors import BadRequestError, NotFoundError
+from sora_notebook.protocol import Video
+from sora_notebook.studio import Studio
+from sora_notebook.studio.money import Quote
+
+from .conftest import FAST
+from .fake_client import FakeClient
+
+
+class RefusingClient(FakeClient):
+    """A server whose remix answers `error` (one request refused, or the action itself)."""
+
+    error: Exception = NotFoundError("Not Found", status_code=404)
+
+    async def remix(self, video_id: str, prompt: str) -> Video:
+        self._count("remix")
+        raise self.error
+
+
+def _studio(tmp_path: Any, client: FakeClient, time: FakeTime, **kw: Any) -> Studio:
+    return Studio(
+        client.backend,
+        tmp_path / "lib",
+        client=client,
+        clock=time.clock,
+        sleep=time.sleep,
+        poll=FAST,
+        **kw,
+    )
+
+
+def _backend(**kw: Any) -> Backend:
+    return Backend(name="openai", base_url="http://fake.test/v1", label="Fake", **kw)
+
+
+async def test_a_refused_action_is_learned_and_one_refused_request_is_not(tmp_path):
+    time = FakeTime(real=0.0005)
+    client = RefusingClient(time.clock, duration=5, backend=_backend())
+    studio = _studio(tmp_path, client, time)
+    try:
+        done = await studio.generate("a fox", seconds=4)
+        client.error = BadRequestError("The prompt was flagged.", status_code=400)
+        with pytest.raises(BadRequestError):
+            await studio.remix(done, "a fox at night")
+        assert studio.capabilities.remix and studio.plan("x", mode="remix", parent=done).ok
+        client.error = NotFoundError("Not Found", status_code=404)  # no such route
+        with pytest.raises(NotFoundError):
+            await studio.remix(done, "a fox at night")
+        assert not studio.capabilities.remix
+        assert "refused remix: Not Found" in studio.capabilities.reason("remix")
+        plan = studio.plan("x", mode="remix", parent=done)
+        assert "refused remix" in plan.disabled["remix"] and "parent" in plan.problems
+        assert client.calls["remix"] == 2  # the third is refused before anything is sent
+    finally:
+        await studio.aclose()
+
+
+async def test_an_unknown_price_is_quoted_as_unknown_not_zero(tmp_path):
+    time = FakeTime(real=0.0005)
+    quotes: list[Quote] = []
+    client = FakeClient(time.clock, duration=5, backend=_backend(check_models=False))
+    studio = _studio(tmp_path, client, time, on_cost=quotes.append)
+    try:
+        await studio.variants("a fox", 2, model="wan", seconds=4)
+        assert [(q.n, q.cost) for q in quotes] == [(2, None)]
+        assert "price unknown" in str(quotes[0])
+        assert [j.cost for j in studio.jobs()] == [None, None]
+    finally:
+        await studio.aclose()
+
+
+async def test_the_runner_decides_from_the_one_registry_of_job_states(tmp_path):
+    time = FakeTime(real=0.0005)
+    client = FakeClient(time.clock, duration=5, backend=_backend())
+    studio = _studio(tmp_path, client, time)
+    try:
+        job = await studio.generate("a fox", seconds=4)
+        runner = studio.runner
+        pending = studio.library.add_submission(
+            backend=job.backend,
+            backend_url=job.backend_url,
+            prompt="a hare",
+            owner=studio.owner,
+        )
+        assert runner.may_reconcile(pending)
+        runner.state(pending.key).inflight = True  # its create is on the wire
+        assert not runner.may_reconcile(pending) and runner.next_step(pending)[0] == "reconcile"
+        gone = studio.library.update(job.key, media={})  # as if the download never happened
+        state = runner.state(job.key)
+        state.download_attempts = runner.ctx.max_download_attempts - 1
+        assert not runner.download_done(gone) and runner.next_step(gone)[0] == "download"
+        state.download_attempts += 1  # the last attempt failed: given up for this session
+        assert runner.download_done(gone) and runner.next_step(gone) is None
+    finally:
+        await studio.aclose()
