@@ -104,3 +104,21 @@ async def test_the_runner_decides_from_the_one_registry_of_job_states(tmp_path):
         assert runner.download_done(gone) and runner.next_step(gone) is None
     finally:
         await studio.aclose()
+
+
+async def test_failures_in_a_row_back_off_exponentially_up_to_the_cap(tmp_path):
+    time = FakeTime(real=0.0005)
+    client = FakeClient(time.clock, duration=600, backend=_backend())
+    studio = _studio(tmp_path, client, time)
+    try:
+        job = await studio.submit("a slow fox", seconds=4)
+        runner = studio.runner
+        assert runner.next_step(job)[0] == "poll"
+        delays = []
+        for _ in range(5):
+            runner.note_failure(job.key)
+            delays.append(runner.next_step(job))
+        # FAST: 0.05 s doubled per failure in a row, never above 0.5 s
+        assert delays == [("poll", d) for d in (0.05, 0.1, 0.2, 0.4, 0.5)]
+    finally:
+        await studio.aclose()
