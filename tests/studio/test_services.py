@@ -3,13 +3,14 @@ the quote of an unknown price, and the runner's decisions over one JobStates reg
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from fakes import FakeTime
 
 from sora_notebook.client import Backend
-from sora_notebook.errors import BadRequestError, NotFoundError
+from sora_notebook.errors import BadRequestError, DiskFull, NotFoundError, RateLimitError
 from sora_notebook.protocol import Video
 from sora_notebook.studio import Studio
 from sora_notebook.studio.money import Quote
@@ -120,5 +121,47 @@ async def test_failures_in_a_row_back_off_exponentially_up_to_the_cap(tmp_path):
             delays.append(runner.next_step(job))
         # FAST: 0.05 s doubled per failure in a row, never above 0.5 s
         assert delays == [("poll", d) for d in (0.05, 0.1, 0.2, 0.4, 0.5)]
+    finally:
+        await studio.aclose()
+
+
+class BusyClient(FakeClient):
+    """A server whose first create answers 429 (busy: nothing created)."""
+
+    busy = 1
+
+    async def create(self, prompt: str, **kw: Any) -> Video:
+        if self.busy:
+            self.busy -= 1
+            self._count("create")
+            raise RateLimitError("Too many requests", status_code=429)
+        return await super().create(prompt, **kw)
+
+
+async def test_a_busy_server_delays_a_create_and_does_not_refuse_it(tmp_path):
+    time = FakeTime(real=0.0005)
+    client = BusyClient(time.clock, duration=5, backend=_backend())
+    studio = _studio(tmp_path, client, time)
+    try:
+        job = await studio.submit("a fox", seconds=4)
+        assert job.status == "pending"  # not rejected: sent again once the server allows
+        done = await asyncio.wait_for(studio.wait(job), 30)
+        assert done.status == "completed" and client.calls["create"] == 2
+    finally:
+        await studio.aclose()
+
+
+async def test_a_full_disk_never_gives_up_and_lists_start_at_two_jobs(tmp_path):
+    time = FakeTime(real=0.0005)
+    client = FakeClient(time.clock, duration=5, backend=_backend())
+    studio = _studio(tmp_path, client, time)
+    try:
+        job = await studio.generate("a fox", seconds=4)
+        unsaved = studio.library.update(job.key, media={})
+        runner = studio.runner
+        for _ in range(3 * runner.ctx.max_download_attempts):
+            runner.fetcher._out_of_space(unsaved, DiskFull(tmp_path, 0))
+        assert runner.next_step(unsaved)[0] == "download"  # it resumes once there is room
+        assert runner.lists_for(2) and not runner.lists_for(1)
     finally:
         await studio.aclose()
