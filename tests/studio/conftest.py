@@ -56,3 +56,42 @@ async def make_studio(tmp_path) -> AsyncIterator[Callable[..., Studio]]:
     yield make
     for studio in made:
         await studio.aclose()
+
+
+@pytest.fixture
+async def fake_studio(tmp_path) -> AsyncIterator[Callable[..., Any]]:
+    """`fake_studio(client_type=FakeClient, *, duration=5, backend=None, **studio_kw)` ->
+    (studio, client): a studio over a scripted client on fake time (closed after);
+    `backend` defaults to an OpenAI-priced fake server."""
+    from fakes import FakeTime
+
+    from .fake_client import FakeClient
+
+    made: list[Studio] = []
+
+    def make(
+        client_type: type[FakeClient] = FakeClient,
+        *,
+        duration: float = 5,
+        backend: Backend | None = None,
+        **kwargs: Any,
+    ) -> tuple[Studio, FakeClient]:
+        time = FakeTime(real=0.0005)
+        backend = backend or Backend(name="openai", base_url="http://fake.test/v1", label="Fake")
+        client = client_type(time.clock, duration=duration, backend=backend)
+        client.time = time  # type: ignore[attr-defined]  # for tests that move the clock
+        studio = Studio(
+            backend,
+            tmp_path / f"fake-{len(made)}",
+            client=client,  # type: ignore[arg-type]
+            clock=time.clock,
+            sleep=time.sleep,
+            poll=FAST,
+            **kwargs,
+        )
+        made.append(studio)
+        return studio, client
+
+    yield make
+    for studio in made:
+        await studio.aclose()

@@ -147,64 +147,41 @@ class ReportingClient(FakeClient):
         return Video.from_dict({**video.to_dict(), "server_cost": self.at_create})
 
 
-def _studio(tmp_path: Any, client: FakeClient, time: FakeTime, name: str = "lib") -> Studio:
-    return Studio(
-        client.backend,
-        tmp_path / name,
-        client=client,
-        clock=time.clock,
-        sleep=time.sleep,
-        poll=FAST,
-    )
-
-
-async def test_today_is_the_local_calendar_day(tmp_path):
-    time = FakeTime(real=0.0005)
-    client = FakeClient(time.clock, duration=5, backend=_backend())
-    studio = _studio(tmp_path, client, time)
-    try:
-        await studio.generate("yesterday's fox", seconds=4)
-        time.advance(2 * 86400)
-        await studio.generate("today's fox", seconds=4)
-        spend = studio.spend
-        assert spend.total == pytest.approx(0.8) and spend.session == pytest.approx(0.8)
-        assert spend.today == pytest.approx(0.4)  # only what was billed since midnight
-    finally:
-        await studio.aclose()
+async def test_today_is_the_local_calendar_day(fake_studio):
+    studio, client = fake_studio()
+    await studio.generate("yesterday's fox", seconds=4)
+    client.time.advance(2 * 86400)
+    await studio.generate("today's fox", seconds=4)
+    spend = studio.spend
+    assert spend.total == pytest.approx(0.8) and spend.session == pytest.approx(0.8)
+    assert spend.today == pytest.approx(0.4)  # only what was billed since midnight
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0, True, "0.1"])
-async def test_a_reported_cost_that_is_not_a_cost_is_ignored(tmp_path, bad):
-    time = FakeTime(real=0.0005)
-    client = ReportingClient(time.clock, duration=5, backend=_backend(), at_end=bad)
-    studio = _studio(tmp_path, client, time)
-    try:
-        job = await studio.generate("a fox", seconds=4)
-        assert job.billed == pytest.approx(0.4) == job.cost  # the quote, never NaN or -1
-        assert studio.spend.total == pytest.approx(0.4)
-    finally:
-        await studio.aclose()
+async def test_a_reported_cost_that_is_not_a_cost_is_ignored(fake_studio, bad):
+    studio, client = fake_studio(ReportingClient)
+    client.at_end = bad
+    job = await studio.generate("a fox", seconds=4)
+    assert job.billed == pytest.approx(0.4) == job.cost  # the quote, never NaN or -1
+    assert studio.spend.total == pytest.approx(0.4)
 
 
-async def test_a_cost_reported_at_create_is_billed_when_the_job_ends(tmp_path):
-    time = FakeTime(real=0.0005)
-    client = ReportingClient(time.clock, duration=5, backend=_backend(), at_create=0.3)
-    studio = _studio(tmp_path, client, time)
-    try:
-        job = await studio.generate("a fox", seconds=4)
-        assert job.cost == pytest.approx(0.4) and job.billed == pytest.approx(0.3)
-    finally:
-        await studio.aclose()
+async def test_a_cost_reported_at_create_is_billed_when_the_job_ends(fake_studio):
+    studio, client = fake_studio(ReportingClient)
+    client.at_create = 0.3
+    job = await studio.generate("a fox", seconds=4)
+    assert job.cost == pytest.approx(0.4) and job.billed == pytest.approx(0.3)
 
 
 async def test_a_cost_reported_at_create_survives_a_restart(tmp_path):
     time = FakeTime(real=0.0005)
     client = ReportingClient(time.clock, duration=50, backend=_backend(), at_create=0.25)
-    first = _studio(tmp_path, client, time)
+    kw: dict[str, Any] = {"client": client, "clock": time.clock, "sleep": time.sleep}
+    first = Studio(client.backend, tmp_path / "lib", poll=FAST, **kw)
     job = await first.submit("a fox", seconds=4)
     await first.aclose()  # the job's state (and the cost it holds) is gone with it
     time.advance(60)
-    again = _studio(tmp_path, client, time)
+    again = Studio(client.backend, tmp_path / "lib", poll=FAST, **kw)
     try:
         done = await again.wait(job.key)
         assert done.billed == pytest.approx(0.25)  # read back from the library
@@ -212,7 +189,7 @@ async def test_a_cost_reported_at_create_survives_a_restart(tmp_path):
         await again.aclose()
 
 
-async def test_a_failed_job_is_billed_only_where_the_dialect_says(tmp_path):
+async def test_a_failed_job_is_billed_only_where_the_dialect_says(fake_studio):
     from dataclasses import dataclass
 
     from sora_notebook.client.dialects import Dialect
@@ -224,42 +201,39 @@ async def test_a_failed_job_is_billed_only_where_the_dialect_says(tmp_path):
 
     billed = {}
     for dialect in (Dialect(), Billing()):
-        time = FakeTime(real=0.0005)
-        client = ReportingClient(time.clock, duration=5, backend=_backend(dialect=dialect))
+        studio, client = fake_studio(ReportingClient, backend=_backend(dialect=dialect))
         client.fail = True
-        studio = _studio(tmp_path, client, time, dialect.name)
-        try:
-            with pytest.raises(VideoFailed):
-                await studio.generate("a fox", seconds=4)
-            billed[dialect.name] = studio.jobs()[0].billed
-        finally:
-            await studio.aclose()
+        with pytest.raises(VideoFailed):
+            await studio.generate("a fox", seconds=4)
+        billed[dialect.name] = studio.jobs()[0].billed
     assert billed == {"openai": 0.0, "billing": pytest.approx(0.4)}
 
 
-async def test_the_persons_prices_win_over_the_backends(tmp_path):
-    time = FakeTime(real=0.0005)
+async def test_the_persons_prices_win_over_the_backends(fake_studio):
     open_server = _backend(check_models=False).priced({"wan": 0.05, "hunyuan": 0.01})
-    studio = _studio(tmp_path, FakeClient(time.clock, backend=open_server), time)
+    studio, _ = fake_studio(backend=open_server)
     studio.prices["wan"] = 0.02
-    try:
-        assert studio.estimate("wan", seconds=5) == pytest.approx(0.1)  # the person's
-        assert studio.plan("a fox", model="hunyuan", seconds=4).cost == pytest.approx(0.04)
-        assert studio.estimate(None, seconds=4) is None  # no model: not OpenAI's table
-    finally:
-        await studio.aclose()
+    assert studio.estimate("wan", seconds=5) == pytest.approx(0.1)  # the person's
+    assert studio.plan("a fox", model="hunyuan", seconds=4).cost == pytest.approx(0.04)
+    assert studio.estimate(None, seconds=4) is None  # no model: not OpenAI's table
 
 
-async def test_a_budget_of_zero_is_a_budget(tmp_path):
-    time = FakeTime(real=0.0005)
-    studio = _studio(tmp_path, FakeClient(time.clock, backend=_backend()), time)
-    try:
-        studio.budget = 0
-        assert studio.budget == 0.0 and studio.left == 0.0
-        with pytest.raises(BudgetExceeded):
-            await studio.submit("a fox", seconds=4)
-        for bad in (-0.01, float("nan"), True, "5"):
-            with pytest.raises(ValidationError, match="0 or more"):
-                studio.daily_budget = bad
-    finally:
-        await studio.aclose()
+async def test_a_budget_of_zero_is_a_budget(fake_studio):
+    studio, _ = fake_studio()
+    studio.budget = 0
+    assert studio.budget == 0.0 and studio.left == 0.0
+    with pytest.raises(BudgetExceeded):
+        await studio.submit("a fox", seconds=4)
+    for bad in (-0.01, float("nan"), True, "5"):
+        with pytest.raises(ValidationError, match="0 or more"):
+            studio.daily_budget = bad
+
+
+async def test_the_plan_says_an_unknown_price_needs_allow_unknown_cost(fake_studio):
+    studio, _ = fake_studio(backend=_backend(check_models=False))
+    assert studio.plan("a fox", model="wan", seconds=4).ok  # no budget: fine
+    studio.budget = 5.0
+    problem = studio.plan("a fox", model="wan", seconds=4).problems["budget"]
+    assert "allow_unknown_cost" in problem  # the panel shows it before anything is sent
+    studio.allow_unknown_cost = True
+    assert studio.plan("a fox", model="wan", seconds=4).ok

@@ -138,3 +138,8 @@ def test_servers_without_remix_are_refused_by_the_plan(flavor):
     disabled = CapabilityBook(backend).disabled()
     assert {"remix", "edit", "extend", "characters"} <= set(disabled)
     assert "cannot remix" in disabled["remix"] and "changed prompt instead" in disabled["remix"]
+
+
+def test_n_is_bounded_above_too():
+    assert "n" in plan(n=101).problems and plan(n=100).ok
+    assert "n" in plan(n=2.0).problems and "n" in plan(n=True).problems

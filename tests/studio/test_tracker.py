@@ -159,7 +159,7 @@ async def test_a_job_the_server_forgot_is_failed_with_a_reason(rig):
     job = await studio.submit("vanishing")
     client.jobs.clear()
     with pytest.raises(Exception, match="no longer knows"):
-        await studio.wait(job)
+        await asyncio.wait_for(studio.wait(job), 30)  # real seconds: fails, never hangs
     assert studio.get(job.key).status == "failed"
 
 
