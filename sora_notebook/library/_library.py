@@ -207,6 +207,10 @@ class Library:
         """Insert a whole record as it was (an archive being imported)."""
         return self.records.restore(job, snapshots=snapshots)
 
+    def restore_many(self, items: Iterable[tuple[Job, Iterable[Mapping[str, Any]]]]) -> list[Job]:
+        """Insert whole records with their snapshots in one transaction: all or none."""
+        return self.records.restore_many(items)
+
     def update(self, key: str, **fields: Any) -> Job:
         """Set record fields (status, error_message, media_expired, ...)."""
         return self.records.update(key, **fields)

@@ -245,20 +245,26 @@ class Records:
 
     def restore(self, job: Job, *, snapshots: Iterable[Mapping[str, Any]] = ()) -> Job:
         """Insert a whole record as it was (an archive being imported)."""
-        row = {name: getattr(job, name) for name in COLUMNS if name != "snapshot"}
-        row["backend_url"] = safe_backend_url(job.backend_url)
-        names = list(row)
+        return self.restore_many([(job, snapshots)])[0]
+
+    def restore_many(self, items: Iterable[tuple[Job, Iterable[Mapping[str, Any]]]]) -> list[Job]:
+        """Insert whole records with their snapshots in one transaction: all or none."""
+        items = list(items)
         with self.store.write() as db:
-            db.execute(
-                f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",  # noqa: S608
-                [encode(n, row[n]) for n in names],
-            )
-            for snap in snapshots:
+            for job, snapshots in items:
+                row = {name: getattr(job, name) for name in COLUMNS if name != "snapshot"}
+                row["backend_url"] = safe_backend_url(job.backend_url)
+                names = list(row)
                 db.execute(
-                    "INSERT INTO snapshots (key, at, status, body) VALUES (?, ?, ?, ?)",
-                    (job.key, snap["at"], snap["status"], json.dumps(snap["body"])),
+                    f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",  # noqa: S608
+                    [encode(n, row[n]) for n in names],
                 )
-        return self.get(job.key)
+                for snap in snapshots:
+                    db.execute(
+                        "INSERT INTO snapshots (key, at, status, body) VALUES (?, ?, ?, ?)",
+                        (job.key, snap["at"], snap["status"], json.dumps(snap["body"])),
+                    )
+        return [self.get(job.key) for job, _ in items]
 
     def update(self, key: str, **fields: Any) -> Job:
         """Set record fields (status, error_message, media_expired, ...)."""

@@ -117,7 +117,7 @@ class MediaFiles:
         atomically here, then in the object store; returns its sha256. For moving
         records between libraries; a new download goes through `save`."""
         dest = self.inside(rel)
-        if dest is None or not dest.is_relative_to(self.media_dir):
+        if dest is None:
             raise ValidationError(f"A media path must lie inside media/; got {rel!r}.")
         if isinstance(source, bytes):
             digest = files.write_bytes_atomic(self.media_dir, dest, source)
@@ -134,9 +134,12 @@ class MediaFiles:
         return digest
 
     def inside(self, rel: str) -> Path | None:
-        """The absolute path of `rel` if it lies inside the library, else None."""
+        """The file `rel` names if it lies inside `media/` (never the database or any
+        other file of the root, even when `media/` is a link to another disk)."""
+        if not isinstance(rel, str) or not rel.startswith(f"{self.media_dir.name}/"):
+            return None
         path = (self.root / rel).resolve()
-        return path if path.is_relative_to(self.root) else None
+        return path if path.is_relative_to(self.media_dir.resolve()) else None
 
     def path(self, job: Job, variant: str = "video", output: int = 0) -> Path | None:
         """The absolute local file of a variant, if it was saved and still exists (here,

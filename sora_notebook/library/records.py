@@ -158,7 +158,21 @@ def job_from_row(row: Any) -> Job:
             data[name] = JSON_COLUMNS[name]()
     data["tags"] = tuple(str(t) for t in data["tags"])
     data["media_expired"] = bool(data["media_expired"])
+    for name in ("media", "hashes", "params"):
+        if not isinstance(data[name], dict):  # a poison row (an old import) reads as empty
+            data[name] = {}
+    for name, default in _NUMBERS.items():
+        value = data.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            data[name] = default  # text where a time or an amount belongs: unknown
     return Job(**data)
+
+
+#: Numeric columns and what a row holding something else there reads as.
+_NUMBERS: dict[str, float | None] = {
+    **{"submitted_at": 0.0, "updated_at": 0.0, "created_at": None, "completed_at": None},
+    **{"expires_at": None, "cost": None, "billed": None},
+}
 
 
 def safe_backend_url(url: str) -> str:

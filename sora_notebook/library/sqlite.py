@@ -11,12 +11,24 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from sora_notebook.errors import SoraNotebookError
 from sora_notebook.library import schema
 from sora_notebook.library.ledger import local_day_start
 
-__all__ = ["DB_NAME", "SqliteStore"]
+__all__ = ["DB_NAME", "SqliteStore", "unreadable_database"]
 
 DB_NAME = "library.sqlite3"
+
+
+def unreadable_database(path: Path, exc: Exception) -> SoraNotebookError:
+    """A clear error for a library database SQLite cannot use (not a database, damaged,
+    a folder, locked past the timeout), naming the file and what to do."""
+    return SoraNotebookError(
+        f"The library database {path} cannot be used ({exc}). Check that it is a "
+        "sora-notebook library this user can read and write, and that no other program "
+        "holds it; if it is damaged, move it aside (the media folder is untouched) and "
+        "open the library again to start a fresh one."
+    )
 
 
 class SqliteStore:
@@ -27,16 +39,25 @@ class SqliteStore:
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
         self.path: Path | None = Path(path)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(
-            path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        self._db.row_factory = sqlite3.Row
-        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        self._enable_wal(busy_timeout)
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.execute("PRAGMA foreign_keys = ON")
-        with self._lock:
-            schema.migrate(self)
+        try:
+            self._db = sqlite3.connect(
+                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise unreadable_database(Path(path), exc) from exc
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            self._enable_wal(busy_timeout)
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            with self._lock:
+                schema.migrate(self)
+        except BaseException as exc:
+            self._db.close()  # a refused library leaves no file open
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise unreadable_database(Path(path), exc) from exc
+            raise
 
     def _enable_wal(self, timeout: float) -> None:
         """Switch to WAL; that switch does not wait on the busy handler, so retry while
