@@ -326,9 +326,11 @@ class Records:
         deleting anything of it, on the server too. Anyone may remove a record from
         before people were recorded, and one of a video the server listed (`import`):
         the studio folds that into the job that made it once its answer arrives."""
-        theirs = job.person is not None and job.person != self.person
-        if theirs and job.endpoint != "import" and not self._admin():
-            raise NotYours(job.key, self.person, job.person)
+        maker = job.person
+        if maker is None or maker == self.person or job.endpoint == "import":
+            return
+        if not self._admin():
+            raise NotYours(job.key, self.person, maker)
 
     # --- reading ---------------------------------------------------------------------
 
