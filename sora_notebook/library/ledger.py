@@ -183,8 +183,8 @@ def _billed(db: Db, since: float | None, owner: str | None, person: str | None =
 def _reserved(db: Db) -> float:
     # a negative quote (an archive imported before imports were checked) reserves nothing
     sql = (
-        "SELECT COALESCE(SUM(CASE WHEN cost > 0 THEN cost ELSE 0 END), 0) FROM jobs "  # noqa: S608
-        f"WHERE billed IS NULL AND {_OPEN}"
+        "SELECT COALESCE(SUM(CASE WHEN cost > 0 THEN cost ELSE 0 END), 0) "  # noqa: S608
+        f"FROM jobs WHERE billed IS NULL AND {_OPEN}"
     )
     return float(db.execute(sql).fetchone()[0])
 

@@ -87,4 +87,5 @@ class ObjectStore:
 def _botocore_error() -> type[Exception]:
     from botocore.exceptions import BotoCoreError
 
-    return BotoCoreError
+    error: type[Exception] = BotoCoreError
+    return error

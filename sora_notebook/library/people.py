@@ -2,7 +2,8 @@
 
 The person is JupyterHub's user (`JUPYTERHUB_USER`) where a hub started the kernel, else
 the OS user; `SORA_NOTEBOOK_PERSON` or `Library(person=...)` override both. A person
-removes only the jobs they made unless they are an admin (`Library(admin=True)`, or
+removes only the jobs they made (and records of videos a server listed, which the
+studio folds into the job that made them) unless they are an admin (`Library(admin=True)`, or
 named in the library's `admins` setting). That rule keeps a team from deleting each
 other's work by mistake; it is not a security boundary (whoever holds the database's
 URL can write to it).

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sora_notebook.errors import SoraNotebookError
+from sora_notebook.errors import SoraNotebookError, ValidationError
 from sora_notebook.library import schema
+from sora_notebook.library.store import StoreUnavailable
 
 __all__ = ["CHANNEL", "PostgresStore", "is_database_url", "safe_database_url"]
 
@@ -88,13 +89,28 @@ def _rows(cursor: Any) -> Callable[[Sequence[Any]], Row]:
 
 
 class _Db:
-    """A psycopg connection speaking the library's SQL (`store.Db`)."""
+    """A psycopg connection speaking the library's SQL (`store.Db`); a value the server
+    refuses is a `ValidationError`, a lost connection `StoreUnavailable`."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, psycopg: Any, where: str) -> None:
         self._conn = conn
+        self._psycopg = psycopg
+        self._where = where
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
-        return self._conn.execute(translate(sql), list(parameters) or None)
+        try:
+            return self._conn.execute(translate(sql), list(parameters) or None)
+        except self._psycopg.DataError as exc:
+            raise ValidationError(f"The team library cannot keep this value: {exc}") from None
+        except self._psycopg.OperationalError as exc:
+            raise _lost(self._where, exc) from None
+
+
+def _lost(where: str, exc: Exception) -> StoreUnavailable:
+    return StoreUnavailable(
+        f"Lost the connection to the team library at {where}: {exc}. Nothing of the "
+        "failed call was kept; the next call connects again."
+    )
 
 
 class PostgresStore:
@@ -117,8 +133,9 @@ class PostgresStore:
                 f"Cannot open the team library at {safe_database_url(url)}: {exc}. Check "
                 "that the server runs and the URL's user, password and database are right."
             ) from None
+        self._where = safe_database_url(url)
         self._pid = int(self._conn.info.backend_pid)
-        self._db = _Db(self._conn)
+        self._db = _Db(self._conn, psycopg, self._where)
         self._seen = 0
         self._listener: threading.Thread | None = None
         self._closed = threading.Event()
@@ -130,17 +147,34 @@ class PostgresStore:
             self.url, autocommit=True, row_factory=_rows, connect_timeout=self._timeout
         )
 
+    def _ensure(self) -> None:
+        """Connect again after a lost connection (a server restart, a network cut)."""
+        if not self._conn.closed:
+            return
+        try:
+            self._conn = self._connect()
+        except self._psycopg.Error as exc:
+            raise _lost(self._where, exc) from None
+        self._pid = int(self._conn.info.backend_pid)
+        self._db = _Db(self._conn, self._psycopg, self._where)
+
     @contextlib.contextmanager
     def write(self) -> Iterator[_Db]:
         """One write transaction, after every other writer's (the advisory lock)."""
-        with self._lock, self._conn.transaction():
-            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITE_LOCK,))
-            yield self._db
-            self._conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(self._pid)))
+        with self._lock:
+            self._ensure()
+            try:
+                with self._conn.transaction():
+                    self._db.execute("SELECT pg_advisory_xact_lock(?)", (_WRITE_LOCK,))
+                    yield self._db
+                    self._db.execute("SELECT pg_notify(?, ?)", (CHANNEL, str(self._pid)))
+            except self._psycopg.OperationalError as exc:  # the commit or rollback itself
+                raise _lost(self._where, exc) from None
 
     @contextlib.contextmanager
     def read(self) -> Iterator[_Db]:
         with self._lock:
+            self._ensure()
             yield self._db
 
     def day_start(self, now: float) -> float:
@@ -162,21 +196,24 @@ class PostgresStore:
             return self._seen
 
     def _listen(self, ready: threading.Event) -> None:
-        try:
-            conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=self._timeout)
-        except self._psycopg.Error:
-            ready.set()
-            return
-        with conn:
-            conn.execute(f"LISTEN {CHANNEL}")
-            ready.set()
-            while not self._closed.is_set():
-                try:
-                    for note in conn.notifies(timeout=0.2):
-                        if note.payload != str(self._pid):
-                            self._seen += 1
-                except self._psycopg.Error:
-                    return
+        """Count other connections' commits until closed; after a lost connection,
+        listen again and count one change (what happened meanwhile is unknown)."""
+        while not self._closed.is_set():
+            try:
+                with self._psycopg.connect(
+                    self.url, autocommit=True, connect_timeout=self._timeout
+                ) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    if ready.is_set():
+                        self._seen += 1
+                    ready.set()
+                    while not self._closed.is_set():
+                        for note in conn.notifies(timeout=0.2):
+                            if note.payload != str(self._pid):
+                                self._seen += 1
+            except self._psycopg.Error:
+                ready.set()
+                self._closed.wait(1.0)
 
     def check(self) -> str:
         """Returns "ok" when the server answers."""

@@ -15,12 +15,12 @@ from sora_notebook.errors import SoraNotebookError
 from sora_notebook.library import schema
 from sora_notebook.library.ledger import local_day_start
 
-__all__ = ["DB_NAME", "SqliteStore"]
+__all__ = ["DB_NAME", "SqliteStore", "unreadable_database"]
 
 DB_NAME = "library.sqlite3"
 
 
-def unreadable_database(path: Path | None, exc: Exception) -> SoraNotebookError:
+def unreadable_database(path: Path, exc: Exception) -> SoraNotebookError:
     """A clear error for a library database SQLite cannot use (not a database, damaged,
     a folder, locked past the timeout), naming the file and what to do."""
     return SoraNotebookError(
@@ -44,7 +44,7 @@ class SqliteStore:
                 path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
-            raise unreadable_database(self.path, exc) from exc
+            raise unreadable_database(Path(path), exc) from exc
         try:
             self._db.row_factory = sqlite3.Row
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
@@ -56,7 +56,7 @@ class SqliteStore:
         except BaseException as exc:
             self._db.close()  # a refused library leaves no file open
             if isinstance(exc, sqlite3.DatabaseError):
-                raise unreadable_database(self.path, exc) from exc
+                raise unreadable_database(Path(path), exc) from exc
             raise
 
     def _enable_wal(self, timeout: float) -> None:

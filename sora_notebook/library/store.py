@@ -14,7 +14,13 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["Cursor", "Db", "Store"]
+from sora_notebook.errors import SoraNotebookError
+
+__all__ = ["Cursor", "Db", "Store", "StoreUnavailable"]
+
+
+class StoreUnavailable(SoraNotebookError):
+    """The library's database server cannot be reached (the next call tries again)."""
 
 
 class Cursor(Protocol):

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable
 
 from sora_notebook.library import DELETED_REMOTE, Job, Library
+from sora_notebook.library.store import StoreUnavailable
 
 __all__ = ["LibraryWatch"]
 
@@ -58,7 +59,7 @@ class LibraryWatch:
                     continue
                 version = now
                 stamps = self.announce(stamps, self.library.stamps())
-            except sqlite3.Error as exc:  # busy or closed: look again next time
+            except (sqlite3.Error, StoreUnavailable) as exc:  # busy or gone: look again
                 log.debug("library watch: %s", exc)
 
     def announce(self, before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

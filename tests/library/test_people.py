@@ -8,6 +8,7 @@ import pytest
 
 from sora_notebook.errors import ValidationError
 from sora_notebook.library.people import ADMINS, NotYours, check_person, current_person
+from sora_notebook.protocol import Video
 
 from .conftest import Place
 from .test_schema import RELEASE_28DCFE5
@@ -59,6 +60,11 @@ def test_a_person_removes_only_their_own_jobs_unless_admin(place: Place):
         with place.open(person="dan", admin=True) as dan:
             assert dan.remove(other) is not None
         assert ben.remove(add(ben)) is not None  # one's own
+        listed = ana.import_video(
+            Video.from_dict({"id": "video_listed", "status": "completed", "object": "video"}),
+            backend="emulator",
+        )[0]
+        assert ben.remove(listed.key) is not None  # a server's listing is no one's work
 
 
 def test_jobs_from_before_people_belong_to_no_one(tmp_path):
