@@ -35,7 +35,6 @@ says what to do next. No message, repr or attribute ever carries a key.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sora_notebook._headers import parse_retry_after
@@ -51,7 +50,6 @@ __all__ = [
     "ConflictError",
     "DiskFull",
     "DownloadError",
-    "ErrorBody",
     "Expired",
     "GoneError",
     "ListTruncated",
@@ -60,7 +58,6 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
-    "ServerRefusal",
     "SoraNotebookError",
     "SubmissionUnknown",
     "TooLarge",
@@ -69,7 +66,6 @@ __all__ = [
     "VideoFailed",
     "WaitTimeout",
     "error_for_status",
-    "read_error_body",
 ]
 
 
@@ -93,13 +89,11 @@ class ValidationError(SoraNotebookError, ValueError):
 class APIError(SoraNotebookError):
     """The server answered with an error status.
 
-    `message`, `code`, `param` and `type` come from the error body in whichever shape the
-    server used (`read_error_body`); `stated` is True when it gave a reason. `body` is the
-    parsed body (or text), `headers` the response headers.
+    `message`, `code`, `param` and `type` come from the `{"error": {...}}` envelope when
+    the server sent one; `body` is the parsed body (or text), `headers` the response headers.
     """
 
     hint = "Check the request against the server's documentation."
-    stated = False
 
     def __init__(
         self,
@@ -194,13 +188,6 @@ class ServerError(APIError):
     hint = "The server failed; retry later. If it persists, the backend is down."
 
 
-class ServerRefusal(ServerError):
-    """A 5xx whose message says the request itself cannot be done (a gateway's refusal
-    sent as a server error): nothing was made, and retrying the same request will not help."""
-
-    hint = "The server cannot do this request and said why; change it rather than retry."
-
-
 class TooLarge(APIError):
     """An answer larger than the limit set for it (nothing of it was kept)."""
 
@@ -236,17 +223,12 @@ class SubmissionUnknown(SoraNotebookError):
     It was not sent again, so nothing is billed twice; the job may exist on the server.
     """
 
-    def __init__(self, *, listable: bool = True) -> None:
-        where = (
-            "Look for the job with `client.list()` (or let the studio reconcile it)"
-            if listable
-            else "This server keeps no job list, so look for the job in its dashboard or "
-            "logs (or wait for its bill)"
-        )
+    def __init__(self) -> None:
         super().__init__(
             "The request may have reached the server, but its answer was lost and the job "
             "list could not be read to check. It was not sent again, so you are not billed "
-            f"twice. {where} before submitting again."
+            "twice. Look for the job with `client.list()` (or let the studio reconcile it) "
+            "before submitting again."
         )
 
 
@@ -349,88 +331,30 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
-@dataclass(frozen=True)
-class ErrorBody:
-    """What an error answer says, whatever shape the server used: `message` is empty
-    when the body states no reason."""
-
-    message: str = ""
-    code: str | int | None = None
-    param: str | None = None
-    type: str | None = None
-
-
-def read_error_body(body: Any) -> ErrorBody:
-    """The reason in every error shape these servers use: OpenAI's `{"error": {...}}`,
-    `{"error": "text"}`, vLLM's top-level `{"object": "error", "message", "param"}`,
-    FastAPI's `{"detail": "text"}` and `{"detail": [{"loc", "msg"}, ...]}`, plain text."""
-    if isinstance(body, str):
-        return ErrorBody(body.strip()[:500])
-    if not isinstance(body, Mapping):
-        return ErrorBody()
-    envelope = body.get("error")
-    if isinstance(envelope, str):
-        return ErrorBody(envelope.strip()[:500])
-    if not isinstance(envelope, Mapping):
-        envelope = body if isinstance(body.get("message"), str) else None
-    if envelope is not None:
-        code = envelope.get("code")
-        return ErrorBody(
-            _text(envelope.get("message")),
-            code=code if isinstance(code, str | int) and not isinstance(code, bool) else None,
-            param=_short(envelope.get("param")),
-            type=_short(envelope.get("type")),
-        )
-    return _fastapi_detail(body.get("detail"))
-
-
-def _fastapi_detail(detail: Any) -> ErrorBody:
-    """FastAPI's `detail`: a text, or a list of validation errors (`loc`, `msg`)."""
-    if isinstance(detail, str):
-        return ErrorBody(detail.strip()[:500])
-    if not isinstance(detail, list):
-        return ErrorBody()
-    parts: list[str] = []
-    param = None
-    for item in detail[:5]:
-        if not isinstance(item, Mapping):
-            continue
-        loc = item.get("loc")
-        where = ".".join(str(x) for x in loc[:6]) if isinstance(loc, list) else ""
-        param = param or where or None
-        msg = _text(item.get("msg"))
-        parts.append(f"{where}: {msg}" if where else msg)
-    return ErrorBody("; ".join(p for p in parts if p)[:500], param=_short(param))
-
-
-def _text(value: Any) -> str:
-    return value.strip()[:500] if isinstance(value, str) else ""
-
-
-def _short(value: Any) -> str | None:
-    return value[:200] if isinstance(value, str) and value else None
-
-
 def error_for_status(
     status_code: int, body: Any = None, headers: Mapping[str, str] | None = None
 ) -> APIError:
     """The one place an HTTP error status becomes an exception."""
-    said = read_error_body(body)
-    message = said.message or f"HTTP {status_code}"
+    envelope = body.get("error") if isinstance(body, Mapping) else None
+    if isinstance(envelope, Mapping):
+        message = str(envelope.get("message") or "")
+        code, param, kind = envelope.get("code"), envelope.get("param"), envelope.get("type")
+    else:
+        message = body.strip()[:500] if isinstance(body, str) else ""
+        code = param = kind = None
+    message = message or f"HTTP {status_code}"
     if status_code >= 500:
         cls: type[APIError] = ServerError
     elif status_code == 404 and "not ready" in message.lower():
         cls = NotReadyError
     else:
         cls = _BY_STATUS.get(status_code, APIError)
-    error = cls(
+    return cls(
         message,
         status_code=status_code,
         body=body,
         headers=headers,
-        code=said.code,
-        param=said.param,
-        type=said.type,
+        code=code,
+        param=param if isinstance(param, str) else None,
+        type=kind if isinstance(kind, str) else None,
     )
-    error.stated = bool(said.message)
-    return error

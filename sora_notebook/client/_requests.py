@@ -33,7 +33,6 @@ from sora_notebook.errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
-    ServerRefusal,
     SoraNotebookError,
     SubmissionUnknown,
     ValidationError,
@@ -206,8 +205,6 @@ class RequestCore:
                 if verdict is None:
                     return response
                 failure, ambiguous, delay = verdict
-                if recover is not None and _refused(failure):
-                    failure, ambiguous, delay = _refusal(failure), False, None
             can_retry = delay is not None and attempt < self.max_retries
             if can_retry:
                 assert delay is not None
@@ -266,7 +263,7 @@ class RequestCore:
             return await recover()
         except SoraNotebookError as exc:
             logger.debug("could not look for the submitted job: %s", type(exc).__name__)
-            raise SubmissionUnknown(listable=self.backend.capabilities.list) from failure
+            raise SubmissionUnknown() from failure
 
     async def _create_call(self, path: str, body: _Body, recover: Recover) -> Video:
         try:
@@ -322,56 +319,6 @@ class RequestCore:
 class _Body:
     content: bytes
     content_type: str
-
-
-def _refused(failure: SoraNotebookError) -> bool:
-    """A create's 500 or 501 whose message states a refusal (LiteLLM's "remix is not
-    supported by Google Veo", "Object of type BytesIO is not JSON serializable", a model
-    that "requires promptImage") is a refusal: no lookup, no retry. Any other 5xx (a bare
-    "boom", OpenAI's generic `server_error`, a 502-504 from a gateway) stays ambiguous:
-    the job may have been made, so it is looked for before anything is sent again."""
-    if not (isinstance(failure, APIError) and failure.stated):
-        return False
-    if failure.status_code not in (500, 501) or failure.type == "server_error":
-        return False
-    text = failure.message.lower()
-    return any(word in text for word in _REFUSALS)
-
-
-def _refusal(failure: SoraNotebookError) -> ServerRefusal:
-    assert isinstance(failure, APIError)
-    refusal = ServerRefusal(
-        failure.message,
-        status_code=failure.status_code,
-        body=failure.body,
-        headers=failure.headers,
-        code=failure.code,
-        param=failure.param,
-        type=failure.type,
-    )
-    refusal.stated = True
-    return refusal
-
-
-#: Words by which a server error says the request itself cannot be done.
-_REFUSALS = (
-    "not supported",
-    "unsupported",
-    "does not support",
-    "not implemented",
-    "serializable",
-    "invalid",
-    "not allowed",
-    "is required",
-    "requires",
-    "must be",
-    "cannot",
-    "can't",
-    "unknown model",
-    "no such model",
-    "refused",
-    "rejected",
-)
 
 
 class _Recovered(Exception):

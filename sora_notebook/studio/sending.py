@@ -13,13 +13,7 @@ import logging
 from typing import Any
 
 from sora_notebook.client import AsyncSoraClient
-from sora_notebook.errors import (
-    TRANSIENT_STATUSES,
-    APIError,
-    ServerRefusal,
-    SoraNotebookError,
-    ValidationError,
-)
+from sora_notebook.errors import TRANSIENT_STATUSES, APIError, SoraNotebookError, ValidationError
 from sora_notebook.library import Job
 from sora_notebook.protocol import Video
 from sora_notebook.studio.jobs import Context, Recorder, message_of
@@ -37,7 +31,7 @@ SUBMIT_SKEW = AsyncSoraClient.SUBMIT_SKEW
 
 def is_definitive(exc: BaseException) -> bool:
     """True when a create was refused for good (nothing created, resending will not help)."""
-    if isinstance(exc, ValidationError | ServerRefusal):
+    if isinstance(exc, ValidationError):
         return True
     return (
         isinstance(exc, APIError)
