@@ -77,25 +77,29 @@ class LocalPostgres:
 
     def start(self) -> LocalPostgres:
         bindir = postgres_bin()
-        self.folder = Path(tempfile.mkdtemp(prefix="sora-postgres-"))
         user = _server_user()
+        # as root the server's user must reach its folder: /tmp, whatever TMPDIR says
+        self.folder = Path(tempfile.mkdtemp(prefix="sora-postgres-", dir="/tmp" if user else None))  # noqa: S108
         data = self.folder / "data"
         pwfile = self.folder / "pw"
         pwfile.write_text(self.password)
         if user is not None:
             shutil.chown(self.folder, user)
             shutil.chown(pwfile, user)
-        subprocess.run(  # noqa: S603 (Debian's initdb, our arguments)
+        made = subprocess.run(  # noqa: S603 (Debian's initdb, our arguments)
             [
                 str(bindir / "initdb"),
                 *("-D", str(data), "-U", "postgres", "--pwfile", str(pwfile)),
                 *("--auth", "scram-sha-256", "-E", "UTF8", "--no-sync", "--locale", "C"),
             ],
-            check=True,
             capture_output=True,
+            text=True,
             user=user,
             cwd=self.folder,
         )
+        if made.returncode != 0:
+            self.stop()
+            raise SoraNotebookError(f"initdb failed: {(made.stderr or made.stdout)[-2000:]}")
         pwfile.unlink()
         self.port = free_port()
         settings = {
