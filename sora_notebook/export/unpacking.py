@@ -279,6 +279,8 @@ class Importer:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         rel = dest.relative_to(lib.root).as_posix()
+        if lib.media.objects is not None:  # a team library keeps media in its object store
+            lib.media.objects.put(rel, dest)
         where[info.filename] = (rel, digest)
         return rel, digest
 
