@@ -1,0 +1,22 @@
+"""Storyboards: a film as a list of shots and a cast, parsed from a script, stitched into
+one MP4 (`stitch`), its joins measured (`sora_notebook.judge.continuity`).
+
+```python
+board = parse_script(text)              # Markdown, YAML or CSV: one shot per item
+film = stitch(["a.mp4", "b.mp4"], "film.mp4", crossfade=0.5)
+```
+"""
+
+from sora_notebook.storyboard.board import JOINS, CastMember, Shot, Storyboard, split_target
+from sora_notebook.storyboard.script import MAX_SCRIPT_BYTES, ScriptError, parse_script
+
+__all__ = [
+    "JOINS",
+    "MAX_SCRIPT_BYTES",
+    "CastMember",
+    "ScriptError",
+    "Shot",
+    "Storyboard",
+    "parse_script",
+    "split_target",
+]
