@@ -9,14 +9,18 @@ film = stitch(["a.mp4", "b.mp4"], "film.mp4", crossfade=0.5)
 
 from sora_notebook.storyboard.board import JOINS, CastMember, Shot, Storyboard, split_target
 from sora_notebook.storyboard.script import MAX_SCRIPT_BYTES, ScriptError, parse_script
+from sora_notebook.storyboard.stitch import Film, StitchError, stitch
 
 __all__ = [
     "JOINS",
     "MAX_SCRIPT_BYTES",
     "CastMember",
+    "Film",
     "ScriptError",
     "Shot",
+    "StitchError",
     "Storyboard",
     "parse_script",
     "split_target",
+    "stitch",
 ]
