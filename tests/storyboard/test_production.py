@@ -1,0 +1,80 @@
+"""A storyboard made in a studio on the emulator, over the studio's public API."""
+
+import json
+
+import pytest
+from PIL import Image
+
+from sora_notebook.client.backend import Backend
+from sora_notebook.errors import BudgetExceeded, ValidationError
+from sora_notebook.storyboard import CastMember, Shot, Storyboard
+from sora_notebook.storyboard.production import Production
+from sora_notebook.studio import Studio
+from sora_notebook.studio.polling import PollPolicy
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def studio(tmp_path):
+    backend = Backend.emulator(render="draft", speed=50)
+    made = Studio(backend, tmp_path / "studio", max_rps=1000.0, poll=PollPolicy(0.05, 0.5, 0.05))
+    yield made
+    await made.aclose()
+    backend.app.state.emulator.close()
+
+
+def _board(tmp_path):
+    fox = tmp_path / "fox.png"
+    Image.new("RGB", (640, 480), (200, 90, 30)).save(fox)
+    shots = (
+        Shot("a red fox trots through fresh snow", seconds=4, cast=("fox",)),
+        Shot("the fox stops and looks up", seconds=4, join="continue"),
+        Shot("a neon city street at night in the rain", seconds=4),
+        Shot("rain runs down a shop window", seconds=4, join="extend"),
+    )
+    return Storyboard(shots=shots, cast=(CastMember("fox", str(fox)),), title="test")
+
+
+async def test_the_film_is_quoted_whole_and_refused_over_budget(studio, tmp_path):
+    board = _board(tmp_path)
+    made = Production(studio, board, takes=2)
+    quote = made.quote()
+    one = studio.estimate("sora-2", "1280x720", 4)
+    assert quote.total == pytest.approx(8 * one) and quote.left is None
+    studio.budget = 5 * one
+    with pytest.raises(BudgetExceeded, match="This would cost"):
+        await made.run()
+    assert studio.jobs() == []  # nothing was sent
+    bad = Production(studio, board.with_shots([Shot("x", target="other:sora-2")]))
+    with pytest.raises(ValidationError, match="another backend"):
+        bad.quote()
+
+
+async def test_shots_run_in_order_and_continuations_go_stale(studio, tmp_path):
+    board = _board(tmp_path)
+    made = Production(studio, board, takes=2)
+    await made.run()
+    assert all(len(made.state[s.id].takes) == 2 for s in board.shots)
+    assert made.state["shot-2"].made_from == made.state["shot-1"].chosen
+    assert made.stale() == []
+    scores = made.continuity()
+    continued, cut, extended = scores.joins
+    assert continued.ssim > cut.ssim + 0.3 and extended.ssim > cut.ssim + 0.3
+    film = made.film(tmp_path / "film.mp4")
+    assert film.seconds == pytest.approx(16, abs=0.1) and len(film.joins) == 3
+
+    other = next(k for k in made.state["shot-1"].takes if k != made.state["shot-1"].chosen)
+    assert made.choose("shot-1", other) == ["shot-2"]
+    before = made.state["shot-2"].chosen
+    await made.run(made.stale())
+    assert made.stale() == [] and made.state["shot-2"].chosen != before
+    assert len(made.state["shot-2"].takes) == 4
+    made.choose("shot-3", made.state["shot-3"].takes[1])
+    made.keep("shot-4")
+    assert made.stale() == []
+
+    again = Production.from_dict(studio, json.loads(json.dumps(made.to_dict())))
+    assert again.state == made.state and again.board == board
+    with pytest.raises(ValidationError, match="not a take of shot-1"):
+        made.choose("shot-1", made.state["shot-2"].chosen)
