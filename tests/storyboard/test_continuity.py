@@ -1,12 +1,9 @@
 import numpy as np
 import pytest
 
-from sora_notebook.client.backend import Backend
 from sora_notebook.judge.continuity import Continuity, continuity, histogram_distance, join
 from sora_notebook.storyboard.frames import edge_frames, png
 from sora_notebook.storyboard.stitch import StitchError
-from sora_notebook.studio import Studio
-from sora_notebook.studio.polling import PollPolicy
 from tests.storyboard.clips import make_clip
 
 RNG = np.random.default_rng(7)
@@ -67,25 +64,17 @@ def test_edge_frames_of_a_take(tmp_path):
 
 
 @pytest.mark.slow
-async def test_the_emulator_continues_from_the_frame_it_is_given(tmp_path):
+async def test_the_emulator_continues_from_the_frame_it_is_given(studio):
     """Image to video starts from the picture sent: a continuation from the last frame of
     a take joins far better than a cut to an unrelated shot."""
-    backend = Backend.emulator(render="draft", speed=50)
-    studio = Studio(backend, tmp_path / "studio", max_rps=1000.0, poll=PollPolicy(0.05, 0.5, 0.05))
-    try:
-        shot = dict(size="1280x720", seconds=4)
-        first = await studio.generate("a red fox trots through fresh snow", **shot)
-        _, last = edge_frames(studio.media_path(first))
-        onward = await studio.generate(
-            "the fox stops and looks up", input_reference=png(last), **shot
-        )
-        cut = await studio.generate("a neon city street at night in the rain", **shot)
-        scores = {
-            name: join(last, edge_frames(studio.media_path(job))[0])
-            for name, job in (("continue", onward), ("cut", cut))
-        }
-    finally:
-        await studio.aclose()
-        backend.app.state.emulator.close()
+    shot = dict(size="1280x720", seconds=4)
+    first = await studio.generate("a red fox trots through fresh snow", **shot)
+    _, last = edge_frames(studio.media_path(first))
+    onward = await studio.generate("the fox stops and looks up", input_reference=png(last), **shot)
+    cut = await studio.generate("a neon city street at night in the rain", **shot)
+    scores = {
+        name: join(last, edge_frames(studio.media_path(job))[0])
+        for name, job in (("continue", onward), ("cut", cut))
+    }
     assert scores["continue"].ssim > 0.8 > scores["cut"].ssim + 0.3
     assert scores["continue"].histogram + 0.3 < scores["cut"].histogram

@@ -5,23 +5,11 @@ import json
 import pytest
 from PIL import Image
 
-from sora_notebook.client.backend import Backend
 from sora_notebook.errors import BudgetExceeded, ValidationError
 from sora_notebook.storyboard import CastMember, Shot, Storyboard
 from sora_notebook.storyboard.production import Production
-from sora_notebook.studio import Studio
-from sora_notebook.studio.polling import PollPolicy
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def studio(tmp_path):
-    backend = Backend.emulator(render="draft", speed=50)
-    made = Studio(backend, tmp_path / "studio", max_rps=1000.0, poll=PollPolicy(0.05, 0.5, 0.05))
-    yield made
-    await made.aclose()
-    backend.app.state.emulator.close()
 
 
 def _board(tmp_path):
