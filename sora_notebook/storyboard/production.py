@@ -73,7 +73,7 @@ class Made:
 
 class Production:
     """`board` made in `studio`, `takes` takes per shot, one chosen by `choose` (default:
-    the first that finished)."""
+    the first that finished); `timeout` bounds each take's wait (`WaitTimeout`)."""
 
     def __init__(
         self,
@@ -84,10 +84,12 @@ class Production:
         choose: Chooser | None = None,
         fit: str = "crop",
         state: dict[str, Made] | None = None,
+        timeout: float | None = None,
     ) -> None:
         if not 1 <= takes <= MAX_TAKES:
             raise ValidationError(f"takes must be from 1 to {MAX_TAKES}, got {takes!r}")
         self.studio, self.board, self.takes, self.fit = studio, board, takes, fit
+        self.timeout = timeout  # seconds to wait for each take (None: as long as it takes)
         self.chooser: Chooser = choose or (lambda finished: finished[0])
         self.state: dict[str, Made] = state or {}
         for shot in board.shots:
@@ -184,16 +186,19 @@ class Production:
         elif shot.cast:
             member = next(c for c in self.board.cast if c.name == shot.cast[0])
             request.update(input_reference=Path(member.image), fit=self.fit)
-        jobs = [await self.studio.submit(shot.prompt, **request) for _ in range(self.takes)]
+        made = self.state[shot_id]
+        jobs = []
+        for _ in range(self.takes):  # each recorded as soon as it is sent
+            jobs.append(await self.studio.submit(shot.prompt, **request))
+            made.takes.append(jobs[-1].key)
         finished: list[Job] = []
         errors: list[SoraNotebookError] = []
-        for next_done in asyncio.as_completed([self.studio.wait(j) for j in jobs]):
+        waits = [self.studio.wait(j, timeout=self.timeout) for j in jobs]
+        for next_done in asyncio.as_completed(waits):
             try:
                 finished.append(await next_done)
             except SoraNotebookError as exc:
                 errors.append(exc)
-        made = self.state[shot_id]
-        made.takes += [j.key for j in jobs]
         if not finished:
             raise errors[0]
         made.chosen, made.made_from = self.chooser(finished).key, made_from

@@ -66,3 +66,22 @@ async def test_shots_run_in_order_and_continuations_go_stale(studio, tmp_path):
     assert again.state == made.state and again.board == board
     with pytest.raises(ValidationError, match="not a take of shot-1"):
         made.choose("shot-1", made.state["shot-2"].chosen)
+
+
+async def test_a_failed_shot_stops_its_chain_only(studio, tmp_path):
+    from sora_notebook.emulator.moderation import BLOCKED_TERMS
+    from sora_notebook.errors import VideoFailed
+
+    shots = (
+        Shot(f"a fox and a {BLOCKED_TERMS[0]}", seconds=4),
+        Shot("the fox looks up", seconds=4, join="continue"),
+        Shot("a quiet harbour at dawn", seconds=4),
+    )
+    made = Production(studio, Storyboard(shots=shots), takes=2)
+    with pytest.raises(VideoFailed):
+        await made.run()
+    assert len(made.state["shot-1"].takes) == 2 and made.state["shot-1"].chosen is None
+    assert made.state["shot-2"].takes == []  # never sent: nothing to continue from
+    assert made.state["shot-3"].chosen is not None  # the other chain went on
+    with pytest.raises(ValidationError, match="Not made yet: shot-1, shot-2"):
+        made.film(tmp_path / "film.mp4")
