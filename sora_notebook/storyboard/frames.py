@@ -28,8 +28,8 @@ def edge_frames(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
             if ctx.width * ctx.height > MAX_PIXELS:
                 raise StitchError(f"{path} is {ctx.width}x{ctx.height}; at most 3840x2160.")
             for n, frame in enumerate(box.decode(video=0)):
-                if n >= limit:
-                    raise StitchError(f"{path} has over {limit} frames.")
+                if n >= limit or frame.width * frame.height > MAX_PIXELS:
+                    raise StitchError(f"{path}: over {limit} frames, or over 3840x2160.")
                 if first is None:
                     first = frame.to_ndarray(format="rgb24")
                 last = frame

@@ -241,8 +241,8 @@ def _frames(take: _Take, count: int, size: tuple[int, int], rate: Fraction) -> I
             stream.thread_type = "AUTO"
             for frame in box.decode(stream):
                 decoded += 1
-                if decoded > limit:
-                    raise StitchError(f"{take.path} has over {limit} frames.")
+                if decoded > limit or frame.width * frame.height > MAX_PIXELS:
+                    raise StitchError(f"{take.path}: over {limit} frames, or over 3840x2160.")
                 t = frame.time if frame.time is not None else (decoded - 1) / float(take.fps)
                 while held is not None and j < count and j / rate < t - 1e-6:
                     if current is None:

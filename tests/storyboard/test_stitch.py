@@ -109,3 +109,14 @@ def test_bad_requests_say_what_to_do(takes, tmp_path):
     with pytest.raises(StitchError, match="cannot be read"):
         stitch([tmp_path / "missing.mp4"], dest)
     assert not dest.exists()
+
+
+def test_oversized_takes_are_refused_before_decoding(tmp_path):
+    from sora_notebook.storyboard.frames import edge_frames
+
+    huge = make_clip(tmp_path / "huge.mp4", seconds=1 / 24, size=(4096, 2304), tone=None)
+    with pytest.raises(StitchError, match="at most 3840x2160"):
+        stitch([huge], tmp_path / "film.mp4")
+    with pytest.raises(StitchError, match="at most 3840x2160"):
+        edge_frames(huge)
+    assert not (tmp_path / "film.mp4").exists()
