@@ -16,8 +16,9 @@ from sora_notebook.storyboard.stitch import MAX_FPS, MAX_PIXELS, MAX_TAKE_SECOND
 __all__ = ["edge_frames", "png"]
 
 
-def edge_frames(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(first, last) frames of the video at `path`, RGB uint8 at the take's size."""
+def edge_frames(path: str | os.PathLike[str], start: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(first, last) frames of the video at `path` (the first from `start` seconds on),
+    RGB uint8 at the take's size."""
     first = last = None
     limit = MAX_TAKE_SECONDS * MAX_FPS
     try:
@@ -30,7 +31,7 @@ def edge_frames(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
             for n, frame in enumerate(box.decode(video=0)):
                 if n >= limit or frame.width * frame.height > MAX_PIXELS:
                     raise StitchError(f"{path}: over {limit} frames, or over 3840x2160.")
-                if first is None:
+                if first is None and (frame.time is None or frame.time >= start - 1e-6):
                     first = frame.to_ndarray(format="rgb24")
                 last = frame
     except (av.FFmpegError, OSError) as exc:

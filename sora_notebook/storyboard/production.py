@@ -13,9 +13,11 @@ film = made.film("film.mp4", crossfade=0.25); made.continuity()
 A cut starts a chain; the shots continuing from it follow one by one, each sent the last
 frame of the take chosen before it as its reference image. Chains run side by side. A
 continued shot records which take it was made from, so it is stale once that shot's chosen
-take changes (re-run it, or `keep` it). "extend" is made as a continuation (the film uses
-each take whole). A cut shot naming cast members is sent the first one's image, fitted as
-`fit` says (crop by default). `state` is plain data (`to_dict` / `from_dict`).
+take changes (re-run it, or `keep` it). "extend" uses the server's extension where it has
+one (`studio.extend`; the film and the join skip the part that repeats the take before,
+and it is priced as a new clip of its seconds), else a continuation. A cut shot naming
+cast members is sent the first one's image, fitted as `fit` says (crop by default).
+`state` is plain data (`to_dict` / `from_dict`).
 """
 
 from __future__ import annotations
@@ -63,12 +65,14 @@ class FilmQuote:
 
 @dataclass
 class Made:
-    """What was made for one shot: its takes (job keys), the chosen one, and the take of
-    the shot before that it continued from."""
+    """What was made for one shot: its takes (job keys), the chosen one, the take of the
+    shot before that it continued from, and (for an extension, which holds the shot before
+    it) where its own part starts."""
 
     takes: list[str] = field(default_factory=list)
     chosen: str | None = None
     made_from: str | None = None
+    skip: float = 0.0  # seconds at the start of each take that repeat the shot before
 
 
 class Production:
@@ -175,22 +179,30 @@ class Production:
             "size": shot.size,
             "seconds": shot.seconds,
         }
-        made_from = None
+        made_from, skip = None, 0.0
+        extend = shot.join == "extend" and self.studio.capabilities.extend
         if shot.continues:
             before = self.state[self.board.shots[index - 1].id].chosen
             if before is None:
                 raise ValidationError(f"{shot_id} continues a shot not made yet; make that first")
-            _, last = edge_frames(self._path(before))
-            request.update(input_reference=png(last), fit=self.fit)
             made_from = before
+            if extend:  # the server's extension holds the take before it, then the new part
+                skip = float(self.studio.get(before).seconds or 0)
+            else:
+                _, last = edge_frames(self._path(before))
+                request.update(input_reference=png(last), fit=self.fit)
         elif shot.cast:
             member = next(c for c in self.board.cast if c.name == shot.cast[0])
             request.update(input_reference=Path(member.image), fit=self.fit)
         made = self.state[shot_id]
         jobs = []
         for _ in range(self.takes):  # each recorded as soon as it is sent
-            jobs.append(await self.studio.submit(shot.prompt, **request))
-            made.takes.append(jobs[-1].key)
+            if extend and made_from is not None:
+                job = await self.studio.extend(made_from, shot.prompt, shot.seconds)
+            else:
+                job = await self.studio.submit(shot.prompt, **request)
+            jobs.append(job)
+            made.takes.append(job.key)
         finished: list[Job] = []
         errors: list[SoraNotebookError] = []
         waits = [self.studio.wait(j, timeout=self.timeout) for j in jobs]
@@ -201,7 +213,7 @@ class Production:
                 errors.append(exc)
         if not finished:
             raise errors[0]
-        made.chosen, made.made_from = self.chooser(finished).key, made_from
+        made.chosen, made.made_from, made.skip = self.chooser(finished).key, made_from, skip
         return self.studio.get(made.chosen)
 
     def choose(self, shot_id: str, job: Job | str) -> list[str]:
@@ -236,11 +248,13 @@ class Production:
             raise ValidationError(f"{key} has no saved video yet; wait for it")
         return path
 
-    def _chosen(self) -> list[Path]:
+    def _chosen(self) -> list[tuple[Path, float]]:
+        """(path, where the shot's own part starts) of every chosen take, in order."""
         missing = [s.id for s in self.board.shots if self.state[s.id].chosen is None]
         if missing:
             raise ValidationError(f"Not made yet: {', '.join(missing)}; run them first")
-        return [self._path(self.state[s.id].chosen or "") for s in self.board.shots]
+        made = [self.state[s.id] for s in self.board.shots]
+        return [(self._path(m.chosen or ""), m.skip) for m in made]
 
     def film(self, dest: str | os.PathLike[str], **options: Any) -> Film:
         """The chosen takes stitched into `dest` (options as `stitch`)."""
@@ -251,8 +265,8 @@ class Production:
 
         def pairs() -> Iterator[tuple[np.ndarray, np.ndarray]]:
             last = None  # one take's frames held at a time
-            for path in self._chosen():
-                first, end = edge_frames(path)
+            for path, skip in self._chosen():
+                first, end = edge_frames(path, skip)
                 if last is not None:
                     yield last, first
                 last = end

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import islice
 from pathlib import Path
+from typing import Union
 
 import av
 import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
     "MAX_TAKE_SECONDS",
     "Film",
     "StitchError",
+    "Take",
     "stitch",
 ]
 
@@ -68,12 +70,17 @@ class _Take:
     width: int
     height: int
     fps: Fraction
-    seconds: float
+    seconds: float  # from `start` on
     sound: bool
+    start: float = 0.0
+
+
+#: a path, or (path, start): the take from `start` seconds on (an extension's new part)
+Take = Union[str, os.PathLike[str], tuple[Union[str, os.PathLike[str]], float]]  # noqa: UP007
 
 
 def stitch(
-    takes: Sequence[str | os.PathLike[str]],
+    takes: Sequence[Take],
     dest: str | os.PathLike[str],
     *,
     size: str | tuple[int, int] | None = None,
@@ -82,13 +89,17 @@ def stitch(
     preset: str = "veryfast",
     crf: int = 20,
 ) -> Film:
-    """Stitch `takes` (paths, in order) into `dest`. `size` ("1280x720") and `fps` default
-    to the first take's; `crossfade` in seconds (0 to 2, under half of every take)."""
+    """Stitch `takes` (paths or (path, start seconds), in order) into `dest`. `size`
+    ("1280x720") and `fps` default to the first take's; `crossfade` in seconds (0 to 2,
+    under half of every take)."""
     if not takes:
         raise StitchError("Give at least one take to stitch.")
     if len(takes) > MAX_TAKES:
         raise StitchError(f"{len(takes)} takes; a film stitches at most {MAX_TAKES}.")
-    probed = [_probe(Path(t)) for t in takes]
+    probed = [
+        _probe(*((Path(t[0]), float(t[1])) if isinstance(t, tuple) else (Path(t), 0.0)))
+        for t in takes
+    ]
     width, height = _size(size) if size is not None else (probed[0].width, probed[0].height)
     rate = Fraction(fps).limit_denominator(1001) if fps is not None else probed[0].fps
     if not 1 <= rate <= MAX_FPS:
@@ -137,7 +148,7 @@ def _size(size: str | tuple[int, int]) -> tuple[int, int]:
     return w, h
 
 
-def _probe(path: Path) -> _Take:
+def _probe(path: Path, start: float = 0.0) -> _Take:
     try:
         with av.open(str(path)) as box:
             video = next((s for s in box.streams if s.type == "video"), None)
@@ -153,8 +164,11 @@ def _probe(path: Path) -> _Take:
                 seconds = (box.duration or 0) / 1_000_000
             if not 0 < seconds <= MAX_TAKE_SECONDS:
                 raise StitchError(f"{path} lasts {seconds:.1f} s; takes last up to 600 s.")
+            if not 0 <= start < seconds:
+                raise StitchError(f"{path} lasts {seconds:.1f} s; it cannot start at {start} s.")
             sound = any(s.type == "audio" for s in box.streams)
-            return _Take(path, w, h, rate.limit_denominator(1001), seconds, sound)
+            rate = rate.limit_denominator(1001)
+            return _Take(path, w, h, rate, seconds - start, sound, start)
     except (av.FFmpegError, OSError) as exc:
         raise StitchError(f"{path} cannot be read as a video: {exc}") from None
 
@@ -244,6 +258,7 @@ def _frames(take: _Take, count: int, size: tuple[int, int], rate: Fraction) -> I
                 if decoded > limit or frame.width * frame.height > MAX_PIXELS:
                     raise StitchError(f"{take.path}: over {limit} frames, or over 3840x2160.")
                 t = frame.time if frame.time is not None else (decoded - 1) / float(take.fps)
+                t -= take.start  # frames before the start are held, never shown
                 while held is not None and j < count and j / rate < t - 1e-6:
                     if current is None:
                         current = _fit(held, size)
@@ -297,13 +312,16 @@ def _take_sound(take: _Take, count: int) -> np.ndarray:
     out = np.zeros((2, count), np.float32)
     if not take.sound:
         return out
-    filled = 0
+    filled, skip = 0, round(take.start * RATE)
     resampler = av.AudioResampler(format="fltp", layout="stereo", rate=RATE)
     try:
         with av.open(str(take.path)) as box:
             for frame in box.decode(box.streams.audio[0]):
                 for chunk in resampler.resample(frame):
-                    block = chunk.to_ndarray()[:, : count - filled]
+                    block = chunk.to_ndarray()
+                    if skip:
+                        block, skip = block[:, skip:], max(0, skip - block.shape[1])
+                    block = block[:, : count - filled]
                     out[:, filled : filled + block.shape[1]] = block
                     filled += block.shape[1]
                 if filled >= count:

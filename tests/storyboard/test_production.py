@@ -45,6 +45,10 @@ async def test_shots_run_in_order_and_continuations_go_stale(studio, tmp_path):
     await made.run()
     assert all(len(made.state[s.id].takes) == 2 for s in board.shots)
     assert made.state["shot-2"].made_from == made.state["shot-1"].chosen
+    # shot 4 is the server's extension of shot 3: 8 s, of which the first 4 are shot 3's
+    extension = studio.get(made.state["shot-4"].chosen)
+    assert (extension.parent_key, extension.seconds) == (made.state["shot-3"].chosen, "8")
+    assert made.state["shot-4"].skip == 4.0
     assert made.stale() == []
     scores = made.continuity()
     continued, cut, extended = scores.joins

@@ -120,3 +120,15 @@ def test_oversized_takes_are_refused_before_decoding(tmp_path):
     with pytest.raises(StitchError, match="at most 3840x2160"):
         edge_frames(huge)
     assert not (tmp_path / "film.mp4").exists()
+
+
+def test_a_take_from_a_start_time(takes, tmp_path):
+    """An extension holds the take before it: only its own part goes into the film."""
+    film = stitch([takes[0], (takes[2], 1.0)], tmp_path / "film.mp4")
+    assert film.frames == 48 + 24 and film.joins == (2.0,)
+    frames, sound, _ = _read(film.path)
+    assert len(frames) == 72 and abs(len(sound) / 48_000 - 3.0) < 0.05
+    blue = frames[48:, 10:35, 30:50].mean(axis=(1, 2))
+    assert blue[0, 2] > 130  # from its second half: brighter than its first frame (100)
+    with pytest.raises(StitchError, match="cannot start at 5"):
+        stitch([(takes[0], 5.0)], tmp_path / "film.mp4")
