@@ -31,6 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "export": LEAVES | {"library"},
     "studio": ENGINE,
     "widgets": ENGINE,
+    "storyboard": ENGINE,
     "emulator": LEAVES,
     "cli": ENGINE | {"emulator"},
     "__init__": ENGINE | {"widgets"},
