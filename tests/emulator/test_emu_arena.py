@@ -59,7 +59,12 @@ async def test_caption_off_removes_only_the_burned_in_prompt(make_app, clock):
         form = (
             await client.post(
                 "/videos",
-                data={**SMALL, "prompt": "a red balloon over the city", "seed": "3", "caption": "off"},
+                data={
+                    **SMALL,
+                    "prompt": "a red balloon over the city",
+                    "seed": "3",
+                    "caption": "off",
+                },
                 headers={"content-type": "application/x-www-form-urlencoded"},
             )
         ).json()
@@ -101,7 +106,9 @@ async def test_models_are_listed_with_prices_and_each_has_its_look_and_pace(app,
         jobs = {}
         for model in ("sora-2", "emu-amber", "emu-slate", "emu-noir"):
             jobs[model] = (
-                await client.post("/videos", json={**SMALL, "prompt": "a meadow", "model": model, "seed": 1})
+                await client.post(
+                    "/videos", json={**SMALL, "prompt": "a meadow", "model": model, "seed": 1}
+                )
             ).json()
         for job in jobs.values():
             await complete(client, clock, job["id"])
