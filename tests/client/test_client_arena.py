@@ -1,5 +1,5 @@
 """The client against an emulator standing for several models: catalogue, prices, seed and
-caption sent through `**extra`, each model's own pace."""
+caption sent through `**extra`."""
 
 from __future__ import annotations
 
@@ -8,29 +8,11 @@ import io
 import av
 import numpy as np
 import pytest
-from client_fakes import ThreadedTime
+from test_against_emulator import emulated, engine, fake_time
 
-from sora_notebook.client import AsyncSoraClient
-from sora_notebook.client.backend import Backend
 from sora_notebook.protocol import estimate_cost
 
-
-@pytest.fixture
-async def emulated():
-    fake_time = ThreadedTime()
-    backend = Backend.emulator(clock=fake_time.clock, render="draft")
-    async with AsyncSoraClient(
-        backend,
-        sleep=fake_time.sleep,
-        clock=fake_time.clock,
-        wall_clock=fake_time.clock,
-        random=lambda: 0.0,
-    ) as client:
-        yield client
-
-
-def engine(client: AsyncSoraClient):
-    return client.backend.app.state.emulator
+__all__ = ["emulated", "fake_time"]  # fixtures shared with test_against_emulator
 
 
 def bottom_strip(data: io.BytesIO) -> np.ndarray:
