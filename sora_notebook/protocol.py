@@ -98,13 +98,24 @@ _SORA2_PRO = ModelSpec(
         "1920x1080": 0.70,
     },
 )
+
+
+def _emulated(sizes: tuple[str, ...], rate: float) -> ModelSpec:
+    return ModelSpec(sizes=sizes, seconds=_SECONDS, price_per_second=dict.fromkeys(sizes, rate))
+
+
+_PORTRAIT_LANDSCAPE = ("720x1280", "1280x720")
 #: Models whose limits are known. Any other model name is passed through unchecked.
+#: The `emu-*` models exist only on the built-in emulator (its arena of several models).
 MODELS: Mapping[str, ModelSpec] = {
     "sora-2": _SORA2,
     "sora-2-2025-10-06": _SORA2,
     "sora-2-2025-12-08": _SORA2,
     "sora-2-pro": _SORA2_PRO,
     "sora-2-pro-2025-10-06": _SORA2_PRO,
+    "emu-amber": _emulated(_PORTRAIT_LANDSCAPE, 0.05),
+    "emu-slate": _emulated(_PORTRAIT_LANDSCAPE, 0.12),
+    "emu-noir": _emulated((*_PORTRAIT_LANDSCAPE, "1024x1792", "1792x1024"), 0.25),
 }
 
 

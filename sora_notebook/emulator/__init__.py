@@ -18,6 +18,13 @@ or from a shell: `sora-notebook emulator --port 8000 --speed 5 --faults "rate=0.
   docs/subjects.png), motion and camera words; the soundtrack follows the scene. A remix
   keeps its parent's composition and changes what its prompt says; an extension
   continues its parent. Every frame is marked EMULATED.
+- Each job has its own seed (its number, mixed with `create_app(seed=...)`), so variants
+  and repeated prompts differ while the same run of requests renders the same bytes; a
+  request's `seed` pins the look. The prompt is burned in as a caption unless the request
+  says `caption: false` or the app was made with `caption=False` (blind duels).
+- Several models at once (`catalogue`): sora-2 and sora-2-pro in the plain look, and
+  `emu-amber` (warm, quick, $0.05/s), `emu-slate` (cool, $0.12/s), `emu-noir` (muted,
+  slow, $0.25/s); `GET /v1/models` lists them with sizes, seconds and prices.
 - `render="draft"` draws one picture per second (still H.264/AAC of the requested size
   and length); identical inputs are rendered once.
 
@@ -25,7 +32,8 @@ Modules: `app` (routes), `bodies` (request parsing, error answers), `gate` (faul
 auth, counting), `engine` (jobs, lifecycle, persistence), `look` (prompt -> time,
 weather, setting, subjects, motion, camera, sound; pure), `vocab` and `subjects` (the
 words and silhouettes it knows), `_render` (encoding: the only module that imports PyAV),
-`_scenery`, `_paint`, `_yuv`, `_sound` (pixels and samples), `faults`, `moderation`.
+`_scenery`, `_paint`, `_yuv`, `_sound` (pixels and samples), `catalogue` (the models
+it stands for), `faults`, `moderation`.
 Interface: docs/CONTRACTS.md.
 """
 

@@ -25,7 +25,7 @@ from sora_notebook.emulator._sound import SAMPLE_RATES, soundtrack
 from sora_notebook.emulator._yuv import Band, Frame
 from sora_notebook.emulator.look import RenderSpec, look_for
 
-__all__ = ["decode_image", "probe_video", "render"]
+__all__ = ["GRADES", "decode_image", "probe_video", "render"]
 
 _FILES = ("video.mp4", "thumbnail.webp", "spritesheet.jpg")
 
@@ -94,6 +94,29 @@ def _mark(width: int, height: int, text: str = "EMULATED") -> np.ndarray:
     return np.asarray(img)
 
 
+#: Colour grades (a model's look), applied to the limited-range YUV planes after painting:
+#: (luma contrast around mid-grey, luma lift, blue-difference shift, red-difference shift,
+#: chroma saturation).
+GRADES: dict[str, tuple[float, int, int, int, float]] = {
+    "plain": (1.0, 0, 0, 0, 1.0),
+    "warm": (1.0, 6, -14, 12, 1.1),
+    "cool": (0.95, -4, 14, -10, 0.9),
+    "noir": (1.35, -8, 0, 0, 0.25),
+}
+
+
+def _grade_tables(grade: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Lookup tables (Y, U, V) for a grade; None for the plain look."""
+    contrast, lift, du, dv, sat = GRADES[grade]
+    if grade == "plain":
+        return None
+    v = np.arange(256, dtype=np.float64)
+    y = np.clip((v - 126) * contrast + 126 + lift, 16, 235)
+    u = np.clip((v - 128) * sat + 128 + du, 16, 240)
+    r = np.clip((v - 128) * sat + 128 + dv, 16, 240)
+    return y.astype(np.uint8), u.astype(np.uint8), r.astype(np.uint8)
+
+
 def _frames(spec: RenderSpec, ref: np.ndarray | None) -> Iterator[np.ndarray]:
     """Yield each frame of the clip as a yuv420p array (a reused buffer: copy to keep)."""
     frame = Frame(spec.width, spec.height)
@@ -101,11 +124,13 @@ def _frames(spec: RenderSpec, ref: np.ndarray | None) -> Iterator[np.ndarray]:
         _mark(spec.width, spec.height, "EMULATED" + (" · draft" if spec.mode == "draft" else "")),
         opaque=True,
     )
+    tables = _grade_tables(spec.grade)
     offset, view = 0, None
     for i, seg in enumerate(spec.segments):
-        look = look_for(seg.look_prompt, seg.prompt)
-        caption = Band(_text_band(seg.prompt, spec.width, max(24, spec.height // 12)))
-        cap_y = spec.height - caption.planes[0].shape[0] - 10
+        look = look_for(seg.look_prompt, seg.prompt, spec.seed)
+        caption = None
+        if spec.caption:
+            caption = Band(_text_band(seg.prompt, spec.width, max(24, spec.height // 12)))
         # The reference image is the first frame; later segments continue the motion.
         first_ref = ref if i == 0 else None
         t0 = 0.0 if first_ref is not None else float(offset)
@@ -114,7 +139,11 @@ def _frames(spec: RenderSpec, ref: np.ndarray | None) -> Iterator[np.ndarray]:
         for k in range(seg.seconds * spec.fps):
             if k % step == 0:
                 painter.paint(frame, t0 + k / spec.fps, t0)
-                caption.draw(frame, 0, cap_y)
+                if tables is not None:
+                    for plane, table in zip(frame.planes(), tables, strict=True):
+                        np.take(table, plane, out=plane)
+                if caption is not None:
+                    caption.draw(frame, 0, spec.height - caption.planes[0].shape[0] - 10)
                 mark.draw(frame, 10, 10)
             yield frame.array
         view = painter.end(t0 + seg.seconds, t0)

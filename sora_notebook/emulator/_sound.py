@@ -53,7 +53,7 @@ def soundtrack(spec: RenderSpec) -> np.ndarray:
     rate = SAMPLE_RATES[spec.mode]
     parts, start = [], 0
     for seg in spec.segments:
-        look = look_for(seg.look_prompt, seg.prompt)
+        look = look_for(seg.look_prompt, seg.prompt, spec.seed)
         n = seg.seconds * rate
         if look.sound == "silence":
             part = np.zeros(n)

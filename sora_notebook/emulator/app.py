@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from sora_notebook.emulator.bodies import Refused, error_response
+from sora_notebook.emulator.catalogue import model_entry, served
 from sora_notebook.emulator.derived import (
     create_character,
     edit_video,
@@ -53,6 +54,11 @@ async def _home(request: Request) -> Response:
     return PlainTextResponse("sora-notebook emulator (EMULATED video API). Base URL: /v1\n")
 
 
+async def _models(request: Request) -> Response:
+    """The models this emulator stands for, with sizes, seconds and prices (`catalogue`)."""
+    return JSONResponse({"object": "list", "data": [model_entry(name) for name in served()]})
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = exc.detail if isinstance(exc, HTTPException) else "Internal error"
@@ -72,12 +78,15 @@ def create_app(
     jitter: float = 0.0,
     slots: int | None = None,
     seed: int | None = None,
+    caption: bool = True,
 ) -> Starlette:
     """The emulator as an ASGI app; `app.state.emulator` is its `Engine`.
 
     Jobs take exactly as long each time unless `jitter` (a share, e.g. 0.3: each job's
     generation takes 70-130% of its usual time, seeded by `seed`) or `slots` (at most
-    that many generate at once; the others wait `queued`) say otherwise."""
+    that many generate at once; the others wait `queued`) say otherwise. Each job has its
+    own look (seeded by its number and `seed`; a request's `seed` pins it); `caption=False`
+    leaves the prompt out of the frames unless a request's `caption` asks for it."""
     engine = Engine(
         speed=speed,
         clock=clock,
@@ -88,6 +97,7 @@ def create_app(
         jitter=jitter,
         slots=slots,
         seed=seed,
+        caption=caption,
     )
 
     @contextlib.asynccontextmanager
@@ -97,6 +107,7 @@ def create_app(
 
     routes = [
         Route("/", _home),
+        Route("/v1/models", _models, methods=["GET"]),
         Route("/v1/videos", _handler(create_video), methods=["POST"]),
         Route("/v1/videos", _handler(list_videos), methods=["GET"]),
         Route("/v1/videos/edits", _handler(edit_video), methods=["POST"]),

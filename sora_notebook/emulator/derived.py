@@ -43,6 +43,8 @@ async def remix_video(request: Request, engine: Engine) -> Response:
         segments=(segment,),
         reference_sha256=spec.reference_sha256,
         remixed_from=parent.id,
+        seed=spec.seed,
+        caption=spec.caption,
     )
     return JSONResponse(engine.to_dict(job))
 
@@ -74,6 +76,8 @@ def _base(source: EmulatedJob | tuple[str, int, str], prompt: str) -> dict[str, 
             "segments": spec.segments,
             "look": source.look_prompt,
             "reference_sha256": spec.reference_sha256,
+            "seed": spec.seed,
+            "caption": spec.caption,
         }
     size, seconds, ref_sha = source
     look = "upload:" + ref_sha
@@ -83,6 +87,8 @@ def _base(source: EmulatedJob | tuple[str, int, str], prompt: str) -> dict[str, 
         "segments": (Segment(prompt=prompt, look_prompt=look, seconds=seconds),),
         "look": look,
         "reference_sha256": ref_sha,
+        "seed": None,
+        "caption": None,
     }
 
 
@@ -100,6 +106,8 @@ async def edit_video(request: Request, engine: Engine) -> Response:
         seconds=seconds,
         segments=(segment,),
         reference_sha256=base["reference_sha256"],
+        seed=base["seed"],
+        caption=base["caption"],
     )
     return JSONResponse(engine.to_dict(job))
 
@@ -139,6 +147,8 @@ async def extend_video(request: Request, engine: Engine) -> Response:
         seconds=total,
         segments=segments,
         reference_sha256=base["reference_sha256"],
+        seed=base["seed"],
+        caption=base["caption"],
     )
     return JSONResponse(engine.to_dict(job))
 

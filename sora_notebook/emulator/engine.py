@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sora_notebook.emulator import store
+from sora_notebook.emulator.catalogue import CATALOGUE
 from sora_notebook.emulator.jobs import QUEUE_SECONDS, VARIANT_FILES, EmulatedJob, run_seconds
 from sora_notebook.emulator.look import RenderSpec, Segment
 from sora_notebook.emulator.moderation import MODERATION_CODE, MODERATION_MESSAGE, blocked_term
@@ -54,6 +55,7 @@ class Engine:
         jitter: float = 0.0,
         slots: int | None = None,
         seed: int | None = None,
+        caption: bool = True,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -71,6 +73,8 @@ class Engine:
         self.jitter = jitter
         self.slots = slots
         self._random = random.Random(seed)
+        self.seed = seed
+        self.caption = caption
         self.created = 0
         self.requests = 0
         self._owns_root = data_dir is None
@@ -297,24 +301,32 @@ class Engine:
         segments: tuple[Segment, ...] | None = None,
         reference_sha256: str | None = None,
         remixed_from: str | None = None,
+        seed: int | None = None,
+        caption: bool | None = None,
     ) -> EmulatedJob:
-        """Accept a job, start its render, count it."""
+        """Accept a job, start its render, count it. Without `seed` each job gets its own
+        (from its number and the engine's `seed`), so variants and repeated prompts differ
+        yet the same run of requests renders the same bytes; `caption` (default: the
+        engine's) burns the prompt into the frames. The model's look comes from `catalogue`."""
         width, height = parse_size(size)
         segs = segments or (Segment(prompt=prompt, look_prompt=prompt, seconds=seconds),)
-        spec = RenderSpec(
-            width=width,
-            height=height,
-            segments=segs,
-            mode=self.render_mode,
-            reference_sha256=reference_sha256,
-        )
-        total = spec.seconds
         error = None
         if blocked_term(prompt) is not None:
             error = {"code": MODERATION_CODE, "message": MODERATION_MESSAGE}
         with self._lock:
-            queue_for, run_for = self._timing(model, total)
             self._seq += 1
+            spec = RenderSpec(
+                width=width,
+                height=height,
+                segments=segs,
+                mode=self.render_mode,
+                reference_sha256=reference_sha256,
+                seed=self._job_seed(self._seq) if seed is None else seed,
+                caption=self.caption if caption is None else caption,
+                grade=CATALOGUE[model].grade if model in CATALOGUE else "plain",
+            )
+            total = spec.seconds
+            queue_for, run_for = self._timing(model, total)
             job = EmulatedJob(
                 id="video_" + uuid.uuid4().hex,
                 seq=self._seq,
@@ -334,6 +346,13 @@ class Engine:
             self._save()
         self.touch(job)
         return job
+
+    def _job_seed(self, seq: int) -> int:
+        """The seed of the `seq`-th job: its number, mixed with the engine's `seed`."""
+        if self.seed is None:
+            return seq
+        digest = hashlib.sha256(f"{self.seed}:{seq}".encode()).digest()
+        return int.from_bytes(digest[:4], "big")
 
     def _timing(self, model: str, seconds: int) -> tuple[float, float]:
         """(seconds queued, seconds generating). Exact by default. With `jitter`, each

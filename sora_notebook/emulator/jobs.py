@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sora_notebook.emulator.catalogue import CATALOGUE
 from sora_notebook.emulator.look import RenderSpec, inherit
 from sora_notebook.protocol import MEDIA_TYPES
 
@@ -49,8 +50,8 @@ class EmulatedJob:
 
 
 def run_seconds(model: str, seconds: int, speed: float) -> float:
-    """Clock seconds in progress: tens of seconds at speed 1, more for longer and pro clips."""
-    base = 8.0 + 3.0 * seconds
-    if "pro" in model:
-        base *= 2
-    return base / speed
+    """Clock seconds in progress: tens of seconds at speed 1, more for longer clips, times
+    the model's pace in the catalogue (pro and slower models take longer)."""
+    entry = CATALOGUE.get(model)
+    pace = entry.pace if entry is not None else (2.0 if "pro" in model else 1.0)
+    return (8.0 + 3.0 * seconds) * pace / speed

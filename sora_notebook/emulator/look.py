@@ -239,16 +239,19 @@ def _merge(new: _Said, old: _Said) -> _Said:
     )
 
 
-def look_for(look_prompt: str, prompt: str) -> Look:
+def look_for(look_prompt: str, prompt: str, seed: int | None = None) -> Look:
     """The look of `prompt`. `look_prompt` is where the composition comes from (a remix or
     extension passes what `inherit` built: its root's prompt, then the prompts since):
-    whatever `prompt` does not say, it keeps from those, the latest first."""
+    whatever `prompt` does not say, it keeps from those, the latest first. `seed` varies
+    what the prompt leaves open (where things stand, which subject or setting when none
+    is named, the scenery's details, the tune): same seed, same look."""
     parts = look_prompt.split(SEP)
     old = _read(parts[0])
     for part in parts[1:]:
         old = _merge(_read(part), old)
     new = _read(prompt)
-    layout = _digest("layout:" + parts[0])
+    salt = "" if seed is None else f"seed={seed}:"
+    layout = _digest("layout:" + salt + parts[0])
     said = _merge(new, old)
     motion = said.motion or "normal"
     empty = not new.subjects and bool(_EMPTY & set(_words(prompt)))
@@ -258,7 +261,7 @@ def look_for(look_prompt: str, prompt: str) -> Look:
         _DEFAULT_SETTINGS[layout[1] % len(_DEFAULT_SETTINGS)],
     )
     weather = said.weather or "clear"
-    d = _digest("notes:" + prompt)
+    d = _digest("notes:" + salt + prompt)
     pentatonic = (0, 2, 4, 7, 9, 12, 14, 16)
     return Look(
         time=said.time or "day",
@@ -282,6 +285,9 @@ class Segment:
     seconds: int
 
 
+_KEYLESS_DEFAULTS = {"seed": None, "caption": True, "grade": "plain"}
+
+
 @dataclass(frozen=True)
 class RenderSpec:
     """Everything a render depends on. Same spec -> same bytes."""
@@ -292,13 +298,20 @@ class RenderSpec:
     mode: str = "full"  # "full" | "draft"
     reference_sha256: str | None = None  # first frame, stored beside the cache entry
     fps: int = 24
+    seed: int | None = None  # varies what the prompt leaves open (`look_for`)
+    caption: bool = True  # the prompt burned into the frames (off for blind duels)
+    grade: str = "plain"  # the model's colour grade (`catalogue`, `_render.GRADES`)
 
     @property
     def seconds(self) -> int:
         return sum(s.seconds for s in self.segments)
 
     def key(self) -> str:
-        payload = json.dumps({"v": RENDER_VERSION, **asdict(self)}, sort_keys=True)
+        fields = asdict(self)
+        for name, default in _KEYLESS_DEFAULTS.items():  # older cache entries keep their keys
+            if fields[name] == default:
+                del fields[name]
+        payload = json.dumps({"v": RENDER_VERSION, **fields}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:40]
 
     def to_dict(self) -> dict:

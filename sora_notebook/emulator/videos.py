@@ -15,6 +15,7 @@ from sora_notebook.emulator.bodies import (
     read_body,
     text_field,
 )
+from sora_notebook.emulator.catalogue import served
 from sora_notebook.emulator.engine import Engine
 from sora_notebook.emulator.jobs import VARIANT_FILES, EmulatedJob
 from sora_notebook.errors import ValidationError
@@ -24,18 +25,19 @@ from sora_notebook.protocol import (
     DEFAULT_SECONDS,
     DEFAULT_SIZE,
     FAILED,
-    MODELS,
     VARIANTS,
     validate_create,
 )
 
 __all__ = [
+    "caption_field",
     "check_running",
     "completed_source",
     "create_video",
     "delete_video",
     "list_videos",
     "retrieve_video",
+    "seed_field",
     "video_content",
 ]
 
@@ -95,10 +97,10 @@ async def create_video(request: Request, engine: Engine) -> Response:
     model = text_field(body, "model") or DEFAULT_MODEL
     size = text_field(body, "size") or DEFAULT_SIZE
     seconds = text_field(body, "seconds") or DEFAULT_SECONDS
-    if model not in MODELS:
+    if model not in served():
         raise Refused(
             400,
-            f"Invalid model '{model}'. The emulator serves: {', '.join(MODELS)}.",
+            f"Invalid model '{model}'. The emulator serves: {', '.join(served())}.",
             param="model",
             code="invalid_value",
         )
@@ -126,11 +128,58 @@ async def create_video(request: Request, engine: Engine) -> Response:
                 code="invalid_value",
             )
         ref_sha = engine.save_reference(data)
+    seed, caption = seed_field(body), caption_field(body)
     check_running(engine)
     job = engine.create(
-        model=model, prompt=prompt, size=size_n, seconds=int(seconds_n), reference_sha256=ref_sha
+        model=model,
+        prompt=prompt,
+        size=size_n,
+        seconds=int(seconds_n),
+        reference_sha256=ref_sha,
+        seed=seed,
+        caption=caption,
     )
     return JSONResponse(engine.to_dict(job))
+
+
+_ON, _OFF = ("true", "1", "on", "yes"), ("false", "0", "off", "no")
+
+
+def seed_field(body: dict[str, Any]) -> int | None:
+    """The optional `seed`: a whole number from 0 to 2**32 - 1 (JSON or form text)."""
+    value = body.get("seed")
+    if value is None or value == "":
+        return None
+    text = value if isinstance(value, str) else None if isinstance(value, bool) else value
+    try:
+        seed = int(text) if isinstance(text, int | str) else -1
+    except ValueError:
+        seed = -1
+    if not 0 <= seed < 2**32:
+        raise Refused(
+            400,
+            f"seed must be a whole number from 0 to 4294967295; got {str(value)[:40]!r}.",
+            param="seed",
+            code="invalid_value",
+        )
+    return seed
+
+
+def caption_field(body: dict[str, Any]) -> bool | None:
+    """The optional `caption` (the prompt burned into the frames): true or false (JSON),
+    or "true"/"false", "on"/"off", "1"/"0" (form text). None: the emulator's default."""
+    value = body.get("caption")
+    if value is None or isinstance(value, bool):
+        return value
+    word = str(value).strip().lower() if isinstance(value, str) else ""
+    if word in _ON or word in _OFF:
+        return word in _ON
+    raise Refused(
+        400,
+        f"caption must be true or false; got {str(value)[:40]!r}.",
+        param="caption",
+        code="invalid_value",
+    )
 
 
 async def list_videos(request: Request, engine: Engine) -> Response:

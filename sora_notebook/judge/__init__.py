@@ -8,10 +8,14 @@ numbers and the preferences in the library (`studio.metrics`, `studio.prefer`,
 - `difference(a, b)` -> per-frame 0-1 strip (1 - SSIM).
 - `rank(items, preferences)` -> `Rank`s best first (Bradley-Terry, weak prior, ties as
   half a win each); `next_pair(ranks, preferences)` -> the pair whose order is least certain.
+- `leaderboard(videos, duels)` -> `ModelStanding`s best first: Bradley-Terry by model over
+  the duels of their videos (sigma from the Hessian), cost and seconds per video, wins per
+  dollar (`VideoRecord`s in).
 """
 
 from typing import Any
 
+from sora_notebook.judge.leaderboard import ModelStanding, VideoRecord, leaderboard
 from sora_notebook.judge.metrics import METRICS, VERSION, Metrics, Scorer, difference, measure
 from sora_notebook.judge.ranking import Preference, Rank, next_pair, rank
 
@@ -20,10 +24,13 @@ __all__ = [
     "VERSION",
     "Clip",
     "Metrics",
+    "ModelStanding",
     "Preference",
     "Rank",
     "Scorer",
+    "VideoRecord",
     "difference",
+    "leaderboard",
     "load_clip",
     "measure",
     "next_pair",

@@ -61,8 +61,8 @@ async def test_unwatched_jobs_cost_nothing_and_identical_inputs_render_once(
 
     monkeypatch.setattr(_render, "render", counting_render)
     async with asgi_client(app) as client:
-        for _ in range(3):
-            await client.post("/videos", json={"prompt": "same"})
+        for _ in range(3):  # the same seed: identical inputs
+            await client.post("/videos", json={"prompt": "same", "seed": 1})
         await client.post("/videos", json={"prompt": "never looked at"})
         assert calls == []
         same = [v for v in app.state.emulator.jobs.values() if v.prompt == "same"]

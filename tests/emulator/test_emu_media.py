@@ -177,7 +177,7 @@ async def test_api_media_matches_request_and_is_cached(make_app, clock):
     app = make_app(clock=clock)
     engine = app.state.emulator
     async with asgi_client(app) as client:
-        body = {"prompt": "a lantern", "size": "720x1280", "seconds": "8"}
+        body = {"prompt": "a lantern", "size": "720x1280", "seconds": "8", "seed": 9}
         a = (await client.post("/videos", json=body)).json()
         b = (await client.post("/videos", json=body)).json()
         await complete(client, clock, a["id"])

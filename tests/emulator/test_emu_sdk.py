@@ -114,3 +114,27 @@ async def test_sdk_errors_map_to_its_exception_types(sdk):
     assert failed.status == "failed" and failed.error.code == "moderation_blocked"
     with pytest.raises(openai.NotFoundError):
         await sdk.videos.download_content(failed.id)
+
+
+async def test_several_emulated_models_through_the_sdk(sdk_asgi):
+    listed = {m.id: m for m in (await sdk_asgi.models.list()).data}
+    assert {"emu-amber", "emu-slate", "emu-noir"} <= set(listed)
+    assert listed["emu-noir"].model_extra["price_per_second"]["1280x720"] == 0.25
+    made = [
+        await sdk_asgi.videos.create_and_poll(
+            prompt="a dog in a city",
+            model=model,  # type: ignore[arg-type]
+            size="1280x720",
+            extra_body={"seed": 4, "caption": False},
+        )
+        for model in ("emu-amber", "emu-noir")
+    ]
+    assert [v.model for v in made] == ["emu-amber", "emu-noir"]
+    assert all(v.status == "completed" for v in made)
+    engine = sdk_asgi.app.state.emulator
+    specs = [engine.jobs[v.id].render_spec for v in made]
+    assert [(s.grade, s.seed, s.caption) for s in specs] == [
+        ("warm", 4, False),
+        ("noir", 4, False),
+    ]
+    assert engine.media_sha256(made[0].id) != engine.media_sha256(made[1].id)

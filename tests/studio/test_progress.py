@@ -121,8 +121,8 @@ async def test_time_left_is_honest_once_three_jobs_are_known(tmp_path):
     time = ManualTime()
     backend = Backend.emulator(clock=time.clock, render="draft", jitter=0.3, slots=2, seed=11)
     engine = backend.app.state.emulator
-    warm = engine.create(model="sora-2", prompt="a kite", size="720x1280", seconds=4)
-    await engine.wait_render(warm)  # every job below shares this render
+    warm = engine.create(model="sora-2", prompt="a kite", size="720x1280", seconds=4, seed=1)
+    await engine.wait_render(warm)  # every job below shares this render (the same seed)
     engine.delete(warm.id)
     studio = Studio(
         backend, tmp_path / "s", clock=time.clock, sleep=time.sleep, coalesce=0.0, max_rps=1000.0
@@ -132,7 +132,7 @@ async def test_time_left_is_honest_once_three_jobs_are_known(tmp_path):
     try:
         for step in range(400):
             if step % 22 == 0 and len(jobs) < 12:  # a new job every 11 s
-                jobs.append(await studio.submit("a kite", seconds=4))
+                jobs.append(await studio.submit("a kite", seconds=4, seed=1))
             await time.advance(0.5)
             known = len(studio.jobs(status="completed"))
             for job in jobs[3:]:

@@ -46,9 +46,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def write_config(folder: Path, upstream: str) -> Path:
-    """A proxy config routing two model groups to the emulator (the openai provider)."""
-    groups = [(LONG_GROUP, f"openai/{LONG_GROUP}"), ("sora-2", "openai/sora-2")]
+def write_config(folder: Path, upstream: str, names: tuple[str, ...] = ()) -> Path:
+    """A proxy config routing model groups to the emulator (the openai provider): `names`,
+    else the long group and sora-2."""
+    groups = [(name, f"openai/{name}") for name in names or (LONG_GROUP, "sora-2")]
     lines = ["model_list:"]
     for name, model in groups:
         lines += [
