@@ -198,6 +198,8 @@ class RequestCore:
                 if verdict is None:
                     return response
                 failure, ambiguous, delay = verdict
+            if recover is not None and self.backend.dialect.create_refused(failure):
+                raise failure  # a 5xx that states why nothing was made: no lookup, no retry
             can_retry = delay is not None and attempt < self.max_retries
             if can_retry:
                 assert delay is not None
@@ -255,7 +257,9 @@ class RequestCore:
             return await recover()
         except SoraNotebookError as exc:
             logger.debug("could not look for the submitted job: %s", type(exc).__name__)
-            raise SubmissionUnknown() from failure
+            reason = failure.message if isinstance(failure, APIError) else None
+            listable = self.backend.capabilities.list
+            raise SubmissionUnknown(reason, listable=listable) from failure
 
     async def _create_call(self, path: str, body: _Body, recover: Recover) -> Video:
         try:
@@ -279,11 +283,17 @@ class RequestCore:
         body = _payload(response)
         if not _is_video(body):
             raise _not_json(response)
-        data = self.backend.dialect.normalize(body)
+        data = self._read(body)
         cost = self.backend.dialect.cost_from_headers(response.headers)
         if cost is not None:
             data["server_cost"] = cost
         return Video.from_dict(data)
+
+    def _read(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A job body in the official shape, with the protocol's status word."""
+        data = self.backend.dialect.normalize(body)
+        data["status"] = self.backend.dialect.status_word(str(data.get("status") or ""))
+        return data
 
     async def _list_page(
         self, *, limit: int | None, order: str | None, after: str | None
@@ -301,8 +311,7 @@ class RequestCore:
             raise _not_json(response)
         items = body.get("data")
         if isinstance(items, list):
-            normalize = self.backend.dialect.normalize
-            items = [normalize(v) if _is_video(v) else v for v in items[:1000]]
+            items = [self._read(v) if _is_video(v) else v for v in items[:1000]]
             body = {**body, "data": items}
         return VideoPage.from_dict(body)
 
