@@ -24,6 +24,7 @@ BENCHMARKS = {
     "hostile": "benchmarks.hostile",
     "watch": "benchmarks.watch",
     "team": "benchmarks.team",
+    "gateways": "benchmarks.gateways",
 }
 
 

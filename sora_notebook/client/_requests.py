@@ -200,6 +200,8 @@ class RequestCore:
                 failure, ambiguous, delay = verdict
             if recover is not None and self.backend.dialect.create_refused(failure):
                 raise failure  # a 5xx that states why nothing was made: no lookup, no retry
+            if self._says_failed(failure, status=video_in_error, media=stream):
+                raise failure  # the error says the job failed: asking again won't help
             can_retry = delay is not None and attempt < self.max_retries
             if can_retry:
                 assert delay is not None
@@ -212,6 +214,14 @@ class RequestCore:
                 raise failure
             attempt += 1
             logger.debug("retry %d of %s %s", attempt, method, path)
+
+    def _says_failed(self, failure: SoraNotebookError, *, status: bool, media: bool) -> bool:
+        """Whether the dialect reads `failure` (of a status or media request) as the job's
+        end, so that retrying it would only delay the person's red card."""
+        dialect = self.backend.dialect
+        if status and dialect.failed_status(failure, 1) is not None:
+            return True
+        return media and dialect.failed_media(failure, 1) is not None
 
     async def _judge(
         self, response: httpx.Response, path: str, attempt: int, stream: bool, video_ok: bool

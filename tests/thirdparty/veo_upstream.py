@@ -19,6 +19,7 @@ after `polls` status reads.
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any
 
 from starlette.applications import Starlette
@@ -52,8 +53,10 @@ def veo_app(polls: int = 2) -> Starlette:
         if job is None:
             return JSONResponse({"error": {"code": 404, "message": "Operation not found."}}, 404)
         job["reads"] += 1
+        request.app.state.reads.append((name.rsplit("/", 1)[-1], time.time()))
         if job["reads"] <= polls:
             return JSONResponse({"name": name, "done": False})
+        request.app.state.done_at.setdefault(name, time.time())  # when it first said done
         if "breaks" in job["prompt"]:
             error = {"code": 13, "message": "Video generation failed: internal model error."}
             return JSONResponse({"name": name, "done": True, "error": error})
@@ -82,4 +85,6 @@ def veo_app(polls: int = 2) -> Starlette:
         ]
     )
     app.state.seen = []
+    app.state.done_at = {}
+    app.state.reads = []
     return app
