@@ -223,7 +223,7 @@ class Together(Dialect):
     models_path: str | None = None
     needs_job_for_media: bool = True
     capabilities: Capabilities = _TOGETHER_CAPS
-    reports_cost: bool = True
+    reports_cost: bool = False  # `outputs.cost` has no stated unit (see reported_cost)
     reference_fields: str = "`media.frame_images` (a file goes as a data URL)"
     audio_field: str | None = "generate_audio"
     params: tuple[str, ...] = (
