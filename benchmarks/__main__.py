@@ -25,6 +25,7 @@ BENCHMARKS = {
     "watch": "benchmarks.watch",
     "team": "benchmarks.team",
     "storyboard": "benchmarks.storyboard",
+    "gateways": "benchmarks.gateways",
 }
 
 

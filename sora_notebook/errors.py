@@ -223,12 +223,19 @@ class SubmissionUnknown(SoraNotebookError):
     It was not sent again, so nothing is billed twice; the job may exist on the server.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reason: str | None = None, *, listable: bool = True) -> None:
+        self.reason = reason
+        said = f" (the server said: {reason})" if reason else ""
+        look = (
+            "Look for the job with `client.list()` (or let the studio reconcile it) "
+            if listable
+            else "This backend has no job list: look for the job in the provider's own "
+            "console or usage page "
+        )
         super().__init__(
-            "The request may have reached the server, but its answer was lost and the job "
-            "list could not be read to check. It was not sent again, so you are not billed "
-            "twice. Look for the job with `client.list()` (or let the studio reconcile it) "
-            "before submitting again."
+            f"The request may have reached the server, but its answer was lost{said} and "
+            "the job list could not be read to check. It was not sent again, so you are not "
+            f"billed twice. {look}before submitting again."
         )
 
 
@@ -331,17 +338,45 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
+def error_reason(body: Any) -> tuple[str, Any, Any, Any]:
+    """(message, code, param, type) from an error body in any shape these servers use:
+    `{"error": {...}}` (OpenAI, vLLM, LiteLLM), `{"error": "text"}` (OpenRouter, SGLang's
+    warm-up), FastAPI's `{"detail": "text"}` and `{"detail": [{"loc", "msg"}, ...]}`
+    (SGLang), `{"message": ...}`, or plain text."""
+    if isinstance(body, str):
+        return body.strip()[:500], None, None, None
+    if not isinstance(body, Mapping):
+        return "", None, None, None
+    envelope = body.get("error")
+    if isinstance(envelope, Mapping):
+        message = str(envelope.get("message") or envelope.get("msg") or "")[:2000]
+        return message, envelope.get("code"), envelope.get("param"), envelope.get("type")
+    if isinstance(envelope, str) and envelope.strip():
+        return envelope.strip()[:2000], body.get("code"), body.get("param"), None
+    detail = body.get("detail")
+    if isinstance(detail, str):
+        return detail.strip()[:2000], None, None, None
+    if isinstance(detail, list):
+        items = [d for d in detail[:20] if isinstance(d, Mapping)]
+        texts: list[str] = []
+        params: list[str] = []
+        for item in items:
+            loc = item.get("loc")
+            where = ".".join(str(x) for x in loc) if isinstance(loc, list | tuple) else ""
+            texts.append(f"{where}: {item.get('msg')}" if where else str(item.get("msg")))
+            params.append(where)
+        return "; ".join(texts)[:2000], None, (params[0] or None) if params else None, None
+    text = body.get("message")
+    if isinstance(text, str):
+        return text.strip()[:2000], body.get("code"), body.get("param"), None
+    return "", None, None, None
+
+
 def error_for_status(
     status_code: int, body: Any = None, headers: Mapping[str, str] | None = None
 ) -> APIError:
     """The one place an HTTP error status becomes an exception."""
-    envelope = body.get("error") if isinstance(body, Mapping) else None
-    if isinstance(envelope, Mapping):
-        message = str(envelope.get("message") or "")
-        code, param, kind = envelope.get("code"), envelope.get("param"), envelope.get("type")
-    else:
-        message = body.strip()[:500] if isinstance(body, str) else ""
-        code = param = kind = None
+    message, code, param, kind = error_reason(body)
     message = message or f"HTTP {status_code}"
     if status_code >= 500:
         cls: type[APIError] = ServerError

@@ -205,6 +205,10 @@ class RequestCore:
                 if verdict is None:
                     return response
                 failure, ambiguous, delay = verdict
+            if recover is not None and self.backend.dialect.create_refused(failure):
+                raise failure  # a 5xx that states why nothing was made: no lookup, no retry
+            if self._says_failed(failure, status=video_in_error, media=stream):
+                raise failure  # the error says the job failed: asking again won't help
             can_retry = delay is not None and attempt < self.max_retries
             if can_retry:
                 assert delay is not None
@@ -217,6 +221,14 @@ class RequestCore:
                 raise failure
             attempt += 1
             logger.debug("retry %d of %s %s", attempt, method, path)
+
+    def _says_failed(self, failure: SoraNotebookError, *, status: bool, media: bool) -> bool:
+        """Whether the dialect reads `failure` (of a status or media request) as the job's
+        end, so that retrying it would only delay the person's red card."""
+        dialect = self.backend.dialect
+        if status and dialect.failed_status(failure, 1) is not None:
+            return True
+        return media and dialect.failed_media(failure, 1) is not None
 
     async def _judge(
         self, response: httpx.Response, path: str, attempt: int, stream: bool, video_ok: bool
@@ -263,7 +275,9 @@ class RequestCore:
             return await recover()
         except SoraNotebookError as exc:
             logger.debug("could not look for the submitted job: %s", type(exc).__name__)
-            raise SubmissionUnknown() from failure
+            reason = failure.message if isinstance(failure, APIError) else None
+            listable = self.backend.capabilities.list
+            raise SubmissionUnknown(reason, listable=listable) from failure
 
     async def _create_call(self, path: str, body: _Body, recover: Recover) -> Video:
         try:
@@ -287,11 +301,17 @@ class RequestCore:
         body = _payload(response)
         if not _is_video(body):
             raise _not_json(response)
-        data = self.backend.dialect.normalize(body)
+        data = self._read(body)
         cost = self.backend.dialect.cost_from_headers(response.headers)
         if cost is not None:
             data["server_cost"] = cost
         return Video.from_dict(data)
+
+    def _read(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A job body in the official shape, with the protocol's status word."""
+        data = self.backend.dialect.normalize(body)
+        data["status"] = self.backend.dialect.status_word(str(data.get("status") or ""))
+        return data
 
     async def _list_page(
         self, *, limit: int | None, order: str | None, after: str | None
@@ -309,8 +329,7 @@ class RequestCore:
             raise _not_json(response)
         items = body.get("data")
         if isinstance(items, list):
-            normalize = self.backend.dialect.normalize
-            items = [normalize(v) if _is_video(v) else v for v in items[:1000]]
+            items = [self._read(v) if _is_video(v) else v for v in items[:1000]]
             body = {**body, "data": items}
         return VideoPage.from_dict(body)
 

@@ -17,7 +17,7 @@ from sora_notebook.errors import (
     SoraNotebookError,
 )
 from sora_notebook.library import Job
-from sora_notebook.protocol import MEDIA_TYPES, VARIANTS
+from sora_notebook.protocol import FAILED, MEDIA_TYPES, VARIANTS
 from sora_notebook.studio.jobs import Context, message_of
 from sora_notebook.studio.ratelimit import DOWNLOAD, STATUS
 from sora_notebook.studio.refresh import LOST_MESSAGE
@@ -96,6 +96,10 @@ class Fetcher:
                     job.key, media_expired=True, error_message=LOST_MESSAGE
                 )
                 return gone, "updated"
+            reason = self.ctx.backend.dialect.failed_media(exc, state.download_attempts)
+            if reason is not None:  # "completed" with no media: the gateway's defect
+                failed = self.ctx.library.update(job.key, status=FAILED, error_message=reason)
+                return failed, "failed"
             log.info("download of %s failed (%s); will retry", job.video_id, exc)
             if state.download_attempts >= self.ctx.max_download_attempts:
                 note = f"Could not download the video ({message_of(exc)}); restart to retry."

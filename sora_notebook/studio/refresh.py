@@ -83,12 +83,16 @@ class Refresher:
     def _status_failed(self, job: Job, exc: SoraNotebookError) -> Job:
         """A status request about `job` failed: the server no longer knows the job (it
         is failed, lost), or it is tried again later with a backoff."""
-        if isinstance(exc, NotFoundError) and not isinstance(exc, NotReadyError):
+        tries = self.ctx.states(job.key).failures + 1
+        reason = self.ctx.backend.dialect.failed_status(exc, tries)  # a gateway's words
+        if reason is None and isinstance(exc, NotFoundError) and not isinstance(exc, NotReadyError):
+            reason = LOST_MESSAGE
+        if reason is not None:
             lost = self.ctx.library.update(
-                job.key, status=FAILED, error_message=LOST_MESSAGE, completed_at=self.ctx.clock()
+                job.key, status=FAILED, error_message=reason, completed_at=self.ctx.clock()
             )
             return self.ctx.changed("failed", self.recorder.bill(lost, None))
-        self.ctx.states(job.key).failures += 1
+        self.ctx.states(job.key).failures = tries
         log.debug("poll of %s failed: %s", job.video_id, exc)
         return job
 

@@ -82,18 +82,23 @@ def png(width: int = 1280, height: int = 720) -> bytes:
 
 @pytest.fixture(scope="session")
 def litellm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A real LiteLLM proxy in front of the emulator (a real socket, draft render)."""
+    """A real LiteLLM proxy in front of the emulator (a real socket, draft render) and of
+    a Veo upstream written from Google's REST reference (`veo_upstream.py`)."""
     from sora_notebook.emulator import create_app
 
     from .litellm_proxy import Proxy, write_config
+    from .veo_upstream import veo_app
 
     folder = tmp_path_factory.mktemp("litellm")
     emulator = create_app(speed=40, render="draft")
-    with LiveServer(emulator) as upstream:
-        proxy = Proxy(write_config(folder, upstream.base_url), folder / "proxy.log")
+    veo = veo_app()
+    with LiveServer(emulator) as upstream, LiveServer(veo) as google:
+        config = write_config(folder, upstream.base_url, f"http://127.0.0.1:{google.port}")
+        proxy = Proxy(config, folder / "proxy.log")
         try:
             proxy.wait_ready()
             proxy.emulator = emulator
+            proxy.veo = veo
             yield proxy
         finally:
             proxy.stop()

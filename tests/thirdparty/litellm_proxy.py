@@ -46,18 +46,30 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def write_config(folder: Path, upstream: str, names: tuple[str, ...] = ()) -> Path:
+#: The model group in front of the Veo upstream (LiteLLM's price: $0.40 per second).
+VEO_GROUP = "veo-3.1"
+
+
+def write_config(
+    folder: Path, upstream: str, veo: str | None = None, names: tuple[str, ...] = ()
+) -> Path:
     """A proxy config routing model groups to the emulator (the openai provider): `names`,
-    else the long group and sora-2."""
-    groups = [(name, f"openai/{name}") for name in names or (LONG_GROUP, "sora-2")]
+    else the long group and sora-2; and one to a Veo upstream (the gemini provider) when
+    `veo` is its root URL."""
+    groups = [
+        (name, f"openai/{name}", upstream, "sk-emulator")
+        for name in names or (LONG_GROUP, "sora-2")
+    ]
+    if veo is not None:
+        groups.append((VEO_GROUP, "gemini/veo-3.1-generate-preview", veo, "veo-upstream-key"))
     lines = ["model_list:"]
-    for name, model in groups:
+    for name, model, base, key in groups:
         lines += [
             f"  - model_name: {name}",
             "    litellm_params:",
             f"      model: {model}",
-            f"      api_base: {upstream}",
-            "      api_key: sk-emulator",
+            f"      api_base: {base}",
+            f"      api_key: {key}",
         ]
     lines += ["general_settings:", f"  master_key: {MASTER_KEY}", ""]
     path = folder / "litellm.yaml"

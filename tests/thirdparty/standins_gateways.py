@@ -27,7 +27,7 @@ OPENROUTER_MODELS = [
         "supported_resolutions": ["720p", "1080p"],
         "supported_sizes": None,
         "allowed_passthrough_parameters": [],
-        "pricing_skus": {"video_seconds": "0.40"},
+        "pricing_skus": {"per-video-second": "0.40", "per-video-second-1080p": "0.50"},
     },
     {
         "id": "alibaba/wan-2.6",

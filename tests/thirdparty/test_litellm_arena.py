@@ -29,7 +29,7 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     folder = tmp_path_factory.mktemp("litellm-arena")
     emulator = create_app(speed=40, render="draft", caption=False)
     with LiveServer(emulator) as upstream:
-        proxy = Proxy(write_config(folder, upstream.base_url, GROUPS), folder / "proxy.log")
+        proxy = Proxy(write_config(folder, upstream.base_url, names=GROUPS), folder / "proxy.log")
         try:
             proxy.wait_ready()
             proxy.emulator = emulator

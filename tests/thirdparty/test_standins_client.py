@@ -102,9 +102,9 @@ async def test_models_and_costs(served):
         if served.name == "vllm-omni":
             assert [m.id for m in models] == ["Wan-AI/Wan2.2-T2V-A14B-Diffusers"]
         done = await client.wait(await client.create("priced", model=served.model), timeout=20)
-    expected = {"openrouter": 0.5, "together": 2.0}.get(served.name)
+    # Together's `outputs.cost` has no stated unit: not taken as dollars
+    expected = {"openrouter": 0.5}.get(served.name)
     assert served.backend.dialect.reported_cost(done.raw) == expected
-    assert done.server_cost == expected
 
 
 async def test_a_model_is_required_where_the_server_routes_by_model(served):

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from sora_notebook.client._http.multipart import FilePart
+from sora_notebook.errors import APIError, SoraNotebookError
 from sora_notebook.protocol import MODELS, VARIANTS
 
 __all__ = [
@@ -89,6 +91,19 @@ class ModelInfo:
     seconds: tuple[str, ...] = ()
     audio: bool | None = None
     price_per_second: float | None = None
+    #: USD per second by resolution ("1080p"; "" for any), as a catalogue prices it.
+    prices: Mapping[str, float] = field(default_factory=dict, compare=False)
+
+    def price_for(self, size: str | None) -> float | None:
+        """USD per second for a video of `size` ("1280x720" -> the 720p price, else the
+        price for any resolution), or None when the catalogue gives none."""
+        try:
+            short = min(int(x) for x in str(size).lower().split("x")) if size else None
+        except ValueError:
+            short = None
+        if short is not None and f"{short}p" in self.prices:
+            return self.prices[f"{short}p"]
+        return self.prices.get("", self.price_per_second)
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,13 @@ class Dialect:
     params: tuple[str, ...] = ()
     source: str = "OpenAI Video API (spec/openai-videos.openapi.yaml)"
 
+    #: Words of a 5xx create answer that refuse the request (see `create_refused`).
+    REFUSAL: ClassVar[re.Pattern[str]] = re.compile(
+        r"not supported|unsupported|not implemented|notimplementederror|\brequires?\b|"
+        r"\brequired\b|\binvalid\b|not allowed",
+        re.IGNORECASE,
+    )
+
     # --- requests ------------------------------------------------------------------
 
     def create_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -155,6 +177,32 @@ class Dialect:
     def outputs_field(self, n: int) -> dict[str, Any]:
         """The create field asking for `n` outputs in one job ({} when there is none)."""
         return {}
+
+    # --- failures ------------------------------------------------------------------
+
+    def create_refused(self, error: SoraNotebookError) -> bool:
+        """Whether a create's error answer says plainly that nothing was made: a 500 or
+        501 whose body states a refusal ("... is not supported", "... requires ...").
+        Anything else (a lost answer, a gateway timeout, a bare or generic 5xx) is
+        ambiguous and looked up before anything is sent again."""
+        if not isinstance(error, APIError) or error.status_code not in (500, 501):
+            return False
+        return bool(self.REFUSAL.search(error.message))
+
+    def failed_status(self, error: SoraNotebookError, tries: int) -> str | None:
+        """The reason a job failed, read from an error answering its status (its `tries`-th
+        in a row), or None when the job may still be running and is polled again."""
+        return None
+
+    def failed_media(self, error: SoraNotebookError, tries: int) -> str | None:
+        """The reason a job that said `completed` has no media, read from the error its
+        content answered (its `tries`-th in a row); None: try the download again later."""
+        return None
+
+    def status_word(self, status: str) -> str:
+        """The protocol's status for a word this server uses; an unknown word is kept as
+        it is (it counts as in progress, bounded by the wait)."""
+        return status
 
     # --- answers -------------------------------------------------------------------
 
@@ -221,6 +269,7 @@ def ratio_of(width: int, height: int) -> str:
 _RESOLUTION_SHORT = {
     "480p": 480,
     "720p": 720,
+    "768p": 768,
     "1080p": 1080,
     "1440p": 1440,
     "2160p": 2160,

@@ -6,6 +6,7 @@ Written from their published API references (named in each docstring); a Sora-st
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -122,10 +123,12 @@ class OpenRouter(Dialect):
             out["size"] = size_from(out["resolution"], out["aspect_ratio"])
         if out.get("duration") is not None and out.get("seconds") is None:
             out["seconds"] = str(out["duration"])
-        usage = out.get("usage")
-        if isinstance(usage, Mapping) and isinstance(usage.get("cost"), int | float):
-            out["server_cost"] = float(usage["cost"])
         return out
+
+    def reported_cost(self, raw: Mapping[str, Any]) -> float | None:
+        """`usage.cost` (USD), on the job once it has one."""
+        usage = raw.get("usage")
+        return _usd(usage.get("cost")) if isinstance(usage, Mapping) else None
 
     def output_count(self, raw: Mapping[str, Any]) -> int:
         urls = raw.get("unsigned_urls")
@@ -146,7 +149,11 @@ class OpenRouter(Dialect):
                 for a in item.get("supported_aspect_ratios") or ()
                 if (s := size_from(r, a))
             )
+            sizes += tuple(
+                str(s)[:20] for s in item.get("supported_sizes") or () if str(s) not in sizes
+            )
             seconds = tuple(str(d) for d in item.get("supported_durations") or ())
+            prices = _per_second(item.get("pricing_skus"))
             out.append(
                 ModelInfo(
                     id=str(item["id"])[:200],
@@ -155,23 +162,40 @@ class OpenRouter(Dialect):
                     audio=item.get("generate_audio")
                     if isinstance(item.get("generate_audio"), bool)
                     else None,
-                    price_per_second=_per_second(item.get("pricing_skus")),
+                    price_per_second=prices.get(""),
+                    prices=prices,
                 )
             )
         return out[:500]
 
 
-def _per_second(skus: Any) -> float | None:
-    """A per-second price among OpenRouter's pricing SKUs, when one is named so."""
+_SKU = "per-video-second"
+
+
+def _per_second(skus: Any) -> dict[str, float]:
+    """OpenRouter's per-second SKUs by resolution: `per-video-second` (any resolution,
+    key "") and `per-video-second-1080p` (key "1080p"), values as strings of USD."""
     if not isinstance(skus, Mapping):
+        return {}
+    out: dict[str, float] = {}
+    for key, value in list(skus.items())[:50]:
+        key = str(key).lower()
+        if key != _SKU and not key.startswith(_SKU + "-"):
+            continue
+        try:
+            price = _usd(float(value))
+        except (TypeError, ValueError):
+            continue
+        if price is not None:
+            out[key[len(_SKU) + 1 :]] = price
+    return out
+
+
+def _usd(value: Any) -> float | None:
+    """A reported amount of USD: a finite number, 0 or more."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    for key, value in skus.items():
-        if "second" in str(key).lower():
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                return None
-    return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
 
 
 _TOGETHER_CAPS = _gateway_caps(
@@ -199,7 +223,7 @@ class Together(Dialect):
     models_path: str | None = None
     needs_job_for_media: bool = True
     capabilities: Capabilities = _TOGETHER_CAPS
-    reports_cost: bool = True
+    reports_cost: bool = False  # `outputs.cost` has no stated unit (see reported_cost)
     reference_fields: str = "`media.frame_images` (a file goes as a data URL)"
     audio_field: str | None = "generate_audio"
     params: tuple[str, ...] = (
@@ -223,12 +247,11 @@ class Together(Dialect):
             out["media"] = {"frame_images": [{"input_image": url, "frame": "first"}]}
         return out
 
-    def normalize(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(body)
-        outputs = out.get("outputs")
-        if isinstance(outputs, Mapping) and isinstance(outputs.get("cost"), int | float):
-            out["server_cost"] = float(outputs["cost"])
-        return out
+    def reported_cost(self, raw: Mapping[str, Any]) -> float | None:
+        """None: `outputs.cost` is an integer "charged" with no unit stated (openapi.yaml
+        `VideoJob.outputs.cost`), so it is not taken as dollars; the job keeps it in `raw`
+        and the project's table prices it."""
+        return None
 
     def media(self, video_id: str, segment: str, variant: str, index: int) -> MediaSource:
         return MediaSource()

@@ -9,11 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sora_notebook.client.dialects.base import Capabilities, Dialect, MediaSource
+from sora_notebook.errors import APIError, SoraNotebookError
 
 __all__ = ["LiteLLM", "SGLang", "VLLMOmni"]
 
@@ -151,6 +153,8 @@ class SGLang(Dialect):
         return url if index == 0 and isinstance(url, str) and url else None
 
 
+_FAILED_JOB = re.compile(r"""['"]status['"]\s*:\s*['"]failed['"]""")
+_MESSAGE = re.compile(r"""['"]message['"]\s*:\s*['"]([^'"]{1,500})['"]""")
 _LITELLM_PREFIX = "video_"
 _LITELLM_TAG = "litellm:custom_llm_provider:"
 
@@ -204,8 +208,62 @@ class LiteLLM(Dialect):
     reports_cost: bool = True
     source: str = "litellm[proxy] 1.108.7: litellm/types/videos/utils.py"
 
+    #: LiteLLM's proxy answers 500 for errors raised before it calls the upstream: an
+    #: unsupported action (`llms/gemini/videos/transformation.py:501`) or a body it cannot
+    #: serialise (`llms/runwayml/videos/transformation.py:170`).
+    REFUSAL: ClassVar[re.Pattern[str]] = re.compile(
+        Dialect.REFUSAL.pattern + r"|not json serializable", re.IGNORECASE
+    )
+    #: Status errors in a row after which a job LiteLLM cannot report is failed.
+    STATUS_TRIES = 3
+    #: Content errors in a row after which a `completed` job without media is failed.
+    MEDIA_TRIES = 2
+
     def media(self, video_id: str, segment: str, variant: str, index: int) -> MediaSource:
         return MediaSource(path=f"/videos/{segment}/content")
+
+    def status_word(self, status: str) -> str:
+        """LiteLLM's Veo config answers `processing` for every running operation
+        (`llms/gemini/videos/transformation.py:343,433`)."""
+        return "in_progress" if status == "processing" else status
+
+    def failed_status(self, error: SoraNotebookError, tries: int) -> str | None:
+        """LiteLLM's known defects, read from the 5xx it answers a status with:
+        - a safety-filtered Veo operation (no `generatedSamples`) fails LiteLLM's own model
+          (`types/llms/gemini.py:318`), so every status is a 500 naming that field;
+        - a failed vLLM-Omni job (HTTP 500 + the job) behind `hosted_vllm` becomes LiteLLM's
+          500 with the job's text (`llms/custom_httpx/llm_http_handler.py:9154`);
+        - any other 5xx: failed after `STATUS_TRIES` in a row, with the proxy's words."""
+        if not isinstance(error, APIError) or error.status_code < 500:
+            return None
+        text = error.message
+        if "generatedSamples" in text or "raiMediaFiltered" in text:
+            return (
+                "Veo made no video: the operation ended without samples (Google's safety "
+                f"filter, as LiteLLM relays it: {text[:300]})"
+            )
+        if _FAILED_JOB.search(text):
+            found = _MESSAGE.search(text)
+            return f"The upstream job failed: {found.group(1) if found else text[:300]}"
+        if tries >= self.STATUS_TRIES:
+            return f"LiteLLM answered {tries} status requests in a row with: {text[:300]}"
+        return None
+
+    def failed_media(self, error: SoraNotebookError, tries: int) -> str | None:
+        """A Veo operation done with an `error` is reported `completed`
+        (`llms/gemini/videos/transformation.py:433` ignores it); its content is then a 500
+        "No response data in completed operation" (`:468`). Failed at once for that text,
+        else after `MEDIA_TRIES` content 5xx in a row."""
+        if not isinstance(error, APIError) or error.status_code < 500:
+            return None
+        if "no response data" in error.message.lower():
+            return (
+                "The upstream operation ended with an error and no video (LiteLLM reported it "
+                f"completed): {error.message[:300]}"
+            )
+        if tries >= self.MEDIA_TRIES:
+            return f"LiteLLM answered {tries} downloads in a row with: {error.message[:300]}"
+        return None
 
     def cost_from_headers(self, headers: Mapping[str, str]) -> float | None:
         try:
