@@ -105,7 +105,7 @@ class Sender:
             state.sent_at = self.ctx.clock()
             video = await self._request(job)
         except SoraNotebookError as exc:
-            if is_definitive(exc):
+            if is_definitive(exc) or self.ctx.backend.dialect.create_refused(exc):
                 state.submit_attempts = 0
                 code = getattr(exc, "code", None)
                 rejected = self.ctx.library.reject(job.key, message_of(exc), code)
