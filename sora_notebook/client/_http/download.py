@@ -14,6 +14,7 @@ import contextlib
 import errno
 import os
 import shutil
+import ssl
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -208,7 +209,29 @@ async def _fetch(
                         f"({sink.done} of {sink.total} bytes), so nothing was saved. "
                         "Retry later."
                     ) from None
-                raise APIConnectionError(
-                    f"The download of {video_id} broke off at {sink.done} bytes"
-                ) from exc
+                raise APIConnectionError(_broke_off(video_id, sink.done, exc)) from exc
             await sleep(delay(failures - 1))
+
+
+def _broke_off(video_id: str, done: int, exc: BaseException) -> str:
+    """What went wrong, in words: a certificate the server could not prove is not a
+    download that broke off."""
+    if done == 0 and _caused_by_tls(exc):
+        return (
+            f"The download of {video_id} was refused: the media host's TLS certificate "
+            "could not be verified. Check the backend's `verify=` setting (a CA bundle for "
+            "a private certificate authority)."
+        )
+    return f"The download of {video_id} broke off at {done} bytes"
+
+
+def _caused_by_tls(exc: BaseException | None) -> bool:
+    """Whether a TLS failure lies anywhere in the chain of causes (httpx wraps httpcore,
+    which wraps `ssl`), looking at most a few links deep."""
+    for _ in range(6):
+        if exc is None:
+            return False
+        if isinstance(exc, ssl.SSLError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
