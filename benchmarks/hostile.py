@@ -192,6 +192,7 @@ FILE_CASES = {
     "zip": ("zip bomb member (F6 A)", "export.import_archive"),
     "json": ("studio.json bomb (F6 B)", "export.import_archive"),
     "tags": ("unique comma-separated tags (F9)", "widgets.actions._tags on the loop"),
+    "flush": ("8000x6000 JPEG reference, 10 state flushes (F7)", "widgets StudioView.flush"),
 }
 
 
@@ -223,6 +224,7 @@ def _build(folder: Path, size: str) -> None:
     black_clip(folder / "big.mp4", 4096, 4096, n["big"], 1)
     black_clip(folder / "uhd.mp4", 3840, 2160, n["uhd"], 1)
     Image.new("1", (13000, 13000)).save(folder / "reference.png")
+    Image.new("RGB", (8000, 6000), (90, 140, 200)).save(folder / "photo.jpg", quality=90)
     Image.new("1", (20000, 10000)).save(folder / "thumbnail.png")
     head = json.dumps({"format": "sora-notebook/1", "jobs": []})
     victim = {
@@ -291,7 +293,28 @@ def _run_case(case: str, folder: Path) -> dict[str, Any]:
             import_archive(lib, folder / f"{case}.zip")
     elif case == "tags":
         return {"stall": run_async(_stall((folder / "tags.txt").read_text()))}
+    elif case == "flush":
+        return {"stall": run_async(_flush_stall((folder / "photo.jpg").read_bytes()))}
     return {}
+
+
+async def _flush_stall(photo: bytes) -> float:
+    """The longest of ten state flushes of a view whose form holds a 48 MP photo as its
+    reference: a flush runs on the kernel's loop, so its length is a loop stall."""
+    from sora_notebook import Studio
+    from sora_notebook.widgets import StudioView
+
+    with tempfile.TemporaryDirectory() as tmp:
+        async with Studio(library=Path(tmp) / "lib") as studio:
+            view = StudioView(studio, root=None)
+            view.set_reference(photo, name="photo.jpg")
+            worst = 0.0
+            for _ in range(10):
+                start = time.perf_counter()
+                view.flush()
+                worst = max(worst, time.perf_counter() - start)
+            view.close()
+    return worst
 
 
 async def _stall(text: str) -> float:
@@ -427,7 +450,7 @@ def _add_files(result: Result, files: dict[str, dict[str, Any]], size: str) -> N
             if s is None:
                 continue
             label = f"{what}: {runs} ({'code at ' + BEFORE if side == 'before' else 'now'})"
-            if case == "tags":
+            if case in ("tags", "flush"):
                 stall = s.get("stall", float("nan"))
                 result.rows.append(
                     [label, "longest loop stall (ms)", stall * 1000, s["seconds"], s["ended"], "-"]
