@@ -175,6 +175,21 @@ async def test_a_resume_that_starts_earlier_is_aligned(tmp_path):
     assert (await client.download("video_1", tmp_path / "a.mp4")).read_bytes() == MP4
 
 
+async def test_a_resume_that_starts_past_the_bytes_held_is_refused(tmp_path):
+    """A 206 from 900 when 700 bytes are held would leave a hole: nothing is saved
+    (architecture review 2, mutant M24)."""
+    broken = httpx.Response(
+        200,
+        headers={"content-type": "video/mp4", "content-length": str(len(MP4))},
+        stream=ChunkStream(MP4[:700], httpx.ReadError("reset")),
+    )
+    handler, _ = script(broken, partial_body(MP4, 900, []))
+    client, transport, _ = make_client(handler)
+    with pytest.raises(DownloadError, match="unusable range"):
+        await client.download("video_1", tmp_path / "a.mp4")
+    assert leftovers(tmp_path) == [] and transport.open == 0
+
+
 async def test_a_body_that_keeps_breaking_gives_up_and_cleans_up(tmp_path):
     def broken():
         return httpx.Response(
