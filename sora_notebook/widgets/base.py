@@ -16,16 +16,17 @@ import anywidget
 import traitlets as t
 
 from sora_notebook import Job, SoraNotebookError
+from sora_notebook.widgets.home import HomeLoop
 from sora_notebook.widgets.player import MediaServer
-from sora_notebook.widgets.rpc import RequestsMixin
+from sora_notebook.widgets.rpc import Handler, Router
 
 if TYPE_CHECKING:
-    from sora_notebook import Studio
+    from sora_notebook.widgets.port import StudioPort
 
 __all__ = ["ViewBase"]
 
 
-class ViewBase(RequestsMixin, anywidget.AnyWidget):
+class ViewBase(anywidget.AnyWidget):
     """Traits (what the page draws) and shared helpers; no behaviour of its own."""
 
     backend = t.Dict().tag(sync=True)
@@ -43,8 +44,20 @@ class ViewBase(RequestsMixin, anywidget.AnyWidget):
     duel = t.Dict().tag(sync=True)
     clock = t.Float(0.0).tag(sync=True)  # the kernel's time at the last flush
 
-    studio: Studio
+    studio: StudioPort
     media: MediaServer
+    home: HomeLoop
+    router: Router
+
+    def _init_requests(self, home: HomeLoop) -> None:
+        """One router answers the page's requests; each part registers its handlers."""
+        self.home = home
+        self.router = Router(home, send=lambda c, b: self.send(c, b), run=self._run_sync)
+        self.on_msg(self.router.receive)
+
+    def handle(self, handlers: dict[str, Handler]) -> None:
+        """Register a part's request handlers with the view's router."""
+        self.router.register(handlers)
 
     def _find(self, key: str) -> Job | None:
         try:
@@ -53,7 +66,7 @@ class ViewBase(RequestsMixin, anywidget.AnyWidget):
             return None
 
     def _path_of(self, job: Job, variant: str) -> Path | None:
-        return self.studio.library.media_path(job, variant)
+        return self.studio.media_path(job, variant)
 
     def say(self, text: str, kind: str = "info") -> None:
         """The status line under the form (cleared by the next action or mode)."""

@@ -64,6 +64,14 @@ class FormIntents(ViewBase):
     """Mixed into `StudioView`: the form's state and its requests."""
 
     def _init_form(self) -> None:
+        self.handle(
+            {
+                "form": self.request_form,
+                "mode": self.request_mode,
+                "generate": self.request_generate,
+                "reference": self.request_reference,
+            }
+        )
         self._source: bytes | None = None
         self._attempted = self._sending = False
         models = model_options()

@@ -30,7 +30,8 @@ from sora_notebook.widgets.state import ACTIVE, job_state, model_options
 from sora_notebook.widgets.tree import tree_state
 
 if TYPE_CHECKING:
-    from sora_notebook import Studio, StudioEvent
+    from sora_notebook import StudioEvent
+    from sora_notebook.widgets.port import StudioPort
 
 __all__ = ["StudioView"]
 
@@ -48,7 +49,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
 
     def __init__(
         self,
-        studio: Studio,
+        studio: StudioPort,
         *,
         clock: Callable[[], float] | None = None,
         root: Path | bool | None = True,
@@ -59,7 +60,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
         super().__init__(**kwargs)
         self.studio = studio
         # The studio's clock: progress is stamped with it (`Progress.as_of`).
-        self._clock: Callable[[], float] = clock or getattr(studio, "_clock", None) or time.time
+        self._clock: Callable[[], float] = clock or studio.now
         self._root = server_root() if root is True else (root or None)
         self._intervals = (flush_interval, urgent_interval)
         self._flush_handle: asyncio.TimerHandle | None = None
@@ -67,6 +68,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
         self._structure: tuple[Any, ...] = ()
         self._init_requests(HomeLoop(studio))
         self.media = MediaServer(self._find, self._path_of)
+        self._init_cards()
         self._init_form()
         self._init_judge()
         backend = studio.backend
