@@ -55,6 +55,12 @@ class ViewBase(anywidget.AnyWidget):
         self.router = Router(home, send=lambda c, b: self.send(c, b), run=self._run_sync)
         self.on_msg(self.router.receive)
 
+    def _should_send_property(self, key: str, value: Any) -> bool:
+        """Jobs reach the page as patches (`JobPatches`), never as the whole list again."""
+        if key == "jobs" and getattr(self, "patches", None) is not None and self.patches.quiet:
+            return False
+        return bool(super()._should_send_property(key, value))
+
     def handle(self, handlers: dict[str, Handler]) -> None:
         """Register a part's request handlers with the view's router."""
         self.router.register(handlers)
