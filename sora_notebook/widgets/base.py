@@ -55,6 +55,21 @@ class ViewBase(anywidget.AnyWidget):
         self.router = Router(home, send=lambda c, b: self.send(c, b), run=self._run_sync)
         self.on_msg(self.router.receive)
 
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """The page only draws state and sends requests; it never writes a trait. State
+        written from a page (a forged front end or saved state) is refused, said in the
+        status line, and Python's state is sent back in its place."""
+        names = sorted(k for k in sync_data if isinstance(k, str) and k in self.keys)
+        if not names:
+            return
+        shown = ", ".join(names[:4]) + (" ..." if len(names) > 4 else "")
+        self.send_state(names)
+        self.say(
+            f"Ignored {shown} written by the page: this view's state comes from the kernel "
+            "only (re-run the cell if the page looks wrong).",
+            "error",
+        )
+
     def _should_send_property(self, key: str, value: Any) -> bool:
         """Jobs reach the page as patches (`JobPatches`), never as the whole list again."""
         if key == "jobs" and getattr(self, "patches", None) is not None and self.patches.quiet:

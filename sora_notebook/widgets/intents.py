@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import traitlets as t
 from PIL import Image
 
 from sora_notebook import BudgetExceeded, Job, SoraNotebookError, ValidationError, fit_reference
@@ -46,6 +47,15 @@ PLACEHOLDERS = {
 }
 ACTION = {"remix": "Remix", "edit": "Edit", "extend": "Extend"}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """`value` may stand where `default` stands (None where the default is None: any)."""
+    if default is None:
+        return value is None or isinstance(value, str | dict)
+    if isinstance(default, bool) or isinstance(value, bool):
+        return type(value) is type(default)
+    return isinstance(value, type(default))
 
 
 def _int(value: Any, low: int, high: int, name: str) -> tuple[int, str]:
@@ -88,7 +98,7 @@ class FormIntents(ViewBase):
             "max_variants": 4,
             "capabilities": capabilities(self.studio),
         }
-        self.form = {
+        self._form_defaults: dict[str, Any] = {
             "mode": "new",
             "parent": None,
             "parent_prompt": "",
@@ -105,6 +115,24 @@ class FormIntents(ViewBase):
             "rev": 0,
             **self._mode_text("new"),
         }
+        self.form = dict(self._form_defaults)
+
+    @t.validate("form")
+    def _valid_form(self, proposal: Any) -> dict[str, Any]:
+        """Every field the form's code reads, of its type; anything else -> the default."""
+        form, defaults = proposal["value"], getattr(self, "_form_defaults", None)
+        if defaults is None:
+            return dict(form)
+        form = form if isinstance(form, dict) else {}
+        bad = [k for k, v in defaults.items() if not _same_kind(form.get(k, v), v)]
+        if form.get("mode", "new") not in MODES:
+            bad.append("mode")
+        n = form.get("n", 1)
+        if not isinstance(n, int) or not 1 <= n <= 4:
+            bad.append("n")
+        if not bad:
+            return {**defaults, **form}
+        return {**defaults, **{k: v for k, v in form.items() if k in defaults and k not in bad}}
 
     @staticmethod
     def _mode_text(mode: str) -> dict[str, str]:
