@@ -26,8 +26,8 @@ async def test_a_flush_sends_only_the_jobs_that_changed(page):
     p.view.studio.annotate(first, rating=4)
     p.view.flush()
     (patch,) = _patches(p)
-    assert [j["key"] for j in patch["changed"]] == [first] and "order" not in patch
-    assert patch["changed"][0]["rating"] == 4 and second not in json.dumps(patch)
+    assert patch["changed"] == [] and "order" not in patch
+    assert patch["fields"] == [{"key": first, "rating": 4}] and second not in json.dumps(patch)
     assert p.job(first)["rating"] == 4  # the trait (saved state, reconnect) is whole
 
 
@@ -74,6 +74,7 @@ def test_patch_jobs_in_the_page_rebuilds_what_python_holds():
         [{"key": "a", "v": 2}, {"key": "b", "v": 1}, {"key": "c", "v": 1}],
         [{"key": "b", "v": 1}, {"key": "c", "v": 3}],
         [{"key": "c", "v": 3}, {"key": "b", "v": 4}, {"key": "d", "v": 0}],
+        [{"key": "c", "v": 3, "w": 1}, {"key": "b", "v": 5}, {"key": "d", "v": 0}],
     ]
     patches.update(steps[0])
     for step in steps[1:]:
@@ -90,3 +91,14 @@ def test_patch_jobs_in_the_page_rebuilds_what_python_holds():
     out = subprocess.run([NODE, "-e", script], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == steps[-1] == view.jobs
+
+
+def test_progress_on_its_predicted_course_is_not_sent_again():
+    from sora_notebook.widgets.patches import same_course
+
+    old = [0.2, 80.0, 1000.0, "predicted"]
+    assert same_course(old, [0.2 + 10 * 0.8 / 80, 70.0, 1010.0, "predicted"])
+    assert not same_course(old, [0.5, 40.0, 1010.0, "predicted"])  # the server said more
+    assert not same_course(old, [0.2 + 10 * 0.8 / 80, 70.0, 1010.0, "server"])
+    assert same_course([1.0, 0.0, 5.0, "server"], [1.0, 0.0, 5.0, "server"])
+    assert not same_course(None, old)

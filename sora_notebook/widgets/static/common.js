@@ -42,13 +42,14 @@ function resolveUrl(rel) {
 }
 
 // The jobs after one patch from Python (`patches.py`): changed jobs replace theirs by
-// key, removed keys go, and the order is the patch's when it has one, else the old
+// key, `fields` update only the fields they name, removed keys go, and the order is the patch's when it has one, else the old
 // order with new keys appended.
 function patchJobs(jobs, patch) {
   const byKey = new Map(jobs.map((j) => [j.key, j]));
   for (const key of patch.removed || []) byKey.delete(key);
   const order = patch.order || [...jobs.map((j) => j.key), ...(patch.changed || []).map((j) => j.key).filter((k) => !byKey.has(k))];
   for (const job of patch.changed || []) byKey.set(job.key, job);
+  for (const part of patch.fields || []) if (byKey.has(part.key)) byKey.set(part.key, { ...byKey.get(part.key), ...part });
   return order.filter((k) => byKey.has(k)).map((k) => byKey.get(k));
 }
 
