@@ -33,7 +33,7 @@ def _small(path: str, mtime_ns: int, width: int) -> bytes:
     try:
         with Image.open(path) as im:
             picture = im.convert("RGB")
-    except (OSError, UnidentifiedImageError, ValueError):
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
         return b""
     if picture.width > width:
         height = max(1, round(picture.height * width / picture.width))
@@ -56,6 +56,10 @@ class MediaServer:
     def one(self, key: str, variant: str) -> tuple[str, bytes]:
         if key in self.extra:
             return self.extra[key]
+        return self._read(self._locate(key, variant), variant)
+
+    def _locate(self, key: str, variant: str) -> Path:
+        """The file to send, checked by `stat` before anything is read."""
         job = self._find(key)
         path = self._path_of(job, variant) if job is not None and variant in MIME else None
         if path is None:
@@ -63,6 +67,18 @@ class MediaServer:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise ValueError(f"The {variant} file is {size:,} bytes, too large to send inline.")
+        return path
+
+    def _size(self, key: str, variant: str) -> int:
+        """What an item will cost the batch (a thumbnail is sent small)."""
+        if key in self.extra:
+            return len(self.extra[key][1])
+        path = self._locate(key, variant)
+        return (
+            min(path.stat().st_size, 1024 * 1024) if variant == "thumbnail" else path.stat().st_size
+        )
+
+    def _read(self, path: Path, variant: str) -> tuple[str, bytes]:
         if variant == "thumbnail":
             data = _small(str(path), path.stat().st_mtime_ns, THUMB_WIDTH)
             if data:
@@ -73,18 +89,30 @@ class MediaServer:
         """`items` = [[key, variant], ...] -> per item `{mime}` or `{error}`; buffers in order."""
         results: list[dict[str, Any]] = []
         buffers: list[bytes] = []
+        sent: dict[tuple[str, str], dict[str, Any]] = {}  # an item asked twice is read once
         total = 0
         for item in list(items)[:64]:
-            key, variant = (str(item[0]), str(item[1])) if len(item) == 2 else ("", "")
+            pair = (
+                (str(item[0]), str(item[1]))
+                if isinstance(item, list | tuple) and len(item) == 2
+                else ("", "")
+            )
+            key, variant = pair
+            if pair in sent:
+                results.append(sent[pair])
+                continue
             try:
-                mime, data = self.one(key, variant)
-                if total + len(data) > MAX_BATCH_BYTES and buffers:
+                size = self._size(key, variant)  # the limit is checked before reading
+                if total + size > MAX_BATCH_BYTES and buffers:
                     raise ValueError("Too much media in one request; ask again.")
-            except (LookupError, ValueError, OSError) as exc:
+                mime, data = self.one(key, variant)
+            except (LookupError, ValueError, OSError, Image.DecompressionBombError) as exc:
                 results.append({"key": key, "variant": variant, "error": str(exc)})
                 continue
             total += len(data)
-            results.append({"key": key, "variant": variant, "mime": mime, "buffer": len(buffers)})
+            answer = {"key": key, "variant": variant, "mime": mime, "buffer": len(buffers)}
+            sent[pair] = answer
+            results.append(answer)
             buffers.append(data)
         return {"items": results}, buffers
 
