@@ -169,12 +169,28 @@ class FormIntents(ViewBase):
         return params
 
     def replan(self) -> None:
-        """Ask the studio for the current form's plan (quote, budget left, problems)."""
+        """Ask the studio for the current form's plan (quote, budget left, problems), only
+        when something it depends on changed: a flush does not fit the reference again."""
         form = self.form
-        mode = "create" if form["mode"] in {"new", "reprompt", "frame"} else form["mode"]
-        result = self.studio.plan(
-            form["prompt"], mode=mode, parent=self._parent(), **self._params()
+        parent = self._parent()
+        inputs = (
+            repr(
+                sorted(
+                    (k, repr(v)) for k, v in form.items() if k not in {"notes", "rev", "reference"}
+                )
+            ),
+            id(self._source),
+            repr(sorted(self.money.items())),
+            None if parent is None else (parent.key, parent.status, parent.updated_at),
+            repr(sorted(capabilities(self.studio).items())),
+            self._attempted,
+            id(self.options),  # a server's model catalogue arrived
         )
+        if inputs == getattr(self, "_planned_for", None):
+            return
+        self._planned_for = inputs
+        mode = "create" if form["mode"] in {"new", "reprompt", "frame"} else form["mode"]
+        result = self.studio.plan(form["prompt"], mode=mode, parent=parent, **self._params())
         problems = dict(result.problems)
         if form["mode"] == "frame" and self._source is None:
             problems["input_reference"] = (
