@@ -177,8 +177,9 @@ def weights(size: str) -> dict[str, Any]:
     return out
 
 
-async def _messages(base_url: str, n: int, window: float) -> dict[str, Any]:
-    """`responsiveness.studio_side` with the view as `studio.panel()` builds it."""
+async def _messages(base_url: str, n: int, window: float, *, whole: bool) -> dict[str, Any]:
+    """`responsiveness.studio_side` with the view as `studio.panel()` builds it; `whole`:
+    every flush sends the whole job list (before patches), else only what changed."""
     import httpx
 
     from benchmarks._common import clear_jobs, create_jobs, seconds_mix
@@ -192,6 +193,7 @@ async def _messages(base_url: str, n: int, window: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-view-msgs-") as tmp, counting_comms(meter):
         studio = Studio(Backend.compatible(base_url, "bench-key"), library=tmp)
         view = studio.panel()
+        view.patches.whole = whole
 
         async def follow() -> None:
             await studio.import_remote()
@@ -220,7 +222,28 @@ def messages(size: str) -> dict[str, Any]:
     with Server(speed=2.0) as server:
         run_async(warm(server.base_url))
         server.call("POST", "renders")
-        return run_async(_messages(server.base_url, TRACKED[size], WINDOW[size]))
+        return {
+            mode: run_async(_messages(server.base_url, TRACKED[size], WINDOW[size], whole=whole))
+            for mode, whole in (("whole", True), ("patches", False))
+        }
+
+
+def old_esm() -> str | None:
+    """The view's ESM as `main` has it (whole job lists), for the paint side by side."""
+    import subprocess
+
+    from sora_notebook.widgets.assets import MODULES, _compact
+
+    parts = []
+    for name in MODULES:
+        shown = subprocess.run(
+            ["git", "show", f"main:sora_notebook/widgets/static/{name}.js"],
+            capture_output=True, text=True, cwd=Path(__file__).parent, check=False,
+        )  # fmt: skip
+        if shown.returncode != 0:
+            return None
+        parts.append(_compact(shown.stdout))
+    return "\n".join(parts)
 
 
 def _baseline() -> dict[str, Any]:
@@ -246,7 +269,13 @@ def run(size: str = "full") -> Result:
 
     start = time.perf_counter()
     measured: dict[str, Any] = dict(weights(size))
-    msgs = messages(size)
+    both = messages(size)
+    msgs = both["patches"]
+    whole = both["whole"]
+    measured.update(
+        whole_msgs_per_s=round(whole["msgs_per_s"], 2),
+        whole_kib_per_s=round(whole["kib_per_s"], 1),
+    )
     measured.update(
         msgs_per_s=round(msgs["msgs_per_s"], 2),
         msgs_peak_1s=msgs["msgs_peak_1s"],
@@ -262,6 +291,10 @@ def run(size: str = "full") -> Result:
             raise
         paint = {"median_ms": None, "runs_ms": [], "nodes_drawn": 0}
     measured.update(paint_ms=paint["median_ms"], paint_runs_ms=paint["runs_ms"])
+    before = old_esm() if paint["median_ms"] is not None else None
+    measured["whole_paint_ms"] = (
+        first_paint(TREE_NODES[size], esm=before)["median_ms"] if before else None
+    )
     measured["paint_nodes_drawn"] = paint["nodes_drawn"]
     measured["scroll_paint_ms"] = paint.get("scroll_median_ms")
     measured["scroll_nodes_drawn"] = paint.get("nodes_drawn_after_scroll")
@@ -276,9 +309,12 @@ def run(size: str = "full") -> Result:
         _row(f"messages/s, {TRACKED[size]} jobs tracked", "msgs_per_s", measured, old),
         _row("messages in the busiest 1 s", "msgs_peak_1s", measured, old),
         _row("KiB/s sent to the browser meanwhile", "kib_per_s", measured, old),
+        ["  the same run, whole job lists (main)", measured["whole_kib_per_s"], "-"],
+        ["  messages/s, whole job lists (main)", measured["whole_msgs_per_s"], "-"],
         _row("trivial cell p95 ms meanwhile", "cell_p95_ms", measured, old),
         _row("longest loop stall ms meanwhile", "lag_max_ms", measured, old),
         _row(f"first paint, {t}-node tree (ms, median)", "paint_ms", measured, old),
+        ["  the same run, main's ESM (ms, median)", measured["whole_paint_ms"], "-"],
         _row("  tree nodes drawn in it", "paint_nodes_drawn", measured, old),
         _row("  then scrolled to its bottom (ms, median)", "scroll_paint_ms", measured, old),
         _row("  tree nodes drawn after the scroll", "scroll_nodes_drawn", measured, old),
@@ -294,6 +330,10 @@ def run(size: str = "full") -> Result:
         Goal(f"messages, {TRACKED[size]} jobs tracked", "<= 10/s mean, <= 50 busiest second",
              f"{fmt(measured['msgs_per_s'], 1)}/s, busiest {measured['msgs_peak_1s']}",
              measured["msgs_per_s"] <= 10 and measured["msgs_peak_1s"] <= 50),
+        Goal(f"KiB/s, {TRACKED[size]} jobs tracked", "<= 10 KiB/s",
+             f"{fmt(measured['kib_per_s'], 1)} "
+             f"(whole lists: {fmt(measured['whole_kib_per_s'], 1)})",
+             measured["kib_per_s"] <= 10 if size == "full" else None),
         Goal(f"first paint, {t}-node tree", "<= 200 ms",
              f"{fmt(measured['paint_ms'] or math.nan, 0)} ms "
              f"({measured['paint_nodes_drawn']} nodes drawn)",
@@ -305,7 +345,7 @@ def run(size: str = "full") -> Result:
         headers=["measure", "this checkout", "old panel (6114e9d)"],
         rows=rows,
         goals=goals,
-        data={"measured": measured, "baseline": old, "messages": msgs, "paint": paint},
+        data={"measured": measured, "baseline": old, "messages": both, "paint": paint},
         notes=[
             f"{time.perf_counter() - start:.0f} s; videos rendered {RENDER[size]} 1280x720 4 s",
             "old panel: benchmarks/baselines/view-6114e9d.json (same code, same machine)",

@@ -630,6 +630,17 @@ class Studio:
         order the ranking is least sure of; None with fewer than two."""
         return self.judge.next_pair(jobs)
 
+    # --- for the view (`widgets.port.StudioPort`): small public delegates ----------------
+
+    def now(self) -> float:
+        """The studio's clock (progress is stamped with it)."""
+        return self._clock()
+
+    def home_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the studio's tracker runs on; None while it is not running."""
+        task = self.tracker.task
+        return task.get_loop() if task is not None and not task.done() else None
+
     # --- for code that does not await (works inside Jupyter too) -----------------------
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:

@@ -52,6 +52,23 @@ def _import_text(report: ImportReport) -> str:
 class CardIntents(ViewBase):
     """Mixed into `StudioView`."""
 
+    def _init_cards(self) -> None:
+        self.handle(
+            {
+                "play": self.request_play,
+                "annotate": self.request_annotate,
+                "delete": self.request_delete,
+                "cancel": self.request_cancel,
+                "import": self.request_import,
+                "prompt": self.request_prompt,
+                "media": self.request_media,
+                "frame": self.request_frame,
+                "budget": self.request_budget,
+                "allow_unknown": self.request_allow_unknown,
+                "prefs": self.request_prefs,
+            }
+        )
+
     def _job(self, args: dict[str, Any]) -> Job:
         job = self._find(str(args.get("key", "")))
         if job is None:

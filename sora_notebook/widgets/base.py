@@ -16,16 +16,17 @@ import anywidget
 import traitlets as t
 
 from sora_notebook import Job, SoraNotebookError
+from sora_notebook.widgets.home import HomeLoop
 from sora_notebook.widgets.player import MediaServer
-from sora_notebook.widgets.rpc import RequestsMixin
+from sora_notebook.widgets.rpc import Handler, Router
 
 if TYPE_CHECKING:
-    from sora_notebook import Studio
+    from sora_notebook.widgets.port import StudioPort
 
 __all__ = ["ViewBase"]
 
 
-class ViewBase(RequestsMixin, anywidget.AnyWidget):
+class ViewBase(anywidget.AnyWidget):
     """Traits (what the page draws) and shared helpers; no behaviour of its own."""
 
     backend = t.Dict().tag(sync=True)
@@ -43,18 +44,46 @@ class ViewBase(RequestsMixin, anywidget.AnyWidget):
     duel = t.Dict().tag(sync=True)
     clock = t.Float(0.0).tag(sync=True)  # the kernel's time at the last flush
 
-    studio: Studio
+    studio: StudioPort
     media: MediaServer
+    home: HomeLoop
+    router: Router
+
+    def _init_requests(self, home: HomeLoop) -> None:
+        """One router answers the page's requests; each part registers its handlers."""
+        self.home = home
+        self.router = Router(home, send=lambda c, b: self.send(c, b), run=self._run_sync)
+        self.on_msg(self.router.receive)
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
-        """Python owns the state and the page only draws it, so a state the page sends (a
-        hostile front end, a stale or forged saved state) changes nothing here: the true
-        state is sent back, and the view says so. The page acts through requests."""
+        """The page only draws state and sends requests; it never writes a trait. State
+        written from a page (a forged front end or saved state) is refused, said in the
+        status line, and Python's state is sent back in its place."""
         state = self.get_state()
-        names = sorted(n for n in sync_data if n in self.keys and sync_data[n] != state.get(n))
-        if names:  # an echo of the studio's own state (some front ends send one) is no news
-            self.send_state(names)
-            self.say("The page sent a state of its own; the studio's was restored.", "error")
+        names = sorted(
+            k
+            for k in sync_data
+            if isinstance(k, str) and k in self.keys and sync_data[k] != state.get(k)
+        )
+        if not names:  # an echo of the kernel's own state (some front ends send one)
+            return
+        shown = ", ".join(names[:4]) + (" ..." if len(names) > 4 else "")
+        self.send_state(names)
+        self.say(
+            f"Ignored {shown} written by the page: this view's state comes from the kernel "
+            "only (re-run the cell if the page looks wrong).",
+            "error",
+        )
+
+    def _should_send_property(self, key: str, value: Any) -> bool:
+        """Jobs reach the page as patches (`JobPatches`), never as the whole list again."""
+        if key == "jobs" and getattr(self, "patches", None) is not None and self.patches.quiet:
+            return False
+        return bool(super()._should_send_property(key, value))
+
+    def handle(self, handlers: dict[str, Handler]) -> None:
+        """Register a part's request handlers with the view's router."""
+        self.router.register(handlers)
 
     def _find(self, key: str) -> Job | None:
         try:
@@ -63,7 +92,7 @@ class ViewBase(RequestsMixin, anywidget.AnyWidget):
             return None
 
     def _path_of(self, job: Job, variant: str) -> Path | None:
-        return self.studio.library.media_path(job, variant)
+        return self.studio.media_path(job, variant)
 
     def say(self, text: str, kind: str = "info") -> None:
         """The status line under the form (cleared by the next action or mode)."""

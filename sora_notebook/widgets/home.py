@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sora_notebook.widgets.port import StudioPort
 
 __all__ = ["HomeLoop"]
 
@@ -25,17 +28,14 @@ def _running() -> asyncio.AbstractEventLoop | None:
 class HomeLoop:
     """The loop the studio runs on: its tracker's loop, else the loop the panel was made on."""
 
-    def __init__(self, studio: Any) -> None:
+    def __init__(self, studio: StudioPort) -> None:
         self._studio = studio
         self._fallback = _running()
         self.tasks: set[asyncio.Task[Any]] = set()
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
-        task = getattr(getattr(self._studio, "tracker", None), "task", None)
-        if task is not None and not task.done():
-            return task.get_loop()
-        loop = self._fallback
+        loop = self._studio.home_loop() or self._fallback
         return loop if loop is not None and not loop.is_closed() else None
 
     def call(self, fn: Callable[..., Any], *args: Any) -> None:

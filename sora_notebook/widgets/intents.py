@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import traitlets as t
+
 from sora_notebook import BudgetExceeded, Job, SoraNotebookError, ValidationError, fit_reference
 from sora_notebook.decoding import open_picture
 from sora_notebook.protocol import DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_PROMPT_CHARS
@@ -47,6 +49,15 @@ ACTION = {"remix": "Remix", "edit": "Edit", "extend": "Extend"}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
+def _same_kind(value: Any, default: Any) -> bool:
+    """`value` may stand where `default` stands (None where the default is None: any)."""
+    if default is None:
+        return value is None or isinstance(value, str | dict)
+    if isinstance(default, bool) or isinstance(value, bool):
+        return type(value) is type(default)
+    return isinstance(value, type(default))
+
+
 def _int(value: Any, low: int, high: int, name: str) -> tuple[int, str]:
     """`value` clamped to low..high, and what was clamped (said to the person)."""
     try:
@@ -63,6 +74,14 @@ class FormIntents(ViewBase):
     """Mixed into `StudioView`: the form's state and its requests."""
 
     def _init_form(self) -> None:
+        self.handle(
+            {
+                "form": self.request_form,
+                "mode": self.request_mode,
+                "generate": self.request_generate,
+                "reference": self.request_reference,
+            }
+        )
         self._source: bytes | None = None
         self._attempted = self._sending = False
         models = model_options()
@@ -79,7 +98,7 @@ class FormIntents(ViewBase):
             "max_variants": 4,
             "capabilities": capabilities(self.studio),
         }
-        self.form = {
+        self._form_defaults: dict[str, Any] = {
             "mode": "new",
             "parent": None,
             "parent_prompt": "",
@@ -96,6 +115,24 @@ class FormIntents(ViewBase):
             "rev": 0,
             **self._mode_text("new"),
         }
+        self.form = dict(self._form_defaults)
+
+    @t.validate("form")
+    def _valid_form(self, proposal: Any) -> dict[str, Any]:
+        """Every field the form's code reads, of its type; anything else -> the default."""
+        form, defaults = proposal["value"], getattr(self, "_form_defaults", None)
+        if defaults is None:
+            return dict(form)
+        form = form if isinstance(form, dict) else {}
+        bad = [k for k, v in defaults.items() if not _same_kind(form.get(k, v), v)]
+        if form.get("mode", "new") not in MODES:
+            bad.append("mode")
+        n = form.get("n", 1)
+        if not isinstance(n, int) or not 1 <= n <= 4:
+            bad.append("n")
+        if not bad:
+            return {**defaults, **form}
+        return {**defaults, **{k: v for k, v in form.items() if k in defaults and k not in bad}}
 
     @staticmethod
     def _mode_text(mode: str) -> dict[str, str]:
@@ -132,12 +169,28 @@ class FormIntents(ViewBase):
         return params
 
     def replan(self) -> None:
-        """Ask the studio for the current form's plan (quote, budget left, problems)."""
+        """Ask the studio for the current form's plan (quote, budget left, problems), only
+        when something it depends on changed: a flush does not fit the reference again."""
         form = self.form
-        mode = "create" if form["mode"] in {"new", "reprompt", "frame"} else form["mode"]
-        result = self.studio.plan(
-            form["prompt"], mode=mode, parent=self._parent(), **self._params()
+        parent = self._parent()
+        inputs = (
+            repr(
+                sorted(
+                    (k, repr(v)) for k, v in form.items() if k not in {"notes", "rev", "reference"}
+                )
+            ),
+            id(self._source),
+            repr(sorted(self.money.items())),
+            None if parent is None else (parent.key, parent.status, parent.updated_at),
+            repr(sorted(capabilities(self.studio).items())),
+            self._attempted,
+            id(self.options),  # a server's model catalogue arrived
         )
+        if inputs == getattr(self, "_planned_for", None):
+            return
+        self._planned_for = inputs
+        mode = "create" if form["mode"] in {"new", "reprompt", "frame"} else form["mode"]
+        result = self.studio.plan(form["prompt"], mode=mode, parent=parent, **self._params())
         problems = dict(result.problems)
         if form["mode"] == "frame" and self._source is None:
             problems["input_reference"] = (

@@ -27,6 +27,13 @@ class JudgeIntents(ViewBase):
     """Mixed into `StudioView`."""
 
     def _init_judge(self) -> None:
+        self.handle(
+            {
+                "select": self.request_select,
+                "duel": self.request_duel,
+                "prefer": self.request_prefer,
+            }
+        )
         self._compared: tuple[Any, ...] = ()
         self._measured: dict[str, Metrics | None] = {}
         self._judge_note = ""

@@ -20,7 +20,7 @@ from sora_notebook.widgets.media_url import files_url
 from sora_notebook.widgets.thumbs import sprite_grid_of
 
 if TYPE_CHECKING:
-    from sora_notebook import Studio
+    from sora_notebook.widgets.port import StudioPort
 
 __all__ = [
     "ACTIVE",
@@ -47,7 +47,7 @@ _STATUS = re.compile(r"[^a-z_]")
 MediaPath = Callable[[Job, str], Path | None]
 
 
-def capabilities(studio: Studio) -> dict[str, str | None]:
+def capabilities(studio: StudioPort) -> dict[str, str | None]:
     """Action -> why the server cannot (None: it can), as `studio.capabilities` says."""
     caps = studio.capabilities
     return {action: caps.reason(action) for action in ACTIONS}
@@ -120,7 +120,9 @@ def _media(job: Job, path_of: MediaPath, root: Path | None) -> dict[str, Any]:
     return out
 
 
-def job_state(studio: Studio, job: Job, *, path_of: MediaPath, root: Path | None) -> dict[str, Any]:
+def job_state(
+    studio: StudioPort, job: Job, *, path_of: MediaPath, root: Path | None
+) -> dict[str, Any]:
     """One job as the page draws it (a card, a tree node, a compare column)."""
     status = status_word(job.status)
     p = studio.progress(job)

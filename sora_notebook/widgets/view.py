@@ -4,8 +4,9 @@ Python owns the state as traits; the ESM (`static/*.js`, assembled by `assets.py
 draws it and sends intents as id-carrying requests (`intents.py`, `judging.py`). One
 widget model (plus its layout) whatever the number of jobs; no media in the state.
 Studio events are coalesced into at most one state message per `flush_interval`
-(`urgent_interval` when a job is added, fails or completes); progress travels as the
-parameters of the Progress formula, and the page animates between messages.
+(`urgent_interval` when a job is added, fails or completes); jobs travel as patches of
+what changed (`patches.py`); progress travels as the parameters of the Progress formula,
+and the page animates between messages.
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ from sora_notebook.widgets.home import HomeLoop
 from sora_notebook.widgets.intents import FormIntents
 from sora_notebook.widgets.judging import JudgeIntents
 from sora_notebook.widgets.media_url import server_root
+from sora_notebook.widgets.patches import JobPatches
 from sora_notebook.widgets.player import MediaServer
 from sora_notebook.widgets.snapshot import LiveSnapshot
 from sora_notebook.widgets.state import ACTIVE, job_state, model_options
 from sora_notebook.widgets.tree import tree_state
 
 if TYPE_CHECKING:
-    from sora_notebook import Studio, StudioEvent
+    from sora_notebook import StudioEvent
+    from sora_notebook.widgets.port import StudioPort
 
 __all__ = ["StudioView"]
 
@@ -48,7 +51,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
 
     def __init__(
         self,
-        studio: Studio,
+        studio: StudioPort,
         *,
         clock: Callable[[], float] | None = None,
         root: Path | bool | None = True,
@@ -59,14 +62,16 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
         super().__init__(**kwargs)
         self.studio = studio
         # The studio's clock: progress is stamped with it (`Progress.as_of`).
-        self._clock: Callable[[], float] = clock or getattr(studio, "_clock", None) or time.time
+        self._clock: Callable[[], float] = clock or studio.now
         self._root = server_root() if root is True else (root or None)
         self._intervals = (flush_interval, urgent_interval)
         self._flush_handle: asyncio.TimerHandle | None = None
         self._last_flush = self._due = 0.0
         self._structure: tuple[Any, ...] = ()
         self._init_requests(HomeLoop(studio))
+        self.patches = JobPatches(self)
         self.media = MediaServer(self._find, self._path_of)
+        self._init_cards()
         self._init_form()
         self._init_judge()
         backend = studio.backend
@@ -129,9 +134,9 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
         now = self._clock()
         with self.hold_sync():
             self.clock = round(now, 3)
-            self.jobs = [
-                job_state(self.studio, j, path_of=self._path_of, root=self._root) for j in jobs
-            ]
+            self.patches.update(
+                [job_state(self.studio, j, path_of=self._path_of, root=self._root) for j in jobs]
+            )
             self._flush_tree(jobs)
             self._flush_money()
             self._flush_selection(jobs)

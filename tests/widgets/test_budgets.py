@@ -95,13 +95,13 @@ async def test_requests_from_a_subshell_thread_run_on_the_studio_loop(page):
     p: Page = page()
     home = asyncio.get_running_loop()
     seen: list[asyncio.AbstractEventLoop] = []
-    real = p.view.request_generate
+    real = p.view.router._handlers["generate"]
 
     def spy(args, buffers):
         seen.append(asyncio.get_running_loop())
         return real(args, buffers)
 
-    p.view.request_generate = spy  # type: ignore[method-assign]
+    p.view.router._handlers["generate"] = spy
 
     def on_own_loop() -> None:
         loop = asyncio.new_event_loop()

@@ -26,7 +26,7 @@ async def test_a_forged_form_changes_nothing_and_the_view_goes_on(page):
     before = dict(p.view.form)
     p.view.set_state({"form": {}})  # what a hostile page's `update` message does
     assert p.view.form == before
-    assert "restored" in p.view.status["text"]
+    assert "Ignored form" in p.view.status["text"]
     p.view.flush()  # raised KeyError('mode') on every flush before
     reply = await p.ask("form", {"prompt": "a red fox"})
     assert reply["ok"], reply

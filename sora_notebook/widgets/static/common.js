@@ -41,7 +41,21 @@ function resolveUrl(rel) {
   return new URL(base.replace(/\/?$/, "/") + rel, window.location.origin).href;
 }
 
-// Requests to Python carry an id; the reply resolves or rejects that request only.
+// The jobs after one patch from Python (`patches.py`): changed jobs replace theirs by
+// key, `fields` update only the fields they name, removed keys go, and the order is the patch's when it has one, else the old
+// order with new keys appended.
+function patchJobs(jobs, patch) {
+  const byKey = new Map(jobs.map((j) => [j.key, j]));
+  for (const key of patch.removed || []) byKey.delete(key);
+  const order = patch.order || [...jobs.map((j) => j.key), ...(patch.changed || []).map((j) => j.key).filter((k) => !byKey.has(k))];
+  for (const job of patch.changed || []) byKey.set(job.key, job);
+  for (const part of patch.fields || []) if (byKey.has(part.key)) byKey.set(part.key, { ...byKey.get(part.key), ...part });
+  return order.filter((k) => byKey.has(k)).map((k) => byKey.get(k));
+}
+
+// Requests to Python carry an id; the reply resolves or rejects that request only,
+// or fails after `timeout` ms, or when `signal` aborts (Python's answer is then ignored).
+const REQUEST_TIMEOUT_MS = 120000;
 function requester(model) {
   const pending = new Map();
   const prefix = Math.random().toString(36).slice(2, 10);
@@ -59,10 +73,18 @@ function requester(model) {
   };
   model.on("msg:custom", onMsg);
   return {
-    request(method, args = {}, buffers = []) {
+    request(method, args = {}, buffers = [], { timeout = REQUEST_TIMEOUT_MS, signal = null } = {}) {
       return new Promise((resolve, reject) => {
         const id = `${prefix}-${next++}`;
-        pending.set(id, { resolve, reject });
+        const settle = (fn) => (value) => { clearTimeout(timer); if (signal) signal.removeEventListener("abort", onAbort); pending.delete(id); fn(value); };
+        const fail = (text) => settle(reject)(new Error(text));
+        const onAbort = () => fail(`The request "${method}" was cancelled.`);
+        const timer = setTimeout(() => fail(`No answer from the kernel to "${method}" within ${Math.round(timeout / 1000)} s; is it busy or stopped?`), timeout);
+        if (signal) {
+          if (signal.aborted) { onAbort(); return; }
+          signal.addEventListener("abort", onAbort);
+        }
+        pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
         model.send({ kind: "request", id, method, args }, undefined, buffers);
       });
     },

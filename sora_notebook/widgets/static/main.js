@@ -133,6 +133,19 @@ function render({ model, el }) {
   el.append(root);
   const handlers = traitHandlers(model, ctx, parts);
   for (const [name, fn] of Object.entries(handlers)) if (name.startsWith("change:")) model.on(name, fn);
+  // Jobs arrive as patches after the first state; the whole list once per render.
+  let jobsSeq = 0;
+  const onPatch = (msg) => {
+    if (!msg || msg.kind !== "jobs" || !(msg.seq > jobsSeq)) return;
+    jobsSeq = msg.seq;
+    model.set("jobs", patchJobs(model.get("jobs") || [], msg));
+  };
+  model.on("msg:custom", onPatch);
+  ctx.rpc.request("jobs").then(({ result }) => {
+    if (result.seq < jobsSeq) return;
+    jobsSeq = result.seq;
+    model.set("jobs", result.jobs);
+  }, () => {});
   handlers.onJobs();
   parts.header.update();
   parts.form.update();
@@ -146,6 +159,7 @@ function render({ model, el }) {
   retheme();
   return () => {
     for (const [name, fn] of Object.entries(handlers)) if (name.startsWith("change:")) model.off(name, fn);
+    model.off("msg:custom", onPatch);
     themes.disconnect();
     clearInterval(ticker);
     parts.cards.dispose();
