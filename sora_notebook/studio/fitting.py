@@ -8,7 +8,6 @@ by field, or fits it (`fit="crop"` fills and trims, `"pad"` adds black bars) and
 from __future__ import annotations
 
 import io
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -44,36 +43,10 @@ class ReferenceFit:
         return f"{src} -> {_FIT_WORD[self.fit]} to {dst}"
 
 
-Fitted = tuple[ReferenceFit | None, bytes | None, dict[str, Any] | None]
-
-#: The last few fits of pictures given as bytes (the view re-plans its form on every state
-#: flush; a picture is decoded and fitted once per change of picture, size or fit).
-_RECENT: OrderedDict[tuple[bytes, str | None, str], Fitted | ValidationError] = OrderedDict()
-_RECENT_SIZE = 4
-
-
-def fit_reference_for(value: Any, target: str | None, fit: str) -> Fitted:
-    """(fit, image bytes to upload, or the wire field for a URL/file id). A picture given
-    as bytes is fitted once per (picture, size, fit): later calls reuse the outcome."""
-    if not isinstance(value, bytes):
-        return _fit(value, target, fit)
-    key = (value, target, fit)
-    outcome = _RECENT.get(key)
-    if outcome is None:
-        try:
-            outcome = _fit(value, target, fit)
-        except ValidationError as exc:
-            outcome = exc
-        _RECENT[key] = outcome
-        while len(_RECENT) > _RECENT_SIZE:
-            _RECENT.popitem(last=False)
-    _RECENT.move_to_end(key)
-    if isinstance(outcome, ValidationError):
-        raise ValidationError(outcome.message, param=outcome.param)
-    return outcome
-
-
-def _fit(value: Any, target: str | None, fit: str) -> Fitted:
+def fit_reference_for(
+    value: Any, target: str | None, fit: str
+) -> tuple[ReferenceFit | None, bytes | None, dict[str, Any] | None]:
+    """(fit, image bytes to upload, or the wire field for a URL/file id)."""
     if fit not in FITS:
         raise ValidationError(f"fit must be one of {', '.join(FITS)}; got {fit!r}.")
     if isinstance(value, str) and value.startswith(_URL):
