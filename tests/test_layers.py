@@ -39,9 +39,6 @@ ALLOWED: dict[str, set[str]] = {
 #: (layer, imported layer) pairs allowed only inside a function: `Backend.emulator()`
 #: builds the in-process emulator on demand (client/backend.py).
 LAZY = {("client", "emulator")}
-#: Layers that still import names from the facade, until their port to the studio's
-#: typed seam lands (the view's; see issue 18).
-FACADE_PENDING = {"widgets"}
 
 
 def _module_name(path: Path) -> str:
@@ -96,7 +93,7 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_follow_the_layers(path):
     layer = layer_of(_module_name(path))
-    allowed = ALLOWED[layer] | {layer} | ({"__init__"} if layer in FACADE_PENDING else set())
+    allowed = ALLOWED[layer] | {layer}
     if layer == "__init__":
         allowed -= {"__init__"}  # the facade does not import itself back
     wrong = [

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sora_notebook import Job, SoraNotebookError
+from sora_notebook.errors import SoraNotebookError
+from sora_notebook.library import Job
 from sora_notebook.studio.importing import ImportReport
 from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.player import png_frame

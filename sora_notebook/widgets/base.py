@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets as t
 
-from sora_notebook import Job, SoraNotebookError
+from sora_notebook.errors import SoraNotebookError
+from sora_notebook.library import Job
 from sora_notebook.widgets.home import HomeLoop
 from sora_notebook.widgets.player import MediaServer
 from sora_notebook.widgets.rpc import Handler, Router

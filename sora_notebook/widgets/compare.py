@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sora_notebook import Job
+from sora_notebook.library import Job
 from sora_notebook.widgets.diff import extra_params, param_table, word_diff
 from sora_notebook.widgets.state import job_params
 

@@ -14,8 +14,10 @@ from typing import Any
 
 import traitlets as t
 
-from sora_notebook import BudgetExceeded, Job, SoraNotebookError, ValidationError, fit_reference
+from sora_notebook.client.references import fit_reference
 from sora_notebook.decoding import open_picture
+from sora_notebook.errors import BudgetExceeded, SoraNotebookError, ValidationError
+from sora_notebook.library import Job
 from sora_notebook.protocol import DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_PROMPT_CHARS
 from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.rpc import Problems, Reply

@@ -12,8 +12,8 @@ import logging
 import random
 from typing import Any
 
-from sora_notebook import Job
 from sora_notebook.judge import Metrics
+from sora_notebook.library import Job
 from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.compare import compare_state, metrics_table
 from sora_notebook.widgets.rpc import Reply

@@ -16,8 +16,8 @@ from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
-from sora_notebook import Job
 from sora_notebook.decoding import open_picture
+from sora_notebook.library import Job
 
 __all__ = ["MAX_BYTES", "MIME", "MediaServer", "png_frame"]
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from sora_notebook import SoraNotebookError, ValidationError
+from sora_notebook.errors import SoraNotebookError, ValidationError
 from sora_notebook.widgets.home import HomeLoop
 
 __all__ = ["Handler", "Problems", "Reply", "Router"]

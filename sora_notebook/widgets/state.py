@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sora_notebook import Job
 from sora_notebook.client.dialects import ACTIONS, ModelInfo
+from sora_notebook.library import Job
 from sora_notebook.protocol import MODELS
 from sora_notebook.widgets.media_url import files_url
 from sora_notebook.widgets.thumbs import sprite_grid_of

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sora_notebook import Job
+from sora_notebook.library import Job
 from sora_notebook.widgets.diff import word_diff
 from sora_notebook.widgets.layout import COL_GAP, NODE_H, NODE_W, ROW_GAP, layout_forest
 

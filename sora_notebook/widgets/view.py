@@ -17,7 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sora_notebook import Job, SoraNotebookError
+from sora_notebook.errors import SoraNotebookError
+from sora_notebook.library import Job
 from sora_notebook.widgets.actions import CardIntents
 from sora_notebook.widgets.assets import CSS, ESM
 from sora_notebook.widgets.fallback import static_html
@@ -32,7 +33,7 @@ from sora_notebook.widgets.state import ACTIVE, job_state, model_options
 from sora_notebook.widgets.tree import tree_state
 
 if TYPE_CHECKING:
-    from sora_notebook import StudioEvent
+    from sora_notebook.studio import StudioEvent
     from sora_notebook.widgets.port import StudioPort
 
 __all__ = ["StudioView"]
