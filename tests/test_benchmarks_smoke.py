@@ -19,6 +19,7 @@ if str(ROOT) not in sys.path:
 from benchmarks.__main__ import BENCHMARKS, main  # noqa: E402
 
 
+@pytest.mark.slow  # about two minutes now that eleven benchmarks run (make test runs it)
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # openai: "the Sora API is shut down"
 def test_every_benchmark_runs_at_its_smallest_size(tmp_path: Path) -> None:
     combined = main(["--smoke"], out=tmp_path)
