@@ -74,15 +74,6 @@ class ObjectStore:
     def delete(self, rel: str) -> None:
         self._s3.delete_object(Bucket=self.bucket, Key=self.key(rel))
 
-    def names(self) -> list[str]:
-        """Every media path under the prefix."""
-        out: list[str] = []
-        start = f"{self.prefix}/" if self.prefix else ""
-        pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start)
-        for page in pages:
-            out += [item["Key"][len(start) :] for item in page.get("Contents", ())]
-        return out
-
 
 def _botocore_error() -> type[Exception]:
     from botocore.exceptions import BotoCoreError
