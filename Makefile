@@ -44,7 +44,7 @@ test: $(STAMP) chromium litellm postgresql
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check sora_notebook tests benchmarks && $(BIN)/mypy
 
-# Between edits: everything but the slow, third-party and browser tests (about 3 minutes).
+# Between edits: everything but the slow, third-party and browser tests (about 2.5 minutes).
 fast: $(STAMP) postgresql
 	$(BIN)/python -m pytest -m "not slow and not thirdparty and not browser"
 
