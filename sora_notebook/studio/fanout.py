@@ -69,7 +69,8 @@ class FanOut:
         lines = []
         for t in self.targets:
             cost = "price unknown" if t.plan.cost is None else f"${t.plan.cost:.2f}"
-            shape = f"{t.size or '?'}, {t.seconds or '?'} s"
+            size = t.size or "the default size"
+            shape = f"{size}, {t.seconds} s" if t.seconds else f"{size}, the default length"
             trouble = "; ".join(t.plan.problems.values())
             lines.append(f"{t.target}: {shape}, {cost}" + (f" - {trouble}" if trouble else ""))
         total = "price unknown" if self.cost is None else f"${self.cost:.2f}"
