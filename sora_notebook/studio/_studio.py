@@ -720,10 +720,16 @@ class Studio:
         """Write the tree (under `root`) in the format `path`'s suffix names: `*.html` a
         static gallery, otherwise a zip of the records, lineage and media (restore it with
         `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`.
-        A gallery carries ratings, cached metrics and the ranking of the tree's variants."""
+        A gallery carries ratings, cached metrics, the ranking of the tree's variants and,
+        where duels set two or more models against each other, the leaderboard by model."""
         tree = self.tree(root)
-        ranking = self.judge.ranking_among(list(tree.nodes.values()))
-        return export_formats.export(self.library, tree, path, embed=embed, ranking=ranking)
+        jobs = list(tree.nodes.values())
+        ranking = self.judge.ranking_among(jobs)
+        models = self.leaderboard([j for j in jobs if j.status == COMPLETED])
+        several = models if len(models) > 1 else None  # one model ranks nothing
+        return export_formats.export(
+            self.library, tree, path, embed=embed, ranking=ranking, models=several
+        )
 
     def progress(self, job: JobRef) -> Progress:
         """How far along a job is now, and its time left (see `studio.progress`).

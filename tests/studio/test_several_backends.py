@@ -189,3 +189,15 @@ async def test_duels_pair_models_on_one_prompt_and_rank_the_targets(make_studio,
     assert all(s.seconds_per_video is not None for s in board), board
     assert sum(s.videos for s in board) == len(done)
     assert studio.target_of(done[0]) == "emulator:emu-amber"
+
+
+async def test_the_gallery_carries_the_leaderboard_by_model(make_studio, emulator, tmp_path):
+    studio = make_studio(emulator(speed=50, caption=False))
+    jobs = await studio.fan_out("a <b>fox</b>", ["emu-amber", "emu-noir"], seconds=4)
+    done = [await studio.wait(job, timeout=60) for job in jobs]
+    studio.prefer(done[1], done[0])
+    html = studio.export(tmp_path / "arena.html", embed=False).read_text()
+    models = html.split("<h2>Models</h2>")[1].split("</table>")[0]
+    assert models.index("emulator:emu-noir") < models.index("emulator:emu-amber")
+    assert "$1.00" in models and "$0.20" in models
+    assert "<b>fox" not in html  # the prompt stays text
