@@ -39,4 +39,7 @@ def export(
     path = Path(dest)
     suffix = path.suffix.lower()
     chosen = next((f for f in FORMATS if suffix in f.SUFFIXES), FORMATS[0])
-    return chosen.write(library, tree, path.resolve(), embed=embed, ranking=ranking, models=models)
+    written = chosen.write(
+        library, tree, path.resolve(), embed=embed, ranking=ranking, models=models
+    )
+    return Path(written)

@@ -219,8 +219,9 @@ class StudioView(ViewBase):
 
     def _ipython_display_(self) -> None:
         """Show the view, then a snapshot output kept current as jobs finish (saved files)."""
-        from IPython.display import display
+        from IPython import display as ipython
 
+        display: Callable[..., object] = ipython.display
         data, metadata = self._widget_bundle()
         data["text/html"] = f"<p><em>{PLAIN_TEXT}; its latest snapshot follows.</em></p>"
         display(data, metadata=metadata, raw=True)
