@@ -179,14 +179,15 @@ class Cards(Part):
         the library for every studio sharing it."""
         value = args.get("value")
         budget = None if value in (None, "") else float(value)
-        if args.get("daily"):
+        daily = bool(args.get("daily"))
+        before = self.studio.daily_budget if daily else self.studio.budget
+        if daily:
             self.studio.daily_budget = budget
-            self.view.say(
-                "Daily budget cleared." if budget is None else f"Daily budget ${budget:,.2f}."
-            )
         else:
             self.studio.budget = budget
-            self.view.say("Budget cleared." if budget is None else f"Budget set to ${budget:,.2f}.")
+        if budget != before:  # the page sends both budgets: say only what changed
+            name = "Daily budget" if daily else "Budget"
+            self.view.say(f"{name} cleared." if budget is None else f"{name} ${budget:,.2f}.")
         self.view.flush()
         return {"budget": self.studio.budget, "daily_budget": self.studio.daily_budget}, []
 

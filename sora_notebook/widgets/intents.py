@@ -10,6 +10,7 @@ with its fit ("1000x1000 -> cropped to 720x1280") and whether it is kept after a
 from __future__ import annotations
 
 import io
+import time
 from typing import TYPE_CHECKING, Any
 
 from sora_notebook.client.references import fit_reference
@@ -49,7 +50,21 @@ PLACEHOLDERS = {
     "frame": "Describe the video that starts from this frame…",
 }
 ACTION = {"remix": "Remix", "edit": "Edit", "extend": "Extend"}
+#: The API's words in the studio's messages -> the form's (its Fit menu's labels).
+FORM_WORDS = {
+    "fit='crop'": "Fit: crop to fill",
+    "fit='pad'": "Fit: pad with bars",
+    "fit='none'": "Fit: send as is",
+}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+RECENT = 5.0  # seconds: sends this close together are counted together
+
+
+def in_form_words(text: str) -> str:
+    """A studio message as the form names things (its menus, not the API's arguments)."""
+    for api, form in FORM_WORDS.items():
+        text = text.replace(api, form)
+    return text
 
 
 def _same_kind(value: Any, default: Any) -> bool:
@@ -81,6 +96,7 @@ class Form(Part):
         self._source: bytes | None = None
         self._attempted = self._sending = False
         self._planned_for: tuple[Any, ...] | None = None
+        self._recent: list[tuple[float, int]] = []  # (when, how many) sent
         models = model_options()
         backend = self.studio.backend
         open_models = not getattr(backend, "check_models", True) or backend.name not in {
@@ -194,7 +210,7 @@ class Form(Part):
         self._planned_for = inputs
         mode = "create" if form["mode"] in {"new", "reprompt", "frame"} else form["mode"]
         result = self.studio.plan(form["prompt"], mode=mode, parent=parent, **self._params())
-        problems = dict(result.problems)
+        problems = {field: in_form_words(text) for field, text in result.problems.items()}
         if form["mode"] == "frame" and self._source is None:
             problems["input_reference"] = (
                 "Pick a frame first (a card's 'Use a frame as reference')."
@@ -313,10 +329,16 @@ class Form(Part):
             if form["mode"] == "extend":
                 self._set_form(rev=True, prompt="")
         self.replan()
-        self.view.say(
-            f"Sent {len(jobs)} request{'s' if len(jobs) != 1 else ''}; the cards follow them."
-        )
+        self.view.say(f"{self._sent(len(jobs))}; the cards follow them.")
         return {"keys": [j.key for j in jobs]}, []
+
+    def _sent(self, n: int) -> str:
+        """ "Sent n requests", with how many in the last few seconds when more were."""
+        now = time.monotonic()
+        self._recent = [(t, k) for t, k in self._recent if now - t < RECENT] + [(now, n)]
+        recent = sum(k for _, k in self._recent)
+        said = f"Sent {n} request{'s' if n != 1 else ''}"
+        return said if recent == n else f"{said} ({recent} in the last {RECENT:g} seconds)"
 
     async def _submit_form(
         self, form: dict[str, Any], parent: Job | None, ref: bytes | None

@@ -106,6 +106,8 @@ class Judging(Part):
         for key in raw[-64:] if isinstance(raw, list) else []:
             if isinstance(key, str) and key not in keys and self.view._find(key) is not None:
                 keys.append(key)
+        if len(keys) > 4:
+            self.view.say("Compare shows four videos at most: the first one chosen was let go.")
         self.view.selected = keys[-4:]
         if len(self.view.selected) == 1:
             job = self.view._find(self.view.selected[0])
@@ -128,6 +130,7 @@ class Judging(Part):
             return {}, []
         self._next_duel()
         if not self.view.duel.get("pair"):
+            self.view.duel = {}  # no empty duel left open
             raise LookupError("A duel needs two finished videos.")
         return {"round": self.view.duel["round"]}, []
 
