@@ -126,7 +126,11 @@ class Judging(Part):
     def request_duel(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """Start (or stop, `{"stop": true}`) a blind duel over the selection or everything."""
         if args.get("stop"):
-            self.view.duel = {}
+            # Ending a duel shows the leaderboard by model (two or more models); never
+            # during one: each vote would tell which side was which model.
+            was_on = bool(self.view.duel.get("round"))
+            models = self._models(self._pool()) if was_on else []
+            self.view.duel = {"models": models} if models else {}
             return {}, []
         self._next_duel()
         if not self.view.duel.get("pair"):
@@ -151,7 +155,7 @@ class Judging(Part):
             for r in self.studio.ranking(pool)
         ]
         rounds = int(self.view.duel.get("round", 0)) + 1
-        shown = {"round": rounds, "ranking": board, "models": self._models(pool)}
+        shown = {"round": rounds, "ranking": board}
         if pair is None:
             self.view.duel = {"pair": [], **shown}
             return
@@ -160,8 +164,7 @@ class Judging(Part):
         self.view.duel = {"pair": sides, **shown}
 
     def _models(self, pool: list[Job]) -> list[dict[str, Any]]:
-        """The leaderboard by model (`"name:model"`) when the pool has two or more; which
-        side of the pair is which model is never in the duel's state."""
+        """The leaderboard by model (`"name:model"`) when the pool has two or more."""
         standings = self.studio.leaderboard(pool)
         if len(standings) < 2:
             return []

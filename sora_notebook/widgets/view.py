@@ -87,6 +87,7 @@ class StudioView(ViewBase):
             "label": str(getattr(backend, "label", "Server")),
             "name": str(getattr(backend, "name", "")),
             "note": EMULATED_NOTE if getattr(backend, "name", "") == "emulator" else "",
+            "several": len(studio.backends) > 1,  # cards name "backend:model"
         }
         self.live_snapshot = LiveSnapshot(self.static_html, settled=self._settled, home=self.home)
         self._unsubscribe: Callable[[], None] | None = studio.subscribe(self._on_events)

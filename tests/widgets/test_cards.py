@@ -169,11 +169,14 @@ async def test_a_duel_across_models_is_blind_and_the_models_are_ranked(page):
     assert {p.job(j.key)["target"] for j in jobs} == {"emulator:emu-amber", "emulator:emu-noir"}
     assert (await p.ask("duel", {}))["ok"]
     duel = p.view.duel
-    assert set(duel["pair"]) == {j.key for j in jobs}
-    blind = {k: v for k, v in duel.items() if k != "models"}  # the leaderboard names models
-    assert "emu-" not in json.dumps(blind) and "emulator" not in json.dumps(blind)
+    assert set(duel["pair"]) == keys
+    assert "emu-" not in json.dumps(duel) and "emulator" not in json.dumps(duel)
     left = duel["pair"][0]
     await p.ask("prefer", {"choice": 1, "round": duel["round"]})
-    rows = p.view.duel["models"]
+    assert "emu-" not in json.dumps(p.view.duel)  # nothing names a model while it is on
+    await p.ask("duel", {"stop": True})
+    rows = p.view.duel["models"]  # the leaderboard by model, once the duel is over
     assert rows[0]["model"] == p.job(left)["target"]
     assert rows[0]["wins"] == 1 and rows[1]["losses"] == 1 and rows[0]["cost"] > 0
+    await p.ask("duel", {"stop": True})
+    assert p.view.duel == {}
