@@ -25,7 +25,7 @@ TITLE = "status requests per job: four backends in one studio vs one backend, sa
 PROMPTS = {"smoke": 2, "full": 50}
 BACKENDS = 4
 VARIANTS = 2
-SPEED = 20.0
+SPEED = 4.0  # a 4 s clip lasts about 5 s: waiting, not rendering, dominates
 LIMIT = 600.0
 
 
@@ -58,7 +58,8 @@ def _side(servers: list[Server], prompts: int, per_backend: int, label: str) -> 
     for server in servers:
         counts = server.call("GET", "stats")["counts"]
         status += counts.get("retrieve", 0) + counts.get("list", 0)
-    return {"side": label, "jobs": jobs, "status": status, "seconds": took}
+    per_minute = status / len(servers) / took * 60
+    return {"side": label, "jobs": jobs, "status": status, "seconds": took, "rate": per_minute}
 
 
 def run(size: str = "full") -> Result:
@@ -71,7 +72,9 @@ def run(size: str = "full") -> Result:
     sides = [one, four, whole]
     for side in sides:
         side["per_job"] = side["status"] / max(1, side["jobs"])
-    rows = [[s["side"], s["jobs"], s["status"], s["per_job"], s["seconds"]] for s in sides]
+    rows = [
+        [s["side"], s["jobs"], s["status"], s["per_job"], s["rate"], s["seconds"]] for s in sides
+    ]
     goal = Goal(
         "status requests per job, four backends vs one",
         "no more than one backend needs",
@@ -82,7 +85,7 @@ def run(size: str = "full") -> Result:
     return Result(
         NAME,
         TITLE,
-        ["side", "jobs", "status requests", "per job", "seconds to all saved"],
+        ["side", "jobs", "status requests", "per job", "per backend a minute", "seconds"],
         rows,
         goals=[goal],
         data={"sides": sides, "prompts": prompts, "variants": VARIANTS, "speed": SPEED},
@@ -90,5 +93,7 @@ def run(size: str = "full") -> Result:
             f"{prompts} prompts x {BACKENDS} targets x {VARIANTS} variants; each backend an "
             f"emulator at speed {SPEED:g} in its own process. 5 % slack for the adaptive "
             "poll's timing.",
+            "A backend's jobs are followed by one job-list request for all of them, so the "
+            "requests grow with backends x time, not with jobs: compare the rate per backend.",
         ],
     )
