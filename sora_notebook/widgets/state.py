@@ -121,9 +121,10 @@ def _media(job: Job, path_of: MediaPath, root: Path | None) -> dict[str, Any]:
 
 
 def job_state(
-    studio: StudioPort, job: Job, *, path_of: MediaPath, root: Path | None
+    studio: StudioPort, job: Job, *, path_of: MediaPath, root: Path | None, children: int = 0
 ) -> dict[str, Any]:
-    """One job as the page draws it (a card, a tree node, a compare column)."""
+    """One job as the page draws it (a card, a tree node, a compare column); `children`:
+    how many videos were made from it (said before it is deleted)."""
     status = status_word(job.status)
     p = studio.progress(job)
     failed = status in {"failed", "rejected"} or job.media_expired
@@ -148,6 +149,7 @@ def job_state(
         "tags": list(job.tags),
         "media": _media(job, path_of, root),
         "ref": "input_reference" in job.params,
+        "kids": children,
     }
     if failed or job.error_message:
         state["error"] = _short(

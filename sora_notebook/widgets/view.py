@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,8 +144,14 @@ class StudioView(ViewBase):
         now = self._clock()
         with self.hold_sync():
             self.clock = round(now, 3)
+            kids = Counter(j.parent_key for j in jobs if j.parent_key)
             self.patches.update(
-                [job_state(self.studio, j, path_of=self._path_of, root=self._root) for j in jobs]
+                [
+                    job_state(
+                        self.studio, j, path_of=self._path_of, root=self._root, children=kids[j.key]
+                    )
+                    for j in jobs
+                ]
             )
             self._flush_tree(jobs)
             self._flush_money()
