@@ -165,6 +165,12 @@ class Library:
         """A counter that moves when another connection (another process) commits."""
         return self.store.data_version()
 
+    def on_change(self, callback: Callable[[], object]) -> Callable[[], None] | None:
+        """Call `callback()` from any thread when another connection commits (a team's
+        PostgreSQL notifications); returns how to stop, or None where the store cannot
+        tell (SQLite: watch `data_version`)."""
+        return self.store.on_change(callback)
+
     # --- records ---------------------------------------------------------------------
 
     def add_submission(self, *, reserve: Reservation | None = None, **fields: Any) -> Job:

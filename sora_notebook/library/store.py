@@ -9,7 +9,7 @@ read by name (`row["key"]`) and by position (`row[0]`). SQLite implements it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
@@ -63,6 +63,12 @@ class Store(Protocol):
 
     def data_version(self) -> int:
         """A counter that moves when another connection commits."""
+        ...
+
+    def on_change(self, callback: Callable[[], object]) -> Callable[[], None] | None:
+        """Call `callback()`, from any thread, soon after another connection commits;
+        returns how to stop, or None where the database cannot tell (then look at
+        `data_version` now and then)."""
         ...
 
     def check(self) -> str:
