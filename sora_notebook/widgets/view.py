@@ -29,7 +29,7 @@ from sora_notebook.widgets.media_url import server_root
 from sora_notebook.widgets.patches import JobPatches
 from sora_notebook.widgets.player import MediaServer
 from sora_notebook.widgets.snapshot import LiveSnapshot
-from sora_notebook.widgets.state import ACTIVE, job_state, model_options
+from sora_notebook.widgets.state import ACTIVE, job_state, model_options, people_state
 from sora_notebook.widgets.tree import tree_state
 
 if TYPE_CHECKING:
@@ -140,6 +140,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
             )
             self._flush_tree(jobs)
             self._flush_money()
+            self.people = people_state(jobs, self.money.get("person"))
             self._flush_selection(jobs)
 
     def _flush_tree(self, jobs: list[Job]) -> None:
@@ -156,6 +157,10 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
             "today": spend.today,
             "session": spend.session,
             "unknown": spend.unknown,
+            "person": spend.person,
+            "people": [
+                {"person": p.person, "total": p.total, "today": p.today} for p in spend.people
+            ],
             "budget": studio.budget,
             "daily_budget": studio.daily_budget,
             "left": studio.left,
