@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 #: Seconds between looks where the library notifies (a lost notification's bound).
 SAFETY_NET = 5.0
+#: The least seconds between two looks: a burst of notifications (ten people's
+#: progress) is looked at once per gap, not once per commit.
+GAP = 0.05
 
 
 class LibraryWatch:
@@ -73,11 +76,14 @@ class LibraryWatch:
         try:
             version = self.library.data_version()
             stamps = self.library.stamps()
+            looked = loop.time()
             while True:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), pace)
                     self.woken += 1
+                    await asyncio.sleep(max(0.0, looked + GAP - loop.time()))
                 wake.clear()
+                looked = loop.time()
                 try:
                     now = self.library.data_version()
                     if now == version:
