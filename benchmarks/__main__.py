@@ -26,6 +26,7 @@ BENCHMARKS = {
     "team": "benchmarks.team",
     "storyboard": "benchmarks.storyboard",
     "gateways": "benchmarks.gateways",
+    "arena": "benchmarks.arena",
 }
 
 

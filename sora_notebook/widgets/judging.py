@@ -143,12 +143,35 @@ class JudgeIntents(ViewBase):
             for r in self.studio.ranking(pool)
         ]
         rounds = int(self.duel.get("round", 0)) + 1
+        shown = {"round": rounds, "ranking": board, "models": self._models(pool)}
         if pair is None:
-            self.duel = {"pair": [], "round": rounds, "ranking": board}
+            self.duel = {"pair": [], **shown}
             return
         sides = [pair[0].key, pair[1].key]
         self._random.shuffle(sides)
-        self.duel = {"pair": sides, "round": rounds, "ranking": board}
+        self.duel = {"pair": sides, **shown}
+
+    def _models(self, pool: list[Job]) -> list[dict[str, Any]]:
+        """The leaderboard by model (`"name:model"`) when the pool has two or more; which
+        side of the pair is which model is never in the duel's state."""
+        standings = self.studio.leaderboard(pool)
+        if len(standings) < 2:
+            return []
+        return [
+            {
+                "model": s.model,
+                "score": round(s.score, 3),
+                "sigma": round(s.sigma, 3),
+                "wins": s.wins,
+                "losses": s.losses,
+                "ties": s.ties,
+                "videos": s.videos,
+                "cost": s.cost_per_video,
+                "seconds": s.seconds_per_video,
+                "per_dollar": s.wins_per_dollar,
+            }
+            for s in standings
+        ]
 
     def request_prefer(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """1: the left one wins, 2: the right one, 0: a tie; then the next pair."""

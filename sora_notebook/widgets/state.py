@@ -135,6 +135,7 @@ def job_state(
         "p": [round(p.fraction, 4), p.seconds_left, round(p.as_of, 3), p.source],
         "prompt": _short(job.prompt or "", PROMPT_CHARS),
         "model": job.model or "",
+        "target": studio.target_of(job),
         "size": job.size or "",
         "seconds": job.seconds or "",
         "parent": job.parent_key,
