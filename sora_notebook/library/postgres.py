@@ -122,6 +122,7 @@ class PostgresStore:
     """A library's records in a PostgreSQL database (see `store.Store`)."""
 
     kind = "postgresql"
+    day = "UTC"
     path: Path | None = None
 
     def __init__(self, url: str, *, connect_timeout: float = 30.0) -> None:

@@ -35,6 +35,7 @@ class SqliteStore:
     """A library folder's `library.sqlite3` (see `store.Store`)."""
 
     kind = "sqlite"
+    day = "local"
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
         self.path: Path | None = Path(path)

@@ -47,6 +47,8 @@ class Store(Protocol):
     kind: str
     #: The file the records live in (SQLite), None for a database server.
     path: Path | None
+    #: Whose calendar day "today" is (`day_start`): "local" (SQLite) or "UTC" (a team's).
+    day: str
 
     def write(self) -> AbstractContextManager[Db]:
         """One short write transaction; no other writer runs until it ends."""

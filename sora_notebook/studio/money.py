@@ -51,7 +51,7 @@ class Spend:
     calendar day, a team store's UTC day), and this studio's session. `unknown`:
     completed jobs whose price is unknown (not counted). `person`: who this studio works
     as; `people`: each person's share of `total` and `today`, most spent first (their
-    sums are the team's)."""
+    sums are the team's). `day`: whose day `today` is, "local" or "UTC" (a team's)."""
 
     total: float
     today: float
@@ -59,6 +59,7 @@ class Spend:
     unknown: int = 0
     person: str | None = None
     people: tuple[PersonSpend, ...] = ()
+    day: str = "local"
 
     def of(self, person: str | None) -> PersonSpend:
         """One person's share (nothing billed: zeros)."""
@@ -220,6 +221,7 @@ class Wallet:
             unknown=lib.unknown_costs(),
             person=lib.person,
             people=tuple(people),
+            day=lib.store.day,
         )
 
     @property

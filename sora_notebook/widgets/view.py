@@ -157,6 +157,7 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
             "today": spend.today,
             "session": spend.session,
             "unknown": spend.unknown,
+            "day": spend.day,
             "person": spend.person,
             "people": [
                 {"person": p.person, "total": p.total, "today": p.today} for p in spend.people

@@ -64,6 +64,7 @@ async def test_a_studio_shows_each_persons_spend_beside_the_teams(place: Place):
         async with Studio(backend, library=ana) as studio:
             spend = studio.spend
             assert spend.person == "ana"
+            assert spend.day == ("local" if place.kind == "sqlite" else "UTC")
             assert [p.person for p in spend.people] == ["ben", "cy"]  # most spent first
             assert spend.of("ben") == PersonSpend("ben", pytest.approx(1.2), pytest.approx(1.2))
             assert spend.mine == PersonSpend("ana", 0.0, 0.0)  # nothing billed yet
