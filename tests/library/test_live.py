@@ -37,6 +37,7 @@ async def until(check, seconds: float = 30.0) -> None:
     raise AssertionError("not seen in time")
 
 
+@pytest.mark.slow  # two processes, a video rendered: about 11 s
 async def test_another_persons_job_progress_and_video_reach_a_studio_in_another_process(
     postgres, tmp_path, monkeypatch
 ):
