@@ -36,6 +36,7 @@ class ViewBase(anywidget.AnyWidget):
     jobs = t.List(t.Dict()).tag(sync=True)
     tree = t.Dict().tag(sync=True)
     money = t.Dict().tag(sync=True)
+    people = t.List(t.Dict()).tag(sync=True)  # who made the jobs: the person filter
     form = t.Dict().tag(sync=True)
     plan = t.Dict().tag(sync=True)
     status = t.Dict({"text": "", "kind": "", "seq": 0}).tag(sync=True)

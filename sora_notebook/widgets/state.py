@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ __all__ = [
     "failure_hint",
     "job_state",
     "model_options",
+    "people_state",
     "status_word",
 ]
 
@@ -147,6 +149,7 @@ def job_state(
         "rating": job.rating,
         "notes": job.notes or "",
         "tags": list(job.tags),
+        "person": job.person,
         "media": _media(job, path_of, root),
         "ref": "input_reference" in job.params,
         "kids": children,
@@ -157,6 +160,16 @@ def job_state(
         )
         state["hint"] = failure_hint(job)
     return state
+
+
+def people_state(jobs: Iterable[Job], me: str | None) -> list[dict[str, Any]]:
+    """Who made the jobs, as the person filter offers them: this studio's person first
+    (even with no job yet), then the most jobs first; `person` None for jobs made before
+    the library kept people. A job's card carries its maker as `person`."""
+    counts = Counter(job.person for job in jobs)
+    counts.setdefault(me, 0)
+    order = sorted(counts.items(), key=lambda kv: (kv[0] != me, -kv[1], kv[0] or ""))
+    return [{"person": person, "jobs": n, "me": person == me} for person, n in order]
 
 
 def job_params(job: Job) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from sora_notebook.widgets.media_url import server_root
 from sora_notebook.widgets.patches import JobPatches
 from sora_notebook.widgets.player import MediaServer
 from sora_notebook.widgets.snapshot import LiveSnapshot
-from sora_notebook.widgets.state import ACTIVE, job_state, model_options
+from sora_notebook.widgets.state import ACTIVE, job_state, model_options, people_state
 from sora_notebook.widgets.tree import tree_state
 
 if TYPE_CHECKING:
@@ -155,6 +155,7 @@ class StudioView(ViewBase):
             )
             self._flush_tree(jobs)
             self._flush_money()
+            self.people = people_state(jobs, self.money.get("person"))
             self.judging.update(jobs)
 
     def _flush_tree(self, jobs: list[Job]) -> None:
@@ -171,6 +172,11 @@ class StudioView(ViewBase):
             "today": spend.today,
             "session": spend.session,
             "unknown": spend.unknown,
+            "day": spend.day,
+            "person": spend.person,
+            "people": [
+                {"person": p.person, "total": p.total, "today": p.today} for p in spend.people
+            ],
             "budget": studio.budget,
             "daily_budget": studio.daily_budget,
             "left": studio.left,
