@@ -87,8 +87,7 @@ def open_picture(
         raise
     except UnidentifiedImageError:
         raise DecodeError(
-            f"{name} is not a picture that can be read: use a PNG, JPEG, WebP, GIF, BMP or "
-            "TIFF file."
+            f"{name} cannot be read: it is not a PNG, JPEG, WebP, GIF, BMP or TIFF file."
         ) from None
     except (OSError, SyntaxError, EOFError) as exc:
         raise DecodeError(f"{name} cannot be read as a picture ({exc}).") from exc
