@@ -70,9 +70,10 @@ export function makeCard(ctx, job) {
       const f = j.status === "completed" ? 1 : progressAt(j.p, now);
       shown = Math.max(shown, f);
       fill.style.width = `${(shown * 100).toFixed(1)}%`;
-      bar.setAttribute("aria-valuenow", String(Math.round(shown * 100)));
+      bar.setAttribute("aria-valuenow", String(Math.floor(shown * 100)));
       bar.hidden = !active && j.status !== "completed";
       time.textContent = timeText(j, now, shown);
+      bar.setAttribute("aria-valuetext", time.textContent);
       return active;
     },
   };
