@@ -4,7 +4,7 @@ Each `static/*.js` is an ES module with explicit `import { a, b } from "./x.js"`
 `export function|const` (so `tsc --checkJs` and ESLint see real boundaries). anywidget
 loads one module, so `join` puts them into one scope: dependencies first (the order of
 `main.js`'s imports, depth first), the import lines dropped and `export` words stripped
-(only `main.js`'s `export default` stays), full-line comments and indentation dropped.
+(only `main.js`'s `export default` stays), comment lines and indentation dropped.
 That is sound because every import names an export of its module by the same name and
 no two modules declare the same top-level name (`tests/widgets/test_assets.py` holds both).
 """
@@ -71,8 +71,18 @@ def order(read: Reader = _read, entry: str = ENTRY) -> tuple[str, ...]:
 
 
 def _compact(source: str) -> str:
-    lines = (line.strip() for line in source.splitlines())
-    return "\n".join(line for line in lines if line and not line.startswith("//"))
+    """Without indentation, blank lines and comments on lines of their own (`//` lines,
+    `/** ... */` blocks: the JSDoc is for the checker, not the page)."""
+    kept: list[str] = []
+    block = False
+    for line in (raw.strip() for raw in source.splitlines()):
+        if block:
+            block = not line.endswith("*/")
+        elif line.startswith("/*") and "*/" not in line:
+            block = True
+        elif line and not line.startswith("//") and not (line[:2] == "/*" and line[-2:] == "*/"):
+            kept.append(line)
+    return "\n".join(kept)
 
 
 def assemble(read: Reader = _read, entry: str = ENTRY) -> str:

@@ -29,7 +29,8 @@ def test_every_import_names_an_export_and_no_two_modules_declare_one_name():
 def test_the_joined_module_keeps_no_import_and_only_the_default_export():
     assert not re.search(r"^import ", ESM, re.M)
     assert re.findall(r"^export .*", ESM, re.M) == ["export default { render };"]
-    assert "\n//" not in ESM and "\n  " not in ESM  # comments and indentation dropped
+    assert not re.search(r"^(//|/\*|\*)", ESM, re.M)  # comment lines dropped (JSDoc too)
+    assert "\n  " not in ESM and "@typedef" not in ESM
 
 
 def test_a_missing_export_an_alias_or_a_cycle_is_refused_with_its_name():
@@ -58,3 +59,10 @@ def test_the_joined_module_parses(tmp_path):
     path.write_text(ESM, "utf-8")
     out = subprocess.run([NODE, "--check", str(path)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
+
+
+def test_compacting_drops_comment_lines_and_keeps_code_after_a_comment():
+    from sora_notebook.widgets.assets import _compact
+
+    source = "/* a */ .x {\n  color: red;\n}\n/** b\n * @type {X}\n */\n// c\n.y {}\n"
+    assert _compact(source) == "/* a */ .x {\ncolor: red;\n}\n.y {}"
