@@ -8,8 +8,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+JS      = node_modules/.installed
 
-.PHONY: lab test fast lint bench chromium litellm postgresql clean
+.PHONY: lab test fast lint jslint bench chromium litellm postgresql clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,14 +35,22 @@ postgresql:
 litellm:
 	@bash scripts/install-litellm.sh
 
-test: $(STAMP) chromium litellm postgresql
+# The view's JS: TypeScript's checker and ESLint from package-lock.json (npm ci, cached).
+$(JS): package.json package-lock.json
+	@bash scripts/install-js-tools.sh
+
+jslint: $(JS)
+	node_modules/.bin/tsc -p tsconfig.json
+	node_modules/.bin/eslint sora_notebook/widgets/static tests/js eslint.config.js
+
+test: $(STAMP) chromium litellm postgresql jslint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check sora_notebook tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 	PYTHON=$(BIN)/python bash scripts/run-notebooks.sh
 
-lint: $(STAMP)
+lint: $(STAMP) jslint
 	$(BIN)/ruff check . && $(BIN)/ruff format --check sora_notebook tests benchmarks && $(BIN)/mypy
 
 # Between edits: everything but the slow, third-party and browser tests (about 2.5 minutes).
@@ -52,4 +61,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .venv-litellm .pytest_cache
+	rm -rf $(VENV) .venv-litellm .pytest_cache node_modules .npm-cache

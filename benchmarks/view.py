@@ -228,22 +228,30 @@ def messages(size: str) -> dict[str, Any]:
         }
 
 
+#: The view's files when they shared one scope (before `static/` became ES modules).
+SCRIPTS_BEFORE_MODULES = ("common", "player", "form", "card", "cards")
+SCRIPTS_BEFORE_MODULES += ("tree", "compare", "duel", "main")
+
+
 def old_esm() -> str | None:
     """The view's ESM as `main` has it (whole job lists), for the paint side by side."""
     import subprocess
 
-    from sora_notebook.widgets.assets import MODULES, _compact
+    from sora_notebook.widgets.assets import _compact, assemble
 
-    parts = []
-    for name in MODULES:
+    def read(name: str) -> str:
         shown = subprocess.run(
             ["git", "show", f"main:sora_notebook/widgets/static/{name}.js"],
-            capture_output=True, text=True, cwd=Path(__file__).parent, check=False,
+            capture_output=True, text=True, cwd=Path(__file__).parent, check=True,
         )  # fmt: skip
-        if shown.returncode != 0:
-            return None
-        parts.append(_compact(shown.stdout))
-    return "\n".join(parts)
+        return shown.stdout
+
+    try:
+        if "import {" in read("main"):
+            return assemble(read)
+        return "\n".join(_compact(read(name)) for name in SCRIPTS_BEFORE_MODULES)
+    except (subprocess.CalledProcessError, ValueError):
+        return None
 
 
 def _baseline() -> dict[str, Any]:

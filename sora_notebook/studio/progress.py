@@ -5,20 +5,25 @@ the same backend, model, size and seconds (`Library.durations`), else `DEFAULT_D
 (documented: 20 s plus 5 s per second of video, so a 4 s clip is 40 s) until one is known.
 Each server answer corrects it: the pace of its reported progress (between its last two
 answers, else since it last said 0) predicts the rest, trusted in proportion to how far
-along it says the job is; a job still running past the prediction is given a little more
-time (a server reporting only 0 or 100 still moves, on the prediction alone).
+along it says the job is (a server reporting only 0 or 100 still moves, on the
+prediction alone). A job past its estimate is `overdue`: its estimate moves out in
+proportion to the time it has taken, and a view says it is taking longer rather than
+showing a number of seconds.
 
 `fraction` is elapsed / (elapsed + seconds left), so the browser's straight line
 `Progress.at(t)` reaches 1 exactly when the job is predicted to end; it never reaches 1
-before the server says completed (at most `CEILING`), and never goes backwards between
-calls (`ProgressBook` keeps what each job last showed).
+before the server says completed (at most `CEILING`), never goes backwards between
+calls, and never jumps more than `MAX_STEP` in one: a corrected estimate is eased in by
+keeping the time left and starting the line from what was shown (`ProgressBook` keeps
+what each job last showed). `tests/vectors/progress.json` holds this file and the
+page's copy (`widgets/static/progress.js`) to the same numbers and words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sora_notebook.library import DELETED_REMOTE, Job
 from sora_notebook.protocol import COMPLETED, Video
@@ -26,6 +31,7 @@ from sora_notebook.protocol import COMPLETED, Video
 __all__ = [
     "CEILING",
     "DEFAULT_DURATION",
+    "Estimate",
     "Progress",
     "ProgressBook",
     "default_duration",
@@ -37,11 +43,18 @@ CEILING = 0.99
 #: Seconds a job is expected to take before any of its shape has completed.
 DEFAULT_DURATION = 20.0
 DEFAULT_PER_SECOND = 5.0
-#: A job running past its prediction is given this share of its time overdue more...
-OVERDUE_SHARE = 0.25
+#: A job with less than this many seconds to go by its estimate is overdue...
+DUE = 1.0
+#: ... and is given this share of the time it has taken so far more...
+OVERDUE_SHARE = 0.5
 #: ... and never less than this many seconds.
-MIN_LEFT = 1.0
-Source = Literal["server", "predicted"]
+MIN_LEFT = 5.0
+#: The most a job's fraction moves in one reading beyond its own line (5 points).
+MAX_STEP = 0.05
+#: What the time left rests on: "server" (the server said half done or more, so its pace
+#: weighs most), "history" (earlier jobs of this shape), "pace" (no earlier job: the
+#: documented pace, a rough guess), "overdue" (past the estimate, which moves out).
+Source = Literal["server", "history", "pace", "overdue"]
 
 
 def default_duration(seconds: str | None) -> float:
@@ -59,8 +72,7 @@ class Progress:
     """A job's progress at `as_of` (Unix seconds).
 
     `fraction` 0-1 (1 only once completed); `seconds_left` None when unknown; `source`
-    "server" when a server answer is the latest word, "predicted" when the studio's
-    prediction moved it on since. Between messages a view draws `at(t)`.
+    what the time left rests on (see `Source`). Between messages a view draws `at(t)`.
     """
 
     fraction: float
@@ -85,6 +97,14 @@ class Progress:
         }
 
 
+class Estimate(NamedTuple):
+    """What `estimate` gives: the fraction, the seconds left and whether it is overdue."""
+
+    fraction: float
+    left: float
+    overdue: bool
+
+
 def estimate(
     *,
     now: float,
@@ -92,13 +112,17 @@ def estimate(
     predicted: float,
     reports: Sequence[tuple[float, float]] = (),
     zero_at: float | None = None,
-) -> tuple[float, float]:
-    """(fraction, seconds left) of an unfinished job `now`.
+    overdue: bool = False,
+) -> Estimate:
+    """(fraction, seconds left, overdue) of an unfinished job `now`.
 
     `started`: its creation; `predicted`: its expected duration; `reports`: the server's
     last (time, fraction) answers above 0, oldest first; `zero_at`: when the server last
     said 0 (still queued). The server's pace (between its last two answers, else since it
     last said 0) predicts the rest; it is trusted in proportion to how far it says it is.
+    Overdue (under `DUE` to go, the server says 100 but not completed, or `overdue`
+    already): the job is given `OVERDUE_SHARE` of its elapsed time more, at least
+    `MIN_LEFT`, or what the server's pace says if that is more.
     """
     elapsed = max(0.0, now - started)
     left = predicted - elapsed
@@ -112,10 +136,11 @@ def estimate(
             rate = reported / max(seen - since, 1e-3)
         by_server = (1.0 - reported) / rate - (now - seen)
         left = (1.0 - reported) * left + reported * by_server
-    if left < MIN_LEFT:  # overdue: a little more, growing with the wait
-        left = max(MIN_LEFT, OVERDUE_SHARE * max(0.0, elapsed - predicted))
+    overdue = overdue or left < DUE or reported >= 1.0
+    if overdue:  # the estimate moves out, in proportion to the wait
+        left = max(left, MIN_LEFT, OVERDUE_SHARE * elapsed)
     fraction = min(CEILING, max(reported, elapsed / (elapsed + left)))
-    return fraction, left
+    return Estimate(fraction, left, overdue)
 
 
 @dataclass
@@ -126,6 +151,7 @@ class _Heard:
     reports: list[tuple[float, float]] = field(default_factory=list)  # (time, 0-1) > 0
     zero_at: float | None = None  # when the server last said 0 (queued)
     shown: Progress | None = None  # the progress last reported (it never goes back)
+    overdue: bool = False  # once past its estimate, it says so until it ends
 
 
 class ProgressBook:
@@ -165,16 +191,21 @@ class ProgressBook:
         if seen_at is None and record.video_id is not None:
             seen_at = record.updated_at  # answered before this process started
             reports = [(seen_at, reported)] if 0 < reported < 1 else []
-        fraction, left = estimate(
+        fraction, left, overdue = estimate(
             now=now,
             started=record.created_at or record.submitted_at,
             predicted=predicted or default_duration(record.seconds),
             reports=reports,
             zero_at=book.zero_at,
+            overdue=book.overdue,
         )
-        told = seen_at is not None and fraction <= reported + 1e-9
-        source: Source = "server" if told else "predicted"
-        if book.shown is not None:
-            fraction = max(fraction, book.shown.at(now))
+        book.overdue = overdue
+        said = reports[-1][1] if reports else 0.0  # the server's word weighs as much
+        source: Source = "overdue" if overdue else "server" if said >= 0.5 else "history"
+        if source == "history" and not predicted:
+            source = "pace"
+        if book.shown is not None:  # never back, and a correction eased in
+            was = book.shown.at(now)
+            fraction = max(was, min(fraction, was + MAX_STEP))
         book.shown = Progress(fraction, left, source, now)
         return book.shown

@@ -7,7 +7,7 @@ page reconnecting gets), but after the first state a flush sends only
 went), `fields` the key and only the fields that changed of the others (most often the
 progress), `order` (every key, oldest first) only when keys came or went. A page
 asks for the whole list once per render (`request_jobs`, stamped with the same `seq`) and
-applies the patches numbered after it (`patchJobs` in `static/common.js`).
+applies the patches numbered after it (`patchJobs` in `static/jobs.js`).
 """
 
 from __future__ import annotations

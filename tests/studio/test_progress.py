@@ -23,10 +23,10 @@ FAKE = Backend(name="fake", base_url="http://fake.test/v1", label="Fake")
 
 
 def test_the_curve_follows_the_prediction_and_at_draws_the_same_line():
-    assert estimate(now=T0, started=T0, predicted=20) == (0.0, 20.0)
-    fraction, left = estimate(now=T0 + 5, started=T0, predicted=20)
+    assert estimate(now=T0, started=T0, predicted=20) == (0.0, 20.0, False)
+    fraction, left, _ = estimate(now=T0 + 5, started=T0, predicted=20)
     assert (fraction, left) == (0.25, 15.0)
-    shown = Progress(fraction, left, "predicted", T0 + 5)
+    shown = Progress(fraction, left, "history", T0 + 5)
     assert shown.at(T0 + 10) == pytest.approx(0.5)  # what the prediction says at +10
     assert shown.at(T0 + 10) == pytest.approx(estimate(now=T0 + 10, started=T0, predicted=20)[0])
     assert shown.at(T0 + 100) == CEILING and shown.at(T0) == 0.25  # capped, never back
@@ -35,13 +35,15 @@ def test_the_curve_follows_the_prediction_and_at_draws_the_same_line():
 
 def test_server_answers_correct_the_prediction():
     # predicted 20 s, but the server says 50% after 5 s: it runs twice as fast
-    fraction, left = estimate(now=T0 + 5, started=T0, predicted=20, reports=[(T0 + 5, 0.5)])
+    fraction, left, _ = estimate(now=T0 + 5, started=T0, predicted=20, reports=[(T0 + 5, 0.5)])
     assert fraction == pytest.approx(0.5) and left == pytest.approx(0.5 * 15 + 0.5 * 5)
     # two answers give the pace: 10% -> 30% in 4 s is 5%/s, 14 s to go
-    _, left = estimate(now=T0 + 8, started=T0, predicted=20, reports=[(T0 + 4, 0.1), (T0 + 8, 0.3)])
+    _, left, _ = estimate(
+        now=T0 + 8, started=T0, predicted=20, reports=[(T0 + 4, 0.1), (T0 + 8, 0.3)]
+    )
     assert left == pytest.approx(0.7 * 12 + 0.3 * 14)
     # queued until +6 (said 0 then), 20% at +8: the pace counts from the queue's end
-    _, left = estimate(
+    _, left, _ = estimate(
         now=T0 + 8, started=T0, predicted=20, reports=[(T0 + 8, 0.2)], zero_at=T0 + 6
     )
     assert left == pytest.approx(0.8 * 12 + 0.2 * 8)
@@ -208,4 +210,4 @@ async def test_a_server_that_only_says_0_or_100_still_moves(rig):
         seen.append(studio.progress(job))
     assert studio.get(job.key).progress == 0  # the server said nothing in between
     assert seen[-1].fraction > seen[0].fraction > 0 and seen[-1].fraction < 1
-    assert seen[-1].source == "predicted" and seen[-1].seconds_left > 0
+    assert seen[-1].source == "pace" and seen[-1].seconds_left > 0  # no history

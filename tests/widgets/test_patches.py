@@ -79,16 +79,15 @@ def test_patch_jobs_in_the_page_rebuilds_what_python_holds():
     patches.update(steps[0])
     for step in steps[1:]:
         patches.update(step)
-    source = (STATIC / "common.js").read_text("utf-8")
-    start = source.index("function patchJobs")
-    end = source.index("\n}\n", start) + 3
     script = (
-        source[start:end]
+        f'import {{ patchJobs }} from "{(STATIC / "jobs.js").as_uri()}";'
         + f"let jobs = {json.dumps(steps[0])};"
         + f"for (const p of {json.dumps(view.sent)}) jobs = patchJobs(jobs, p);"
         + "console.log(JSON.stringify(jobs));"
     )
-    out = subprocess.run([NODE, "-e", script], capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == steps[-1] == view.jobs
 

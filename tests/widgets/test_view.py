@@ -49,7 +49,7 @@ async def test_active_jobs_carry_progress_parameters(page):
     await until(lambda: p.job(key)["status"] in {"queued", "in_progress"})
     fraction, left, as_of, source = p.job(key)["p"]
     assert 0 <= fraction < 1 and left is not None and left > 0
-    assert source in {"server", "predicted"} and as_of > 0
+    assert source in {"server", "history", "pace", "overdue"} and as_of > 0
 
 
 async def test_problems_come_back_per_field_and_nothing_is_sent(page):

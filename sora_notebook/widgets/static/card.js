@@ -1,6 +1,12 @@
 // One job's card: status, animated progress with an honest time left, the failure and
 // what to do, money as billed, media with hover scrub, actions, rating, note and tags.
 
+import { button, fillSelect, labelled, make, setDisabled } from "./dom.js";
+import { RATING_LABELS, billedText } from "./format.js";
+import { ACTIVE } from "./jobs.js";
+import { downloadJob, videoFor } from "./player.js";
+import { kernelNow, progressAt, timeText } from "./progress.js";
+
 function cardParts() {
   const p = {
     el: make("article", "sn-card"), media: make("div", "sn-card-media"), head: make("div", "sn-row sn-between"),
@@ -22,7 +28,7 @@ function cardParts() {
   return p;
 }
 
-function makeCard(ctx, job) {
+export function makeCard(ctx, job) {
   const { el, media, head, status, money: money_, bar, fill, time, prompt, meta, error, hint } = cardParts();
   el.dataset.key = job.key;
   const actions = cardActions(ctx, { get job() { return card.job; } });
@@ -65,26 +71,14 @@ function makeCard(ctx, job) {
       const f = j.status === "completed" ? 1 : progressAt(j.p, now);
       shown = Math.max(shown, f);
       fill.style.width = `${(shown * 100).toFixed(1)}%`;
-      bar.setAttribute("aria-valuenow", String(Math.round(shown * 100)));
+      bar.setAttribute("aria-valuenow", String(Math.floor(shown * 100)));
       bar.hidden = !active && j.status !== "completed";
       time.textContent = timeText(j, now, shown);
+      bar.setAttribute("aria-valuetext", time.textContent);
       return active;
     },
   };
   return card;
-}
-
-function timeText(job, now, fraction) {
-  if (job.status === "completed") return job.done ? `took ${duration(job.done - job.submitted)}` : "done";
-  if (!ACTIVE.has(job.status)) return job.done ? `ended after ${duration(job.done - job.submitted)}` : "";
-  const parts = [`${Math.round(fraction * 100)}%`, `${duration(now - job.submitted)} elapsed`];
-  const [, left, asOf, source] = job.p || [];
-  if (left) {
-    const remaining = left - (now - asOf);
-    parts.push(remaining > 1 ? `about ${duration(remaining)} left` : "taking longer than usual");
-    if (source === "predicted") parts.push("estimated from earlier videos");
-  } else if (job.status !== "in_progress") parts.push("waiting for the server");
-  return parts.join(" · ");
 }
 
 function annotations(ctx, job) {
@@ -107,4 +101,64 @@ function annotations(ctx, job) {
     el.hidden = j.status !== "completed";
   };
   return { el, draw };
+}
+
+function cardActions(ctx, card) {
+  const row = make("div", "sn-row sn-actions");
+  const caps = ctx.model.get("options").capabilities || {};
+  const b = {
+    play: button("Play", "sn-play", "Play in the main player"),
+    remix: button("Remix", "sn-remix", "A new video from this one, changed as a prompt says"),
+    edit: button("Edit", "sn-edit", "Change one thing in this video"),
+    extend: button("Extend", "sn-extend", "Continue this video"),
+    frame: button("Use a frame as reference", "sn-frame", "Open it in the player and pick the frame"),
+    retry: button("Retry with changes", "sn-retry", "A new generation from an edited prompt"),
+    download: button("Download", "sn-download", "Download the MP4"),
+    copy: button("Copy prompt", "sn-copy"),
+    compare: button("Compare", "sn-compare-toggle", "Add to or remove from compare (2-4)"),
+    delete: button("Delete", "sn-delete", "Delete here and on the server"),
+    cancel: button("Cancel", "sn-cancel", "Stop this job on the server"),
+  };
+  const key = () => card.job.key;
+  b.play.addEventListener("click", () => ctx.play(key()));
+  for (const mode of ["remix", "edit", "extend"]) b[mode].addEventListener("click", () => ctx.mode(mode, key()));
+  b.retry.addEventListener("click", () => ctx.mode("reprompt", key()));
+  b.frame.addEventListener("click", () => ctx.play(key()).then(() => ctx.player.showFrame()));
+  b.download.addEventListener("click", () => downloadJob(ctx, card.job));
+  b.copy.addEventListener("click", () => copyPrompt(ctx, key(), b.copy));
+  b.compare.addEventListener("click", () => ctx.toggleSelect(key()));
+  b.delete.addEventListener("click", () => confirmDelete(ctx, card, b.delete));
+  b.cancel.addEventListener("click", () => ctx.rpc.request("cancel", { key: key() }).catch((err) => ctx.say(err.message, "error")));
+  b.delete.addEventListener("blur", () => { b.delete.dataset.confirm = ""; b.delete.textContent = "Delete"; });
+  row.append(...Object.values(b));
+  const draw = (job) => {
+    const done = job.status === "completed";
+    const video = (job.media || {}).video !== undefined;
+    for (const m of ["remix", "edit", "extend"]) { b[m].hidden = !done; setDisabled(b[m], caps[m] || ""); }
+    b.play.hidden = b.frame.hidden = b.download.hidden = !video;
+    b.compare.hidden = !done;
+    b.compare.setAttribute("aria-pressed", String(ctx.model.get("selected").includes(job.key)));
+    b.retry.hidden = ACTIVE.has(job.status);
+    b.cancel.hidden = !ACTIVE.has(job.status);
+    setDisabled(b.cancel, caps.cancel || "");
+  };
+  return { row, draw };
+}
+
+function confirmDelete(ctx, card, btn) {
+  if (btn.dataset.confirm !== "yes") {
+    const kids = card.job.kids || 0;
+    btn.dataset.confirm = "yes";
+    btn.textContent = kids ? `Delete? ${kids} video${kids > 1 ? "s were" : " was"} made from it` : "Confirm delete?";
+    return;
+  }
+  btn.dataset.confirm = "";
+  btn.textContent = "Deleting…";
+  ctx.rpc.request("delete", { key: card.job.key }).catch((err) => { btn.textContent = "Delete"; ctx.say(err.message, "error"); });
+}
+
+function copyPrompt(ctx, key, btn) {
+  ctx.rpc.request("prompt", { key }).then(({ result }) => navigator.clipboard.writeText(result.prompt))
+    .then(() => { btn.textContent = "Copied"; setTimeout(() => { btn.textContent = "Copy prompt"; }, 1500); },
+      () => ctx.say("The browser did not allow copying; select the prompt text instead.", "error"));
 }

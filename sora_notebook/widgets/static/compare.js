@@ -2,9 +2,12 @@
 // handle, prompt word diffs, the parameter table, metrics with sparklines and the
 // per-frame difference strip, "Remix the winner", and the blind duel's entry.
 
+import { button, diffTokens, fillSelect, labelled, make, svgEl } from "./dom.js";
+import { videoFor } from "./player.js";
+
 const FPS = 24;
 
-function syncGroup(videos) {
+export function syncGroup(videos) {
   const lead = () => videos[0];
   let busy = false;
   const follow = (src, fn) => { if (busy) return; busy = true; for (const v of videos) if (v !== src) fn(v); busy = false; };
@@ -72,7 +75,7 @@ function compareTable(table, testid, extra) {
   return t;
 }
 
-function compareView(ctx) {
+export function compareView(ctx) {
   const el = make("section", "sn-compare");
   el.dataset.testid = "sn-compare";
   el.hidden = true;

@@ -2,7 +2,12 @@
 // sync; 1 or 2 picks the better one, 0 is a tie; then the next pair. A leaderboard from
 // the studio's ranking follows.
 
-function duelView(ctx) {
+import { syncGroup } from "./compare.js";
+import { button, make } from "./dom.js";
+import { short } from "./format.js";
+import { videoFor } from "./player.js";
+
+export function duelView(ctx) {
   const el = make("section", "sn-duel");
   el.dataset.testid = "sn-duel";
   el.hidden = true;
@@ -11,7 +16,8 @@ function duelView(ctx) {
   let sync = null;
   const choose = (choice) => ctx.rpc.request("prefer", { choice, round }).catch((err) => ctx.say(err.message, "error"));
   el.addEventListener("keydown", (e) => {
-    if (e.target.tagName === "INPUT" || e.target.tagName === "SELECT") return;
+    const target = /** @type {HTMLElement} */ (e.target);
+    if (target.tagName === "INPUT" || target.tagName === "SELECT") return;
     const choice = { 1: 1, 2: 2, 0: 0 }[e.key];
     if (choice !== undefined) { e.preventDefault(); choose(choice); }
   });
@@ -82,8 +88,9 @@ function leaderboard(ctx, rows) {
     const remix = button("Remix", "sn-leader-remix", "Remix the winner");
     remix.addEventListener("click", () => ctx.mode("remix", r.key));
     const cells = [String(i + 1), short(r.prompt, 80), Number(r.score).toFixed(2), r.wins, r.losses, r.ties];
-    tr.append(...cells.map((c) => make("td", "", c)), make("td"));
-    tr.lastChild.append(remix);
+    const last = make("td");
+    last.append(remix);
+    tr.append(...cells.map((c) => make("td", "", c)), last);
     t.append(tr);
   });
   return t;

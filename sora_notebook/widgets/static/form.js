@@ -2,21 +2,11 @@
 // image, the quote and budget, Generate. Python keeps the values (`form`) and the plan
 // (`plan`); this file shows them and sends what the person changes.
 
+import { button, fillSelect, labelled, make, setDisabled } from "./dom.js";
+import { RequestError, messageOf } from "./channel.js";
+import { money } from "./format.js";
+
 const FIELD_NAMES = ["prompt", "model", "size", "seconds", "add_seconds", "n", "input_reference", "parent", "budget"];
-
-function labelled(text, control, testid) {
-  const wrap = make("label", control.type === "checkbox" ? "sn-field sn-check" : "sn-field");
-  wrap.append(make("span", "sn-field-label", text), control);
-  control.dataset.testid = testid;
-  return wrap;
-}
-
-function fillSelect(select, values, labels = {}) {
-  const want = values.join("\n");
-  if (select.dataset.values === want) return;
-  select.dataset.values = want;
-  select.replaceChildren(...values.map((v) => { const o = make("option", "", labels[v] || v); o.value = v; return o; }));
-}
 
 function formControls() {
   const c = {
@@ -83,7 +73,7 @@ function formLayout(c) {
   return section;
 }
 
-function formView(ctx) {
+export function formView(ctx) {
   const c = formControls();
   const el = formLayout(c);
   let timer = null;
@@ -128,7 +118,7 @@ function formView(ctx) {
     try {
       await ctx.rpc.request("generate", values());
     } catch (err) {
-      if (!Object.keys(err.problems || {}).length) ctx.say(err.message, "error");
+      if (!(err instanceof RequestError && Object.keys(err.problems).length)) ctx.say(messageOf(err), "error");
     } finally {
       drawPlan(ctx, c);
     }
@@ -195,7 +185,7 @@ async function upload(ctx, c) {
     await ctx.rpc.request("reference", { name: file.name }, [await file.arrayBuffer()]);
     ctx.say("");
   } catch (err) {
-    ctx.say(err.message, "error");
+    ctx.say(messageOf(err), "error");
     c.file.value = "";
   }
 }

@@ -25,6 +25,18 @@
 //   duel: sn-duel sn-duel-side sn-duel-video sn-duel-1 sn-duel-2 sn-duel-0 sn-duel-play
 //         sn-duel-stop sn-leaderboard sn-leader-remix
 
+import { cardGrid } from "./cards.js";
+import { mediaStore, requester } from "./channel.js";
+import { compareView } from "./compare.js";
+import { button, labelled, make, setDisabled } from "./dom.js";
+import { duelView } from "./duel.js";
+import { formView } from "./form.js";
+import { money } from "./format.js";
+import { ACTIVE, patchJobs } from "./jobs.js";
+import { mainPlayer } from "./player.js";
+import { kernelClock } from "./progress.js";
+import { treeView } from "./tree.js";
+
 function header(ctx) {
   const el = make("header", "sn-row sn-header");
   const b = ctx.model.get("backend");

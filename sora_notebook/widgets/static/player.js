@@ -1,7 +1,10 @@
 // Players: a <video> for one job (URL or bytes, poster, spritesheet scrub on hover),
 // the main player with its frame picker, and downloads.
 
-function videoFor(ctx, job, { eager = false, testid = "sn-video" } = {}) {
+import { messageOf } from "./channel.js";
+import { button, make } from "./dom.js";
+
+export function videoFor(ctx, job, { eager = false, testid = "sn-video" } = {}) {
   const box = make("div", "sn-media");
   const video = make("video", "sn-video");
   video.controls = true;
@@ -70,7 +73,7 @@ function playWithSound(video) {
   return video.play().catch(() => { video.muted = true; return video.play().catch(() => {}); });
 }
 
-function downloadJob(ctx, job) {
+export function downloadJob(ctx, job) {
   ctx.store.url(job, "video").then((href) => {
     const a = make("a");
     a.href = href;
@@ -87,7 +90,9 @@ function captureFrame(ctx, video, job, status) {
   const canvas = make("canvas");
   canvas.width = video.videoWidth;
   canvas.height = video.videoHeight;
-  canvas.getContext("2d").drawImage(video, 0, 0);
+  const drawing = canvas.getContext("2d");
+  if (!drawing) { status.textContent = "This frame cannot be captured here."; return; }
+  drawing.drawImage(video, 0, 0);
   const time = video.currentTime;
   canvas.toBlob(async (blob) => {
     if (!blob) { status.textContent = "This frame cannot be captured here."; return; }
@@ -96,12 +101,12 @@ function captureFrame(ctx, video, job, status) {
       status.textContent = `The frame at ${time.toFixed(2)} s is the reference of the next video.`;
       ctx.focusPrompt();
     } catch (err) {
-      status.textContent = err.message;
+      status.textContent = messageOf(err);
     }
   }, "image/png");
 }
 
-function mainPlayer(ctx) {
+export function mainPlayer(ctx) {
   const section = make("section", "sn-main-player");
   section.dataset.testid = "sn-main-player";
   section.hidden = true;

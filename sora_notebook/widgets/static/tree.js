@@ -4,18 +4,9 @@
 // Only the nodes and edges near the visible part of the box are in the DOM (a window that
 // follows scrolling and zoom), so a history of hundreds of videos paints at once.
 
-const SVGNS = "http://www.w3.org/2000/svg";
-
-function svgEl(tag, cls) {
-  const node = document.createElementNS(SVGNS, tag);
-  if (cls) node.setAttribute("class", cls);
-  return node;
-}
-
-function short(text, n) {
-  const t = String(text || "").replace(/\s+/g, " ").trim();
-  return t.length <= n ? t : `${t.slice(0, n - 1)}…`;
-}
+import { button, diffTokens, make, svgEl } from "./dom.js";
+import { short } from "./format.js";
+import { kernelNow, progressAt } from "./progress.js";
 
 function treeNode(job, x, y, g) {
   const node = svgEl("g", "sn-node");
@@ -44,6 +35,10 @@ function treeNode(job, x, y, g) {
   return { node, bar, meta, label, title, prompt: job.prompt };
 }
 
+// Each drawn edge's prompt diff, for its tooltip.
+/** @type {WeakMap<Element, [string, string][]>} */
+const edgeDiffs = new WeakMap();
+
 function treeEdge(a, b, kind, diff, g) {
   const edge = svgEl("g", `sn-edge sn-edge-${String(kind).replace(/[^a-z_]/g, "")}`);
   edge.dataset.testid = "sn-tree-edge";
@@ -60,19 +55,11 @@ function treeEdge(a, b, kind, diff, g) {
   label.setAttribute("y", String((y1 + y2) / 2 - 4));
   label.textContent = kind;
   edge.append(hit, line, label);
-  edge.diff = diff;
+  edgeDiffs.set(edge, diff || []);
   return edge;
 }
 
-function diffTokens(parent, tokens) {
-  for (const [text, flag] of tokens) {
-    const span = make(flag === "+" ? "ins" : flag === "-" ? "del" : "span", flag === "+" ? "sn-ins" : flag === "-" ? "sn-del" : "", text);
-    parent.append(span, document.createTextNode(" "));
-  }
-  return parent;
-}
-
-function treeView(ctx) {
+export function treeView(ctx) {
   const el = make("section", "sn-tree");
   const bar = make("div", "sn-row sn-toolbar");
   const zoomOut = button("−", "sn-tree-zoom-out", "Zoom out");
@@ -245,7 +232,7 @@ function treeEvents(ctx, state, svg, tip, el) {
   svg.addEventListener("mouseover", (e) => {
     const edge = e.target.closest && e.target.closest(".sn-edge");
     if (!edge) return;
-    tip.replaceChildren(make("div", "sn-tip-head", `${edge.dataset.kind}: prompt change`), diffTokens(make("div"), edge.diff || []));
+    tip.replaceChildren(make("div", "sn-tip-head", `${edge.dataset.kind}: prompt change`), diffTokens(make("div"), edgeDiffs.get(edge) || []));
     const box = el.getBoundingClientRect();
     tip.style.left = `${Math.max(0, e.clientX - box.left + 12)}px`;
     tip.style.top = `${Math.max(0, e.clientY - box.top + 12)}px`;

@@ -1,28 +1,33 @@
-// Shared helpers of the studio view (assets.py puts this file first in the ESM).
-// Text reaches the page through textContent only; no markup is ever built from data.
+// The widget channel: requests to Python and the media they return.
 
-function make(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
+/**
+ * What the view uses of anywidget's model.
+ * @typedef {object} AnyModel
+ * @property {(name: string) => any} get
+ * @property {(name: string, value: any) => void} set
+ * @property {(event: string, fn: (...args: any[]) => void) => void} on
+ * @property {(event: string, fn: (...args: any[]) => void) => void} off
+ * @property {(content: object, callbacks?: any, buffers?: ArrayBuffer[]) => void} send
+ */
+
+/** @typedef {{result: any, buffers: (ArrayBuffer | DataView)[]}} Reply */
+/** @typedef {{timeout?: number, signal?: AbortSignal | null}} RequestOptions */
+/**
+ * @typedef {object} Requester
+ * @property {(method: string, args?: object, buffers?: ArrayBuffer[], options?: RequestOptions) => Promise<Reply>} request
+ * @property {() => void} dispose
+ */
+
+/** A request Python refused; `problems` names the fields at fault. */
+export class RequestError extends Error {
+  /** @param {string} message @param {Record<string, string>} [problems] */
+  constructor(message, problems = {}) {
+    super(message);
+    this.problems = problems;
+  }
 }
 
-function button(label, testid, title) {
-  const b = make("button", "sn-btn", label);
-  b.type = "button";
-  if (testid) b.dataset.testid = testid;
-  if (title) b.title = title;
-  return b;
-}
-
-function setDisabled(el, reason) {
-  el.disabled = Boolean(reason);
-  if (reason) el.title = reason;
-  el.setAttribute("aria-disabled", reason ? "true" : "false");
-}
-
-function baseUrl() {
+export function baseUrl() {
   const el = document.getElementById("jupyter-config-data");
   if (!el) return null;
   try {
@@ -33,51 +38,51 @@ function baseUrl() {
   }
 }
 
-// A `files/...` path from Python, resolved against Jupyter's base URL (null elsewhere).
-function resolveUrl(rel) {
+/** What to say of a failure caught as `unknown`. @param {unknown} err */
+export function messageOf(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A `files/...` path from Python, resolved against Jupyter's base URL (null elsewhere).
+ * @param {string | undefined} rel
+ */
+export function resolveUrl(rel) {
   if (!rel || !rel.startsWith("files/")) return null;
   const base = baseUrl();
   if (base === null) return null;
   return new URL(base.replace(/\/?$/, "/") + rel, window.location.origin).href;
 }
 
-// The jobs after one patch from Python (`patches.py`): changed jobs replace theirs by
-// key, `fields` update only the fields they name, removed keys go, and the order is the patch's when it has one, else the old
-// order with new keys appended.
-function patchJobs(jobs, patch) {
-  const byKey = new Map(jobs.map((j) => [j.key, j]));
-  for (const key of patch.removed || []) byKey.delete(key);
-  const order = patch.order || [...jobs.map((j) => j.key), ...(patch.changed || []).map((j) => j.key).filter((k) => !byKey.has(k))];
-  for (const job of patch.changed || []) byKey.set(job.key, job);
-  for (const part of patch.fields || []) if (byKey.has(part.key)) byKey.set(part.key, { ...byKey.get(part.key), ...part });
-  return order.filter((k) => byKey.has(k)).map((k) => byKey.get(k));
-}
-
 // Requests to Python carry an id; the reply resolves or rejects that request only,
 // or fails after `timeout` ms, or when `signal` aborts (Python's answer is then ignored).
-const REQUEST_TIMEOUT_MS = 120000;
-function requester(model) {
+export const REQUEST_TIMEOUT_MS = 120000;
+
+/**
+ * @param {AnyModel} model
+ * @returns {Requester}
+ */
+export function requester(model) {
+  /** @type {Map<string, {resolve: (r: Reply) => void, reject: (e: Error) => void}>} */
   const pending = new Map();
   const prefix = Math.random().toString(36).slice(2, 10);
   let next = 1;
+  /** @param {any} msg @param {(ArrayBuffer | DataView)[]} [buffers] */
   const onMsg = (msg, buffers) => {
-    if (!msg || msg.kind !== "reply" || !pending.has(msg.id)) return;
-    const { resolve, reject } = pending.get(msg.id);
+    const waiting = msg && msg.kind === "reply" ? pending.get(msg.id) : undefined;
+    if (!waiting) return;
     pending.delete(msg.id);
-    if (msg.ok) resolve({ result: msg.result, buffers: buffers || [] });
-    else {
-      const err = new Error(String(msg.error || "The request failed."));
-      err.problems = msg.problems || {};
-      reject(err);
-    }
+    if (msg.ok) waiting.resolve({ result: msg.result, buffers: buffers || [] });
+    else waiting.reject(new RequestError(String(msg.error || "The request failed."), msg.problems || {}));
   };
   model.on("msg:custom", onMsg);
   return {
     request(method, args = {}, buffers = [], { timeout = REQUEST_TIMEOUT_MS, signal = null } = {}) {
       return new Promise((resolve, reject) => {
         const id = `${prefix}-${next++}`;
+        /** @type {<T>(fn: (value: T) => void) => (value: T) => void} */
         const settle = (fn) => (value) => { clearTimeout(timer); if (signal) signal.removeEventListener("abort", onAbort); pending.delete(id); fn(value); };
-        const fail = (text) => settle(reject)(new Error(text));
+        const fail = (/** @type {string} */ text) => settle(reject)(new Error(text));
         const onAbort = () => fail(`The request "${method}" was cancelled.`);
         const timer = setTimeout(() => fail(`No answer from the kernel to "${method}" within ${Math.round(timeout / 1000)} s; is it busy or stopped?`), timeout);
         if (signal) {
@@ -99,7 +104,7 @@ function requester(model) {
 // Media by URL where Jupyter serves the file, else (or when that URL fails) bytes over
 // the widget channel:
 // requests made within 40 ms go out as one batch; each answer becomes a Blob URL.
-function mediaStore(rpc) {
+export function mediaStore(rpc) {
   const cache = new Map();
   let queue = [];
   let timer = null;
@@ -142,40 +147,3 @@ function mediaStore(rpc) {
   }
   return { url, forget, dispose };
 }
-
-// The Progress formula of the engine: never backwards, 1 only when completed.
-function progressAt(p, nowSeconds) {
-  if (!p) return 0;
-  const [fraction, left, asOf] = p;
-  if (fraction >= 1) return 1;
-  if (!left) return fraction;
-  return Math.max(fraction, Math.min(0.99, fraction + ((nowSeconds - asOf) * (1 - fraction)) / left));
-}
-
-// The kernel's clock, estimated from the time it sent with the last state (its machine
-// and the browser's may disagree); all progress and elapsed times are on that clock.
-const kernelClock = { offset: 0 };
-function kernelNow() {
-  return Date.now() / 1000 + kernelClock.offset;
-}
-
-function duration(seconds) {
-  if (seconds === null || seconds === undefined || seconds < 0) return "—";
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${String(s % 60).padStart(2, "0")} s` : `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
-}
-
-function money(value) {
-  if (value === null || value === undefined) return "unknown";
-  return `$${Number(value).toFixed(2)}`;
-}
-
-function billedText(job) {
-  if (job.billed === 0) return "not billed";
-  if (job.billed === null || job.billed === undefined) return job.cost === null ? "" : `quote ${money(job.cost)}`;
-  return `billed ${money(job.billed)}`;
-}
-
-const ACTIVE = new Set(["pending", "queued", "in_progress"]);
