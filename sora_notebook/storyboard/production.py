@@ -180,11 +180,12 @@ class Production:
         return sum(s.key is None for s in open_round) if open_round else self.takes
 
     def quote(self, shots: Sequence[str] | None = None) -> FilmQuote:
-        """Price the takes a run of `shots` (default: all) would send, through the
+        """Price the takes a run of `shots` (default: `unmade()`) would send, through the
         studio's wallet as one quote; raise `ValidationError` naming every shot a server
         would refuse, `BudgetExceeded` when they do not fit the budget (or a price is
         unknown under a budget, unless the studio allows unknown costs)."""
-        wanted = [self.board.shots[self.board.index(i)] for i in shots or self._ids()]
+        ids = self.unmade() if shots is None else shots
+        wanted = [self.board.shots[self.board.index(i)] for i in ids]
         prices: dict[str, float | None] = {}
         costs: list[float | None] = []
         problems = []
