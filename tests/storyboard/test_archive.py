@@ -122,3 +122,18 @@ async def test_a_poisoned_board_is_refused_with_its_reason(exported, tmp_path, p
         assert other.jobs() == [] and other.boards.ids() == []  # nothing imported
         placed = [p for p in other.media_dir.rglob("*") if p.is_file() and ".tmp" not in p.parts]
         assert placed == []  # and no file left behind
+
+
+async def test_the_gallery_lists_the_film_with_its_takes(exported, tmp_path):
+    from dataclasses import replace
+
+    _, made = exported
+    made.edit(replace(made.board, title="<script>alert(1)</script> fox"))
+    page = made.studio.export(tmp_path / "gallery.html").read_text()
+    films = page[page.index("<h2>Films</h2>") :]
+    assert "film of storyboard " + made.id in films and "8.0s · 2 shots" in films
+    for shot in made.board.shots:  # its lineage: the take each shot used, in order
+        assert made.state[shot.id].chosen in films
+    assert films.index(made.state["shot-1"].chosen) < films.index(made.state["shot-2"].chosen)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; fox" in films and "<script>" not in page
+    assert 'src="data:video/mp4;base64,' in films
