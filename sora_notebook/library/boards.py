@@ -190,15 +190,16 @@ class BoardRecords:
 
     def claim(self, slot: Slot, prompt: str, backend_url: str) -> str | None:
         """The key of a job recorded for `slot` by a process that died before filling it:
-        `prompt` on `backend_url`, recorded at or after the slot, in no take yet, not
-        refused (a refused job was never made; sending it again costs nothing twice)."""
+        `prompt` on `backend_url` by this person, recorded at or after the slot, in no
+        take yet, not refused (a refused job was never made; sending it again costs
+        nothing twice). Only for a round a stopped run left open."""
         with self.store.write() as db:
             row = db.execute(
-                "SELECT key FROM jobs WHERE prompt = ? AND backend_url = ? AND "
-                "submitted_at >= ? AND status != 'rejected' AND key NOT IN "
+                "SELECT key FROM jobs WHERE prompt = ? AND backend_url = ? AND person IS ? "
+                "AND submitted_at >= ? AND status != 'rejected' AND key NOT IN "
                 "(SELECT key FROM board_takes WHERE key IS NOT NULL) "
                 "ORDER BY submitted_at, rowid LIMIT 1",
-                (prompt, backend_url, slot.at),
+                (prompt, backend_url, self.person, slot.at),
             ).fetchone()
             if row is None:
                 return None

@@ -263,14 +263,17 @@ class Production:
         index = self.board.index(shot_id)
         shot = self.board.shots[index]
         slots = self.records.open_round(self.id, shot_id)
-        if not slots:
+        left_open = bool(slots)  # by a run that stopped: its unfilled slots may have jobs
+        if not left_open:
             slots = self.records.begin(self.id, shot_id, self.takes, *self._source(index, shot))
         made_from, skip = slots[0].made_from, slots[0].skip
         made = self.state[shot_id]
         url = safe_backend_url(self.studio.backend.base_url)
         keys = []
         for slot in slots:  # each kept as soon as its job is recorded
-            key = slot.key or self.records.claim(slot, shot.prompt, url)
+            key = slot.key
+            if key is None and left_open:
+                key = self.records.claim(slot, shot.prompt, url)
             if key is None:
                 key = (await self._send(shot, made_from)).key
                 self.records.fill(slot, key)

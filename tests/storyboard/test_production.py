@@ -145,3 +145,12 @@ async def test_a_board_is_reopened_by_id_after_a_restart(studio, tmp_path):
             Production.open(again, "nope")
     finally:
         await again.aclose()
+
+
+async def test_shots_with_one_prompt_never_share_a_take(studio):
+    shots = (Shot("a lighthouse at night", seconds=4), Shot("a lighthouse at night", seconds=4))
+    made = Production(studio, Storyboard(shots=shots), takes=2)
+    await made.run()  # the two chains send side by side
+    one, two = (set(made.state[s].takes) for s in ("shot-1", "shot-2"))
+    assert len(one) == len(two) == 2 and one.isdisjoint(two)
+    assert studio.backend.app.state.emulator.created == 4

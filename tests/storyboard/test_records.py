@@ -50,13 +50,15 @@ def test_a_slot_claims_only_the_job_sent_for_it(place):
         refused = _job(lib, "a fox")
         lib.reject(refused.key, "moderation")  # never made: may be sent again
         elsewhere = _job(lib, "a fox", "http://other.test/v1")
+        with place.open(person="someone-else") as theirs:
+            not_mine = _job(theirs, "a fox")  # another person's notebook on the same store
         sent = _job(lib, "a fox")
         assert boards.claim(a, "a fox", URL) == sent.key
         assert boards.claim(b, "a fox", URL) is None  # the only match is taken
         assert boards.claim(c, "a harbour", URL) is None
         keys = [s.key for s in boards.open_round("b1", "shot-1")]
         assert keys == [sent.key, None, None]
-        assert {older.key, refused.key, elsewhere.key}.isdisjoint(keys)
+        assert {older.key, refused.key, elsewhere.key, not_mine.key}.isdisjoint(keys)
 
 
 def test_films_and_boards_move_in_one_transaction(place, tmp_path):
