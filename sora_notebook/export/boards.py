@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sora_notebook.errors import ValidationError
-from sora_notebook.export.untrusted import safe_media_path
+from sora_notebook.export.untrusted import refused, safe_media_path
 from sora_notebook.library import Library
 from sora_notebook.library.boards import MAX_BOARD_BYTES
 
@@ -33,7 +33,6 @@ MAX_CAST = 200
 MAX_ID = 256
 _FITS = ("crop", "pad", "none")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_SHOWN = 10
 #: Places an archive member in the library: archive name -> (library name, sha256).
 Place = Callable[[str], tuple[str, str]]
 
@@ -93,12 +92,7 @@ def check_boards(
             name = _id_of(record)
             problems.append(f"board {index}{f' ({name!r:.40})' if name else ''}: {exc}")
     if problems:
-        more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
-        raise ValidationError(
-            "the archive was not imported; refused storyboards: "
-            + "; ".join(problems[:_SHOWN])
-            + more
-        )
+        raise refused("storyboards", problems)
     return out
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from sora_notebook.errors import ValidationError
 from sora_notebook.export.boards import check_boards, place_board_files
-from sora_notebook.export.untrusted import check_record, safe_media_path
+from sora_notebook.export.untrusted import check_record, refused, safe_media_path
 from sora_notebook.library import Job, Library, files
 from sora_notebook.library.boards import BoardRecords
 
@@ -35,8 +35,6 @@ __all__ = ["FORMAT", "ImportLimits", "Importer"]
 FORMAT = "sora-notebook/1"
 MB = 1 << 20
 _CHUNK = 1 * MB
-#: Errors listed in one message before the rest are counted.
-_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -215,12 +213,7 @@ class Importer:
                 key = record.get("key") if isinstance(record, dict) else None
                 problems.append(f"record {index}{f' ({key!r:.40})' if key else ''}: {exc}")
         if problems:
-            more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
-            raise ValidationError(
-                "the archive was not imported; refused records: "
-                + "; ".join(problems[:_SHOWN])
-                + more
-            )
+            raise refused("records", problems)
         self.keys = {j.key for j in jobs}
         jobs = [j for j in jobs if self.library.find_key(j.key) is None]
         return jobs, {j.key: list(snaps.get(j.key) or []) for j in jobs}

@@ -11,10 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from live_server import LiveServer
 
 from sora_notebook.client.backend import Backend
-from sora_notebook.emulator import create_app
 from sora_notebook.storyboard import Production
 from sora_notebook.studio import Studio
 
@@ -24,14 +22,6 @@ from .conftest import FAST_POLL
 pytestmark = pytest.mark.slow
 
 SCRIPT = Path(__file__).with_name("board_kill_script.py")
-
-
-@pytest.fixture
-def served():
-    app = create_app(speed=20, render="draft")
-    with LiveServer(app) as server:
-        yield server, app.state.emulator
-    app.state.emulator.close()
 
 
 async def test_sigkill_mid_board_then_resume(served, place, tmp_path):

@@ -10,23 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from live_server import LiveServer
 
 from sora_notebook.client.backend import Backend
-from sora_notebook.emulator import create_app
 from sora_notebook.library import Library
 
 pytestmark = pytest.mark.slow
 
 SCRIPT = Path(__file__).with_name("kill_script.py")
-
-
-@pytest.fixture
-def served():
-    app = create_app(speed=20, render="draft")
-    with LiveServer(app) as server:
-        yield server, app.state.emulator
-    app.state.emulator.close()
 
 
 def leftovers(root: Path) -> list[Path]:
