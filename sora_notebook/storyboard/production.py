@@ -1,5 +1,5 @@
-"""A storyboard made in a studio, over the studio's public API only (`plan`, `submit`,
-`wait`, `media_path`).
+"""A storyboard made in a studio, over the studio's public API (`plan`, `submit`, `wait`,
+`media_path`, its `wallet`) and its library's storyboard records (`library.boards`).
 
 ```python
 made = Production(studio, board, takes=2)
@@ -7,7 +7,8 @@ quote = made.quote()        # the whole film priced, checked against the budget;
 await made.run()            # shots in dependency order, `takes` takes each, one chosen
 made.choose("shot-2", job)  # another take: the shots continuing from it become stale
 await made.run(made.stale())
-film = made.film("film.mp4", crossfade=0.25); made.continuity()
+film = made.film("film.mp4", crossfade=0.25)  # kept in the library, a copy at film.mp4
+made.continuity()
 ```
 
 Kept and resumed: a production lives in the studio's library under `made.id`
