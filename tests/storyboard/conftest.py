@@ -28,7 +28,7 @@ async def studio(tmp_path):
 @pytest.fixture(params=STORES[:2])
 def place(request: pytest.FixtureRequest, tmp_path) -> Place:
     """A fresh library location: a folder, or a PostgreSQL database with a media folder."""
-    return new_place(request.param, tmp_path, request)
+    return new_place(request.param, tmp_path / "place", request)
 
 
 @pytest.fixture

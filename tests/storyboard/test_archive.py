@@ -53,27 +53,28 @@ def _rewrite(src: Path, dest: Path, change) -> Path:
     return dest
 
 
-async def test_a_board_travels_whole(exported, tmp_path):
+async def test_a_board_travels_whole(exported, place):
     archive, made = exported
-    other_root = tmp_path / "other"
-    with Library(other_root) as other:
+    with place.open() as other:  # a folder, or PostgreSQL with a media folder
         assert import_archive(other, archive) == 4
         kept = other.boards.get(made.id)
         assert kept is not None and len([s for s in kept.slots if s.key]) == 4
         (film,) = other.boards.films(made.id)
         assert film.takes == tuple(made.state[s.id].chosen for s in made.board.shots)
-        assert (other_root / film.path).is_file() and film.path.startswith("media/films/")
-        image = Path(json.loads(json.dumps(kept.body))["cast"][0]["image"])
+        assert (other.root / film.path).is_file() and film.path.startswith("media/films/")
+        image = Path(kept.body["cast"][0]["image"])
         assert image.is_relative_to(other.media_dir) and image.is_file()
         assert import_archive(other, archive) == 0  # again: nothing new, nothing overwritten
         assert len(other.boards.films(made.id)) == 1
-    studio = Studio(made.studio.backend, other_root, max_rps=1000.0, poll=FAST_POLL)
+    library = place.open()
+    studio = Studio(made.studio.backend, library, max_rps=1000.0, poll=FAST_POLL)
     try:
         again = Production.open(studio, made.id)
         assert again.state == made.state and again.unmade() == []
         assert again.film().seconds == pytest.approx(8, abs=0.1)  # from the imported takes
     finally:
         await studio.aclose()
+        library.close()
 
 
 def _board_of(payload):
