@@ -4,7 +4,7 @@ Every prompt, id, note, metric name, ranking field and server message is escaped
 `export.html.esc` (quotes too, for attributes); media is
 embedded as data URLs or linked relatively. Each card carries the person's rating, the
 metrics cached in the library and the variant's place in the ranking; a leaderboard
-heads the page when a ranking is given.
+heads the page when a ranking is given, then the storyboards' films with their takes.
 """
 
 from __future__ import annotations
@@ -220,6 +220,32 @@ def _card(
     return "".join(parts)
 
 
+def _films(library: Library, tree: Tree, html_dir: Path, embed: bool) -> str:
+    """The storyboards' films whose takes are all in `tree`, each with its lineage: the
+    board and, in order, the take each shot used."""
+    e = esc
+    cards = []
+    for film in library.boards.films():
+        if not film.takes or not all(k in tree.nodes for k in film.takes):
+            continue
+        board = library.boards.get(film.board)
+        title = board.title if board is not None and board.title else film.board
+        video = _src(library, film.path, html_dir, embed)
+        shots = "".join(
+            f'<li>{e(tree.nodes[k].prompt[:120])} <span class="meta">({e(k)})</span></li>'
+            for k in film.takes
+        )
+        player = f'<video controls preload="metadata" src="{e(video)}"></video>' if video else ""
+        cards.append(
+            f'<div class="card film">{player}<div class="prompt">{e(title)}</div>'
+            f'<div class="meta">film of storyboard {e(film.board)} · {film.seconds:.1f}s · '
+            f"{len(film.takes)} shots</div><ol>{shots}</ol></div>"
+        )
+    if not cards:
+        return ""
+    return f'<div class="board"><h2>Films</h2>{"".join(cards)}</div>'
+
+
 def export_html(
     library: Library,
     tree: Tree,
@@ -238,6 +264,7 @@ def export_html(
     places = {r.job.key: (n, r) for n, r in enumerate(ranking or (), 1)}
     out: list[str] = [_model_board(models)] if models else []
     out += [_leaderboard(ranking)] if ranking else []
+    out.append(_films(library, tree, html_dir, embed))
 
     def card(job: Job, _depth: int) -> str:
         return _card(library, job, html_dir, embed, places.get(job.key))

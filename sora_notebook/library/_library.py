@@ -15,8 +15,9 @@ a time, so two notebooks can share one library. A submission is recorded *before
 request is sent (status `pending`) so a kill mid-submit can be reconciled later. Keys
 never reach the library: only the backend's name and URL. Knows nothing about HTTP.
 
-`Library` is a facade over four parts built on one store (`store.Store`): `records`
-(the jobs), `media` (the files), `ledger` (money) and `judging` (metrics, preferences).
+`Library` is a facade over parts built on one store (`store.Store`): `records` (the
+jobs), `media` (the files), `ledger` (money), `judging` (metrics, preferences) and
+`boards` (storyboards, their takes and films).
 Its methods delegate to them.
 
 A team keeps its records in PostgreSQL instead: `Library("postgresql://user:pw@host/db",
@@ -39,6 +40,7 @@ from pathlib import Path
 from types import EllipsisType
 from typing import Any, TypeVar
 
+from sora_notebook.library.boards import BoardRecords
 from sora_notebook.library.jobs import Records
 from sora_notebook.library.judging import JudgingRecords
 from sora_notebook.library.ledger import Ledger, Reservation
@@ -48,7 +50,7 @@ from sora_notebook.library.people import ADMINS, check_person, current_person
 from sora_notebook.library.postgres import PostgresStore, is_database_url, safe_database_url
 from sora_notebook.library.records import Job, safe_backend_url
 from sora_notebook.library.sqlite import DB_NAME, SqliteStore
-from sora_notebook.library.store import Store
+from sora_notebook.library.store import Db, Store
 from sora_notebook.protocol import Video
 
 __all__ = ["Library", "safe_backend_url"]
@@ -111,6 +113,7 @@ class Library:
             clock=clock,
         )
         self.judging = JudgingRecords(self.store, person=self.person)
+        self.boards = BoardRecords(self.store, person=self.person, clock=clock)
         self.media.sweep()
 
     # --- the library as a whole ------------------------------------------------------
@@ -213,9 +216,15 @@ class Library:
         """Insert a whole record as it was (an archive being imported)."""
         return self.records.restore(job, snapshots=snapshots)
 
-    def restore_many(self, items: Iterable[tuple[Job, Iterable[Mapping[str, Any]]]]) -> list[Job]:
-        """Insert whole records with their snapshots in one transaction: all or none."""
-        return self.records.restore_many(items)
+    def restore_many(
+        self,
+        items: Iterable[tuple[Job, Iterable[Mapping[str, Any]]]],
+        *,
+        also: Callable[[Db], object] | None = None,
+    ) -> list[Job]:
+        """Insert whole records with their snapshots in one transaction: all or none
+        (`also` writes more inside it: an archive's storyboards)."""
+        return self.records.restore_many(items, also=also)
 
     def update(self, key: str, **fields: Any) -> Job:
         """Set record fields (status, error_message, media_expired, ...)."""

@@ -22,17 +22,28 @@ once per submit; the reservation in the library's transaction is the final word.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sora_notebook.client import Backend
-from sora_notebook.errors import ValidationError
+from sora_notebook.errors import BudgetExceeded, SoraNotebookError, ValidationError
 from sora_notebook.library import Job, Library
-from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET
+from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET, UNKNOWN_COST_MESSAGE
 from sora_notebook.protocol import COMPLETED, DEFAULT_SECONDS, FAILED, MODELS, Video, estimate_cost
 
-__all__ = ["PersonSpend", "Purse", "Quote", "Spend", "Wallet", "bill", "dollars", "price"]
+__all__ = [
+    "PersonSpend",
+    "Purse",
+    "Quote",
+    "Spend",
+    "Wallet",
+    "bill",
+    "budget_problem",
+    "dollars",
+    "price",
+    "total",
+]
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,30 @@ def _seconds(seconds: int | str | None) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def total(costs: Iterable[float | None]) -> float | None:
+    """The price of several requests: their sum, None when any one is unknown."""
+    listed = list(costs)
+    if any(c is None for c in listed):
+        return None
+    return round(sum(c or 0.0 for c in listed), 4)
+
+
+def budget_problem(cost: float | None, purse: Purse) -> SoraNotebookError | None:
+    """Why `cost` may not be sent under `purse`'s budget (None: it may): over what is
+    left (`BudgetExceeded`), or unknown while a budget is set and unknown costs are not
+    allowed (`ValidationError`)."""
+    if purse.left is None:
+        return None
+    if cost is None:
+        if purse.allow_unknown_cost:
+            return None
+        return ValidationError(UNKNOWN_COST_MESSAGE, param="budget")
+    if cost > purse.left + 1e-9:
+        budget = purse.budget if purse.budget is not None else purse.left + purse.counted
+        return BudgetExceeded(cost, purse.counted, budget)
+    return None
+
+
 def bill(
     status: str, quote: float | None, server: float | None, *, failed_billed: bool = False
 ) -> float | None:
@@ -200,6 +235,19 @@ class Wallet:
         """The quote shown before sending, from the purse the plan was made with."""
         spent = purse.counted if purse.budget is not None else self.spend.session
         return Quote(what, n, cost, spent, purse.budget)
+
+    def quote_whole(
+        self, what: str, costs: Sequence[float | None], purse: Purse | None = None
+    ) -> Quote:
+        """Several jobs (a storyboard, a fan-out) quoted as one before any is sent: their
+        `total`, checked against the budget (raises `budget_problem`). Nothing is held:
+        each job reserves its own quote in the library as it is sent."""
+        purse = self.purse() if purse is None else purse
+        cost = total(costs)
+        problem = budget_problem(cost, purse)
+        if problem is not None:
+            raise problem
+        return self.quote(what, len(costs), cost, purse)
 
     # --- the budget and what was spent -----------------------------------------------
 

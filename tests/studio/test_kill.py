@@ -21,14 +21,6 @@ pytestmark = pytest.mark.slow
 SCRIPT = Path(__file__).with_name("kill_script.py")
 
 
-@pytest.fixture
-def served():
-    app = create_app(speed=20, render="draft")
-    with LiveServer(app) as server:
-        yield server, app.state.emulator
-    app.state.emulator.close()
-
-
 def leftovers(root: Path) -> list[Path]:
     media = root / "media"
     return [*(media / ".tmp").glob("*"), *media.rglob("*.partial")]
