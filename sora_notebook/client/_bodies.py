@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sora_notebook.client._http.multipart import FilePart, encode_multipart
+from sora_notebook.client._http.reference_url import fetch_reference
 from sora_notebook.client._requests import (
     _OPEN_MODEL,
     RequestCore,
@@ -64,6 +65,25 @@ class Bodies(RequestCore):
                 )
             return {"input_reference": dict(reference)}
         return {"input_reference": FilePart(*upload_part(reference))}
+
+    async def _reference_for_server(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The reference as this server takes it: one given by URL is fetched (bounded,
+        https or the API's own host, no key sent) and uploaded where the server takes no
+        URL (`dialect.takes_image_url`); a file id is refused there. Never dropped."""
+        ref = fields.get("input_reference")
+        dialect = self.backend.dialect
+        if not isinstance(ref, Mapping) or dialect.takes_image_url:
+            return fields
+        if "image_url" not in ref:
+            raise ValidationError(
+                f"{self.backend.label} takes a reference image only as an uploaded file, not "
+                "by file id; give the image itself (bytes, a path or a PIL image) or a URL.",
+                param="input_reference",
+            )
+        part = await fetch_reference(
+            self._http, str(ref["image_url"]), self.backend.base_url, self.limits
+        )
+        return {**fields, "input_reference": part}
 
     def _outputs_fields(self, n: int | None) -> dict[str, Any]:
         if n is None or n == 1:

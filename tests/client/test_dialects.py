@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import re
+import ssl
 from pathlib import Path
 
 import httpx
 import pytest
+from live_server import self_signed
 
 from sora_notebook.client import Backend
 from sora_notebook.client._http.multipart import FilePart
@@ -151,16 +153,22 @@ def test_gateways_need_their_keys(monkeypatch):
         Backend.litellm()
 
 
-def test_backend_options_reach_httpx_and_keys_stay_out_of_reprs():
+def test_backend_options_reach_httpx_and_keys_stay_out_of_reprs(tmp_path):
+    cert, _ = self_signed(tmp_path)
     backend = Backend.openrouter(
         "sk-secret-1",
         app_url="https://me.example",
         app_title="Me",
-        verify="/etc/ssl/ca.pem",
+        verify=str(cert),
         proxy="http://corp:3128",
     )
     options = backend.http_options()
-    assert options["verify"] == "/etc/ssl/ca.pem" and options["proxy"] == "http://corp:3128"
+    assert isinstance(options["verify"], ssl.SSLContext)  # the CA bundle, loaded
+    assert options["verify"].cert_store_stats()["x509_ca"] == 1
+    assert options["proxy"] == "http://corp:3128"
+    missing = Backend.compatible("https://x/v1", verify=str(tmp_path / "none.pem"))
+    with pytest.raises(ValidationError, match="CA bundle that cannot be read"):
+        missing.http_options()
     assert backend.headers == {"HTTP-Referer": "https://me.example", "X-Title": "Me"}
     assert "sk-secret-1" not in repr(backend) and "openrouter" in repr(backend)
     with pytest.raises(ValidationError, match="OPENROUTER_API_KEY"):

@@ -125,9 +125,11 @@ class Dialect:
     `models_path`: the catalogue to ask (`GET`), None when there is none;
     `needs_job_for_media`: the media address is in the job (read it before a download);
     `reports_cost`: the server says what a job cost; `reference_fields`: where a first
-    frame goes (for the compatibility table); `audio_field`: the create field that turns
-    sound on or off (None: the server decides, as OpenAI's always-on audio); `params`: the
-    further create fields the server documents (seed, steps, ...), for forms and sweeps.
+    frame goes (for the compatibility table); `takes_image_url`: a first frame may be
+    given by URL (else the client fetches it and uploads the bytes); `audio_field`: the
+    create field that turns sound on or off (None: the server decides, as OpenAI's
+    always-on audio); `params`: the further create fields the server documents (seed,
+    steps, ...), for forms and sweeps.
     """
 
     name: str = "openai"
@@ -141,6 +143,7 @@ class Dialect:
     reports_cost: bool = False
     failed_jobs_billed: bool = False  # the server charges for a job that failed
     reference_fields: str = "`input_reference` (file or `{image_url}`)"
+    takes_image_url: bool = True
     audio_field: str | None = None
     params: tuple[str, ...] = ()
     source: str = "OpenAI Video API (spec/openai-videos.openapi.yaml)"

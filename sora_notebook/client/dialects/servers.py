@@ -198,7 +198,12 @@ class LiteLLM(Dialect):
     `video_` + base64 of provider, model group, upstream id and deployment (240+
     characters); no DELETE route (405); its list skips the deployment's `api_base`;
     content drops `variant` (always the MP4); `remixed_from_video_id` is the upstream
-    id; no `prompt` echo; cost in the `x-litellm-response-cost` header.
+    id; no `prompt` echo; cost in the `x-litellm-response-cost` header. A first frame
+    goes only as an uploaded file: the video route takes `input_reference` as an
+    `UploadFile` (`proxy/video_endpoints/endpoints.py:56,93-96`) and the form parser folds
+    only `key[]` fields (`proxy/common_utils/http_parsing_utils.py:537`), so a
+    `input_reference[image_url]` field reaches no provider; the client fetches a URL and
+    uploads its bytes.
     """
 
     name: str = "litellm"
@@ -206,6 +211,8 @@ class LiteLLM(Dialect):
     requires_model: bool = True
     capabilities: Capabilities = _LITELLM_CAPS
     reports_cost: bool = True
+    reference_fields: str = "`input_reference` file (a URL is fetched and uploaded)"
+    takes_image_url: bool = False
     source: str = "litellm[proxy] 1.108.7: litellm/types/videos/utils.py"
 
     #: LiteLLM's proxy answers 500 for errors raised before it calls the upstream: an
