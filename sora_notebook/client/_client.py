@@ -89,7 +89,7 @@ class AsyncSoraClient(Downloads, Bodies):
         fields.update(self._reference_fields(input_reference))
         fields.update(self._outputs_fields(outputs))
         fields.update(extra)
-        fields = await self._reference_for_server(fields)
+        fields, as_json = await self._reference_for_server(fields)
         submitted = self._wall_clock()
 
         async def recover() -> Video | None:
@@ -102,7 +102,8 @@ class AsyncSoraClient(Downloads, Bodies):
                 exclude=self._claimed,
             )
 
-        return await self._create_call("/videos", self._create_body(fields), recover)
+        body = self._create_body(fields, as_json=as_json)
+        return await self._create_call("/videos", body, recover)
 
     async def remix(self, video_id: VideoRef, prompt: str) -> Video:
         """A new job from a finished one with a changed prompt."""

@@ -244,3 +244,26 @@ def test_a_refusal_of_the_action_itself_is_told_apart(status, message, refused):
 
     exc = error_for_status(status, {"error": {"message": message}}, httpx.Headers())
     assert refuses_the_action(exc) is refused
+
+
+def test_litellm_names_the_provider_of_a_model_group_and_how_it_takes_a_file():
+    litellm = DIALECTS["litellm"]
+    assert (
+        litellm.providers_path("runway gen/4.5")
+        == "/model_group/info?model_group=runway%20gen%2F4.5"
+    )
+    answer = {"data": [{"model_group": "g", "providers": ["runwayml"]}]}
+    assert litellm.provider_of(answer) == "runwayml" and litellm.file_as_data_url("runwayml")
+    for body in ({}, {"data": []}, {"data": [{"providers": []}]}, [], None):
+        assert litellm.provider_of(body) is None
+    assert not litellm.file_as_data_url("gemini") and not litellm.file_as_data_url(None)
+    assert not litellm.takes_image_url and OPENAI.takes_image_url
+    assert OPENAI.providers_path("m") is None and not OPENAI.file_as_data_url("runwayml")
+
+
+def test_a_500_saying_not_yet_supported_is_a_refusal():
+    from sora_notebook.errors import ServerError
+
+    said = ServerError("Video remix is not yet supported by RunwayML API", status_code=500)
+    assert DIALECTS["litellm"].create_refused(said)
+    assert not DIALECTS["litellm"].create_refused(ServerError("upstream hiccup", status_code=500))

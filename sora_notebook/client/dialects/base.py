@@ -150,7 +150,7 @@ class Dialect:
 
     #: Words of a 5xx create answer that refuse the request (see `create_refused`).
     REFUSAL: ClassVar[re.Pattern[str]] = re.compile(
-        r"not supported|unsupported|not implemented|notimplementederror|\brequires?\b|"
+        r"not (?:yet )?supported|unsupported|not implemented|notimplementederror|\brequires?\b|"
         r"\brequired\b|\binvalid\b|not allowed",
         re.IGNORECASE,
     )
@@ -176,6 +176,20 @@ class Dialect:
     def image_url_fields(self, url: str) -> dict[str, Any]:
         """The fields that carry a reference image given by URL."""
         return {"input_reference": {"image_url": url}}
+
+    def providers_path(self, model: str) -> str | None:
+        """Where a gateway says which provider serves `model` (`GET`; a path from the
+        server's root, not from the API's base URL), or None."""
+        return None
+
+    def provider_of(self, body: Any) -> str | None:
+        """The provider named by the answer of `providers_path`, or None."""
+        return None
+
+    def file_as_data_url(self, provider: str | None) -> bool:
+        """Whether an uploaded first frame must go as a `data:` URL in a JSON body (for a
+        gateway's `provider` that takes no file)."""
+        return False
 
     def outputs_field(self, n: int) -> dict[str, Any]:
         """The create field asking for `n` outputs in one job ({} when there is none)."""

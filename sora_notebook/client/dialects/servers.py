@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from sora_notebook.client.dialects.base import Capabilities, Dialect, MediaSource
 from sora_notebook.errors import APIError, SoraNotebookError
@@ -203,7 +204,11 @@ class LiteLLM(Dialect):
     `UploadFile` (`proxy/video_endpoints/endpoints.py:56,93-96`) and the form parser folds
     only `key[]` fields (`proxy/common_utils/http_parsing_utils.py:537`), so a
     `input_reference[image_url]` field reaches no provider; the client fetches a URL and
-    uploads its bytes.
+    uploads its bytes. Runway's config puts the upload itself into its JSON body
+    (`llms/runwayml/videos/transformation.py:170`: 500 "BytesIO is not JSON serializable"),
+    while a `data:` URL string in a JSON create reaches Runway's `promptImage` (Runway
+    takes data URIs under 5 MB): the provider of a model group is read from the proxy's
+    `GET /model_group/info?model_group=` (`proxy/proxy_server.py` `model_group_info`).
     """
 
     name: str = "litellm"
@@ -226,8 +231,23 @@ class LiteLLM(Dialect):
     #: Content errors in a row after which a `completed` job without media is failed.
     MEDIA_TRIES = 2
 
+    #: Providers whose LiteLLM config takes a first frame only as a string in JSON.
+    DATA_URL_PROVIDERS: ClassVar[frozenset[str]] = frozenset({"runwayml"})
+
     def media(self, video_id: str, segment: str, variant: str, index: int) -> MediaSource:
         return MediaSource(path=f"/videos/{segment}/content")
+
+    def providers_path(self, model: str) -> str | None:
+        return f"/model_group/info?model_group={quote(model, safe='')}"
+
+    def provider_of(self, body: Any) -> str | None:
+        data = body.get("data") if isinstance(body, Mapping) else None
+        first = data[0] if isinstance(data, list) and data else None
+        found = first.get("providers") if isinstance(first, Mapping) else None
+        return str(found[0])[:100] if isinstance(found, list) and found else None
+
+    def file_as_data_url(self, provider: str | None) -> bool:
+        return provider in self.DATA_URL_PROVIDERS
 
     def status_word(self, status: str) -> str:
         """LiteLLM's Veo config answers `processing` for every running operation
