@@ -216,6 +216,13 @@ class LiteLLM(Dialect):
     requires_model: bool = True
     capabilities: Capabilities = _LITELLM_CAPS
     reports_cost: bool = True
+    #: LiteLLM prices a video once, at create: its cost calculator prices only the
+    #: create, edit and remix calls (`cost_calculator.py:177-185`), from the requested
+    #: duration (`:1813-1855`), and the proxy sends that figure on the create answer
+    #: (`proxy/common_request_processing.py:1746`); status and content calls cost
+    #: nothing and no code path takes a video's spend back when the job fails. So on the
+    #: gateway's ledger (and its budgets) a failed job keeps its create-time cost.
+    failed_jobs_billed: bool = True
     reference_fields: str = "`input_reference` file (a URL is fetched and uploaded)"
     takes_image_url: bool = False
     source: str = "litellm[proxy] 1.108.7: litellm/types/videos/utils.py"
