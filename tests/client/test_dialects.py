@@ -267,3 +267,23 @@ def test_a_500_saying_not_yet_supported_is_a_refusal():
     said = ServerError("Video remix is not yet supported by RunwayML API", status_code=500)
     assert DIALECTS["litellm"].create_refused(said)
     assert not DIALECTS["litellm"].create_refused(ServerError("upstream hiccup", status_code=500))
+
+
+def test_the_catalogue_says_which_models_take_a_first_frame():
+    from sora_notebook.client.dialects.base import ModelInfo, catalogue_problems
+
+    sglang = DIALECTS["sglang"].parse_models(
+        {"data": [{"id": "t2v", "task_type": "T2V", "supported_task_types": ["T2V"]}]}
+    )
+    assert sglang[0].image is False
+    ti2v = DIALECTS["sglang"].parse_models({"data": [{"id": "m", "task_type": "TI2V"}]})
+    assert ti2v[0].image is True
+    assert DIALECTS["sglang"].parse_models({"data": [{"id": "m"}]})[0].image is None
+    models = [*sglang, ModelInfo("i2v", image=True), ModelInfo("silent")]
+    said = catalogue_problems(models, "t2v", None, None, reference=True)
+    assert "text-to-video only" in said["input_reference"] and "(i2v)" in said["input_reference"]
+    assert catalogue_problems(models, "t2v", None, None) == {}  # no reference given
+    assert catalogue_problems(models, "silent", None, None, reference=True) == {}  # unknown
+    # OpenRouter: a resolution with no known size leaves the sizes unknown, never partial
+    item = {"id": "x", "supported_resolutions": ["720p", "2K"], "supported_aspect_ratios": ["16:9"]}
+    assert DIALECTS["openrouter"].parse_models({"data": [item]})[0].sizes == ()

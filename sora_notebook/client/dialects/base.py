@@ -90,6 +90,8 @@ class ModelInfo:
     sizes: tuple[str, ...] = ()
     seconds: tuple[str, ...] = ()
     audio: bool | None = None
+    #: Whether it takes a first frame (image-to-video); None when the catalogue is silent.
+    image: bool | None = None
     price_per_second: float | None = None
     #: USD per second by resolution ("1080p"; "" for any), as a catalogue prices it.
     prices: Mapping[str, float] = field(default_factory=dict, compare=False)
@@ -314,14 +316,31 @@ def data_url(part: FilePart) -> str:
 
 
 def catalogue_problems(
-    models: list[ModelInfo], model: str | None, size: str | None, seconds: str | None
+    models: list[ModelInfo],
+    model: str | None,
+    size: str | None,
+    seconds: str | None,
+    *,
+    reference: bool = False,
 ) -> dict[str, str]:
     """Field -> what to do, for a request a server's catalogue says its model cannot make
-    (empty when it can, or when the catalogue does not say)."""
+    (empty when it can, or when the catalogue does not say); `reference`: the request
+    gives a first frame."""
     found = next((m for m in models if m.id == model), None)
     if found is None:
         return {}
     problems = {}
+    if reference and found.image is False:
+        others = [m.id for m in models if m.image][:5]
+        hint = (
+            f"choose a model that takes one ({', '.join(others)})"
+            if others
+            else ("this server's catalogue lists none that takes one")
+        )
+        problems["input_reference"] = (
+            f"{found.id} makes text-to-video only (the server's model list says so): leave "
+            f"out the reference image, or {hint}."
+        )
     if size is not None and found.sizes and size not in found.sizes:
         problems["size"] = f"{found.id} makes {', '.join(found.sizes)}; choose one of those."
     if seconds is not None and found.seconds and str(seconds) not in found.seconds:

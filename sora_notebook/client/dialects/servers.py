@@ -11,11 +11,11 @@ import binascii
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from sora_notebook.client.dialects.base import Capabilities, Dialect, MediaSource
+from sora_notebook.client.dialects.base import Capabilities, Dialect, MediaSource, ModelInfo
 from sora_notebook.errors import APIError, SoraNotebookError
 
 __all__ = ["LiteLLM", "SGLang", "VLLMOmni"]
@@ -134,6 +134,24 @@ class SGLang(Dialect):
 
     def image_url_fields(self, url: str) -> dict[str, Any]:
         return {"reference_url": url}
+
+    def parse_models(self, body: Any) -> list[ModelInfo]:
+        """The served model, with whether it takes a first frame: `/v1/models` reports
+        `task_type` and `supported_task_types` (`common_api.py:218-229`, e.g. `["T2V"]`,
+        `["TI2V"]`), and a T2V model refuses `input_reference`
+        (`configs/sample/sampling_params.py:848`)."""
+        items = body.get("data") if isinstance(body, Mapping) else None
+        kinds = {
+            str(i["id"])[:200]: i.get("supported_task_types") or [i.get("task_type")]
+            for i in (items if isinstance(items, list) else [])[:500]
+            if isinstance(i, Mapping) and i.get("id")
+        }
+        out = []
+        for info in super().parse_models(body):
+            found = kinds.get(info.id)
+            known = [str(k).upper() for k in found if isinstance(k, str)][:20] if found else []
+            out.append(replace(info, image=any("I2V" in k for k in known) if known else None))
+        return out
 
     def outputs_field(self, n: int) -> dict[str, Any]:
         return {"n": n}
