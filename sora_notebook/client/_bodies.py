@@ -73,14 +73,26 @@ class Bodies(RequestCore):
         One given by URL is fetched (bounded, https or the API's own host, no key sent)
         and uploaded where the server takes no URL (`dialect.takes_image_url`); a file id
         is refused there; a file goes as a `data:` URL in JSON where the gateway's
-        provider for the model takes no file (`dialect.file_as_data_url`). Never dropped."""
+        provider for the model takes no file (`dialect.data_url_limit`), refused when it is
+        longer than that provider takes. Never dropped."""
         ref = fields.get("input_reference")
         dialect = self.backend.dialect
         if isinstance(ref, Mapping) and not dialect.takes_image_url:
             ref = await self._fetched(ref)
         if isinstance(ref, FilePart):
-            if dialect.file_as_data_url(await self._provider(fields.get("model"))):
-                return {**fields, "input_reference": data_url(ref)}, True
+            provider = await self._provider(fields.get("model"))
+            limit = dialect.data_url_limit(provider)
+            if limit is not None:
+                url = data_url(ref)
+                if len(url) >= limit:
+                    raise ValidationError(
+                        f"{self.backend.label} passes a first frame to {provider} as a data "
+                        f"URL, which {provider} takes only under {limit / 2**20:g} MB; this "
+                        f"one is {len(url) / 2**20:.1f} MB. Nothing was sent: use a smaller "
+                        "JPEG (or a lower resolution).",
+                        param="input_reference",
+                    )
+                return {**fields, "input_reference": url}, True
             return {**fields, "input_reference": ref}, False
         return fields, False
 

@@ -253,12 +253,13 @@ def test_litellm_names_the_provider_of_a_model_group_and_how_it_takes_a_file():
         == "/model_group/info?model_group=runway%20gen%2F4.5"
     )
     answer = {"data": [{"model_group": "g", "providers": ["runwayml"]}]}
-    assert litellm.provider_of(answer) == "runwayml" and litellm.file_as_data_url("runwayml")
+    assert litellm.provider_of(answer) == "runwayml"
+    assert litellm.data_url_limit("runwayml") == 5 * 1024 * 1024
     for body in ({}, {"data": []}, {"data": [{"providers": []}]}, [], None):
         assert litellm.provider_of(body) is None
-    assert not litellm.file_as_data_url("gemini") and not litellm.file_as_data_url(None)
+    assert litellm.data_url_limit("gemini") is None and litellm.data_url_limit(None) is None
     assert not litellm.takes_image_url and OPENAI.takes_image_url
-    assert OPENAI.providers_path("m") is None and not OPENAI.file_as_data_url("runwayml")
+    assert OPENAI.providers_path("m") is None and OPENAI.data_url_limit("runwayml") is None
 
 
 def test_a_500_saying_not_yet_supported_is_a_refusal():

@@ -128,3 +128,24 @@ async def test_9_studio_generates_and_bills_litellms_price(litellm, tmp_path):
     # LiteLLM's price for Runway gen4.5 (5 s x $0.12), sent on the create answer only;
     # the project's table has no Runway price, so only the gateway's figure gives this
     assert job.billed == pytest.approx(0.6)
+
+
+async def test_a_first_frame_past_runways_data_uri_limit_is_refused_before_sending(litellm):
+    """Beyond the nine: Runway takes data URIs under 5 MB; a bigger image is refused by
+    the client, with the numbers, and Runway never sees the request."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    noise = np.random.default_rng(1).integers(0, 255, (1400, 1400, 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(noise).save(out, format="PNG")
+    sent = len(litellm.runway.state.seen)
+    async with AsyncSoraClient(backend(litellm)) as client:
+        with pytest.raises(ValidationError, match=r"only under 5 MB; this one is \d") as caught:
+            await client.create(
+                "it moves", model=RUNWAY_TURBO, seconds=5, input_reference=out.getvalue()
+            )
+    assert caught.value.param == "input_reference" and "runwayml" in caught.value.message
+    assert len(litellm.runway.state.seen) == sent

@@ -188,10 +188,11 @@ class Dialect:
         """The provider named by the answer of `providers_path`, or None."""
         return None
 
-    def file_as_data_url(self, provider: str | None) -> bool:
-        """Whether an uploaded first frame must go as a `data:` URL in a JSON body (for a
-        gateway's `provider` that takes no file)."""
-        return False
+    def data_url_limit(self, provider: str | None) -> int | None:
+        """None when an uploaded first frame goes as a file; else it goes as a `data:` URL
+        in a JSON body (a gateway's `provider` that takes no file), of fewer characters
+        than this."""
+        return None
 
     def outputs_field(self, n: int) -> dict[str, Any]:
         """The create field asking for `n` outputs in one job ({} when there is none)."""

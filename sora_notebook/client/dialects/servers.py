@@ -256,8 +256,10 @@ class LiteLLM(Dialect):
     #: Content errors in a row after which a `completed` job without media is failed.
     MEDIA_TRIES = 2
 
-    #: Providers whose LiteLLM config takes a first frame only as a string in JSON.
-    DATA_URL_PROVIDERS: ClassVar[frozenset[str]] = frozenset({"runwayml"})
+    #: Providers whose LiteLLM config takes a first frame only as a string in JSON, and
+    #: the longest data URI each takes (Runway: under 5 MB, docs.dev.runwayml.com/assets/
+    #: inputs, read 2026-12-04).
+    DATA_URL_PROVIDERS: ClassVar[Mapping[str, int]] = {"runwayml": 5 * 1024 * 1024}
 
     def media(self, video_id: str, segment: str, variant: str, index: int) -> MediaSource:
         return MediaSource(path=f"/videos/{segment}/content")
@@ -271,8 +273,8 @@ class LiteLLM(Dialect):
         found = first.get("providers") if isinstance(first, Mapping) else None
         return str(found[0])[:100] if isinstance(found, list) and found else None
 
-    def file_as_data_url(self, provider: str | None) -> bool:
-        return provider in self.DATA_URL_PROVIDERS
+    def data_url_limit(self, provider: str | None) -> int | None:
+        return self.DATA_URL_PROVIDERS.get(provider or "")
 
     def status_word(self, status: str) -> str:
         """LiteLLM's Veo config answers `processing` for every running operation
