@@ -224,13 +224,7 @@ class Wallet:
     def bill(self, job: Job, video: Video | None, kept: float | None = None) -> Job:
         """Record what an ended job was billed: the server's reported cost (this answer's,
         else `kept`, else one the library kept), else its quote; see `bill`."""
-        server = self.reported(video)
-        if server is None:
-            server = kept if kept is not None else self.kept_report(job)
-        amount = bill(
-            job.status, job.cost, server, failed_billed=self.backend.dialect.failed_jobs_billed
-        )
-        if self.library.bill(job.key, amount):
+        if self.library.bill(job.key, self._amount(job, video, kept)):
             return self.library.get(job.key)
         return job
 
@@ -240,13 +234,16 @@ class Wallet:
         the server does not bill failed jobs and kept where it does (LiteLLM)."""
         if job.billed is None:
             return self.bill(job, None, kept)
-        server = kept if kept is not None else self.kept_report(job)
-        amount = bill(
-            job.status, job.cost, server, failed_billed=self.backend.dialect.failed_jobs_billed
-        )
-        if self.library.rebill(job.key, amount):
+        if self.library.rebill(job.key, self._amount(job, None, kept)):
             return self.library.get(job.key)
         return job
+
+    def _amount(self, job: Job, video: Video | None, kept: float | None) -> float | None:
+        server = self.reported(video)
+        if server is None:
+            server = kept if kept is not None else self.kept_report(job)
+        failed_billed = self.backend.dialect.failed_jobs_billed
+        return bill(job.status, job.cost, server, failed_billed=failed_billed)
 
 
 def _float(value: Any) -> float | None:
