@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import json
 
 import httpx
 import pytest
@@ -150,3 +151,35 @@ async def test_a_data_url_is_decoded_within_the_same_bound():
             await fetch_reference(http, big, "http://x/v1", LIMITS)
         with pytest.raises(ValidationError, match="base64 is not valid"):
             await fetch_reference(http, "data:image/png;base64,%%%", "http://x/v1", LIMITS)
+
+
+async def test_litellm_asks_each_models_provider_once_and_falls_back_to_a_file():
+    """Scripted proxy answers: a Runway group gets a data: URL in JSON; a group whose
+    provider cannot be learned (the info route fails) gets the file, as LiteLLM's route
+    takes it. The provider is asked once per model."""
+    asked: list[str] = []
+    creates: list[httpx.Request] = []
+
+    def proxy(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/model_group/info":
+            group = request.url.params["model_group"]
+            asked.append(group)
+            if group == "broken":
+                return httpx.Response(500, json={"error": {"message": "db down"}})
+            return httpx.Response(200, json={"data": [{"providers": ["runwayml"]}]})
+        creates.append(request)
+        return httpx.Response(200, json={"id": "video_1", "object": "video", "status": "queued"})
+
+    backend = Backend.litellm("http://proxy.test", "sk-proxy")
+    http = httpx.AsyncClient(transport=httpx.MockTransport(proxy))
+    async with AsyncSoraClient(backend, http_client=http) as client:
+        for model in ("runway", "runway", "broken"):
+            await client.create("x", model=model, seconds=5, input_reference=PNG)
+    await http.aclose()
+    assert asked == ["runway", "broken"]
+    first = creates[0]
+    assert first.headers["content-type"] == "application/json"
+    sent = json.loads(first.content)["input_reference"]
+    assert sent == "data:image/png;base64," + base64.b64encode(PNG).decode()
+    assert creates[2].headers["content-type"].startswith("multipart/form-data")
+    assert PNG in creates[2].content
