@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -357,7 +358,17 @@ class Backend:
 
     def http_options(self) -> dict[str, Any]:
         """`httpx.AsyncClient` arguments: transport, TLS verification, proxy."""
-        options: dict[str, Any] = {"transport": self.transport(), "verify": self.verify}
+        verify: bool | ssl.SSLContext = self.verify if isinstance(self.verify, bool) else True
+        if isinstance(self.verify, str):  # a CA bundle's path (httpx deprecates passing it)
+            try:
+                verify = ssl.create_default_context(cafile=self.verify)
+            except (OSError, ssl.SSLError) as exc:
+                raise ValidationError(
+                    f"verify= names a CA bundle that cannot be read ({self.verify}: "
+                    f"{getattr(exc, 'strerror', None) or exc}); give the path of a PEM file, "
+                    "or True."
+                ) from None
+        options: dict[str, Any] = {"transport": self.transport(), "verify": verify}
         if self.proxy:
             options["proxy"] = self.proxy
         return options

@@ -381,3 +381,7 @@ class Library:
     def bill(self, key: str, amount: float | None) -> bool:
         """Record what a finished job was billed, once; False when it already was."""
         return self.ledger.bill(key, amount)
+
+    def rebill(self, key: str, amount: float | None) -> float:
+        """Correct a job's bill after its ending changed; the correcting charge."""
+        return self.ledger.rebill(key, amount)

@@ -10,7 +10,9 @@ Anything else is unknown, never zero.
 Billing: a completed job is billed the cost its server reported (at any answer, the
 create's included: that one is kept with the job's state and in the library's snapshots)
 or else its quote; a failed one too where its dialect says failed jobs are billed
-(`Dialect.failed_jobs_billed`), else $0, like a refused or lost one. Sources: OpenAI's
+(`Dialect.failed_jobs_billed`), else $0, like a refused or lost one; a job billed as
+completed that then turns failed is billed again by that rule (`Wallet.rebill`: the
+ledger gets a correcting charge). Sources: OpenAI's
 Video API relays say failed tasks are not billed (APIYI: "failed tasks are not charged",
 docs.apiyi.com/ko/api-capabilities/sora-2/overview; APIMart: "a task marked failed is
 refunded", github.com/apimartcz9/sora-2-prompt-gallery/wiki); self-hosted servers
@@ -309,15 +311,26 @@ class Wallet:
     def bill(self, job: Job, video: Video | None, kept: float | None = None) -> Job:
         """Record what an ended job was billed: the server's reported cost (this answer's,
         else `kept`, else one the library kept), else its quote; see `bill`."""
+        if self.library.bill(job.key, self._amount(job, video, kept)):
+            return self.library.get(job.key)
+        return job
+
+    def rebill(self, job: Job, kept: float | None = None) -> Job:
+        """A job billed as completed that then turned failed (a gateway's `completed`
+        without media): billed again by the failed rule, so the charge is reversed where
+        the server does not bill failed jobs and kept where it does (LiteLLM)."""
+        if job.billed is None:
+            return self.bill(job, None, kept)
+        if self.library.rebill(job.key, self._amount(job, None, kept)):
+            return self.library.get(job.key)
+        return job
+
+    def _amount(self, job: Job, video: Video | None, kept: float | None) -> float | None:
         server = self.reported(video)
         if server is None:
             server = kept if kept is not None else self.kept_report(job)
-        amount = bill(
-            job.status, job.cost, server, failed_billed=self.backend.dialect.failed_jobs_billed
-        )
-        if self.library.bill(job.key, amount):
-            return self.library.get(job.key)
-        return job
+        failed_billed = self.backend.dialect.failed_jobs_billed
+        return bill(job.status, job.cost, server, failed_billed=failed_billed)
 
 
 def _float(value: Any) -> float | None:

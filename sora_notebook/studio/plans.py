@@ -177,7 +177,9 @@ def _plan(
     elif request.mode == "create":
         one, reference = _create(backend, request, purse, checks)
         shape = None if one is None else (one.model, one.size, one.seconds)
-        for name, text in server_problems(backend, request.model, shape, models).items():
+        given = request.input_reference is not None
+        found = server_problems(backend, request.model, shape, models, reference=given)
+        for name, text in found.items():
             checks.add(name, ValidationError(text, param=name))
         subs = [] if one is None else [one] * count
     else:
