@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { keep, ordered, patchJobs } from "../../sora_notebook/widgets/static/jobs.js";
+import { NOBODY, keep, ordered, patchJobs } from "../../sora_notebook/widgets/static/jobs.js";
 
 const job = (key, fields = {}) => ({ key, status: "completed", prompt: key, submitted: 0, tags: [], ...fields });
 const keys = (jobs) => jobs.map((j) => j.key);
@@ -56,4 +56,13 @@ test("newest first; grouped, each lineage together under its newest job", () => 
 test("a parent cycle does not hang grouping", () => {
   const jobs = [job("a", { parent: "b", submitted: 1 }), job("b", { parent: "a", submitted: 2 })];
   assert.equal(ordered(jobs, true).length, 2);
+});
+
+test("the person filter: one person's jobs, or those made before people were kept", () => {
+  const ana = job("a", { person: "ana" });
+  const ben = job("b", { person: "ben" });
+  const old = job("c", { person: null });
+  assert.deepEqual(keys([ana, ben, old].filter((j) => keep(j, { ...ALL, person: "ana" }))), ["a"]);
+  assert.deepEqual(keys([ana, ben, old].filter((j) => keep(j, { ...ALL, person: NOBODY }))), ["c"]);
+  assert.equal([ana, ben, old].filter((j) => keep(j, { ...ALL, person: "" })).length, 3);
 });

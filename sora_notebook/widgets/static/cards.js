@@ -3,7 +3,7 @@
 
 import { makeCard } from "./card.js";
 import { button, fillSelect, labelled, make } from "./dom.js";
-import { keep, ordered } from "./jobs.js";
+import { NOBODY, keep, ordered } from "./jobs.js";
 import { kernelNow } from "./progress.js";
 
 const PAGE = 24;
@@ -19,21 +19,40 @@ function cardsToolbar(ctx, redraw) {
   fillSelect(rating, ["any", "unrated", "1", "2", "3", "4", "5"], { any: "any rating", 1: "★ or more", 2: "★★ or more", 3: "★★★ or more", 4: "★★★★ or more", 5: "★★★★★" });
   const tag = make("input");
   tag.placeholder = "Tag";
+  const person = make("select");
+  const personBox = labelled("Person", person, "sn-filter-person");
   const group = make("input");
   group.type = "checkbox";
   const rejected = make("input");
   rejected.type = "checkbox";
   bar.append(labelled("Search", search, "sn-search"), labelled("Status", status, "sn-filter-status"),
-    labelled("Rating", rating, "sn-filter-rating"), labelled("Tag", tag, "sn-filter-tag"),
+    labelled("Rating", rating, "sn-filter-rating"), labelled("Tag", tag, "sn-filter-tag"), personBox,
     labelled("Group by lineage", group, "sn-group"), labelled("Show refused requests in the tree", rejected, "sn-show-rejected"));
   for (const c of [search, tag]) c.addEventListener("input", redraw);
-  for (const c of [status, rating, group]) c.addEventListener("change", redraw);
+  for (const c of [status, rating, group, person]) c.addEventListener("change", redraw);
   rejected.addEventListener("change", () => ctx.rpc.request("prefs", { show_rejected: rejected.checked }));
   const duel = button("Blind duel", "sn-duel-all", "Judge finished videos two by two without labels (keys 1, 2, 0)");
   duel.addEventListener("click", () => ctx.rpc.request("duel", {}).catch((err) => ctx.say(err.message, "error")));
   bar.append(duel);
-  const filters = () => ({ q: search.value.trim().toLowerCase(), status: status.value, rating: rating.value, tag: tag.value.trim().toLowerCase(), group: group.checked });
-  return { bar, filters, sync: () => { rejected.checked = Boolean(ctx.model.get("prefs").show_rejected); } };
+  const filters = () => ({ q: search.value.trim().toLowerCase(), status: status.value, rating: rating.value, tag: tag.value.trim().toLowerCase(), group: group.checked, person: person.value });
+  let peopleSeen = null;
+  const syncPeople = () => {
+    // Shown when two or more people made videos in this library: "Everyone", then each.
+    const people = ctx.model.get("people") || [];
+    if (people === peopleSeen) return;
+    peopleSeen = people;
+    personBox.hidden = people.length < 2;
+    const chosen = person.value;
+    const values = ["", ...people.map((p) => p.person ?? NOBODY)];
+    const labels = { "": "Everyone" };
+    for (const p of people) {
+      const who = p.person === null ? "earlier (no name)" : p.me ? `you (${p.person})` : p.person;
+      labels[p.person ?? NOBODY] = `${who}: ${p.jobs}`;
+    }
+    fillSelect(person, values, labels);
+    person.value = values.includes(chosen) ? chosen : "";
+  };
+  return { bar, filters, sync: () => { rejected.checked = Boolean(ctx.model.get("prefs").show_rejected); syncPeople(); } };
 }
 
 export function cardGrid(ctx) {

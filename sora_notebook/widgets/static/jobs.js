@@ -74,7 +74,11 @@ export function patchJobs(jobs, patch) {
  * @param {JobState} job
  * @param {Filters} f
  */
+/** The person filter's value for jobs made before the library kept people. */
+export const NOBODY = "\u0000earlier";
+
 export function keep(job, f) {
+  if (f.person && (job.person ?? NOBODY) !== f.person) return false;
   if (f.q && !job.prompt.toLowerCase().includes(f.q)) return false;
   if (f.status === "active" && !ACTIVE.has(job.status)) return false;
   if (f.status === "completed" && job.status !== "completed") return false;
