@@ -29,7 +29,11 @@ __all__ = ["BANNERS", "MODES", "Form"]
 
 MODES = ("new", "remix", "edit", "extend", "frame", "reprompt")
 DERIVED = frozenset({"remix", "edit", "extend"})
-FIELDS = ("prompt", "model", "size", "seconds", "add_seconds", "n", "fit", "keep_reference")
+FIELDS = (
+    *("prompt", "model", "size", "seconds", "add_seconds", "n", "fit", "keep_reference"),
+    "targets",
+)
+MAX_TARGETS = 8  # models one Generate may fan out to
 BANNERS = {
     "remix": "Remix: a new video from this one, changed as your prompt says; keeps its "
     "model, size and length.",
@@ -110,6 +114,7 @@ class Form(Part):
             "max_prompt": MAX_PROMPT_CHARS,
             "max_variants": 4,
             "capabilities": capabilities(self.studio),
+            "backends": list(self.studio.backends),  # targets: "name:model"
         }
         self._form_defaults: dict[str, Any] = {
             "mode": "new",
@@ -123,6 +128,7 @@ class Form(Part):
             "n": 1,
             "fit": "crop",
             "keep_reference": False,
+            "targets": [],  # several models at once (a fan-out); empty: the model above
             "reference": None,
             "notes": {},
             "rev": 0,
@@ -209,8 +215,21 @@ class Form(Part):
             return
         self._planned_for = inputs
         mode = "create" if form["mode"] in {"new", "reprompt", "frame"} else form["mode"]
-        result = self.studio.plan(form["prompt"], mode=mode, parent=parent, **self._params())
-        problems = {field: in_form_words(text) for field, text in result.problems.items()}
+        targets = self._targets(form)
+        if targets:
+            params = {k: v for k, v in self._params().items() if k != "model"}  # each its own
+            whole = self.studio.plan_fan_out(form["prompt"], targets, **params)
+            result = whole.targets[0].plan
+            found = {
+                field: f"{t.target}: {text}"
+                for t in whole.targets
+                for field, text in t.plan.problems.items()
+            }
+            cost, left = whole.cost, whole.left
+        else:
+            result = self.studio.plan(form["prompt"], mode=mode, parent=parent, **self._params())
+            found, cost, left = result.problems, result.cost, result.left
+        problems = {field: in_form_words(text) for field, text in found.items()}
         if form["mode"] == "frame" and self._source is None:
             problems["input_reference"] = (
                 "Pick a frame first (a card's 'Use a frame as reference')."
@@ -223,8 +242,8 @@ class Form(Part):
         self.view.plan = {
             "ok": not problems,
             "problems": problems,
-            "cost": result.cost,
-            "left": result.left,
+            "cost": cost,
+            "left": left,
             "reference": described,
             "disabled": dict(result.disabled),
             "blocked": next(iter(blocking.values()), ""),
@@ -253,6 +272,9 @@ class Form(Part):
                 fields[name] = str(fields[name] or "")[:64]
         if "keep_reference" in fields:
             fields["keep_reference"] = bool(fields["keep_reference"])
+        if "targets" in fields:
+            raw = fields["targets"] if isinstance(fields["targets"], list) else []
+            fields["targets"] = list(dict.fromkeys(str(t)[:200] for t in raw[:MAX_TARGETS]))
         refit = any(k in fields and fields[k] != self.view.form.get(k) for k in ("size", "fit"))
         self._set_form(notes={k: v for k, v in notes.items() if v}, **fields)
         if refit and self._source is not None:
@@ -332,6 +354,12 @@ class Form(Part):
         self.view.say(f"{self._sent(len(jobs))}; the cards follow them.")
         return {"keys": [j.key for j in jobs]}, []
 
+    @staticmethod
+    def _targets(form: dict[str, Any]) -> list[str]:
+        """The models a new video goes to at once (a fan-out); none in the other modes."""
+        targets = form.get("targets") or []
+        return list(targets) if form["mode"] == "new" and isinstance(targets, list) else []
+
     def _sent(self, n: int) -> str:
         """ "Sent n requests", with how many in the last few seconds when more were."""
         now = time.monotonic()
@@ -361,6 +389,10 @@ class Form(Part):
         }
         if mode in {"reprompt", "frame"} and parent is not None:
             params.update(parent=parent, edge_kind=mode)
+        targets = self._targets(form)
+        if targets:  # one prompt to several models, quoted whole
+            params.pop("model")
+            return await studio.fan_out(prompt, targets, n=int(form["n"]), **params)
         if int(form["n"]) == 1:
             return [await studio.submit(prompt, **params)]
         return await studio.variants(prompt, int(form["n"]), **params)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 
+import pytest
+
 from sora_notebook import SoraNotebookError
 
 from .conftest import until
@@ -180,3 +182,22 @@ async def test_a_duel_across_models_is_blind_and_the_models_are_ranked(page):
     assert rows[0]["wins"] == 1 and rows[1]["losses"] == 1 and rows[0]["cost"] > 0
     await p.ask("duel", {"stop": True})
     assert p.view.duel == {}
+
+
+async def test_the_form_sends_one_prompt_to_several_models_quoted_whole(page):
+    p = page(budget=1.0)
+    assert p.view.options["backends"] == ["emulator"]
+    targets = ["emulator:emu-amber", "emulator:emu-noir"]
+    reply = await p.ask("form", {"prompt": "a heron", "seconds": "4", "targets": targets})
+    assert reply["result"]["plan"]["cost"] == pytest.approx(0.20 + 1.00)  # both, quoted whole
+    assert "budget" in reply["result"]["plan"]["problems"]  # $1.20 > the $1 budget
+    assert not (await p.ask("generate", {}))["ok"]
+    assert p.view.studio.jobs() == []  # nothing sent
+    await p.ask("budget", {"value": "5"})
+    reply = await p.ask("generate", {"targets": targets})
+    assert reply["ok"], reply
+    await p.view.drain()
+    made = {p.view.studio.get(k).model for k in reply["result"]["keys"]}
+    assert made == {"emu-amber", "emu-noir"}
+    await p.ask("mode", {"mode": "new"})
+    assert p.view.form["targets"] == targets  # kept for the next prompt
