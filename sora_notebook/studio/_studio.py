@@ -387,26 +387,12 @@ class Studio:
         """Send `prompt` to every target in one call (arguments as `submit`), quoted
         whole: nothing is sent unless every target's plan is fine and the budget covers
         them all; then each backend's jobs are reserved and sent as one batch."""
-        if isinstance(targets, str) or not targets:
-            raise ValidationError(
-                "targets must be a list of 'name:model' (or (name, model)), e.g. "
-                "['emulator:emu-amber', 'emulator:emu-slate'].",
-                param="targets",
-            )
-        combos = [{**request, "prompt": prompt, "target": target} for target in targets]
-        return await self._send_across(combos, "fan-out")
+        return await self._send_across(_fanned(prompt, targets, request), "fan-out")
 
     def _fan_out_plan(
         self, prompt: str, targets: Sequence[Target], request: Mapping[str, Any]
     ) -> tuple[FanOut, list[Lane]]:
-        if isinstance(targets, str) or not targets:
-            raise ValidationError(
-                "targets must be a list of 'name:model' (or (name, model)), e.g. "
-                "['emulator:emu-amber', 'emulator:emu-slate'].",
-                param="targets",
-            )
-        combos = [{**request, "prompt": prompt, "target": target} for target in targets]
-        return self._plan_across(combos)
+        return self._plan_across(_fanned(prompt, targets, request))
 
     def _plan_across(self, combos: list[dict[str, Any]]) -> tuple[FanOut, list[Lane]]:
         """Each combination planned on its target's backend against the one budget, read
@@ -852,6 +838,19 @@ class Studio:
             display(repr(self))
             return
         display(panel)
+
+
+def _fanned(
+    prompt: str, targets: Sequence[Target], request: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """One request per target (a fan-out's combinations)."""
+    if isinstance(targets, str) or not targets:
+        raise ValidationError(
+            "targets must be a list of 'name:model' (or (name, model)), e.g. "
+            "['emulator:emu-amber', 'emulator:emu-slate'].",
+            param="targets",
+        )
+    return [{**request, "prompt": prompt, "target": target} for target in targets]
 
 
 def _took(job: Job) -> float | None:

@@ -21,6 +21,15 @@ pytestmark = pytest.mark.slow
 SCRIPT = Path(__file__).with_name("kill_script.py")
 
 
+def reap(proc: subprocess.Popen[str]) -> None:
+    """Never leave the studio process behind, whatever the test saw."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    assert proc.stdout is not None
+    proc.stdout.close()
+
+
 def leftovers(root: Path) -> list[Path]:
     media = root / "media"
     return [*(media / ".tmp").glob("*"), *media.rglob("*.partial")]
@@ -49,10 +58,7 @@ async def test_sigkill_then_resume(served, tmp_path, mode, make_studio):
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(timeout=30) == -signal.SIGKILL
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
+        reap(proc)
     assert emu.created == 1
     with Library(root) as lib:
         (before,) = lib.jobs()
@@ -127,10 +133,7 @@ async def test_sigkill_mid_fan_out_then_resume(served, tmp_path, make_studio):
             proc.send_signal(signal.SIGKILL)
             assert proc.wait(timeout=30) == -signal.SIGKILL
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+            reap(proc)
         with Library(root) as lib:
             sent = {j.backend_url: j for j in lib.jobs()}
         assert sent[server_b.base_url].status == "pending"  # its answer was lost
