@@ -24,38 +24,33 @@ from sora_notebook.protocol import MEDIA_TYPES
 __all__ = ["SUFFIXES", "Ranked", "Standing", "export_html", "write"]
 
 
-class Ranked(Protocol):
+class Played(Protocol):
+    """A strength from duels: score and its uncertainty, wins, losses and ties."""
+
+    @property
+    def score(self) -> float: ...
+    @property
+    def sigma(self) -> float: ...
+    @property
+    def wins(self) -> float: ...
+    @property
+    def losses(self) -> float: ...
+    @property
+    def ties(self) -> int: ...
+
+
+class Ranked(Played, Protocol):
     """One place in a ranking (what `studio.ranking()` returns)."""
 
     @property
     def job(self) -> Job: ...
-    @property
-    def score(self) -> float: ...
-    @property
-    def sigma(self) -> float: ...
-    @property
-    def wins(self) -> float: ...
-    @property
-    def losses(self) -> float: ...
-    @property
-    def ties(self) -> int: ...
 
 
-class Standing(Protocol):
+class Standing(Played, Protocol):
     """One model's row of the leaderboard by model (what `studio.leaderboard()` returns)."""
 
     @property
     def model(self) -> str: ...
-    @property
-    def score(self) -> float: ...
-    @property
-    def sigma(self) -> float: ...
-    @property
-    def wins(self) -> float: ...
-    @property
-    def losses(self) -> float: ...
-    @property
-    def ties(self) -> int: ...
     @property
     def cost_per_video(self) -> float | None: ...
     @property
@@ -141,7 +136,7 @@ def _judging(library: Library, job: Job, place: tuple[int, Ranked] | None) -> li
     return parts
 
 
-def _record(r: Ranked | Standing) -> str:
+def _record(r: Played) -> str:
     """Wins-losses-ties, escaped (a ranking is the caller's data, not ours)."""
     return "-".join(esc(_number(v)) for v in (r.wins, r.losses, r.ties))
 
