@@ -203,6 +203,16 @@ class StudioPage:
         poll(lambda: all(not s["seeking"] and abs(s["t"] - 0.5 - 1 / 24) < 0.02
                          for s in states()),
              timeout=30, what="both one frame on", detail=states)  # fmt: skip
+        self.wipe_has_one_divider()
+
+    def wipe_has_one_divider(self) -> None:
+        """Wipe on, off and on again: one divider, and none once it is off."""
+        wipe, handles = self.tid("sn-compare-wipe"), self.tid("sn-wipe-handle")
+        for on in (True, False, True):
+            wipe.set_checked(on)
+            poll(lambda on=on: handles.count() == (1 if on else 0), timeout=10,
+                 what=f"{'one divider' if on else 'no divider'} with wipe {on}")  # fmt: skip
+        wipe.set_checked(False)
 
     def duel_pick(self) -> None:
         """Blind duel from compare, judged from the keyboard: 1 (left), 0 (tie), 2 (right);

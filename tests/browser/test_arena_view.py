@@ -1,7 +1,8 @@
 """An arena in the browser (issue 22): a fan-out to two emulated models, then a blind duel
 between their clips in JupyterLab and in marimo. Nothing in the duel's DOM names a model
 or a backend (the clips carry no caption either); once the duel ends, the leaderboard by
-model names them, the winner first."""
+model names them, the winner first. In JupyterLab, Shift+Enter in the prompt is a new
+line, not "run cell" (UX review 2)."""
 
 from __future__ import annotations
 
@@ -84,7 +85,23 @@ def test_arena_duel_in_jupyterlab(lab_server, page_for):
     page = page_for(lab_server, viewport={"width": 1400, "height": 1100})
     open_notebook(page, lab_server, "arena/arena.ipynb")
     run_all(page, lab_server)
-    duel_blind_then_ranked(StudioPage(page, "lab"))
+    sp = StudioPage(page, "lab")
+    duel_blind_then_ranked(sp)
+    shift_enter_is_a_new_line(sp)
+
+
+def shift_enter_is_a_new_line(sp: StudioPage) -> None:
+    """Shift+Enter in the prompt is a new line, not the notebook's "run cell" (which
+    re-ran the cell and replaced the panel: its marker would be gone)."""
+    sp.root.evaluate("root => { root.dataset.marker = 'still here'; }")
+    box = sp.tid("sn-prompt")
+    box.click()
+    box.fill("a heron")
+    sp.page.keyboard.press("Shift+Enter")
+    sp.page.keyboard.type("at dusk")
+    sp.page.wait_for_timeout(1500)  # a re-run cell would have replaced the view by now
+    assert box.input_value() == "a heron\nat dusk"
+    assert sp.root.evaluate("root => root.dataset.marker") == "still here"
 
 
 def test_arena_duel_in_marimo(marimo_factory, page_for, tmp_path):

@@ -140,8 +140,7 @@ function compareControls(ctx, sync, stage, players) {
 
 function setWipe(stage, players, on) {
   stage.classList.toggle("sn-wiping", on);
-  const old = stage.querySelector(".sn-wipe");
-  if (old) old.remove();
+  for (const old of stage.querySelectorAll(".sn-wipe, .sn-wipe-handle")) old.remove();  // one divider at most
   players.forEach((p) => { p.box.style.clipPath = ""; });
   if (!on || players.length < 2) return;
   const wrap = make("div", "sn-wipe");

@@ -140,9 +140,13 @@ function formEvents(ctx, c, el, { later, send, choices, generate }) {
   c.cancel.addEventListener("click", () => ctx.rpc.request("mode", { mode: "new" }));
   c.clearRef.addEventListener("click", () => ctx.rpc.request("reference", {}));
   c.file.addEventListener("change", () => upload(ctx, c));
+  // Keys typed in the form are the form's: Shift+Enter is a new line in the prompt, never
+  // the notebook's "run cell" (which would re-run the cell and wipe the panel).
+  el.dataset.lmSuppressShortcuts = "true";
   el.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); if (!c.generate.disabled) generate(); }
     if (event.key === "Escape" && ctx.model.get("form").mode !== "new") ctx.rpc.request("mode", { mode: "new" });
+    if (event.key === "Enter" || event.target === c.prompt) event.stopPropagation();
   });
 }
 
