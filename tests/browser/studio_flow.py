@@ -309,6 +309,9 @@ def scenario(sp: StudioPage, *, duel: bool = True) -> tuple[str, str]:
     assert len(set(between)) >= 2, f"progress never moved: {watch}"
     assert watch["values"] == sorted(watch["values"]), f"progress went backwards: {watch}"
     assert watch["values"][-1] == 100, watch
+    announced = sp.tid("sn-announce")  # a polite live region: screen readers hear it
+    poll(lambda: f"Finished: {FIRST_PROMPT[:80]}" in (announced.text_content() or ""),
+         timeout=10, what="the finished video announced")  # fmt: skip
 
     sp.play(first)
 

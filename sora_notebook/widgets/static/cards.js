@@ -68,10 +68,13 @@ export function cardGrid(ctx) {
   const tools = cardsToolbar(ctx, () => draw());
   el.append(tools.bar, empty, grid, more);
   more.addEventListener("click", () => { limit += PAGE; draw(); });
+  const announce = announcer();
+  el.append(announce.el);
   function draw() {
     tools.sync();
     const f = tools.filters();
     const jobs = ctx.model.get("jobs");
+    announce.update(jobs);
     const kept = jobs.filter((j) => keep(j, f));
     const table = f.byPrompt ? byPrompt(kept) : null;
     const shown = table ? table.jobs : ordered(kept, f.group);
@@ -101,3 +104,26 @@ export function cardGrid(ctx) {
   const timer = setInterval(tick, 250);
   return { el, update: draw, dispose: () => clearInterval(timer), cards };
 }
+
+// Screen readers hear when a video finishes or fails (a polite live region), once each;
+// the jobs already final when the view opens are not announced.
+function announcer() {
+  const el = make("div", "sn-sr-only");
+  el.setAttribute("aria-live", "polite");
+  el.dataset.testid = "sn-announce";
+  /** @type {Map<string, string> | null} */
+  let seen = null;
+  const update = (/** @type {{key: string, status: string, prompt: string}[]} */ jobs) => {
+    const said = [];
+    for (const j of jobs) {
+      const before = seen && seen.get(j.key);
+      if (seen && before !== j.status && (j.status === "completed" || j.status === "failed")) {
+        said.push(`${j.status === "completed" ? "Finished" : "Failed"}: ${j.prompt.slice(0, 80)}`);
+      }
+    }
+    seen = new Map(jobs.map((j) => [j.key, j.status]));
+    if (said.length) el.textContent = said.length > 3 ? `${said.length} videos finished or failed.` : said.join(". ");
+  };
+  return { el, update };
+}
+
