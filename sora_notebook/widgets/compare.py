@@ -21,8 +21,16 @@ def _money(value: float | None) -> str:
     return "" if value is None else f"${value:,.2f}"
 
 
-def compare_state(jobs: Sequence[Job]) -> dict[str, Any]:
-    """`{keys, letters, prompts: [[[text, flag]]], table: {columns, rows}}` for 2-4 jobs."""
+def _took(job: Job) -> str:
+    """Seconds from sending to finished, as a person reads it ("" while unknown)."""
+    if job.completed_at is None or not job.submitted_at:
+        return ""
+    return f"{max(0.0, job.completed_at - job.submitted_at):.0f} s"
+
+
+def compare_state(jobs: Sequence[Job], targets: Sequence[str] = ()) -> dict[str, Any]:
+    """`{keys, letters, prompts: [[[text, flag]]], table: {columns, rows}}` for 2-4 jobs;
+    `targets`: each job's `"backend:model"` (a row of its own when given)."""
     jobs = list(jobs)[:4]
     if len(jobs) < 2:
         return {}
@@ -30,12 +38,14 @@ def compare_state(jobs: Sequence[Job]) -> dict[str, Any]:
     params = [job_params(j) for j in jobs]
     billed = [j.billed for j in jobs]
     rows: list[tuple[str, list[Any]]] = [
+        *([("target", list(targets)[:4])] if targets else []),
         ("model", [j.model for j in jobs]),
         ("size", [j.size for j in jobs]),
         ("seconds", [j.seconds for j in jobs]),
         ("status", [j.status for j in jobs]),
         ("from", [j.edge_kind or "new" for j in jobs]),
         ("billed", ["not billed" if b == 0 else _money(b) for b in billed]),
+        ("took", [_took(j) for j in jobs]),
         ("rating", [j.rating for j in jobs]),
     ]
     rows += [(name, [p.get(name) for p in params]) for name in extra_params(params)]

@@ -56,7 +56,7 @@ class Judging(Part):
         if state == self._compared:
             return
         self._compared = state
-        compare = compare_state(chosen)
+        compare = compare_state(chosen, [self.studio.target_of(j) for j in chosen])
         for job in chosen:
             if self._measured.get(job.key) is None:
                 self._measured[job.key] = self.studio.cached_metrics(job)

@@ -169,6 +169,11 @@ async def test_a_duel_across_models_is_blind_and_the_models_are_ranked(page):
     keys = {j.key for j in jobs}
     await until(lambda: {j["key"] for j in p.view.jobs if "video" in j["media"]} >= keys)
     assert {p.job(j.key)["target"] for j in jobs} == {"emulator:emu-amber", "emulator:emu-noir"}
+    await p.ask("select", {"keys": [j.key for j in jobs]})  # compare: who made each, in what time
+    rows = {r["name"]: r for r in p.view.compare["table"]["rows"]}
+    assert rows["target"]["values"] == [p.job(j.key)["target"] for j in jobs]
+    assert rows["target"]["differs"] and all(v.endswith(" s") for v in rows["took"]["values"])
+    await p.ask("select", {"keys": []})
     assert (await p.ask("duel", {}))["ok"]
     duel = p.view.duel
     assert set(duel["pair"]) == keys
