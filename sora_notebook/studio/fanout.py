@@ -72,7 +72,9 @@ class FanOut:
             size = t.size or "the default size"
             shape = f"{size}, {t.seconds} s" if t.seconds else f"{size}, the default length"
             trouble = "; ".join(t.plan.problems.values())
-            lines.append(f"{t.target}: {shape}, {cost}" + (f" - {trouble}" if trouble else ""))
+            cannot = ", ".join(sorted(t.plan.disabled))
+            line = f"{t.target}: {shape}, {cost}" + (f" (cannot {cannot})" if cannot else "")
+            lines.append(line + (f" - {trouble}" if trouble else ""))
         total = "price unknown" if self.cost is None else f"${self.cost:.2f}"
         left = "" if self.left is None else f" (the budget leaves ${self.left:.2f})"
         return "\n".join([*lines, f"in all: {total}{left}"])
