@@ -25,7 +25,9 @@ BENCHMARKS = {
     "watch": "benchmarks.watch",
     "team": "benchmarks.team",
     "storyboard": "benchmarks.storyboard",
+    "board_records": "benchmarks.board_records",
     "gateways": "benchmarks.gateways",
+    "arena": "benchmarks.arena",
 }
 
 

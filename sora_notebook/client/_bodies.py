@@ -6,16 +6,19 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import httpx
+
+from sora_notebook.client._http.limits import read_capped, within
 from sora_notebook.client._http.multipart import FilePart, encode_multipart
+from sora_notebook.client._http.reference_url import fetch_reference
 from sora_notebook.client._requests import (
     _OPEN_MODEL,
     RequestCore,
     _Body,
 )
+from sora_notebook.client.dialects.base import data_url
 from sora_notebook.client.references import upload_part
-from sora_notebook.errors import (
-    ValidationError,
-)
+from sora_notebook.errors import SoraNotebookError, ValidationError
 from sora_notebook.protocol import (
     validate_create,
 )
@@ -65,6 +68,68 @@ class Bodies(RequestCore):
             return {"input_reference": dict(reference)}
         return {"input_reference": FilePart(*upload_part(reference))}
 
+    async def _reference_for_server(self, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """(fields, whether they must go as JSON): the reference as this server takes it.
+        One given by URL is fetched (bounded, https or the API's own host, no key sent)
+        and uploaded where the server takes no URL (`dialect.takes_image_url`); a file id
+        is refused there; a file goes as a `data:` URL in JSON where the gateway's
+        provider for the model takes no file (`dialect.data_url_limit`), refused when it is
+        longer than that provider takes. Never dropped."""
+        ref = fields.get("input_reference")
+        dialect = self.backend.dialect
+        if isinstance(ref, Mapping) and not dialect.takes_image_url:
+            ref = await self._fetched(ref)
+        if isinstance(ref, FilePart):
+            provider = await self._provider(fields.get("model"))
+            limit = dialect.data_url_limit(provider)
+            if limit is not None:
+                url = data_url(ref)
+                if len(url) >= limit:
+                    raise ValidationError(
+                        f"{self.backend.label} passes a first frame to {provider} as a data "
+                        f"URL, which {provider} takes only under {limit / 2**20:g} MB; this "
+                        f"one is {len(url) / 2**20:.1f} MB. Nothing was sent: use a smaller "
+                        "JPEG (or a lower resolution).",
+                        param="input_reference",
+                    )
+                return {**fields, "input_reference": url}, True
+            return {**fields, "input_reference": ref}, False
+        return fields, False
+
+    async def _provider(self, model: Any) -> str | None:
+        """The provider a gateway routes `model` to (asked once per model; None when the
+        gateway does not say, or cannot be asked)."""
+        path = self.backend.dialect.providers_path(str(model)) if model else None
+        if path is None:
+            return None
+        if model not in self._providers:
+            root = self.backend.base_url.removesuffix("/").removesuffix("/v1")
+            provider = None
+            try:
+                request = self._http.build_request(
+                    "GET", root + path, headers=await self.backend.request_headers()
+                )
+                sending = self._http.send(request, stream=True)
+                response = await within(self.request_deadline, sending, url=root, what=path)
+                await read_capped(response, self.limits.json_bytes)
+                if response.is_success:
+                    provider = self.backend.dialect.provider_of(response.json())
+            except (httpx.HTTPError, SoraNotebookError, ValueError):
+                provider = None
+            self._providers[model] = provider
+        return self._providers[model]
+
+    async def _fetched(self, ref: Mapping[str, Any]) -> FilePart:
+        if "image_url" not in ref:
+            raise ValidationError(
+                f"{self.backend.label} takes a reference image only as an uploaded file, not "
+                "by file id; give the image itself (bytes, a path or a PIL image) or a URL.",
+                param="input_reference",
+            )
+        return await fetch_reference(
+            self._http, str(ref["image_url"]), self.backend.base_url, self.limits
+        )
+
     def _outputs_fields(self, n: int | None) -> dict[str, Any]:
         if n is None or n == 1:
             return {}
@@ -79,7 +144,7 @@ class Bodies(RequestCore):
             )
         return self.backend.dialect.outputs_field(n)
 
-    def _create_body(self, fields: Mapping[str, Any]) -> _Body:
+    def _create_body(self, fields: Mapping[str, Any], *, as_json: bool = False) -> _Body:
         fields = self.backend.dialect.create_fields(fields)
         has_file = any(isinstance(v, FilePart) for v in fields.values())
         if has_file and self.backend.dialect.json_only:
@@ -87,7 +152,7 @@ class Bodies(RequestCore):
                 f"{self.backend.label} takes no file uploads; give the reference by URL.",
                 param="input_reference",
             )
-        if (self.backend.multipart or has_file) and not self.backend.dialect.json_only:
+        if (self.backend.multipart or has_file) and not (self.backend.dialect.json_only or as_json):
             content, content_type = encode_multipart(fields)
             return _Body(content, content_type)
         clean = {k: v for k, v in fields.items() if v is not None}

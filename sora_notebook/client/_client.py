@@ -76,7 +76,8 @@ class AsyncSoraClient(Downloads, Bodies):
         **extra: Any,
     ) -> Video:
         """Start a job. `input_reference`: bytes, a path or a PIL image matching `size`
-        exactly (see `fit_reference`), or `{"image_url": ...}` / `{"file_id": ...}`.
+        exactly (see `fit_reference`), or `{"image_url": ...}` / `{"file_id": ...}` (a
+        URL is fetched and uploaded where the server takes no URL, e.g. LiteLLM).
         `outputs`: how many videos this one job makes, where the server can (SGLang).
         `audio=True/False` becomes the server's own sound switch (vLLM-Omni
         `generate_sound`, off by default there; OpenRouter/Together `generate_audio`).
@@ -88,6 +89,7 @@ class AsyncSoraClient(Downloads, Bodies):
         fields.update(self._reference_fields(input_reference))
         fields.update(self._outputs_fields(outputs))
         fields.update(extra)
+        fields, as_json = await self._reference_for_server(fields)
         submitted = self._wall_clock()
 
         async def recover() -> Video | None:
@@ -100,7 +102,8 @@ class AsyncSoraClient(Downloads, Bodies):
                 exclude=self._claimed,
             )
 
-        return await self._create_call("/videos", self._create_body(fields), recover)
+        body = self._create_body(fields, as_json=as_json)
+        return await self._create_call("/videos", body, recover)
 
     async def remix(self, video_id: VideoRef, prompt: str) -> Video:
         """A new job from a finished one with a changed prompt."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -294,7 +295,11 @@ class Backend:
 
     @classmethod
     def from_env(
-        cls, env: Mapping[str, str] | None = None, *, emulator_data_dir: Any = None
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        emulator_data_dir: Any = None,
+        **emulator_options: Any,
     ) -> Backend:
         """The backend the environment names, else the emulator; `why` says which and why.
 
@@ -306,12 +311,14 @@ class Backend:
         (OpenAI's own video API is retired). The emulator fallback reads
         `SORA_NOTEBOOK_EMULATOR_SPEED` (e.g. `50` for fast demos and tests) and
         `SORA_NOTEBOOK_EMULATOR_RENDER` (`full` or `draft`), and keeps its jobs in
-        `emulator_data_dir` when given, so they outlive a kernel restart.
+        `emulator_data_dir` when given, so they outlive a kernel restart;
+        `emulator_options` go to the emulator too (e.g. `caption=False`).
         """
         env = os.environ if env is None else env
         chosen, why = choose(cls, env)
         if chosen is None:
-            chosen = cls.emulator(**emulator_settings(env, emulator_data_dir))
+            settings = emulator_settings(env, emulator_data_dir)
+            chosen = cls.emulator(**{**settings, **emulator_options})
         return replace(chosen, why=why)
 
     # --- use -----------------------------------------------------------------------
@@ -351,7 +358,17 @@ class Backend:
 
     def http_options(self) -> dict[str, Any]:
         """`httpx.AsyncClient` arguments: transport, TLS verification, proxy."""
-        options: dict[str, Any] = {"transport": self.transport(), "verify": self.verify}
+        verify: bool | ssl.SSLContext = self.verify if isinstance(self.verify, bool) else True
+        if isinstance(self.verify, str):  # a CA bundle's path (httpx deprecates passing it)
+            try:
+                verify = ssl.create_default_context(cafile=self.verify)
+            except (OSError, ssl.SSLError) as exc:
+                raise ValidationError(
+                    f"verify= names a CA bundle that cannot be read ({self.verify}: "
+                    f"{getattr(exc, 'strerror', None) or exc}); give the path of a PEM file, "
+                    "or True."
+                ) from None
+        options: dict[str, Any] = {"transport": self.transport(), "verify": verify}
         if self.proxy:
             options["proxy"] = self.proxy
         return options

@@ -1,8 +1,9 @@
 """The zip format: records, lineage, snapshots and media, restorable into another library.
 
-The zip holds `studio.json` (the records, lineage edges and response snapshots) and the
-media files at the same relative paths as in the library, so `import_archive` restores
-it into another library.
+The zip holds `studio.json` (the records, lineage edges, response snapshots and the
+storyboards whose takes it holds) and the media files at the same relative paths as in
+the library (cast images under `media/cast/`), so `import_archive` restores it into
+another library.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from sora_notebook.export.boards import dump_boards
 from sora_notebook.export.unpacking import FORMAT, Importer, ImportLimits
 from sora_notebook.export.untrusted import safe_media_path
 from sora_notebook.library import Job, Library, files
@@ -28,11 +30,13 @@ def export_zip(library: Library, jobs: Iterable[Job], dest: str | os.PathLike[st
     dest = Path(dest)
     jobs = list(jobs)
     tree = build_tree(jobs)
+    boards, board_files = dump_boards(library, {j.key for j in jobs})
     payload = {
         "format": FORMAT,
         "jobs": [j.to_dict() for j in jobs],
         "edges": tree.to_dict()["edges"],
         "snapshots": {j.key: library.snapshots(j.key) for j in jobs},
+        "boards": boards,
     }
     media = library.media_dir.resolve()
     with files.atomic_output(dest) as tmp, zipfile.ZipFile(tmp, "w") as zf:
@@ -46,6 +50,10 @@ def export_zip(library: Library, jobs: Iterable[Job], dest: str | os.PathLike[st
                 if path.is_relative_to(media) and path.is_file():
                     zf.write(path, rel)
                     written.add(rel)
+        for rel, path in board_files.items():  # cast images, films
+            if rel not in written:
+                zf.write(path, rel)
+                written.add(rel)
     return dest
 
 
@@ -72,7 +80,13 @@ def import_archive(
 
 
 def write(
-    library: Library, tree: Tree, dest: Path, *, embed: bool = True, ranking: object = None
+    library: Library,
+    tree: Tree,
+    dest: Path,
+    *,
+    embed: bool = True,
+    ranking: object = None,
+    models: object = None,
 ) -> Path:
     """The registry's entry point: every job of `tree` (media is always included; the
     ranking is not: preferences stay in the library)."""

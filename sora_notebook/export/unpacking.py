@@ -25,16 +25,16 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sora_notebook.errors import ValidationError
-from sora_notebook.export.untrusted import check_record, safe_media_path
+from sora_notebook.export.boards import check_boards, place_board_files
+from sora_notebook.export.untrusted import check_record, refused, safe_media_path
 from sora_notebook.library import Job, Library, files
+from sora_notebook.library.boards import BoardRecords
 
 __all__ = ["FORMAT", "ImportLimits", "Importer"]
 
 FORMAT = "sora-notebook/1"
 MB = 1 << 20
 _CHUNK = 1 * MB
-#: Errors listed in one message before the rest are counted.
-_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Importer:
         self.library = library
         self.limits = limits
         self.placed: list[Path] = []
+        self.where: dict[str, tuple[str, str]] = {}  # archive name -> (library name, sha256)
 
     def run(self, src: Path) -> int:
         self._count_entries(src)
@@ -68,9 +69,13 @@ class Importer:
             members = self._members(zf)
             payload = self._payload(zf, members)
             jobs, snapshots = self._records(payload)
+            boards = self._boards(payload, members)
             try:
                 stored = self._place(zf, members, jobs)
-                restored = self._restore(stored, snapshots)
+                placed = place_board_files(
+                    boards, lambda name: self._placed(zf, members[name]), self.library.root
+                )
+                restored = self._restore(stored, snapshots, placed)
             except BaseException:
                 self._unplace()
                 raise
@@ -208,14 +213,21 @@ class Importer:
                 key = record.get("key") if isinstance(record, dict) else None
                 problems.append(f"record {index}{f' ({key!r:.40})' if key else ''}: {exc}")
         if problems:
-            more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
-            raise ValidationError(
-                "the archive was not imported; refused records: "
-                + "; ".join(problems[:_SHOWN])
-                + more
-            )
+            raise refused("records", problems)
+        self.keys = {j.key for j in jobs}
         jobs = [j for j in jobs if self.library.find_key(j.key) is None]
         return jobs, {j.key: list(snaps.get(j.key) or []) for j in jobs}
+
+    def _boards(
+        self, payload: dict[str, Any], members: dict[str, zipfile.ZipInfo]
+    ) -> list[dict[str, Any]]:
+        """The archive's storyboards, checked; those this library has are skipped."""
+
+        def known(key: str) -> bool:
+            return key in self.keys or self.library.find_key(key) is not None
+
+        boards = check_boards(payload.get("boards"), known, members)
+        return [b for b in boards if self.library.boards.get(b["board"]["id"]) is None]
 
     # --- media ------------------------------------------------------------------------
 
@@ -224,7 +236,7 @@ class Importer:
     ) -> list[Job]:
         """Write every member a record names under a name of its own; return the records
         pointing at the placed files (names missing from the archive are dropped)."""
-        where: dict[str, tuple[str, str]] = {}  # archive name -> (library name, sha256)
+        where = self.where
         out: list[Job] = []
         for job in jobs:
             media: dict[str, str] = {}
@@ -263,6 +275,10 @@ class Importer:
             sha = hashes.get("video") if "video" in media else None
             out.append(replace(job, media=media, hashes=hashes, params=params, sha256=sha))
         return out
+
+    def _placed(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, str]:
+        """(library name, sha256) of a member, placed once however often it is named."""
+        return self.where.get(info.filename) or self._place_one(zf, info, self.where)
 
     def _place_one(
         self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: dict[str, tuple[str, str]]
@@ -309,9 +325,14 @@ class Importer:
             with contextlib.suppress(OSError):
                 path.unlink()
 
-    def _restore(self, jobs: list[Job], snapshots: dict[str, list[Any]]) -> int:
+    def _restore(
+        self, jobs: list[Job], snapshots: dict[str, list[Any]], boards: list[dict[str, Any]]
+    ) -> int:
         try:
-            self.library.restore_many((job, snapshots[job.key]) for job in jobs)
+            self.library.restore_many(
+                ((job, snapshots[job.key]) for job in jobs),
+                also=lambda db: BoardRecords.restore(db, boards),
+            )
         except sqlite3.IntegrityError as exc:
             raise ValidationError(
                 f"the archive was not imported: a record clashes with a job already in the "

@@ -16,10 +16,11 @@ from dataclasses import fields
 from pathlib import PurePosixPath
 from typing import Any
 
+from sora_notebook.errors import ValidationError
 from sora_notebook.library import Job
 from sora_notebook.library.records import EDGE_KINDS, PENDING, REJECTED
 
-__all__ = ["NOT_SENT", "check_record", "safe_media_path"]
+__all__ = ["NOT_SENT", "check_record", "refused", "safe_media_path"]
 
 _JOB_FIELDS = {f.name for f in fields(Job)}
 _STATUSES = {PENDING, REJECTED, "queued", "in_progress", "completed", "failed", "deleted"}
@@ -31,6 +32,18 @@ NOT_SENT = (
     "Imported from an archive before it was sent; it is not sent from here "
     "(generate it again to send it)."
 )
+
+
+#: Refusals listed in one message before the rest are counted.
+SHOWN = 10
+
+
+def refused(what: str, problems: list[str]) -> ValidationError:
+    """One error for every refused record of an archive (the first `SHOWN` of them)."""
+    more = f" (and {len(problems) - SHOWN} more)" if len(problems) > SHOWN else ""
+    return ValidationError(
+        f"the archive was not imported; refused {what}: " + "; ".join(problems[:SHOWN]) + more
+    )
 
 
 def safe_media_path(name: object) -> bool:

@@ -15,8 +15,9 @@ a time, so two notebooks can share one library. A submission is recorded *before
 request is sent (status `pending`) so a kill mid-submit can be reconciled later. Keys
 never reach the library: only the backend's name and URL. Knows nothing about HTTP.
 
-`Library` is a facade over four parts built on one store (`store.Store`): `records`
-(the jobs), `media` (the files), `ledger` (money) and `judging` (metrics, preferences).
+`Library` is a facade over parts built on one store (`store.Store`): `records` (the
+jobs), `media` (the files), `ledger` (money), `judging` (metrics, preferences) and
+`boards` (storyboards, their takes and films).
 Its methods delegate to them.
 
 A team keeps its records in PostgreSQL instead: `Library("postgresql://user:pw@host/db",
@@ -39,6 +40,7 @@ from pathlib import Path
 from types import EllipsisType
 from typing import Any, TypeVar
 
+from sora_notebook.library.boards import BoardRecords
 from sora_notebook.library.jobs import Records
 from sora_notebook.library.judging import JudgingRecords
 from sora_notebook.library.ledger import Ledger, Reservation
@@ -48,7 +50,7 @@ from sora_notebook.library.people import ADMINS, check_person, current_person
 from sora_notebook.library.postgres import PostgresStore, is_database_url, safe_database_url
 from sora_notebook.library.records import Job, safe_backend_url
 from sora_notebook.library.sqlite import DB_NAME, SqliteStore
-from sora_notebook.library.store import Store
+from sora_notebook.library.store import Db, Store
 from sora_notebook.protocol import Video
 
 __all__ = ["Library", "safe_backend_url"]
@@ -111,6 +113,7 @@ class Library:
             clock=clock,
         )
         self.judging = JudgingRecords(self.store, person=self.person)
+        self.boards = BoardRecords(self.store, person=self.person, clock=clock)
         self.media.sweep()
 
     # --- the library as a whole ------------------------------------------------------
@@ -165,6 +168,12 @@ class Library:
         """A counter that moves when another connection (another process) commits."""
         return self.store.data_version()
 
+    def on_change(self, callback: Callable[[], object]) -> Callable[[], None] | None:
+        """Call `callback()` from any thread when another connection commits (a team's
+        PostgreSQL notifications); returns how to stop, or None where the store cannot
+        tell (SQLite: watch `data_version`)."""
+        return self.store.on_change(callback)
+
     # --- records ---------------------------------------------------------------------
 
     def add_submission(self, *, reserve: Reservation | None = None, **fields: Any) -> Job:
@@ -207,9 +216,15 @@ class Library:
         """Insert a whole record as it was (an archive being imported)."""
         return self.records.restore(job, snapshots=snapshots)
 
-    def restore_many(self, items: Iterable[tuple[Job, Iterable[Mapping[str, Any]]]]) -> list[Job]:
-        """Insert whole records with their snapshots in one transaction: all or none."""
-        return self.records.restore_many(items)
+    def restore_many(
+        self,
+        items: Iterable[tuple[Job, Iterable[Mapping[str, Any]]]],
+        *,
+        also: Callable[[Db], object] | None = None,
+    ) -> list[Job]:
+        """Insert whole records with their snapshots in one transaction: all or none
+        (`also` writes more inside it: an archive's storyboards)."""
+        return self.records.restore_many(items, also=also)
 
     def update(self, key: str, **fields: Any) -> Job:
         """Set record fields (status, error_message, media_expired, ...)."""
@@ -281,6 +296,11 @@ class Library:
             person=person,
         )
 
+    def people(self) -> dict[str | None, int]:
+        """Every person who made a job here, with how many they made, most first (None:
+        jobs recorded before people were). `jobs(person=...)` lists one person's."""
+        return self.records.people()
+
     def video_ids(self, backend_url: str) -> set[str]:
         """Server ids already recorded for this backend URL (claimed by a job)."""
         return self.records.video_ids(backend_url)
@@ -338,6 +358,10 @@ class Library:
         """Dollars billed (since a time, for one studio's owner id, for one person)."""
         return self.ledger.billed_total(since=since, owner=owner, person=person)
 
+    def billed_by_person(self, *, since: float | None = None) -> dict[str | None, float]:
+        """Dollars billed per person (since a time); their sum is the team's."""
+        return self.ledger.billed_by_person(since=since)
+
     def reserved(self) -> float:
         """Quotes of jobs not billed yet (pending or running)."""
         return self.ledger.reserved()
@@ -357,3 +381,7 @@ class Library:
     def bill(self, key: str, amount: float | None) -> bool:
         """Record what a finished job was billed, once; False when it already was."""
         return self.ledger.bill(key, amount)
+
+    def rebill(self, key: str, amount: float | None) -> float:
+        """Correct a job's bill after its ending changed; the correcting charge."""
+        return self.ledger.rebill(key, amount)

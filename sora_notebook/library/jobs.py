@@ -29,7 +29,7 @@ from sora_notebook.library.records import (
     safe_backend_url,
     update_row,
 )
-from sora_notebook.library.store import Store
+from sora_notebook.library.store import Db, Store
 from sora_notebook.protocol import Video
 
 __all__ = ["Records"]
@@ -247,10 +247,18 @@ class Records:
         """Insert a whole record as it was (an archive being imported)."""
         return self.restore_many([(job, snapshots)])[0]
 
-    def restore_many(self, items: Iterable[tuple[Job, Iterable[Mapping[str, Any]]]]) -> list[Job]:
-        """Insert whole records with their snapshots in one transaction: all or none."""
+    def restore_many(
+        self,
+        items: Iterable[tuple[Job, Iterable[Mapping[str, Any]]]],
+        *,
+        also: Callable[[Db], object] | None = None,
+    ) -> list[Job]:
+        """Insert whole records with their snapshots in one transaction: all or none
+        (`also(db)` writes more inside the same transaction)."""
         items = list(items)
         with self.store.write() as db:
+            if also is not None:
+                also(db)
             for job, snapshots in items:
                 row = {name: getattr(job, name) for name in COLUMNS if name != "snapshot"}
                 row["backend_url"] = safe_backend_url(job.backend_url)
@@ -411,6 +419,13 @@ class Records:
         if tag is not None:
             out = [j for j in out if tag in j.tags]
         return out
+
+    def people(self) -> dict[str | None, int]:
+        """Who made how many jobs, most first (then by name)."""
+        with self.store.read() as db:
+            rows = db.execute("SELECT person, COUNT(*) FROM jobs GROUP BY person").fetchall()
+        counts = {row[0]: int(row[1]) for row in rows}
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or "")))
 
     def video_ids(self, backend_url: str) -> set[str]:
         """Server ids already recorded for this backend URL (claimed by a job)."""

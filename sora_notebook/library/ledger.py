@@ -87,6 +87,18 @@ class Ledger:
         with self.store.read() as db:
             return _billed(db, since, owner, person)
 
+    def billed_by_person(self, *, since: float | None = None) -> dict[str | None, float]:
+        """Dollars billed per person who made the job (since a time); None: charges
+        recorded before people were (a library made before step 5)."""
+        sql = "SELECT person, COALESCE(SUM(amount), 0) FROM ledger"
+        args: list[float] = []
+        if since is not None:
+            sql += " WHERE at >= ?"
+            args.append(since)
+        with self.store.read() as db:
+            rows = db.execute(sql + " GROUP BY person", args).fetchall()
+        return {row[0]: float(row[1]) for row in rows}
+
     def reserved(self) -> float:
         """Quotes of jobs not billed yet (pending or running)."""
         with self.store.read() as db:
@@ -132,6 +144,31 @@ class Ledger:
                     (self._clock(), amount, key),
                 )
         return True
+
+    def rebill(self, key: str, amount: float | None) -> float:
+        """Correct what a job was billed after its ending changed (a job a gateway said
+        completed that turned failed): the ledger gets one correcting charge of the
+        difference (negative: a reversal), dated now. Returns the difference (0.0 when
+        nothing changed, or `amount` is None: still unknown)."""
+        if amount is None:
+            return 0.0
+        with self.store.write() as db:
+            row = db.execute("SELECT billed FROM jobs WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return 0.0
+            before = row[0]
+            change = amount - (before or 0.0)
+            db.execute(
+                "UPDATE jobs SET billed = ?, updated_at = ? WHERE key = ?",
+                (amount, self._clock(), key),
+            )
+            if abs(change) > 1e-12:
+                db.execute(
+                    "INSERT INTO ledger (key, owner, person, at, amount) "
+                    "SELECT key, owner, person, ?, ? FROM jobs WHERE key = ?",
+                    (self._clock(), change, key),
+                )
+        return change if abs(change) > 1e-12 else 0.0
 
     def charges(self, key: str) -> list[dict[str, Any]]:
         """The ledger's charges for job `key` (owner, person, at, amount)."""

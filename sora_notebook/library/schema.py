@@ -240,6 +240,61 @@ def _v5_people(db: Db, kind: str) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS jobs_person ON jobs(person)")
 
 
+def _v6_storyboards(db: Db, kind: str) -> None:
+    """Storyboards kept and resumed: boards, where each shot stands, every take (a slot
+    written before its job is sent) and the films stitched from them (`boards.py`)."""
+    for statement in _STORYBOARD_TABLES:
+        db.execute(statement)
+
+
+_STORYBOARD_TABLES = (
+    """CREATE TABLE IF NOT EXISTS storyboards (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL DEFAULT '',
+        body TEXT NOT NULL,
+        takes INTEGER NOT NULL DEFAULT 1,
+        fit TEXT NOT NULL DEFAULT 'crop',
+        person TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS board_shots (
+        board TEXT NOT NULL,
+        shot TEXT NOT NULL,
+        chosen TEXT,
+        made_from TEXT,
+        skip REAL NOT NULL DEFAULT 0,
+        round INTEGER NOT NULL DEFAULT 0,
+        settled INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (board, shot)
+    )""",
+    """CREATE TABLE IF NOT EXISTS board_takes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        board TEXT NOT NULL,
+        shot TEXT NOT NULL,
+        round INTEGER NOT NULL,
+        key TEXT,
+        made_from TEXT,
+        skip REAL NOT NULL DEFAULT 0,
+        at REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS board_takes_shot ON board_takes(board, shot)",
+    "CREATE INDEX IF NOT EXISTS board_takes_key ON board_takes(key)",
+    """CREATE TABLE IF NOT EXISTS films (
+        id TEXT PRIMARY KEY,
+        board TEXT NOT NULL,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        seconds REAL NOT NULL,
+        takes TEXT NOT NULL,
+        joins TEXT NOT NULL DEFAULT '[]',
+        person TEXT,
+        made_at REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS films_board ON films(board)",
+)
+
+
 #: Applied in order; the library's version is how many it has had.
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_jobs_and_snapshots,
@@ -247,6 +302,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v3_judging,  # metrics cache, preferences (judge)
     _v4_money,  # billed per job, the ledger, settings (budget)
     _v5_people,  # person per job, note, vote and charge (team)
+    _v6_storyboards,  # boards, shots, takes, films (storyboard)
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

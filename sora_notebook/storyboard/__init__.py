@@ -6,6 +6,7 @@ studio (`Production`), stitched into one MP4 (`stitch`), its joins measured
 board = parse_script(text)              # Markdown, YAML or CSV: one shot per item
 film = stitch(["a.mp4", "b.mp4"], "film.mp4", crossfade=0.5)
 made = Production(studio, board, takes=2); made.quote(); await made.run()
+made = Production.open(studio, made.id)  # after a restart: kept in the library
 ```
 """
 

@@ -78,15 +78,18 @@ def server_problems(
     model: str | None,
     shape: tuple[str | None, str | None, str | None] | None,
     models: Sequence[ModelInfo],
+    *,
+    reference: bool = False,
 ) -> dict[str, str]:
     """Field -> what to do, from the server's dialect and catalogue: a model where it
-    routes by model, and the sizes and seconds its catalogue lists for that model
-    (`shape`: the request's model, size and seconds, once they are well formed)."""
+    routes by model, and the sizes, seconds and first frame its catalogue allows that
+    model (`shape`: the request's model, size and seconds, once they are well formed;
+    `reference`: the request gives a first frame)."""
     out: dict[str, str] = {}
     if backend.dialect.requires_model and not model:
         names = ", ".join(m.id for m in models[:5])
         hint = f" (e.g. {names})" if names else " (`await studio.models()` lists them)"
         out["model"] = f"{backend.label} needs a model name: it routes by model{hint}."
     if shape is not None:
-        out.update(catalogue_problems(list(models), *shape))
+        out.update(catalogue_problems(list(models), *shape, reference=reference))
     return out

@@ -99,7 +99,7 @@ class Fetcher:
             reason = self.ctx.backend.dialect.failed_media(exc, state.download_attempts)
             if reason is not None:  # "completed" with no media: the gateway's defect
                 failed = self.ctx.library.update(job.key, status=FAILED, error_message=reason)
-                return failed, "failed"
+                return self.ctx.wallet.rebill(failed, state.reported_cost), "failed"
             log.info("download of %s failed (%s); will retry", job.video_id, exc)
             if state.download_attempts >= self.ctx.max_download_attempts:
                 note = f"Could not download the video ({message_of(exc)}); restart to retry."

@@ -10,7 +10,9 @@ Anything else is unknown, never zero.
 Billing: a completed job is billed the cost its server reported (at any answer, the
 create's included: that one is kept with the job's state and in the library's snapshots)
 or else its quote; a failed one too where its dialect says failed jobs are billed
-(`Dialect.failed_jobs_billed`), else $0, like a refused or lost one. Sources: OpenAI's
+(`Dialect.failed_jobs_billed`), else $0, like a refused or lost one; a job billed as
+completed that then turns failed is billed again by that rule (`Wallet.rebill`: the
+ledger gets a correcting charge). Sources: OpenAI's
 Video API relays say failed tasks are not billed (APIYI: "failed tasks are not charged",
 docs.apiyi.com/ko/api-capabilities/sora-2/overview; APIMart: "a task marked failed is
 refunded", github.com/apimartcz9/sora-2-prompt-gallery/wiki); self-hosted servers
@@ -22,28 +24,67 @@ once per submit; the reservation in the library's transaction is the final word.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sora_notebook.client import Backend
-from sora_notebook.errors import ValidationError
+from sora_notebook.errors import BudgetExceeded, SoraNotebookError, ValidationError
 from sora_notebook.library import Job, Library
-from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET
+from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET, UNKNOWN_COST_MESSAGE
 from sora_notebook.protocol import COMPLETED, DEFAULT_SECONDS, FAILED, MODELS, Video, estimate_cost
 
-__all__ = ["Purse", "Quote", "Spend", "Wallet", "bill", "dollars", "price"]
+__all__ = [
+    "PersonSpend",
+    "Purse",
+    "Quote",
+    "Spend",
+    "Wallet",
+    "bill",
+    "budget_problem",
+    "dollars",
+    "price",
+    "total",
+]
+
+
+@dataclass(frozen=True)
+class PersonSpend:
+    """Dollars billed for the jobs one person made: all time and today. `person` None:
+    charges recorded before the library kept people."""
+
+    person: str | None
+    total: float
+    today: float
 
 
 @dataclass(frozen=True)
 class Spend:
-    """Billed dollars: all time in this library, today (local calendar day), and this
-    studio's session. `unknown`: completed jobs whose price is unknown (not counted)."""
+    """Billed dollars: all time in this library, today (the library's day: the local
+    calendar day, a team store's UTC day), and this studio's session. `unknown`:
+    completed jobs whose price is unknown (not counted). `person`: who this studio works
+    as; `people`: each person's share of `total` and `today`, most spent first (their
+    sums are the team's). `day`: whose day `today` is, "local" or "UTC" (a team's)."""
 
     total: float
     today: float
     session: float
     unknown: int = 0
+    person: str | None = None
+    people: tuple[PersonSpend, ...] = ()
+    day: str = "local"
+
+    def of(self, person: str | None) -> PersonSpend:
+        """One person's share (nothing billed: zeros)."""
+        for share in self.people:
+            if share.person == person:
+                return share
+        return PersonSpend(person, 0.0, 0.0)
+
+    @property
+    def mine(self) -> PersonSpend:
+        """This studio's person's share (every studio they run, on any machine)."""
+        return self.of(self.person)
 
 
 @dataclass(frozen=True)
@@ -104,6 +145,30 @@ def price(
 def _seconds(seconds: int | str | None) -> int | None:
     text = str(DEFAULT_SECONDS if seconds is None else seconds).strip()
     return int(text) if text.isdigit() else None
+
+
+def total(costs: Iterable[float | None]) -> float | None:
+    """The price of several requests: their sum, None when any one is unknown."""
+    listed = list(costs)
+    if any(c is None for c in listed):
+        return None
+    return round(sum(c or 0.0 for c in listed), 4)
+
+
+def budget_problem(cost: float | None, purse: Purse) -> SoraNotebookError | None:
+    """Why `cost` may not be sent under `purse`'s budget (None: it may): over what is
+    left (`BudgetExceeded`), or unknown while a budget is set and unknown costs are not
+    allowed (`ValidationError`)."""
+    if purse.left is None:
+        return None
+    if cost is None:
+        if purse.allow_unknown_cost:
+            return None
+        return ValidationError(UNKNOWN_COST_MESSAGE, param="budget")
+    if cost > purse.left + 1e-9:
+        budget = purse.budget if purse.budget is not None else purse.left + purse.counted
+        return BudgetExceeded(cost, purse.counted, budget)
+    return None
 
 
 def bill(
@@ -173,16 +238,40 @@ class Wallet:
         spent = purse.counted if purse.budget is not None else self.spend.session
         return Quote(what, n, cost, spent, purse.budget)
 
+    def quote_whole(
+        self, what: str, costs: Sequence[float | None], purse: Purse | None = None
+    ) -> Quote:
+        """Several jobs (a storyboard, a fan-out) quoted as one before any is sent: their
+        `total`, checked against the budget (raises `budget_problem`). Nothing is held:
+        each job reserves its own quote in the library as it is sent."""
+        purse = self.purse() if purse is None else purse
+        cost = total(costs)
+        problem = budget_problem(cost, purse)
+        if problem is not None:
+            raise problem
+        return self.quote(what, len(costs), cost, purse)
+
     # --- the budget and what was spent -----------------------------------------------
 
     @property
     def spend(self) -> Spend:
+        """The team's spend and each person's, from the library's ledger."""
         lib = self.library
+        total = lib.billed_by_person()
+        today = lib.billed_by_person(since=lib.day_start(self.clock()))
+        people = [
+            PersonSpend(person, round(dollars, 6), round(today.get(person, 0.0), 6))
+            for person, dollars in total.items()
+        ]
+        people.sort(key=lambda p: (-p.total, p.person or ""))
         return Spend(
-            total=round(lib.billed_total(), 6),
-            today=round(lib.billed_total(since=lib.day_start(self.clock())), 6),
+            total=round(sum(total.values()), 6),
+            today=round(sum(today.values()), 6),
             session=round(lib.billed_total(owner=self.owner), 6),
             unknown=lib.unknown_costs(),
+            person=lib.person,
+            people=tuple(people),
+            day=lib.store.day,
         )
 
     @property
@@ -222,15 +311,26 @@ class Wallet:
     def bill(self, job: Job, video: Video | None, kept: float | None = None) -> Job:
         """Record what an ended job was billed: the server's reported cost (this answer's,
         else `kept`, else one the library kept), else its quote; see `bill`."""
+        if self.library.bill(job.key, self._amount(job, video, kept)):
+            return self.library.get(job.key)
+        return job
+
+    def rebill(self, job: Job, kept: float | None = None) -> Job:
+        """A job billed as completed that then turned failed (a gateway's `completed`
+        without media): billed again by the failed rule, so the charge is reversed where
+        the server does not bill failed jobs and kept where it does (LiteLLM)."""
+        if job.billed is None:
+            return self.bill(job, None, kept)
+        if self.library.rebill(job.key, self._amount(job, None, kept)):
+            return self.library.get(job.key)
+        return job
+
+    def _amount(self, job: Job, video: Video | None, kept: float | None) -> float | None:
         server = self.reported(video)
         if server is None:
             server = kept if kept is not None else self.kept_report(job)
-        amount = bill(
-            job.status, job.cost, server, failed_billed=self.backend.dialect.failed_jobs_billed
-        )
-        if self.library.bill(job.key, amount):
-            return self.library.get(job.key)
-        return job
+        failed_billed = self.backend.dialect.failed_jobs_billed
+        return bill(job.status, job.cost, server, failed_billed=failed_billed)
 
 
 def _float(value: Any) -> float | None:

@@ -18,9 +18,8 @@ from typing import Any, Literal
 
 from sora_notebook.client import Backend
 from sora_notebook.client.dialects import ModelInfo
-from sora_notebook.errors import BudgetExceeded, SoraNotebookError, ValidationError
+from sora_notebook.errors import SoraNotebookError, ValidationError
 from sora_notebook.library import EDGE_KINDS, Job, safe_backend_url
-from sora_notebook.library.ledger import UNKNOWN_COST_MESSAGE
 from sora_notebook.protocol import (
     DEFAULT_SIZE,
     normalize_seconds,
@@ -28,7 +27,7 @@ from sora_notebook.protocol import (
 )
 from sora_notebook.studio.capabilities import CapabilityBook, server_problems
 from sora_notebook.studio.fitting import ReferenceFit, fit_reference_for
-from sora_notebook.studio.money import Purse, Quote, Wallet, price
+from sora_notebook.studio.money import Purse, Quote, Wallet, budget_problem, price
 
 __all__ = [
     "MODES",
@@ -178,7 +177,9 @@ def _plan(
     elif request.mode == "create":
         one, reference = _create(backend, request, purse, checks)
         shape = None if one is None else (one.model, one.size, one.seconds)
-        for name, text in server_problems(backend, request.model, shape, models).items():
+        given = request.input_reference is not None
+        found = server_problems(backend, request.model, shape, models, reference=given)
+        for name, text in found.items():
             checks.add(name, ValidationError(text, param=name))
         subs = [] if one is None else [one] * count
     else:
@@ -208,15 +209,9 @@ def _count(n: object, checks: _Checks) -> int:
 
 
 def _money(cost: float | None, purse: Purse, checks: _Checks) -> None:
-    if purse.left is None:
-        return
-    if cost is None:
-        if not purse.allow_unknown_cost:
-            checks.add("budget", ValidationError(UNKNOWN_COST_MESSAGE, param="budget"))
-        return
-    if cost > purse.left + 1e-9:
-        budget = purse.budget if purse.budget is not None else purse.left + purse.counted
-        checks.add("budget", BudgetExceeded(cost, purse.counted, budget))
+    problem = budget_problem(cost, purse)
+    if problem is not None:
+        checks.add("budget", problem)
 
 
 def _params(request: Request, checks: _Checks) -> dict[str, Any]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import re
+import ssl
 from pathlib import Path
 
 import httpx
 import pytest
+from live_server import self_signed
 
 from sora_notebook.client import Backend
 from sora_notebook.client._http.multipart import FilePart
@@ -151,16 +153,22 @@ def test_gateways_need_their_keys(monkeypatch):
         Backend.litellm()
 
 
-def test_backend_options_reach_httpx_and_keys_stay_out_of_reprs():
+def test_backend_options_reach_httpx_and_keys_stay_out_of_reprs(tmp_path):
+    cert, _ = self_signed(tmp_path)
     backend = Backend.openrouter(
         "sk-secret-1",
         app_url="https://me.example",
         app_title="Me",
-        verify="/etc/ssl/ca.pem",
+        verify=str(cert),
         proxy="http://corp:3128",
     )
     options = backend.http_options()
-    assert options["verify"] == "/etc/ssl/ca.pem" and options["proxy"] == "http://corp:3128"
+    assert isinstance(options["verify"], ssl.SSLContext)  # the CA bundle, loaded
+    assert options["verify"].cert_store_stats()["x509_ca"] == 1
+    assert options["proxy"] == "http://corp:3128"
+    missing = Backend.compatible("https://x/v1", verify=str(tmp_path / "none.pem"))
+    with pytest.raises(ValidationError, match="CA bundle that cannot be read"):
+        missing.http_options()
     assert backend.headers == {"HTTP-Referer": "https://me.example", "X-Title": "Me"}
     assert "sk-secret-1" not in repr(backend) and "openrouter" in repr(backend)
     with pytest.raises(ValidationError, match="OPENROUTER_API_KEY"):
@@ -236,3 +244,47 @@ def test_a_refusal_of_the_action_itself_is_told_apart(status, message, refused):
 
     exc = error_for_status(status, {"error": {"message": message}}, httpx.Headers())
     assert refuses_the_action(exc) is refused
+
+
+def test_litellm_names_the_provider_of_a_model_group_and_how_it_takes_a_file():
+    litellm = DIALECTS["litellm"]
+    assert (
+        litellm.providers_path("runway gen/4.5")
+        == "/model_group/info?model_group=runway%20gen%2F4.5"
+    )
+    answer = {"data": [{"model_group": "g", "providers": ["runwayml"]}]}
+    assert litellm.provider_of(answer) == "runwayml"
+    assert litellm.data_url_limit("runwayml") == 5 * 1024 * 1024
+    for body in ({}, {"data": []}, {"data": [{"providers": []}]}, [], None):
+        assert litellm.provider_of(body) is None
+    assert litellm.data_url_limit("gemini") is None and litellm.data_url_limit(None) is None
+    assert not litellm.takes_image_url and OPENAI.takes_image_url
+    assert OPENAI.providers_path("m") is None and OPENAI.data_url_limit("runwayml") is None
+
+
+def test_a_500_saying_not_yet_supported_is_a_refusal():
+    from sora_notebook.errors import ServerError
+
+    said = ServerError("Video remix is not yet supported by RunwayML API", status_code=500)
+    assert DIALECTS["litellm"].create_refused(said)
+    assert not DIALECTS["litellm"].create_refused(ServerError("upstream hiccup", status_code=500))
+
+
+def test_the_catalogue_says_which_models_take_a_first_frame():
+    from sora_notebook.client.dialects.base import ModelInfo, catalogue_problems
+
+    sglang = DIALECTS["sglang"].parse_models(
+        {"data": [{"id": "t2v", "task_type": "T2V", "supported_task_types": ["T2V"]}]}
+    )
+    assert sglang[0].image is False
+    ti2v = DIALECTS["sglang"].parse_models({"data": [{"id": "m", "task_type": "TI2V"}]})
+    assert ti2v[0].image is True
+    assert DIALECTS["sglang"].parse_models({"data": [{"id": "m"}]})[0].image is None
+    models = [*sglang, ModelInfo("i2v", image=True), ModelInfo("silent")]
+    said = catalogue_problems(models, "t2v", None, None, reference=True)
+    assert "text-to-video only" in said["input_reference"] and "(i2v)" in said["input_reference"]
+    assert catalogue_problems(models, "t2v", None, None) == {}  # no reference given
+    assert catalogue_problems(models, "silent", None, None, reference=True) == {}  # unknown
+    # OpenRouter: a resolution with no known size leaves the sizes unknown, never partial
+    item = {"id": "x", "supported_resolutions": ["720p", "2K"], "supported_aspect_ratios": ["16:9"]}
+    assert DIALECTS["openrouter"].parse_models({"data": [item]})[0].sizes == ()

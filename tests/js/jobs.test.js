@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { keep, ordered, patchJobs } from "../../sora_notebook/widgets/static/jobs.js";
+import { NOBODY, byPrompt, keep, ordered, patchJobs } from "../../sora_notebook/widgets/static/jobs.js";
 
 const job = (key, fields = {}) => ({ key, status: "completed", prompt: key, submitted: 0, tags: [], ...fields });
 const keys = (jobs) => jobs.map((j) => j.key);
@@ -56,4 +56,25 @@ test("newest first; grouped, each lineage together under its newest job", () => 
 test("a parent cycle does not hang grouping", () => {
   const jobs = [job("a", { parent: "b", submitted: 1 }), job("b", { parent: "a", submitted: 2 })];
   assert.equal(ordered(jobs, true).length, 2);
+});
+
+test("the person filter: one person's jobs, or those made before people were kept", () => {
+  const ana = job("a", { person: "ana" });
+  const ben = job("b", { person: "ben" });
+  const old = job("c", { person: null });
+  assert.deepEqual(keys([ana, ben, old].filter((j) => keep(j, { ...ALL, person: "ana" }))), ["a"]);
+  assert.deepEqual(keys([ana, ben, old].filter((j) => keep(j, { ...ALL, person: NOBODY }))), ["c"]);
+  assert.equal([ana, ben, old].filter((j) => keep(j, { ...ALL, person: "" })).length, 3);
+});
+
+test("a row per prompt, a column per model", () => {
+  const jobs = [
+    job("a1", { prompt: "fox", target: "e:amber", submitted: 1 }),
+    job("n1", { prompt: "fox", target: "e:noir", submitted: 2 }),
+    job("n2", { prompt: "sea", target: "e:noir", submitted: 3 }),
+  ];
+  const table = byPrompt(jobs);
+  assert.deepEqual(table.targets, ["e:amber", "e:noir"]);
+  assert.deepEqual(keys(table.jobs), ["n2", "a1", "n1"]); // the newest prompt first
+  assert.deepEqual([...table.columns.entries()], [["n2", 2], ["a1", 1], ["n1", 2]]);
 });

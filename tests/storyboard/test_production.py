@@ -89,3 +89,68 @@ async def test_a_failed_shot_stops_its_chain_only(studio, tmp_path):
     assert made.state["shot-3"].chosen is not None  # the other chain went on
     with pytest.raises(ValidationError, match="Not made yet: shot-1, shot-2"):
         made.film(tmp_path / "film.mp4")
+
+
+async def test_a_budget_for_two_shots_of_four_refuses_before_anything_is_sent(studio, tmp_path):
+    board = _board(tmp_path)
+    made = Production(studio, board)
+    one = studio.estimate("sora-2", "1280x720", 4)
+    quote = made.quote()
+    assert quote.total == pytest.approx(4 * one) and quote.shots["shot-2"] == pytest.approx(one)
+    studio.budget = 2 * one
+    with pytest.raises(BudgetExceeded, match="This would cost"):
+        await made.run()
+    emulator = studio.backend.app.state.emulator
+    assert emulator.created == 0 and studio.jobs() == []
+    assert studio.library.boards.get(made.id).slots == []  # not even a slot written
+    assert studio.library.reserved() == 0
+
+    studio.budget = 4 * one  # the whole film fits: each take reserves its quote as sent
+    await made.run()
+    assert emulator.created == 4 and studio.left == pytest.approx(0, abs=1e-6)
+    assert studio.spend.total == pytest.approx(4 * one)  # billed once each
+    assert made.quote().total == 0  # nothing left to make
+
+
+async def test_a_board_is_reopened_by_id_after_a_restart(studio, tmp_path):
+    board = _board(tmp_path)
+    made = Production(studio, board.with_shots(board.shots[:2]), takes=2)
+    await made.run()
+    root, backend = studio.library.root, studio.backend
+    await studio.aclose()  # the kernel restarts
+
+    from sora_notebook.studio import Studio
+
+    from .conftest import FAST_POLL
+
+    again = Studio(backend, root, max_rps=1000.0, poll=FAST_POLL)
+    try:
+        kept = Production.open(again, made.id)
+        assert kept.board == made.board and kept.state == made.state
+        assert kept.unmade() == []
+        await kept.run()  # nothing to make: nothing sent
+        assert len(again.jobs()) == 4
+        other = next(k for k in kept.state["shot-1"].takes if k != kept.state["shot-1"].chosen)
+        assert kept.choose("shot-1", other) == ["shot-2"]
+        assert Production.open(again, made.id).stale() == ["shot-2"]  # the stale mark is kept
+        kept.keep("shot-2")
+        reopened = Production.open(again, made.id)
+        assert reopened.stale() == [] and reopened.state["shot-1"].chosen == other
+        # a take chosen from an earlier round counts from the take it was made from
+        await reopened.run(["shot-2"])
+        first = reopened.state["shot-2"].takes[0]
+        assert reopened.choose("shot-2", first) == ["shot-2"]
+        assert reopened.state["shot-2"].made_from == made.state["shot-1"].chosen
+        with pytest.raises(ValidationError, match="No storyboard 'nope'"):
+            Production.open(again, "nope")
+    finally:
+        await again.aclose()
+
+
+async def test_shots_with_one_prompt_never_share_a_take(studio):
+    shots = (Shot("a lighthouse at night", seconds=4), Shot("a lighthouse at night", seconds=4))
+    made = Production(studio, Storyboard(shots=shots), takes=2)
+    await made.run()  # the two chains send side by side
+    one, two = (set(made.state[s].takes) for s in ("shot-1", "shot-2"))
+    assert len(one) == len(two) == 2 and one.isdisjoint(two)
+    assert studio.backend.app.state.emulator.created == 4

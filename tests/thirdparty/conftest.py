@@ -82,23 +82,31 @@ def png(width: int = 1280, height: int = 720) -> bytes:
 
 @pytest.fixture(scope="session")
 def litellm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A real LiteLLM proxy in front of the emulator (a real socket, draft render) and of
-    a Veo upstream written from Google's REST reference (`veo_upstream.py`)."""
+    """A real LiteLLM proxy in front of the emulator (a real socket, draft render), of a Veo
+    upstream written from Google's REST reference (`veo_upstream.py`) and of a Runway
+    upstream written from Runway's (`runway_upstream.py`)."""
     from sora_notebook.emulator import create_app
 
     from .litellm_proxy import Proxy, write_config
+    from .runway_upstream import runway_app
     from .veo_upstream import veo_app
 
     folder = tmp_path_factory.mktemp("litellm")
     emulator = create_app(speed=40, render="draft")
-    veo = veo_app()
-    with LiveServer(emulator) as upstream, LiveServer(veo) as google:
-        config = write_config(folder, upstream.base_url, f"http://127.0.0.1:{google.port}")
+    veo, runway = veo_app(), runway_app()
+    with LiveServer(emulator) as upstream, LiveServer(veo) as google, LiveServer(runway) as rw:
+        config = write_config(
+            folder,
+            upstream.base_url,
+            f"http://127.0.0.1:{google.port}",
+            runway=f"http://127.0.0.1:{rw.port}",
+        )
         proxy = Proxy(config, folder / "proxy.log")
         try:
             proxy.wait_ready()
             proxy.emulator = emulator
             proxy.veo = veo
+            proxy.runway = runway
             yield proxy
         finally:
             proxy.stop()

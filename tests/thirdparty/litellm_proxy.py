@@ -48,20 +48,31 @@ def _free_port() -> int:
 
 #: The model group in front of the Veo upstream (LiteLLM's price: $0.40 per second).
 VEO_GROUP = "veo-3.1"
+#: Model groups in front of the Runway upstream: gen4.5 (text or image to video, LiteLLM's
+#: price $0.12 per second) and gen4_turbo (image to video only, $0.05 per second).
+RUNWAY_GROUP = "runway-gen4.5"
+RUNWAY_TURBO = "runway-gen4-turbo"
 
 
 def write_config(
-    folder: Path, upstream: str, veo: str | None = None, names: tuple[str, ...] = ()
+    folder: Path,
+    upstream: str,
+    veo: str | None = None,
+    names: tuple[str, ...] = (),
+    runway: str | None = None,
 ) -> Path:
     """A proxy config routing model groups to the emulator (the openai provider): `names`,
-    else the long group and sora-2; and one to a Veo upstream (the gemini provider) when
-    `veo` is its root URL."""
+    else the long group and sora-2; one to a Veo upstream (the gemini provider) when `veo`
+    is its root URL, and two to a Runway upstream (the runwayml provider) when `runway` is."""
     groups = [
         (name, f"openai/{name}", upstream, "sk-emulator")
         for name in names or (LONG_GROUP, "sora-2")
     ]
     if veo is not None:
         groups.append((VEO_GROUP, "gemini/veo-3.1-generate-preview", veo, "veo-upstream-key"))
+    if runway is not None:
+        for group, model in ((RUNWAY_GROUP, "gen4.5"), (RUNWAY_TURBO, "gen4_turbo")):
+            groups.append((group, f"runwayml/{model}", f"{runway}/v1", "runway-upstream-key"))
     lines = ["model_list:"]
     for name, model, base, key in groups:
         lines += [

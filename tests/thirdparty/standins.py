@@ -197,11 +197,15 @@ class SGLangStandin:
     (`list_page`), `video_progress.py` (in_progress capped at 99). JSON or multipart;
     `n` outputs; `variant` is an integer output index; no `prompt` echo; delete answers
     the job with `status: "deleted"`. With `cloud`, outputs live at `urls` and content
-    answers 400 naming the URL."""
+    answers 400 naming the URL. With `tasks` (e.g. `("T2V",)`), `GET /v1/models` names the
+    served model with its `task_type` / `supported_task_types` (`common_api.py:218-229`),
+    and a T2V model refuses a first frame with 400 "input_reference is not supported for
+    T2V models." (`configs/sample/sampling_params.py:848`)."""
 
-    def __init__(self, *, cloud: bool = False) -> None:
+    def __init__(self, *, cloud: bool = False, tasks: tuple[str, ...] = ()) -> None:
         self.store = Store("")
         self.cloud = cloud
+        self.tasks = tasks
 
     def body(self, job: StandinJob, base: str) -> dict[str, Any]:
         status, progress = job.state()
@@ -256,6 +260,9 @@ class SGLangStandin:
         )
         if not data.get("prompt"):
             return _detail(400, "prompt is required")
+        reference = data.get("input_reference") or data.get("reference_url")
+        if reference and self.tasks and not any("I2V" in t for t in self.tasks):
+            return _detail(400, "input_reference is not supported for T2V models.")
         n = int(data.get("num_outputs_per_prompt") or data.get("n") or 1)
         seconds = int(data.get("seconds") or 4)  # an int in SGLang
         job = self.store.add(
@@ -331,24 +338,39 @@ class SGLangStandin:
             return Response(status_code=404)
         return _mp4(job, index)
 
+    async def models(self, request: Request) -> Response:
+        model = {
+            "id": SGLANG_T2V_MODEL,
+            "object": "model",
+            "owned_by": "sglang",
+            "task_type": self.tasks[0],
+            "supported_task_types": list(self.tasks),
+        }
+        return JSONResponse({"object": "list", "data": [model]})
+
     def app(self) -> Starlette:
-        app = Starlette(
-            routes=[
-                Route("/v1/videos", self.create, methods=["POST"]),
-                Route("/v1/videos", self.listing, methods=["GET"]),
-                Route("/v1/videos/{video_id}", self.retrieve, methods=["GET"]),
-                Route("/v1/videos/{video_id}", self.delete, methods=["DELETE"]),
-                Route("/v1/videos/{video_id}/content", self.content, methods=["GET"]),
-                Route("/files/{video_id}/{index:int}.mp4", self.files, methods=["GET"]),
-            ]
-        )
+        routes = [
+            Route("/v1/videos", self.create, methods=["POST"]),
+            Route("/v1/videos", self.listing, methods=["GET"]),
+            Route("/v1/videos/{video_id}", self.retrieve, methods=["GET"]),
+            Route("/v1/videos/{video_id}", self.delete, methods=["DELETE"]),
+            Route("/v1/videos/{video_id}/content", self.content, methods=["GET"]),
+            Route("/files/{video_id}/{index:int}.mp4", self.files, methods=["GET"]),
+        ]
+        if self.tasks:
+            routes.append(Route("/v1/models", self.models, methods=["GET"]))
+        app = Starlette(routes=routes)
         app.state.store = self.store
         return app
 
 
-def sglang_app(*, cloud: bool = False) -> Starlette:
+#: The model a T2V-only SGLang stand-in serves.
+SGLANG_T2V_MODEL = "Wan2.1-T2V-1.3B-Diffusers"
+
+
+def sglang_app(*, cloud: bool = False, tasks: tuple[str, ...] = ()) -> Starlette:
     """The stand-in as an ASGI app (`app.state.store` holds what it saw)."""
-    return SGLangStandin(cloud=cloud).app()
+    return SGLangStandin(cloud=cloud, tasks=tasks).app()
 
 
 def first_upload(fields: Mapping[str, Any]) -> bytes | None:

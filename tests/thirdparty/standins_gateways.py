@@ -43,6 +43,21 @@ OPENROUTER_MODELS = [
         "supported_sizes": None,
         "allowed_passthrough_parameters": [],
     },
+    {  # text-to-video only, sized in "1K"/"2K" with exact sizes listed
+        "id": "example/t2v-only",
+        "canonical_slug": "example/t2v-only",
+        "name": "A text-to-video model",
+        "created": 1700000000,
+        "generate_audio": False,
+        "seed": None,
+        "supported_aspect_ratios": ["16:9", "1:1"],
+        "supported_durations": [5, 10],
+        "supported_frame_images": [],
+        "supported_resolutions": ["1K", "2K"],
+        "supported_sizes": ["1920x1080", "1440x1440"],
+        "allowed_passthrough_parameters": [],
+        "pricing_skus": {"per-video-second": "0.10"},
+    },
 ]
 
 

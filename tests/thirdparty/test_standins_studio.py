@@ -126,6 +126,41 @@ async def test_the_catalogue_checks_requests_before_sending(serve, tmp_path):
     assert (sent["resolution"], sent["aspect_ratio"], sent["duration"]) == ("720p", "9:16", 8)
 
 
+async def test_a_text_only_model_is_refused_a_first_frame_before_sending(serve, tmp_path):
+    """The catalogue says which models take a first frame: SGLang's `/v1/models` task
+    types, OpenRouter's `supported_frame_images`. An image-to-video request on a
+    text-only model is refused by the plan, with the reason; nothing is sent."""
+    from .standins import SGLANG_T2V_MODEL, sglang_app
+    from .standins_gateways import openrouter_app
+
+    sglang, openrouter = sglang_app(tasks=("T2V",)), openrouter_app()
+    cases = {
+        "sglang": (
+            Backend.compatible(f"{serve(sglang)}/v1", KEY, dialect="sglang"),
+            SGLANG_T2V_MODEL,
+            sglang,
+        ),
+        "openrouter": (
+            Backend.openrouter(KEY, base_url=f"{serve(openrouter)}/api/v1"),
+            "example/t2v-only",
+            openrouter,
+        ),
+    }
+    for name, (backend, model, app) in cases.items():
+        async with studio_for(backend, tmp_path / name) as studio:
+            found = {m.id: m for m in await studio.models()}
+            assert found[model].image is False
+            with pytest.raises(ValidationError, match="makes text-to-video only") as caught:
+                await studio.submit("a fox", model=model, input_reference=png(1920, 1080))
+            assert caught.value.param == "input_reference"
+            assert app.state.store.seen == []  # refused before sending
+            if name == "openrouter":  # its exact sizes ("1K"/"2K" models) are the set
+                assert found[model].sizes == ("1920x1080", "1440x1440")
+                job = await studio.generate("a fox", model=model, size="1440x1440", timeout=30)
+                assert job.status == "completed"
+                assert found["google/veo-3.1"].image is True
+
+
 async def test_a_refused_action_is_remembered_with_the_servers_words(serve, tmp_path):
     from .standins import vllm_omni_app
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 
+import pytest
+
 from sora_notebook import SoraNotebookError
 
 from .conftest import until
@@ -158,3 +160,44 @@ async def test_a_full_disk_shows_on_the_card_with_what_to_do(page):
     job = p.job(key)
     assert job["status"] == "completed" and job["error"] == message
     assert "disk space" in job["hint"]
+
+
+async def test_a_duel_across_models_is_blind_and_the_models_are_ranked(page):
+    p = page(caption=False)
+    studio = p.view.studio
+    jobs = await studio.fan_out("a fox", ["emulator:emu-amber", "emulator:emu-noir"])
+    keys = {j.key for j in jobs}
+    await until(lambda: {j["key"] for j in p.view.jobs if "video" in j["media"]} >= keys)
+    assert {p.job(j.key)["target"] for j in jobs} == {"emulator:emu-amber", "emulator:emu-noir"}
+    assert (await p.ask("duel", {}))["ok"]
+    duel = p.view.duel
+    assert set(duel["pair"]) == keys
+    assert "emu-" not in json.dumps(duel) and "emulator" not in json.dumps(duel)
+    left = duel["pair"][0]
+    await p.ask("prefer", {"choice": 1, "round": duel["round"]})
+    assert "emu-" not in json.dumps(p.view.duel)  # nothing names a model while it is on
+    await p.ask("duel", {"stop": True})
+    rows = p.view.duel["models"]  # the leaderboard by model, once the duel is over
+    assert rows[0]["model"] == p.job(left)["target"]
+    assert rows[0]["wins"] == 1 and rows[1]["losses"] == 1 and rows[0]["cost"] > 0
+    await p.ask("duel", {"stop": True})
+    assert p.view.duel == {}
+
+
+async def test_the_form_sends_one_prompt_to_several_models_quoted_whole(page):
+    p = page(budget=1.0)
+    assert p.view.options["backends"] == ["emulator"]
+    targets = ["emulator:emu-amber", "emulator:emu-noir"]
+    reply = await p.ask("form", {"prompt": "a heron", "seconds": "4", "targets": targets})
+    assert reply["result"]["plan"]["cost"] == pytest.approx(0.20 + 1.00)  # both, quoted whole
+    assert "budget" in reply["result"]["plan"]["problems"]  # $1.20 > the $1 budget
+    assert not (await p.ask("generate", {}))["ok"]
+    assert p.view.studio.jobs() == []  # nothing sent
+    await p.ask("budget", {"value": "5"})
+    reply = await p.ask("generate", {"targets": targets})
+    assert reply["ok"], reply
+    await p.view.drain()
+    made = {p.view.studio.get(k).model for k in reply["result"]["keys"]}
+    assert made == {"emu-amber", "emu-noir"}
+    await p.ask("mode", {"mode": "new"})
+    assert p.view.form["targets"] == targets  # kept for the next prompt

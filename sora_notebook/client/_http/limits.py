@@ -38,6 +38,8 @@ class Limits:
       one second per `download_rate` bytes received (a trickle ends; a big file on a
       slow line does not).
     - `list_pages` / `list_items`: where a walk of the job list stops.
+    - `reference_bytes` / `reference_seconds`: a reference image the client fetches
+      from a URL for a server that takes none (its size, and the whole fetch's time).
     """
 
     request_seconds: float = 120.0
@@ -47,6 +49,8 @@ class Limits:
     download_rate: float = 32 * 1024
     list_pages: int = 100
     list_items: int = 10_000
+    reference_bytes: int = 20 * MB
+    reference_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:

@@ -90,6 +90,8 @@ class ModelInfo:
     sizes: tuple[str, ...] = ()
     seconds: tuple[str, ...] = ()
     audio: bool | None = None
+    #: Whether it takes a first frame (image-to-video); None when the catalogue is silent.
+    image: bool | None = None
     price_per_second: float | None = None
     #: USD per second by resolution ("1080p"; "" for any), as a catalogue prices it.
     prices: Mapping[str, float] = field(default_factory=dict, compare=False)
@@ -125,9 +127,11 @@ class Dialect:
     `models_path`: the catalogue to ask (`GET`), None when there is none;
     `needs_job_for_media`: the media address is in the job (read it before a download);
     `reports_cost`: the server says what a job cost; `reference_fields`: where a first
-    frame goes (for the compatibility table); `audio_field`: the create field that turns
-    sound on or off (None: the server decides, as OpenAI's always-on audio); `params`: the
-    further create fields the server documents (seed, steps, ...), for forms and sweeps.
+    frame goes (for the compatibility table); `takes_image_url`: a first frame may be
+    given by URL (else the client fetches it and uploads the bytes); `audio_field`: the
+    create field that turns sound on or off (None: the server decides, as OpenAI's
+    always-on audio); `params`: the further create fields the server documents (seed,
+    steps, ...), for forms and sweeps.
     """
 
     name: str = "openai"
@@ -141,13 +145,14 @@ class Dialect:
     reports_cost: bool = False
     failed_jobs_billed: bool = False  # the server charges for a job that failed
     reference_fields: str = "`input_reference` (file or `{image_url}`)"
+    takes_image_url: bool = True
     audio_field: str | None = None
     params: tuple[str, ...] = ()
     source: str = "OpenAI Video API (spec/openai-videos.openapi.yaml)"
 
     #: Words of a 5xx create answer that refuse the request (see `create_refused`).
     REFUSAL: ClassVar[re.Pattern[str]] = re.compile(
-        r"not supported|unsupported|not implemented|notimplementederror|\brequires?\b|"
+        r"not (?:yet )?supported|unsupported|not implemented|notimplementederror|\brequires?\b|"
         r"\brequired\b|\binvalid\b|not allowed",
         re.IGNORECASE,
     )
@@ -173,6 +178,21 @@ class Dialect:
     def image_url_fields(self, url: str) -> dict[str, Any]:
         """The fields that carry a reference image given by URL."""
         return {"input_reference": {"image_url": url}}
+
+    def providers_path(self, model: str) -> str | None:
+        """Where a gateway says which provider serves `model` (`GET`; a path from the
+        server's root, not from the API's base URL), or None."""
+        return None
+
+    def provider_of(self, body: Any) -> str | None:
+        """The provider named by the answer of `providers_path`, or None."""
+        return None
+
+    def data_url_limit(self, provider: str | None) -> int | None:
+        """None when an uploaded first frame goes as a file; else it goes as a `data:` URL
+        in a JSON body (a gateway's `provider` that takes no file), of fewer characters
+        than this."""
+        return None
 
     def outputs_field(self, n: int) -> dict[str, Any]:
         """The create field asking for `n` outputs in one job ({} when there is none)."""
@@ -297,14 +317,31 @@ def data_url(part: FilePart) -> str:
 
 
 def catalogue_problems(
-    models: list[ModelInfo], model: str | None, size: str | None, seconds: str | None
+    models: list[ModelInfo],
+    model: str | None,
+    size: str | None,
+    seconds: str | None,
+    *,
+    reference: bool = False,
 ) -> dict[str, str]:
     """Field -> what to do, for a request a server's catalogue says its model cannot make
-    (empty when it can, or when the catalogue does not say)."""
+    (empty when it can, or when the catalogue does not say); `reference`: the request
+    gives a first frame."""
     found = next((m for m in models if m.id == model), None)
     if found is None:
         return {}
     problems = {}
+    if reference and found.image is False:
+        others = [m.id for m in models if m.image][:5]
+        hint = (
+            f"choose a model that takes one ({', '.join(others)})"
+            if others
+            else ("this server's catalogue lists none that takes one")
+        )
+        problems["input_reference"] = (
+            f"{found.id} makes text-to-video only (the server's model list says so): leave "
+            f"out the reference image, or {hint}."
+        )
     if size is not None and found.sizes and size not in found.sizes:
         problems["size"] = f"{found.id} makes {', '.join(found.sizes)}; choose one of those."
     if seconds is not None and found.seconds and str(seconds) not in found.seconds:

@@ -143,15 +143,17 @@ class OpenRouter(Dialect):
         for item in items or ():
             if not isinstance(item, Mapping) or not item.get("id"):
                 continue
-            sizes = tuple(
-                s
+            pairs = [
+                (r, a)
                 for r in item.get("supported_resolutions") or ()
                 for a in item.get("supported_aspect_ratios") or ()
-                if (s := size_from(r, a))
-            )
-            sizes += tuple(
-                str(s)[:20] for s in item.get("supported_sizes") or () if str(s) not in sizes
-            )
+            ][:200]
+            sizes = tuple(s for r, a in pairs if (s := size_from(r, a)))
+            if len(sizes) < len(pairs):  # a resolution with no known size ("1K", "2K")
+                sizes = ()  # a partial list would refuse sizes the model makes
+            listed = tuple(str(s)[:20] for s in item.get("supported_sizes") or ())
+            sizes = listed + tuple(s for s in sizes if s not in listed) if listed else sizes
+            frames = item.get("supported_frame_images")
             seconds = tuple(str(d) for d in item.get("supported_durations") or ())
             prices = _per_second(item.get("pricing_skus"))
             out.append(
@@ -162,6 +164,7 @@ class OpenRouter(Dialect):
                     audio=item.get("generate_audio")
                     if isinstance(item.get("generate_audio"), bool)
                     else None,
+                    image="first_frame" in frames if isinstance(frames, list) else None,
                     price_per_second=prices.get(""),
                     prices=prices,
                 )

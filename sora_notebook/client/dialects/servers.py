@@ -11,10 +11,11 @@ import binascii
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
+from urllib.parse import quote
 
-from sora_notebook.client.dialects.base import Capabilities, Dialect, MediaSource
+from sora_notebook.client.dialects.base import Capabilities, Dialect, MediaSource, ModelInfo
 from sora_notebook.errors import APIError, SoraNotebookError
 
 __all__ = ["LiteLLM", "SGLang", "VLLMOmni"]
@@ -134,6 +135,24 @@ class SGLang(Dialect):
     def image_url_fields(self, url: str) -> dict[str, Any]:
         return {"reference_url": url}
 
+    def parse_models(self, body: Any) -> list[ModelInfo]:
+        """The served model, with whether it takes a first frame: `/v1/models` reports
+        `task_type` and `supported_task_types` (`common_api.py:218-229`, e.g. `["T2V"]`,
+        `["TI2V"]`), and a T2V model refuses `input_reference`
+        (`configs/sample/sampling_params.py:848`)."""
+        items = body.get("data") if isinstance(body, Mapping) else None
+        kinds = {
+            str(i["id"])[:200]: i.get("supported_task_types") or [i.get("task_type")]
+            for i in (items if isinstance(items, list) else [])[:500]
+            if isinstance(i, Mapping) and i.get("id")
+        }
+        out = []
+        for info in super().parse_models(body):
+            found = kinds.get(info.id)
+            known = [str(k).upper() for k in found if isinstance(k, str)][:20] if found else []
+            out.append(replace(info, image=any("I2V" in k for k in known) if known else None))
+        return out
+
     def outputs_field(self, n: int) -> dict[str, Any]:
         return {"n": n}
 
@@ -147,8 +166,9 @@ class SGLang(Dialect):
 
     def media_url(self, raw: Mapping[str, Any], index: int) -> str | None:
         urls = raw.get("urls")
-        if isinstance(urls, list) and 0 <= index < len(urls) and isinstance(urls[index], str):
-            return urls[index]
+        url = urls[index] if isinstance(urls, list) and 0 <= index < len(urls) else None
+        if isinstance(url, str):
+            return url
         url = raw.get("url")
         return url if index == 0 and isinstance(url, str) and url else None
 
@@ -198,7 +218,16 @@ class LiteLLM(Dialect):
     `video_` + base64 of provider, model group, upstream id and deployment (240+
     characters); no DELETE route (405); its list skips the deployment's `api_base`;
     content drops `variant` (always the MP4); `remixed_from_video_id` is the upstream
-    id; no `prompt` echo; cost in the `x-litellm-response-cost` header.
+    id; no `prompt` echo; cost in the `x-litellm-response-cost` header. A first frame
+    goes only as an uploaded file: the video route takes `input_reference` as an
+    `UploadFile` (`proxy/video_endpoints/endpoints.py:56,93-96`) and the form parser folds
+    only `key[]` fields (`proxy/common_utils/http_parsing_utils.py:537`), so a
+    `input_reference[image_url]` field reaches no provider; the client fetches a URL and
+    uploads its bytes. Runway's config puts the upload itself into its JSON body
+    (`llms/runwayml/videos/transformation.py:170`: 500 "BytesIO is not JSON serializable"),
+    while a `data:` URL string in a JSON create reaches Runway's `promptImage` (Runway
+    takes data URIs under 5 MB): the provider of a model group is read from the proxy's
+    `GET /model_group/info?model_group=` (`proxy/proxy_server.py` `model_group_info`).
     """
 
     name: str = "litellm"
@@ -206,6 +235,15 @@ class LiteLLM(Dialect):
     requires_model: bool = True
     capabilities: Capabilities = _LITELLM_CAPS
     reports_cost: bool = True
+    #: LiteLLM prices a video once, at create: its cost calculator prices only the
+    #: create, edit and remix calls (`cost_calculator.py:177-185`), from the requested
+    #: duration (`:1813-1855`), and the proxy sends that figure on the create answer
+    #: (`proxy/common_request_processing.py:1746`); status and content calls cost
+    #: nothing and no code path takes a video's spend back when the job fails. So on the
+    #: gateway's ledger (and its budgets) a failed job keeps its create-time cost.
+    failed_jobs_billed: bool = True
+    reference_fields: str = "`input_reference` file (a URL is fetched and uploaded)"
+    takes_image_url: bool = False
     source: str = "litellm[proxy] 1.108.7: litellm/types/videos/utils.py"
 
     #: LiteLLM's proxy answers 500 for errors raised before it calls the upstream: an
@@ -219,8 +257,25 @@ class LiteLLM(Dialect):
     #: Content errors in a row after which a `completed` job without media is failed.
     MEDIA_TRIES = 2
 
+    #: Providers whose LiteLLM config takes a first frame only as a string in JSON, and
+    #: the longest data URI each takes (Runway: under 5 MB, docs.dev.runwayml.com/assets/
+    #: inputs, read 2026-12-04).
+    DATA_URL_PROVIDERS: ClassVar[Mapping[str, int]] = {"runwayml": 5 * 1024 * 1024}
+
     def media(self, video_id: str, segment: str, variant: str, index: int) -> MediaSource:
         return MediaSource(path=f"/videos/{segment}/content")
+
+    def providers_path(self, model: str) -> str | None:
+        return f"/model_group/info?model_group={quote(model, safe='')}"
+
+    def provider_of(self, body: Any) -> str | None:
+        data = body.get("data") if isinstance(body, Mapping) else None
+        first = data[0] if isinstance(data, list) and data else None
+        found = first.get("providers") if isinstance(first, Mapping) else None
+        return str(found[0])[:100] if isinstance(found, list) and found else None
+
+    def data_url_limit(self, provider: str | None) -> int | None:
+        return self.DATA_URL_PROVIDERS.get(provider or "")
 
     def status_word(self, status: str) -> str:
         """LiteLLM's Veo config answers `processing` for every running operation

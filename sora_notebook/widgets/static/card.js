@@ -49,7 +49,8 @@ export function makeCard(ctx, job) {
       money_.textContent = billedText(next);
       prompt.textContent = next.prompt;
       prompt.title = next.prompt;
-      meta.textContent = [next.model || "server default", next.size, next.seconds ? `${next.seconds} s` : "", next.from, next.ref ? "made from a reference image" : ""].filter(Boolean).join(" · ");
+      const maker = ctx.model.get("backend").several ? next.target : next.model;
+      meta.textContent = [maker || "server default", next.size, next.seconds ? `${next.seconds} s` : "", next.from, next.ref ? "made from a reference image" : ""].filter(Boolean).join(" · ");
       error.textContent = failed ? next.error : "";
       hint.textContent = failed ? next.hint : "";
       error.hidden = hint.hidden = !failed;
@@ -145,7 +146,12 @@ function cardActions(ctx, card) {
 }
 
 function confirmDelete(ctx, card, btn) {
-  if (btn.dataset.confirm !== "yes") { btn.dataset.confirm = "yes"; btn.textContent = "Confirm delete?"; return; }
+  if (btn.dataset.confirm !== "yes") {
+    const kids = card.job.kids || 0;
+    btn.dataset.confirm = "yes";
+    btn.textContent = kids ? `Delete? ${kids} video${kids > 1 ? "s were" : " was"} made from it` : "Confirm delete?";
+    return;
+  }
   btn.dataset.confirm = "";
   btn.textContent = "Deleting…";
   ctx.rpc.request("delete", { key: card.job.key }).catch((err) => { btn.textContent = "Delete"; ctx.say(err.message, "error"); });

@@ -3,7 +3,7 @@
 
 import { makeCard } from "./card.js";
 import { button, fillSelect, labelled, make } from "./dom.js";
-import { keep, ordered } from "./jobs.js";
+import { NOBODY, byPrompt, keep, ordered } from "./jobs.js";
 import { kernelNow } from "./progress.js";
 
 const PAGE = 24;
@@ -19,21 +19,42 @@ function cardsToolbar(ctx, redraw) {
   fillSelect(rating, ["any", "unrated", "1", "2", "3", "4", "5"], { any: "any rating", 1: "★ or more", 2: "★★ or more", 3: "★★★ or more", 4: "★★★★ or more", 5: "★★★★★" });
   const tag = make("input");
   tag.placeholder = "Tag";
+  const person = make("select");
+  const personBox = labelled("Person", person, "sn-filter-person");
   const group = make("input");
   group.type = "checkbox";
+  const byModel = make("input");
+  byModel.type = "checkbox";
   const rejected = make("input");
   rejected.type = "checkbox";
   bar.append(labelled("Search", search, "sn-search"), labelled("Status", status, "sn-filter-status"),
-    labelled("Rating", rating, "sn-filter-rating"), labelled("Tag", tag, "sn-filter-tag"),
-    labelled("Group by lineage", group, "sn-group"), labelled("Show refused requests in the tree", rejected, "sn-show-rejected"));
+    labelled("Rating", rating, "sn-filter-rating"), labelled("Tag", tag, "sn-filter-tag"), personBox,
+    labelled("Group by lineage", group, "sn-group"), labelled("A row per prompt, a column per model", byModel, "sn-by-prompt"), labelled("Show refused requests in the tree", rejected, "sn-show-rejected"));
   for (const c of [search, tag]) c.addEventListener("input", redraw);
-  for (const c of [status, rating, group]) c.addEventListener("change", redraw);
+  for (const c of [status, rating, group, person, byModel]) c.addEventListener("change", redraw);
   rejected.addEventListener("change", () => ctx.rpc.request("prefs", { show_rejected: rejected.checked }));
   const duel = button("Blind duel", "sn-duel-all", "Judge finished videos two by two without labels (keys 1, 2, 0)");
   duel.addEventListener("click", () => ctx.rpc.request("duel", {}).catch((err) => ctx.say(err.message, "error")));
   bar.append(duel);
-  const filters = () => ({ q: search.value.trim().toLowerCase(), status: status.value, rating: rating.value, tag: tag.value.trim().toLowerCase(), group: group.checked });
-  return { bar, filters, sync: () => { rejected.checked = Boolean(ctx.model.get("prefs").show_rejected); } };
+  const filters = () => ({ q: search.value.trim().toLowerCase(), status: status.value, rating: rating.value, tag: tag.value.trim().toLowerCase(), group: group.checked, person: person.value, byPrompt: byModel.checked });
+  let peopleSeen = null;
+  const syncPeople = () => {
+    // Shown when two or more people made videos in this library: "Everyone", then each.
+    const people = ctx.model.get("people") || [];
+    if (people === peopleSeen) return;
+    peopleSeen = people;
+    personBox.hidden = people.length < 2;
+    const chosen = person.value;
+    const values = ["", ...people.map((p) => p.person ?? NOBODY)];
+    const labels = { "": "Everyone" };
+    for (const p of people) {
+      const who = p.person === null ? "earlier (no name)" : p.me ? `you (${p.person})` : p.person;
+      labels[p.person ?? NOBODY] = `${who}: ${p.jobs}`;
+    }
+    fillSelect(person, values, labels);
+    person.value = values.includes(chosen) ? chosen : "";
+  };
+  return { bar, filters, sync: () => { rejected.checked = Boolean(ctx.model.get("prefs").show_rejected); syncPeople(); } };
 }
 
 export function cardGrid(ctx) {
@@ -51,7 +72,11 @@ export function cardGrid(ctx) {
     tools.sync();
     const f = tools.filters();
     const jobs = ctx.model.get("jobs");
-    const shown = ordered(jobs.filter((j) => keep(j, f)), f.group);
+    const kept = jobs.filter((j) => keep(j, f));
+    const table = f.byPrompt ? byPrompt(kept) : null;
+    const shown = table ? table.jobs : ordered(kept, f.group);
+    grid.classList.toggle("sn-by-prompt", Boolean(table));
+    grid.style.setProperty("--sn-columns", String(table ? table.targets.length : 1));
     const page = shown.slice(0, limit);
     const keys = new Set(page.map((j) => j.key));
     for (const [key, card] of cards) if (!keys.has(key)) { card.el.remove(); cards.delete(key); }
@@ -59,6 +84,7 @@ export function cardGrid(ctx) {
       let card = cards.get(job.key);
       if (!card) { card = makeCard(ctx, job); cards.set(job.key, card); }
       card.update(job);
+      card.el.style.gridColumn = table ? String(table.columns.get(job.key)) : "";
       if (grid.children[i] !== card.el) grid.insertBefore(card.el, grid.children[i] || null);
     });
     empty.hidden = jobs.length > 0;

@@ -21,6 +21,7 @@ function formControls() {
     file: make("input"), fit: make("select"), keep: make("input"),
     preview: make("img", "sn-reference-preview"), refText: make("span", "sn-reference-fit"),
     refCount: make("span", "sn-reference-count"), clearRef: button("Remove image", "sn-reference-clear"),
+    targets: make("fieldset", "sn-row sn-targets"),
     quote: make("div", "sn-quote"), generate: button("Generate", "sn-generate"),
     reason: make("div", "sn-reason"), status: make("div", "sn-status"), notes: make("div", "sn-notes"),
     errors: {},
@@ -38,6 +39,7 @@ function formControls() {
   c.preview.alt = "Reference image as it will be sent";
   c.refText.dataset.testid = "sn-reference-fit";
   fillSelect(c.fit, ["crop", "pad", "none"], { crop: "crop to fill", pad: "pad with bars", none: "send as is" });
+  c.targets.dataset.testid = "sn-targets";
   c.quote.dataset.testid = "sn-quote";
   c.reason.dataset.testid = "sn-generate-reason";
   c.status.dataset.testid = "sn-status";
@@ -67,7 +69,7 @@ function formLayout(c) {
   c.refRow.append(labelled("Reference image", c.file, "sn-reference-input"), labelled("Fit", c.fit, "sn-fit"), keep, c.refCount, c.preview, c.refText, c.clearRef);
   const go = make("div", "sn-row sn-go");
   go.append(c.generate, make("span", "sn-muted", "Ctrl/Cmd+Enter"), c.quote);
-  section.append(c.banner, promptRow, c.prompt, c.errors.prompt, params, c.notes,
+  section.append(c.banner, promptRow, c.prompt, c.errors.prompt, params, c.targets, c.notes,
     c.errors.model, c.errors.size, c.errors.seconds, c.errors.add_seconds, c.errors.n,
     c.refRow, c.errors.input_reference, go, c.reason, c.errors.parent, c.errors.budget, c.status);
   return section;
@@ -81,6 +83,7 @@ export function formView(ctx) {
   const values = () => ({
     prompt: c.prompt.value, model: c.model.value, size: c.size.value, seconds: c.seconds.value,
     add_seconds: c.add.value, n: c.n.value, fit: c.fit.value, keep_reference: c.keep.checked,
+    targets: [...c.targets.querySelectorAll("input")].filter((box) => box.checked).map((box) => box.value),
   });
   const send = () => {
     clearTimeout(timer);
@@ -97,6 +100,7 @@ export function formView(ctx) {
     fillSelect(c.size, spec ? spec.sizes : all("sizes"));
     fillSelect(c.seconds, spec ? spec.seconds : all("seconds"));
     fillSelect(c.add, spec ? spec.seconds : all("seconds"));
+    drawTargets(c, o, ctx.model.get("form"), send);
   }
   function fromModel() {
     const f = ctx.model.get("form");
@@ -142,6 +146,32 @@ function formEvents(ctx, c, el, { later, send, choices, generate }) {
   });
 }
 
+// "Send to several models": one checkbox per target ("backend:model"); with any ticked,
+// Generate sends the prompt to each of them (quoted whole) instead of the Model above.
+function drawTargets(c, options, form, send) {
+  const names = options.backends || [];
+  const models = Object.keys(options.models || {}).filter(Boolean);
+  const targets = [...models.map((m) => `${names[0]}:${m}`), ...names.slice(1)];
+  const want = targets.join("\n");
+  if (c.targets.dataset.values !== want) {
+    c.targets.dataset.values = want;
+    const legend = make("legend", "sn-field-label", "Send to several models");
+    c.targets.replaceChildren(legend, ...targets.map((t) => {
+      const box = make("input");
+      box.type = "checkbox";
+      box.value = t;
+      box.addEventListener("change", send);
+      const label = make("label", "sn-field sn-check sn-target");
+      label.append(box, make("span", "", t));
+      return label;
+    }));
+  }
+  const ticked = form.targets || [];
+  for (const box of c.targets.querySelectorAll("input")) box.checked = ticked.includes(box.value);
+  c.targets.dataset.count = String(targets.length);
+  c.targets.hidden = targets.length < 2 || form.mode !== "new";
+}
+
 function countChars(ctx, c) {
   const max = ctx.model.get("options").max_prompt || 32000;
   const n = c.prompt.value.length;
@@ -156,7 +186,8 @@ function drawMode(c, form) {
   c.bannerParent.textContent = form.parent_prompt ? `From: ${form.parent_prompt.slice(0, 200)}` : "";
   c.prompt.placeholder = form.placeholder;
   const derived = ["remix", "edit", "extend"].includes(mode);
-  c.modelField.hidden = derived;
+  c.modelField.hidden = derived || (form.targets || []).length > 0;
+  c.targets.hidden = mode !== "new" || Number(c.targets.dataset.count || 0) < 2;
   c.sizeField.hidden = derived;
   c.secondsField.hidden = derived;
   c.addField.hidden = mode !== "extend";

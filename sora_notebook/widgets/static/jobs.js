@@ -14,6 +14,9 @@
  * @property {ProgressParams | null} [p]
  * @property {string} prompt
  * @property {string} [model]
+ * @property {string} [target] "backend:model"
+ * @property {string | null} [person] who made it (a team library)
+ * @property {number} [kids] videos made from it
  * @property {string} [size]
  * @property {string} [seconds]
  * @property {string | null} [parent]
@@ -74,7 +77,11 @@ export function patchJobs(jobs, patch) {
  * @param {JobState} job
  * @param {Filters} f
  */
+/** The person filter's value for jobs made before the library kept people. */
+export const NOBODY = "\u0000earlier";
+
 export function keep(job, f) {
+  if (f.person && (job.person ?? NOBODY) !== f.person) return false;
   if (f.q && !job.prompt.toLowerCase().includes(f.q)) return false;
   if (f.status === "active" && !ACTIVE.has(job.status)) return false;
   if (f.status === "completed" && job.status !== "completed") return false;
@@ -112,3 +119,22 @@ export function ordered(jobs, group) {
   const rank = (/** @type {JobState} */ j) => latest.get(root(j)) ?? 0;
   return newest.sort((a, b) => rank(a) - rank(b) || a.submitted - b.submitted);
 }
+
+/**
+ * One row per prompt (the newest prompt first) and one column per model: each job with
+ * its column (1-based) in `targets` order, the targets sorted by name.
+ * @param {JobState[]} jobs
+ * @returns {{ jobs: JobState[], columns: Map<string, number>, targets: string[] }}
+ */
+export function byPrompt(jobs) {
+  const newest = ordered(jobs, false);
+  const targetOf = (/** @type {JobState} */ j) => j.target || j.model || "server default";
+  const targets = [...new Set(newest.map(targetOf))].sort();
+  /** @type {Map<string, number>} */
+  const row = new Map();
+  for (const j of newest) if (!row.has(j.prompt)) row.set(j.prompt, row.size);
+  const col = (/** @type {JobState} */ j) => targets.indexOf(targetOf(j));
+  const sorted = [...newest].sort((a, b) => (row.get(a.prompt) ?? 0) - (row.get(b.prompt) ?? 0) || col(a) - col(b) || a.submitted - b.submitted);
+  return { jobs: sorted, columns: new Map(sorted.map((j) => [j.key, col(j) + 1])), targets };
+}
+

@@ -65,7 +65,14 @@ function header(ctx) {
   unknown.addEventListener("change", () => ctx.rpc.request("allow_unknown", { value: unknown.checked }));
   function update() {
     const m = ctx.model.get("money") || {};
-    const parts = [`session ${money(m.session)}`, `today ${money(m.today)}`, `total ${money(m.total)}`];
+    const today = m.day === "UTC" ? "today (UTC)" : "today";
+    const parts = [`session ${money(m.session)}`, `${today} ${money(m.today)}`, `total ${money(m.total)}`];
+    const people = m.people || [];
+    if (people.length > 1) {  // a team: this person's share beside the team's
+      const mine = people.find((p) => p.person === m.person) || { today: 0, total: 0 };
+      parts.splice(1, 2, `you (${m.person}) ${money(mine.today)} ${today}, ${money(mine.total)} in all`,
+        `team ${money(m.today)} ${today}, ${money(m.total)} in all`);
+    }
     const set = (v) => v !== null && v !== undefined;
     if (set(m.budget) || set(m.daily_budget)) parts.push(`${money(m.left)} left of the budget`);
     if (m.unknown) parts.push(`${m.unknown} of unknown price not counted`);
@@ -123,6 +130,7 @@ function traitHandlers(model, ctx, parts) {
     "change:form": () => { parts.form.update(); parts.form.plan(); }, "change:plan": () => parts.form.plan(),
     "change:status": () => { ctx.localStatus("", "info"); parts.form.status(); },
     "change:options": () => parts.form.options(), "change:prefs": () => { parts.cards.update(); },
+    "change:people": () => parts.cards.update(),
     "change:selected": () => { syncJobs(); parts.cards.update(); parts.tree.update(); },
     "change:compare": () => { syncJobs(); parts.compare.update(); }, "change:duel": () => { syncJobs(); parts.duel.update(); },
     "change:playing": () => { syncJobs(); parts.player.update(true); },
