@@ -35,12 +35,15 @@ postgresql:
 litellm:
 	@bash scripts/install-litellm.sh
 
-# The view's JS: TypeScript's checker and ESLint from package-lock.json (npm ci, cached).
+# The view's JS: TypeScript's checker (strict, implicit any allowed in the views' DOM code;
+# none at all in the pure modules and the channel: tsconfig.strict.json) and ESLint, from
+# package-lock.json (npm ci, cached).
 $(JS): package.json package-lock.json
 	@bash scripts/install-js-tools.sh
 
 jslint: $(JS)
 	node_modules/.bin/tsc -p tsconfig.json
+	node_modules/.bin/tsc -p tsconfig.strict.json
 	node_modules/.bin/eslint sora_notebook/widgets/static tests/js eslint.config.js
 
 test: $(STAMP) chromium litellm postgresql jslint

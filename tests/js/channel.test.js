@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { RequestError, requester } from "../../sora_notebook/widgets/static/channel.js";
+import { RequestError, mediaStore, requester } from "../../sora_notebook/widgets/static/channel.js";
 
 // The part of anywidget's model the requester uses, with what the page sent.
 function model() {
@@ -71,4 +71,28 @@ test("dispose rejects what is pending and stops listening", async () => {
   rpc.dispose();
   await assert.rejects(asked, /The view was closed./);
   assert.equal(m.listening(), 0);
+});
+
+test("media asked within 40 ms go out as one batch; a failure is asked again later", async () => {
+  const m = model();
+  const rpc = requester(m);
+  const store = mediaStore(rpc);
+  const a = store.url({ key: "a" }, "video");
+  const b = store.url({ key: "b" }, "thumbnail");
+  assert.equal(store.url({ key: "a" }, "video"), a); // one promise per item
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(m.sent.length, 1);
+  const ask = m.sent[0].content;
+  assert.deepEqual(ask.args.items, [["a", "video"], ["b", "thumbnail"]]);
+  const bytes = new TextEncoder().encode("mp4").buffer;
+  m.reply({ kind: "reply", id: ask.id, ok: true, result: { items: [{ buffer: 0, mime: "video/mp4" }, { error: "gone" }] } }, [bytes]);
+  const url = await a;
+  assert.match(url, /^blob:/);
+  assert.equal(await (await fetch(url)).text(), "mp4");
+  await assert.rejects(b, /gone/);
+  store.url({ key: "b" }, "thumbnail").catch(() => {}); // asked again, not the failure kept
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(m.sent[1].content.args.items, [["b", "thumbnail"]]);
+  store.dispose();
+  rpc.dispose(); // the unanswered second batch, and its timer, go
 });

@@ -41,6 +41,14 @@ test("filters: search, status, rating, tag", () => {
   assert.ok(keep(fox, { ...ALL, tag: "anim" }) && !keep(heron, { ...ALL, tag: "anim" }));
 });
 
+test("the person filter, with jobs from before people were kept", () => {
+  const ann = job("a", { person: "ann" });
+  const old = job("o", { person: null });
+  assert.deepEqual([ann, old].filter((j) => keep(j, { ...ALL, person: "ann" })), [ann]);
+  assert.deepEqual([ann, old].filter((j) => keep(j, { ...ALL, person: NOBODY })), [old]);
+  assert.equal([ann, old].filter((j) => keep(j, ALL)).length, 2);
+});
+
 test("newest first; grouped, each lineage together under its newest job", () => {
   const jobs = [
     job("root1", { submitted: 1 }),

@@ -17,10 +17,14 @@ HERE = Path(__file__).parent
 def test_node_unit_tests_pass():
     files = sorted(str(p) for p in HERE.glob("*.test.js"))
     assert files, f"no *.test.js in {HERE}"
-    run = subprocess.run(
-        [str(NODE), "--test", "--test-reporter=tap", *files],
-        capture_output=True, text=True, timeout=120, cwd=HERE.parents[1],
-    )  # fmt: skip
+    try:
+        run = subprocess.run(
+            [str(NODE), "--test", "--test-reporter=tap", *files],
+            capture_output=True, text=True, timeout=60, cwd=HERE.parents[1],
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as exc:  # a test left a timer or a handle open
+        pytest.fail(f"node --test did not end within 60 s:\n{exc.stdout!r}")
     report = run.stdout + run.stderr
     assert run.returncode == 0, report
     assert "# fail 0" in report and "# pass 0" not in report, report

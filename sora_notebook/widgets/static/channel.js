@@ -10,7 +10,7 @@
  * @property {(content: object, callbacks?: any, buffers?: ArrayBuffer[]) => void} send
  */
 
-/** @typedef {{result: any, buffers: (ArrayBuffer | DataView)[]}} Reply */
+/** @typedef {{result: any, buffers: (ArrayBuffer | DataView<ArrayBuffer>)[]}} Reply */
 /** @typedef {{timeout?: number, signal?: AbortSignal | null}} RequestOptions */
 /**
  * @typedef {object} Requester
@@ -67,7 +67,7 @@ export function requester(model) {
   const pending = new Map();
   const prefix = Math.random().toString(36).slice(2, 10);
   let next = 1;
-  /** @param {any} msg @param {(ArrayBuffer | DataView)[]} [buffers] */
+  /** @param {any} msg @param {(ArrayBuffer | DataView<ArrayBuffer>)[]} [buffers] */
   const onMsg = (msg, buffers) => {
     const waiting = msg && msg.kind === "reply" ? pending.get(msg.id) : undefined;
     if (!waiting) return;
@@ -101,12 +101,20 @@ export function requester(model) {
   };
 }
 
-// Media by URL where Jupyter serves the file, else (or when that URL fails) bytes over
-// the widget channel:
-// requests made within 40 ms go out as one batch; each answer becomes a Blob URL.
+/** @typedef {{key: string, variant: string, resolve: (url: string) => void, reject: (e: unknown) => void}} MediaAsk */
+
+/**
+ * Media by URL where Jupyter serves the file, else (or when that URL fails) bytes over
+ * the widget channel: requests made within 40 ms go out as one batch; each answer
+ * becomes a Blob URL.
+ * @param {Requester} rpc
+ */
 export function mediaStore(rpc) {
+  /** @type {Map<string, Promise<string>>} */
   const cache = new Map();
+  /** @type {MediaAsk[]} */
   let queue = [];
+  /** @type {ReturnType<typeof setTimeout> | null} */
   let timer = null;
   function flush() {
     const batch = queue;
@@ -114,7 +122,7 @@ export function mediaStore(rpc) {
     timer = null;
     const items = batch.map((b) => [b.key, b.variant]);
     rpc.request("media", { items }).then(({ result, buffers }) => {
-      result.items.forEach((item, i) => {
+      result.items.forEach((/** @type {{error?: string, buffer: number, mime: string}} */ item, /** @type {number} */ i) => {
         const job = batch[i];
         if (item.error !== undefined) return job.reject(new Error(item.error));
         const blob = new Blob([buffers[item.buffer]], { type: item.mime });
@@ -122,18 +130,25 @@ export function mediaStore(rpc) {
       });
     }, (err) => batch.forEach((b) => b.reject(err)));
   }
+  /**
+   * @param {{key: string, media?: Record<string, string>}} job
+   * @param {string} variant
+   * @returns {Promise<string>}
+   */
   function url(job, variant, viaKernel = false) {
     const key = `${job.key}/${variant}`;
     const direct = viaKernel ? null : resolveUrl((job.media || {})[variant]);
     if (direct) return Promise.resolve(direct);
-    if (!cache.has(key)) {
-      const p = new Promise((resolve, reject) => queue.push({ key: job.key, variant, resolve, reject }));
+    let p = cache.get(key);
+    if (!p) {
+      p = new Promise((resolve, reject) => queue.push({ key: job.key, variant, resolve, reject }));
       p.catch(() => cache.delete(key));
       cache.set(key, p);
       if (!timer) timer = setTimeout(flush, 40);
     }
-    return cache.get(key);
+    return p;
   }
+  /** Revoke and drop what is kept for job `key`. @param {string} key */
   function forget(key) {
     for (const [k, p] of [...cache.entries()]) {
       if (!k.startsWith(`${key}/`)) continue;

@@ -46,7 +46,7 @@
 
 /**
  * The card grid's filters.
- * @typedef {{q: string, status: string, rating: string, tag: string, group: boolean}} Filters
+ * @typedef {{q: string, status: string, rating: string, tag: string, group: boolean, person?: string}} Filters
  */
 
 export const ACTIVE = new Set(["pending", "queued", "in_progress"]);
@@ -72,14 +72,14 @@ export function patchJobs(jobs, patch) {
   return order.flatMap((k) => byKey.get(k) ?? []);
 }
 
+/** The person filter's value for jobs made before the library kept people. */
+export const NOBODY = "\u0000earlier";
+
 /**
  * Whether `job` passes the grid's filters.
  * @param {JobState} job
  * @param {Filters} f
  */
-/** The person filter's value for jobs made before the library kept people. */
-export const NOBODY = "\u0000earlier";
-
 export function keep(job, f) {
   if (f.person && (job.person ?? NOBODY) !== f.person) return false;
   if (f.q && !job.prompt.toLowerCase().includes(f.q)) return false;
