@@ -26,26 +26,32 @@ from sora_notebook.protocol import (
 __all__ = ["Bodies"]
 
 
-class Bodies(RequestCore):
-    """The body-building methods of `AsyncSoraClient`."""
+class Bodies:
+    """What a create sends, built for the client's backend: checks, the reference image
+    as that server takes it, the JSON or multipart body. A part of `AsyncSoraClient`."""
 
-    def _server_accepts(self, model: str | None, extra: Mapping[str, Any]) -> None:
+    def __init__(self, core: RequestCore) -> None:
+        self.core = core
+        self._providers: dict[Any, str | None] = {}  # a gateway's provider per model
+
+    def server_accepts(self, model: str | None, extra: Mapping[str, Any]) -> None:
         """Refuse what this server's dialect says it cannot take, before sending: no
         model where it routes by model (LiteLLM, OpenRouter, Together), a sound switch
         where it has none."""
-        if not model and self.backend.dialect.requires_model:
+        if not model and self.core.backend.dialect.requires_model:
             raise ValidationError(
-                f"{self.backend.label} needs a model name (it routes by model); pick one of "
+                f"{self.core.backend.label} needs a model name (it routes by model); pick one of "
                 "`await studio.models()` or `await client.models()`.",
                 param="model",
             )
-        if extra.get("audio") is not None and self.backend.dialect.audio_field is None:
+        if extra.get("audio") is not None and self.core.backend.dialect.audio_field is None:
             raise ValidationError(
-                f"{self.backend.label} has no sound switch (the server decides); leave out audio=.",
+                f"{self.core.backend.label} has no sound switch (the server decides); "
+                "leave out audio=.",
                 param="audio",
             )
 
-    def _wire(
+    def wire(
         self, prompt: str, size: str | None, seconds: int | str | None
     ) -> tuple[str | None, str | None]:
         """(size, seconds) normalized, refusing what no server could take (an empty or
@@ -54,7 +60,7 @@ class Bodies(RequestCore):
         _, size, secs = validate_create(prompt, _OPEN_MODEL, size, seconds)
         return size, secs
 
-    def _reference_fields(self, reference: Any) -> dict[str, Any]:
+    def reference_fields(self, reference: Any) -> dict[str, Any]:
         if reference is None:
             return {}
         if isinstance(reference, str) and reference.startswith(("http://", "https://", "data:")):
@@ -68,7 +74,7 @@ class Bodies(RequestCore):
             return {"input_reference": dict(reference)}
         return {"input_reference": FilePart(*upload_part(reference))}
 
-    async def _reference_for_server(self, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    async def reference_for_server(self, fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """(fields, whether they must go as JSON): the reference as this server takes it.
         One given by URL is fetched (bounded, https or the API's own host, no key sent)
         and uploaded where the server takes no URL (`dialect.takes_image_url`); a file id
@@ -76,7 +82,7 @@ class Bodies(RequestCore):
         provider for the model takes no file (`dialect.data_url_limit`), refused when it is
         longer than that provider takes. Never dropped."""
         ref = fields.get("input_reference")
-        dialect = self.backend.dialect
+        dialect = self.core.backend.dialect
         if isinstance(ref, Mapping) and not dialect.takes_image_url:
             ref = await self._fetched(ref)
         if isinstance(ref, FilePart):
@@ -86,7 +92,7 @@ class Bodies(RequestCore):
                 url = data_url(ref)
                 if len(url) >= limit:
                     raise ValidationError(
-                        f"{self.backend.label} passes a first frame to {provider} as a data "
+                        f"{self.core.backend.label} passes a first frame to {provider} as a data "
                         f"URL, which {provider} takes only under {limit / 2**20:g} MB; this "
                         f"one is {len(url) / 2**20:.1f} MB. Nothing was sent: use a smaller "
                         "JPEG (or a lower resolution).",
@@ -99,21 +105,21 @@ class Bodies(RequestCore):
     async def _provider(self, model: Any) -> str | None:
         """The provider a gateway routes `model` to (asked once per model; None when the
         gateway does not say, or cannot be asked)."""
-        path = self.backend.dialect.providers_path(str(model)) if model else None
+        path = self.core.backend.dialect.providers_path(str(model)) if model else None
         if path is None:
             return None
         if model not in self._providers:
-            root = self.backend.base_url.removesuffix("/").removesuffix("/v1")
+            root = self.core.backend.base_url.removesuffix("/").removesuffix("/v1")
             provider = None
             try:
-                request = self._http.build_request(
-                    "GET", root + path, headers=await self.backend.request_headers()
+                request = self.core._http.build_request(
+                    "GET", root + path, headers=await self.core.backend.request_headers()
                 )
-                sending = self._http.send(request, stream=True)
-                response = await within(self.request_deadline, sending, url=root, what=path)
-                await read_capped(response, self.limits.json_bytes)
+                sending = self.core._http.send(request, stream=True)
+                response = await within(self.core.request_deadline, sending, url=root, what=path)
+                await read_capped(response, self.core.limits.json_bytes)
                 if response.is_success:
-                    provider = self.backend.dialect.provider_of(response.json())
+                    provider = self.core.backend.dialect.provider_of(response.json())
             except (httpx.HTTPError, SoraNotebookError, ValueError):
                 provider = None
             self._providers[model] = provider
@@ -122,37 +128,39 @@ class Bodies(RequestCore):
     async def _fetched(self, ref: Mapping[str, Any]) -> FilePart:
         if "image_url" not in ref:
             raise ValidationError(
-                f"{self.backend.label} takes a reference image only as an uploaded file, not "
+                f"{self.core.backend.label} takes a reference image only as an uploaded file, not "
                 "by file id; give the image itself (bytes, a path or a PIL image) or a URL.",
                 param="input_reference",
             )
         return await fetch_reference(
-            self._http, str(ref["image_url"]), self.backend.base_url, self.limits
+            self.core._http, str(ref["image_url"]), self.core.backend.base_url, self.core.limits
         )
 
-    def _outputs_fields(self, n: int | None) -> dict[str, Any]:
+    def outputs_fields(self, n: int | None) -> dict[str, Any]:
         if n is None or n == 1:
             return {}
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10:
             raise ValidationError("outputs must be a whole number from 1 to 10.", param="outputs")
-        reason = self.backend.capabilities.reason("outputs_per_job")
-        if reason is not None or not self.backend.dialect.outputs_field(n):
+        reason = self.core.backend.capabilities.reason("outputs_per_job")
+        if reason is not None or not self.core.backend.dialect.outputs_field(n):
             raise ValidationError(
-                (reason or f"{self.backend.label} makes one output per job.")
+                (reason or f"{self.core.backend.label} makes one output per job.")
                 + " Submit several jobs instead (studio.variants).",
                 param="outputs",
             )
-        return self.backend.dialect.outputs_field(n)
+        return self.core.backend.dialect.outputs_field(n)
 
-    def _create_body(self, fields: Mapping[str, Any], *, as_json: bool = False) -> _Body:
-        fields = self.backend.dialect.create_fields(fields)
+    def create_body(self, fields: Mapping[str, Any], *, as_json: bool = False) -> _Body:
+        fields = self.core.backend.dialect.create_fields(fields)
         has_file = any(isinstance(v, FilePart) for v in fields.values())
-        if has_file and self.backend.dialect.json_only:
+        if has_file and self.core.backend.dialect.json_only:
             raise ValidationError(
-                f"{self.backend.label} takes no file uploads; give the reference by URL.",
+                f"{self.core.backend.label} takes no file uploads; give the reference by URL.",
                 param="input_reference",
             )
-        if (self.backend.multipart or has_file) and not (self.backend.dialect.json_only or as_json):
+        if (self.core.backend.multipart or has_file) and not (
+            self.core.backend.dialect.json_only or as_json
+        ):
             content, content_type = encode_multipart(fields)
             return _Body(content, content_type)
         clean = {k: v for k, v in fields.items() if v is not None}

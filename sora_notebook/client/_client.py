@@ -12,16 +12,21 @@ the newest jobs are searched for it first (`find_submitted`), so nobody is bille
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Collection
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 from sora_notebook.client._bodies import Bodies
 from sora_notebook.client._downloads import Downloads
+from sora_notebook.client._http.download import ProgressCallback
 from sora_notebook.client._requests import (
     _OPEN_MODEL,
     SUBMIT_SKEW,
     ModelList,
+    RequestCore,
     VideoRef,
     _agrees,
     _Body,
@@ -53,7 +58,7 @@ from sora_notebook.protocol import (
 __all__ = ["AsyncSoraClient"]
 
 
-class AsyncSoraClient(Downloads, Bodies):
+class AsyncSoraClient(RequestCore):
     """An async client for one backend. Use it as an async context manager.
 
     Inject `http_client` (an `httpx.AsyncClient`, e.g. over a `MockTransport`), and
@@ -63,6 +68,31 @@ class AsyncSoraClient(Downloads, Bodies):
     total time and size, downloads and list walks. `open_file` opens a download's
     partial file (tests inject a full disk).
     """
+
+    @functools.cached_property
+    def bodies(self) -> Bodies:
+        """What a create sends to this backend (checks, reference image, body)."""
+        return Bodies(self)
+
+    @functools.cached_property
+    def downloads(self) -> Downloads:
+        """A job's media into files."""
+        return Downloads(self)
+
+    async def download(
+        self,
+        video_id: VideoRef,
+        path: str | PathLike[str],
+        *,
+        variant: str = "video",
+        index: int = 0,
+        on_progress: ProgressCallback | None = None,
+    ) -> Path:
+        """Save a job's media at `path` (a file, or a folder to name it in); `index` picks
+        one output of a job that made several. See `Downloads.download`."""
+        return await self.downloads.download(
+            video_id, path, variant=variant, index=index, on_progress=on_progress
+        )
 
     async def create(
         self,
@@ -82,14 +112,14 @@ class AsyncSoraClient(Downloads, Bodies):
         `audio=True/False` becomes the server's own sound switch (vLLM-Omni
         `generate_sound`, off by default there; OpenRouter/Together `generate_audio`).
         `**extra` is sent as is (seed, negative_prompt, ...: `backend.dialect.params`)."""
-        size, seconds = self._wire(prompt, size, seconds)
-        self._server_accepts(model, extra)
+        size, seconds = self.bodies.wire(prompt, size, seconds)
+        self.bodies.server_accepts(model, extra)
         fields: dict[str, Any] = {"prompt": prompt, "model": model, "size": size}
         fields["seconds"] = seconds
-        fields.update(self._reference_fields(input_reference))
-        fields.update(self._outputs_fields(outputs))
+        fields.update(self.bodies.reference_fields(input_reference))
+        fields.update(self.bodies.outputs_fields(outputs))
         fields.update(extra)
-        fields, as_json = await self._reference_for_server(fields)
+        fields, as_json = await self.bodies.reference_for_server(fields)
         submitted = self._wall_clock()
 
         async def recover() -> Video | None:
@@ -102,7 +132,7 @@ class AsyncSoraClient(Downloads, Bodies):
                 exclude=self._claimed,
             )
 
-        body = self._create_body(fields, as_json=as_json)
+        body = self.bodies.create_body(fields, as_json=as_json)
         return await self._create_call("/videos", body, recover)
 
     async def remix(self, video_id: VideoRef, prompt: str) -> Video:

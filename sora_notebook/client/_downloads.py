@@ -45,8 +45,12 @@ from sora_notebook.protocol import (
 __all__ = ["Downloads"]
 
 
-class Downloads(RequestCore):
-    """The download methods of `AsyncSoraClient`."""
+class Downloads:
+    """A job's media into a file: the media's address, the stream, checks, resume and
+    expiry. A part of `AsyncSoraClient`."""
+
+    def __init__(self, core: RequestCore) -> None:
+        self.core = core
 
     async def download(
         self,
@@ -70,9 +74,11 @@ class Downloads(RequestCore):
         segment = _seg(video_id)
         self._check_variant(variant)
         target = _resolve_target(Path(path), video_id, variant, index)
-        dialect = self.backend.dialect
+        dialect = self.core.backend.dialect
         if dialect.needs_job_for_media:
-            job = job if job is not None and job.is_completed else await self.retrieve(video_id)
+            job = (
+                job if job is not None and job.is_completed else await self.core.retrieve(video_id)
+            )
             if job.is_failed:
                 raise VideoFailed(job)
             url = dialect.media_url(job.raw, index)
@@ -85,7 +91,7 @@ class Downloads(RequestCore):
         @asynccontextmanager
         async def open_at(offset: int) -> AsyncIterator[httpx.Response]:
             headers = {"range": f"bytes={offset}-"} if offset else {}
-            response = await self._call(
+            response = await self.core._call(
                 "GET", source.path or "", params=dict(source.params), headers=headers, stream=True
             )
             try:
@@ -95,7 +101,7 @@ class Downloads(RequestCore):
 
         try:
             return await self._fetch(
-                open_at, target, video_id, variant, on_progress, self.backend.url(source.path)
+                open_at, target, video_id, variant, on_progress, self.core.backend.url(source.path)
             )
         except NotReadyError:
             raise
@@ -108,10 +114,10 @@ class Downloads(RequestCore):
             raise ValidationError(
                 f"variant must be one of {', '.join(VARIANTS)}; got {variant!r}.", param="variant"
             )
-        if variant not in self.backend.capabilities.variants:
-            served = ", ".join(self.backend.capabilities.variants)
+        if variant not in self.core.backend.capabilities.variants:
+            served = ", ".join(self.core.backend.capabilities.variants)
             raise DownloadError(
-                f"The {self.backend.label} backend has no {variant} (it only serves "
+                f"The {self.core.backend.label} backend has no {variant} (it only serves "
                 f"{served}). Make one locally from the video."
             )
 
@@ -129,12 +135,12 @@ class Downloads(RequestCore):
             target,
             video_id=video_id,
             variant=variant,
-            max_retries=self.max_retries,
-            delay=lambda n: backoff(n, self._random),
-            sleep=self._sleep,
+            max_retries=self.core.max_retries,
+            delay=lambda n: backoff(n, self.core._random),
+            sleep=self.core._sleep,
             on_progress=on_progress,
-            limits=self.limits,
-            opener=self._open_file,
+            limits=self.core.limits,
+            opener=self.core._open_file,
             url=url,
         )
 
@@ -148,15 +154,19 @@ class Downloads(RequestCore):
     ) -> Path:
         """Media at a URL the server gave: https (or the API's own host) only, never
         with the API key."""
-        check_media_url(url, self.backend.base_url)
+        check_media_url(url, self.core.backend.base_url)
         shown = url.split("?", 1)[0]  # a signed URL's query stays out of messages
 
         @asynccontextmanager
         async def open_at(offset: int) -> AsyncIterator[httpx.Response]:
             headers = {"range": f"bytes={offset}-"} if offset else {}
-            request = self._http.build_request("GET", url, headers=headers, timeout=self._timeout)
-            sending = self._http.send(request, stream=True)
-            response = await within(self.request_deadline, sending, url=shown, what="media URL")
+            request = self.core._http.build_request(
+                "GET", url, headers=headers, timeout=self.core._timeout
+            )
+            sending = self.core._http.send(request, stream=True)
+            response = await within(
+                self.core.request_deadline, sending, url=shown, what="media URL"
+            )
             try:
                 if not response.is_success:  # its body is neither read nor shown
                     raise DownloadError(
@@ -176,12 +186,12 @@ class Downloads(RequestCore):
         if isinstance(exc, GoneError):
             return Expired(video_id)
         try:
-            video: Video | None = await self.retrieve(video_id)
+            video: Video | None = await self.core.retrieve(video_id)
         except NotFoundError:
             return exc  # the server does not know the job at all
         except SoraNotebookError:
             video = None
-        if video is not None and video.is_expired(self._wall_clock()):
+        if video is not None and video.is_expired(self.core._wall_clock()):
             return Expired(video_id, video.expires_at)
         if video is not None and video.is_failed:
             return VideoFailed(video)

@@ -104,7 +104,6 @@ class RequestCore:
         self.limits = limits or getattr(self.backend, "limits", None) or Limits()
         self._open_file = open_file
         self._secrets: set[str] = set()
-        self._providers: dict[Any, str | None] = {}  # a gateway's provider per model
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.backend!r})"
