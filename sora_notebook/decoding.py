@@ -116,7 +116,8 @@ def picture_size(source: PictureSource) -> tuple[int, int]:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             data = io.BytesIO(bytes(source)) if isinstance(source, bytes | bytearray) else source
             with Image.open(data) as picture:
-                return picture.size
+                width, height = picture.size
+                return int(width), int(height)
     except Image.DecompressionBombError as exc:
         raise DecodeError(f"{_name(source)} is too large ({exc}).") from None
     except (UnidentifiedImageError, OSError, SyntaxError, EOFError) as exc:

@@ -35,7 +35,8 @@ def decode_image(data: bytes) -> tuple[int, int]:
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.verify()
-            return im.size
+            width, height = im.size
+            return int(width), int(height)
     except Exception as exc:  # PIL raises many types for junk input
         raise ValueError("The input_reference is not a readable JPEG, PNG or WebP image.") from exc
 

@@ -110,7 +110,8 @@ class Scenery:
         _FEATURES.get(look.setting, _nothing)(self, draw)
         if look.weather != "fog":
             return np.asarray(img)
-        return np.clip(shade(look, np.asarray(img).astype(np.float32)), 0, 255).astype(np.uint8)
+        shaded = np.clip(shade(look, np.asarray(img).astype(np.float32)), 0, 255)
+        return np.asarray(shaded, dtype=np.uint8)
 
     # --- helpers the features use ------------------------------------------------------
     def colour(self, rgb: RGB) -> tuple[int, int, int]:

@@ -16,7 +16,7 @@ SAMPLE_RATES = {"full": 48_000, "draft": 24_000}
 def _smooth(x: np.ndarray, n: int) -> np.ndarray:
     """A moving average of n samples (a cheap low-pass filter)."""
     c = np.cumsum(np.concatenate([np.zeros(n, x.dtype), x]))
-    return (c[n:] - c[:-n]) / n
+    return np.asarray((c[n:] - c[:-n]) / n)
 
 
 def _tune(look: Look, n: int, rate: int) -> np.ndarray:
@@ -35,7 +35,7 @@ def _ambience(look: Look, n: int, rate: int, start: int) -> np.ndarray:
     t = (np.arange(n, dtype=np.float64) + start) / rate
     if look.sound == "rain":
         hiss = noise - _smooth(noise, 8)  # bright, steady
-        return 0.12 * hiss
+        return np.asarray(0.12 * hiss)
     if look.sound == "waves":
         swell = 0.5 + 0.5 * np.sin(2 * np.pi * t / 5.0) ** 2
         return 0.25 * _smooth(noise, 24) * swell * 3

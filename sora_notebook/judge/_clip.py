@@ -46,7 +46,7 @@ class Clip:
     def luma(self) -> np.ndarray:
         """(n, h, w) float32 BT.601 luma in 0-1 (computed once)."""
         weights = np.array([0.299, 0.587, 0.114], dtype=np.float32) / 255.0
-        return self.frames @ weights
+        return np.asarray(self.frames @ weights)
 
     @property
     def seconds(self) -> float:

@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from sora_notebook.judge._imaging import resize, ssim
+
 __all__ = ["MAX_PIXELS", "SIZE", "Continuity", "Join", "continuity", "histogram_distance", "join"]
 
 SIZE = (90, 160)  # (height, width) both frames are compared at
@@ -65,9 +67,7 @@ def _checked(frame: np.ndarray, name: str) -> np.ndarray:
 
 def _small(frame: np.ndarray) -> np.ndarray:
     """`frame` at SIZE as float RGB 0-255 (area-averaged with anti-aliasing)."""
-    from skimage.transform import resize
-
-    return np.asarray(resize(frame.astype(np.float32), (*SIZE, 3), anti_aliasing=True))
+    return resize(frame.astype(np.float32), (*SIZE, 3))
 
 
 def _hellinger(sa: np.ndarray, sb: np.ndarray) -> float:
@@ -75,7 +75,7 @@ def _hellinger(sa: np.ndarray, sb: np.ndarray) -> float:
         bins = np.clip(frame, 0, 255).astype(np.int64) // 32
         index = (bins[..., 0] * 64 + bins[..., 1] * 8 + bins[..., 2]).ravel()
         counts = np.bincount(index, minlength=512).astype(np.float64)
-        return counts / counts.sum()
+        return np.asarray(counts / counts.sum())
 
     return float(np.sqrt(max(0.0, 1.0 - np.sum(np.sqrt(hist(sa) * hist(sb))))))
 
@@ -87,11 +87,8 @@ def histogram_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 def join(last: np.ndarray, first: np.ndarray) -> Join:
     """Score one join: the previous take's `last` frame against the next one's `first`."""
-    from skimage.metrics import structural_similarity
-
     sa, sb = _small(_checked(last, "last")), _small(_checked(first, "first"))
-    ssim = structural_similarity(sa @ _LUMA, sb @ _LUMA, data_range=1.0)
-    return Join(ssim=float(ssim), histogram=_hellinger(sa, sb))
+    return Join(ssim=ssim(sa @ _LUMA, sb @ _LUMA), histogram=_hellinger(sa, sb))
 
 
 def continuity(pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> Continuity:

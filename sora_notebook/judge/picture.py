@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sora_notebook.judge._clip import Clip
+from sora_notebook.judge._imaging import laplace, resize, ssim
 
 __all__ = [
     "MEASURES",
@@ -64,9 +65,7 @@ def sharpness(clip: Clip) -> Measured:
     """Variance of the Laplacian of luma (0-1) at analysis size, x1000: 0 is a flat
     picture; a blurred one scores low, crisp edges and fine texture high (unbounded;
     emulator clips score about 1-20)."""
-    from skimage.filters import laplace
-
-    per = np.array([laplace(y, ksize=3).var() * 1000 for y in clip.luma])
+    per = np.array([laplace(y).var() * 1000 for y in clip.luma])
     return float(per.mean()), _curve(per)
 
 
@@ -107,9 +106,6 @@ def ssim_curve(a: Clip, b: Clip) -> list[float]:
     """SSIM of luma between aligned frames of two clips (frame i of the shorter against
     the frame at the same fraction of the longer), each -1..1 (1 identical; in practice
     0-1). Clips of different shapes are compared at the smaller one's size."""
-    from skimage.metrics import structural_similarity
-    from skimage.transform import resize
-
     ya, yb = a.luma, b.luma
     n = min(len(ya), len(yb))
     if n == 0:
@@ -120,10 +116,10 @@ def ssim_curve(a: Clip, b: Clip) -> list[float]:
         fa = ya[round(i * (len(ya) - 1) / max(1, n - 1))]
         fb = yb[round(i * (len(yb) - 1) / max(1, n - 1))]
         if fa.shape != shape:
-            fa = resize(fa, shape, anti_aliasing=True)
+            fa = resize(fa, shape)
         if fb.shape != shape:
-            fb = resize(fb, shape, anti_aliasing=True)
-        out.append(float(structural_similarity(fa, fb, data_range=1.0)))
+            fb = resize(fb, shape)
+        out.append(ssim(fa, fb))
     return _curve(np.array(out))
 
 

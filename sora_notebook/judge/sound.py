@@ -26,7 +26,7 @@ def _windows(clip: Clip) -> np.ndarray:
         return np.zeros(0)
     blocks = clip.audio[: clip.audio.size // n * n].reshape(-1, n).astype(np.float64)
     rms = np.sqrt((blocks**2).mean(axis=1))
-    return 20 * np.log10(np.maximum(rms, 1e-6))
+    return np.asarray(20 * np.log10(np.maximum(rms, 1e-6)))
 
 
 def loudness(clip: Clip) -> Measured:

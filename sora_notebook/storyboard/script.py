@@ -163,7 +163,7 @@ def _yaml(text: str) -> tuple[str, list[CastMember], list[Item]]:
     except ImportError:
         raise ScriptError([(0, "YAML scripts need PyYAML: pip install pyyaml")]) from None
 
-    class Loader(yaml.SafeLoader):
+    class Loader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
         """Safe, with no aliases (a few bytes could expand to gigabytes) and the line of
         every mapping kept."""
 
