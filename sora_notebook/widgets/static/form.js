@@ -213,16 +213,47 @@ function drawReference(ctx, c, f) {
   ctx.store.url({ key: "@reference", media: {} }, "preview").then((u) => { c.preview.src = u; }, () => {});
 }
 
+// A picture over this is scaled in the page before it is sent: the widget channel drops
+// messages of about 10 MB, and a reference frame needs no more than 2048 px a side.
+const UPLOAD_BYTES = 2 * 1024 * 1024;
+const UPLOAD_SIDE = 2048;
+
 async function upload(ctx, c) {
   const file = c.file.files && c.file.files[0];
   if (!file) return;
   try {
-    await ctx.rpc.request("reference", { name: file.name }, [await file.arrayBuffer()]);
-    ctx.say("");
+    const { data, note } = await shrink(file);
+    await ctx.rpc.request("reference", { name: file.name }, [data]);
+    ctx.say(note);
   } catch (err) {
     ctx.say(messageOf(err), "error");
     c.file.value = "";
   }
+}
+
+/** @param {File} file @returns {Promise<{data: ArrayBuffer, note: string}>} */
+async function shrink(file) {
+  if (file.size <= UPLOAD_BYTES) return { data: await file.arrayBuffer(), note: "" };
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    throw new Error(`${file.name} is not a picture this browser can open (PNG, JPEG or WebP).`);
+  }
+  const k = Math.min(1, UPLOAD_SIDE / Math.max(bitmap.width, bitmap.height));
+  const w = Math.max(1, Math.round(bitmap.width * k)), h = Math.max(1, Math.round(bitmap.height * k));
+  const canvas = document.createElement("canvas");
+  canvas.width = w;
+  canvas.height = h;
+  const g = canvas.getContext("2d");
+  if (!g) throw new Error("This browser cannot scale pictures; use one under 2 MB.");
+  g.drawImage(bitmap, 0, 0, w, h);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.9));
+  if (!blob) throw new Error("This browser could not scale the picture; use one under 2 MB.");
+  const mb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const note = `Scaled ${file.name} from ${bitmap.width}x${bitmap.height} (${mb(file.size)}) to ${w}x${h} (${mb(blob.size)}) before sending.`;
+  bitmap.close();
+  return { data: await blob.arrayBuffer(), note };
 }
 
 function drawPlan(ctx, c) {
