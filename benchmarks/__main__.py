@@ -27,6 +27,7 @@ BENCHMARKS = {
     "storyboard": "benchmarks.storyboard",
     "board_records": "benchmarks.board_records",
     "gateways": "benchmarks.gateways",
+    "arena": "benchmarks.arena",
 }
 
 

@@ -85,7 +85,12 @@ def open_picture(
         raise DecodeError(f"{name} is too large to decode ({exc}). Use a smaller file.") from None
     except FileNotFoundError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, EOFError) as exc:
+    except UnidentifiedImageError:
+        raise DecodeError(
+            f"{name} is not a picture that can be read: use a PNG, JPEG, WebP, GIF, BMP or "
+            "TIFF file."
+        ) from None
+    except (OSError, SyntaxError, EOFError) as exc:
         raise DecodeError(f"{name} cannot be read as a picture ({exc}).") from exc
     return picture
 

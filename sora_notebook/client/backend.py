@@ -294,7 +294,11 @@ class Backend:
 
     @classmethod
     def from_env(
-        cls, env: Mapping[str, str] | None = None, *, emulator_data_dir: Any = None
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        emulator_data_dir: Any = None,
+        **emulator_options: Any,
     ) -> Backend:
         """The backend the environment names, else the emulator; `why` says which and why.
 
@@ -306,12 +310,14 @@ class Backend:
         (OpenAI's own video API is retired). The emulator fallback reads
         `SORA_NOTEBOOK_EMULATOR_SPEED` (e.g. `50` for fast demos and tests) and
         `SORA_NOTEBOOK_EMULATOR_RENDER` (`full` or `draft`), and keeps its jobs in
-        `emulator_data_dir` when given, so they outlive a kernel restart.
+        `emulator_data_dir` when given, so they outlive a kernel restart;
+        `emulator_options` go to the emulator too (e.g. `caption=False`).
         """
         env = os.environ if env is None else env
         chosen, why = choose(cls, env)
         if chosen is None:
-            chosen = cls.emulator(**emulator_settings(env, emulator_data_dir))
+            settings = emulator_settings(env, emulator_data_dir)
+            chosen = cls.emulator(**{**settings, **emulator_options})
         return replace(chosen, why=why)
 
     # --- use -----------------------------------------------------------------------

@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -39,7 +38,9 @@ from sora_notebook.emulator.videos import (
 __all__ = ["create_app"]
 
 
-def _handler(fn: Callable[[Request, Engine], Any]) -> Callable[[Request], Any]:
+def _handler(
+    fn: Callable[[Request, Engine], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
             return await fn(request, request.app.state.emulator)

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sora_notebook.emulator import vocab
 from sora_notebook.emulator.subjects import SUBJECTS, subject_for
@@ -314,10 +315,10 @@ class RenderSpec:
         payload = json.dumps({"v": RENDER_VERSION, **fields}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:40]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> RenderSpec:
+    def from_dict(cls, data: dict[str, Any]) -> RenderSpec:
         segments = tuple(Segment(**s) for s in data["segments"])
         return cls(**{**data, "segments": segments})

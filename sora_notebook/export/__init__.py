@@ -1,7 +1,8 @@
 """Take history out of the studio, in a format chosen by the file's suffix.
 
 Each format is one module with `SUFFIXES` and `write(library, tree, dest, *, embed,
-ranking)` (`ranking`: what `studio.ranking()` returns, or None; a format may ignore it);
+ranking, models)` (`ranking`: what `studio.ranking()` returns, `models` what
+`studio.leaderboard()` returns, or None; a format may ignore them);
 adding a format means adding a module and naming it in `FORMATS`. The first format is
 the default for a suffix no format claims.
 """
@@ -15,7 +16,7 @@ from types import ModuleType
 
 from sora_notebook.export import archive, gallery
 from sora_notebook.export.archive import export_zip, import_archive
-from sora_notebook.export.gallery import Ranked, export_html
+from sora_notebook.export.gallery import Ranked, Standing, export_html
 from sora_notebook.library import Library
 from sora_notebook.library.lineage import Tree
 
@@ -32,9 +33,13 @@ def export(
     *,
     embed: bool = True,
     ranking: Sequence[Ranked] | None = None,
+    models: Sequence[Standing] | None = None,
 ) -> Path:
     """Write `tree` to `dest` in the format its suffix names (a zip by default)."""
     path = Path(dest)
     suffix = path.suffix.lower()
     chosen = next((f for f in FORMATS if suffix in f.SUFFIXES), FORMATS[0])
-    return chosen.write(library, tree, path.resolve(), embed=embed, ranking=ranking)
+    written = chosen.write(
+        library, tree, path.resolve(), embed=embed, ranking=ranking, models=models
+    )
+    return Path(written)

@@ -80,7 +80,13 @@ def import_archive(
 
 
 def write(
-    library: Library, tree: Tree, dest: Path, *, embed: bool = True, ranking: object = None
+    library: Library,
+    tree: Tree,
+    dest: Path,
+    *,
+    embed: bool = True,
+    ranking: object = None,
+    models: object = None,
 ) -> Path:
     """The registry's entry point: every job of `tree` (media is always included; the
     ranking is not: preferences stay in the library)."""

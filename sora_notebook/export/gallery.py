@@ -21,7 +21,7 @@ from sora_notebook.library import Job, Library, files
 from sora_notebook.library.lineage import Tree
 from sora_notebook.protocol import MEDIA_TYPES
 
-__all__ = ["SUFFIXES", "Ranked", "export_html", "write"]
+__all__ = ["SUFFIXES", "Ranked", "Standing", "export_html", "write"]
 
 
 class Ranked(Protocol):
@@ -39,6 +39,29 @@ class Ranked(Protocol):
     def losses(self) -> float: ...
     @property
     def ties(self) -> int: ...
+
+
+class Standing(Protocol):
+    """One model's row of the leaderboard by model (what `studio.leaderboard()` returns)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def sigma(self) -> float: ...
+    @property
+    def wins(self) -> float: ...
+    @property
+    def losses(self) -> float: ...
+    @property
+    def ties(self) -> int: ...
+    @property
+    def cost_per_video(self) -> float | None: ...
+    @property
+    def seconds_per_video(self) -> float | None: ...
+    @property
+    def wins_per_dollar(self) -> float | None: ...
 
 
 SUFFIXES = (".html", ".htm")
@@ -118,7 +141,7 @@ def _judging(library: Library, job: Job, place: tuple[int, Ranked] | None) -> li
     return parts
 
 
-def _record(r: Ranked) -> str:
+def _record(r: Ranked | Standing) -> str:
     """Wins-losses-ties, escaped (a ranking is the caller's data, not ours)."""
     return "-".join(esc(_number(v)) for v in (r.wins, r.losses, r.ties))
 
@@ -132,6 +155,26 @@ def _leaderboard(ranking: Sequence[Ranked]) -> str:
     )
     head = "<tr><th>rank</th><th>prompt</th><th>score</th><th>W-L-T</th></tr>"
     return f'<div class="board"><h2>Ranking</h2><table>{head}{rows}</table></div>'
+
+
+def _model_board(models: Sequence[Standing]) -> str:
+    e = esc
+    rows = "".join(
+        f"<tr><td>#{n}</td><td>{e(s.model)}</td><td>{e(_number(s.score))} ± "
+        f"{e(_number(s.sigma))}</td><td>{_record(s)}</td>"
+        f"<td>{e(_dollars(s.cost_per_video))}</td><td>{e(_number(s.seconds_per_video))}</td>"
+        f"<td>{e(_number(s.wins_per_dollar))}</td></tr>"
+        for n, s in enumerate(models, 1)
+    )
+    head = (
+        "<tr><th>rank</th><th>model</th><th>score</th><th>W-L-T</th><th>$ per video</th>"
+        "<th>s per video</th><th>wins per $</th></tr>"
+    )
+    return f'<div class="board"><h2>Models</h2><table>{head}{rows}</table></div>'
+
+
+def _dollars(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:.2f}"
 
 
 def _card(
@@ -157,6 +200,7 @@ def _card(
         e(str(x))
         for x in (
             job.video_id or job.key,
+            job.backend,
             job.model,
             job.size,
             f"{job.seconds}s" if job.seconds else None,
@@ -210,14 +254,16 @@ def export_html(
     embed: bool = True,
     title: str = "sora-notebook gallery",
     ranking: Sequence[Ranked] | None = None,
+    models: Sequence[Standing] | None = None,
 ) -> Path:
     """A static gallery of `tree` at `dest` (one file when `embed`, else linking media;
     a file over `MAX_EMBED_BYTES` is always linked), with a leaderboard and each card's
-    place when `ranking` is given."""
+    place when `ranking` is given, and the leaderboard by model when `models` is."""
     dest = Path(dest).resolve()
     html_dir = dest.parent
     places = {r.job.key: (n, r) for n, r in enumerate(ranking or (), 1)}
-    out: list[str] = [_leaderboard(ranking)] if ranking else []
+    out: list[str] = [_model_board(models)] if models else []
+    out += [_leaderboard(ranking)] if ranking else []
     out.append(_films(library, tree, html_dir, embed))
 
     def card(job: Job, _depth: int) -> str:
@@ -243,6 +289,7 @@ def write(
     *,
     embed: bool = True,
     ranking: Sequence[Ranked] | None = None,
+    models: Sequence[Standing] | None = None,
 ) -> Path:
     """The registry's entry point."""
-    return export_html(library, tree, dest, embed=embed, ranking=ranking)
+    return export_html(library, tree, dest, embed=embed, ranking=ranking, models=models)

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sora_notebook.judge.ranking import Preference, rank
 
 __all__ = ["ModelStanding", "VideoRecord", "leaderboard"]
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ def _mean(values: list[float]) -> float | None:
 
 
 def leaderboard(
-    videos: Iterable[VideoRecord], duels: Iterable[Preference[Hashable]]
+    videos: Iterable[VideoRecord], duels: Iterable[Preference[K]]
 ) -> list[ModelStanding]:
     """Models best first by Bradley-Terry over the duels of their videos, each with its
     cost and seconds per video and wins per dollar. Duels naming a video not in `videos`,

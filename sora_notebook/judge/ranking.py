@@ -11,7 +11,7 @@ has compared has sigma = PRIOR.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -113,22 +113,27 @@ def rank(items: Sequence[K], preferences: Iterable[Preference[K]]) -> list[Rank[
 
 
 def next_pair(
-    ranks: Sequence[Rank[K]], preferences: Iterable[Preference[K]] = ()
+    ranks: Sequence[Rank[K]],
+    preferences: Iterable[Preference[K]] = (),
+    prefer: Callable[[K, K], bool] | None = None,
 ) -> tuple[K, K] | None:
     """The pair whose order is least certain: the most even odds times the most combined
-    uncertainty, discounted by how often the two have already met. None for < 2 items."""
+    uncertainty, discounted by how often the two have already met. None for < 2 items.
+    With `prefer`, only the pairs it accepts are considered while there are any."""
     if len(ranks) < 2:
         return None
     met: dict[frozenset[K], int] = {}
     for pref in preferences:
         pair = frozenset((pref.winner, pref.loser))
         met[pair] = met.get(pair, 0) + 1
+    pairs = [(a, b) for i, a in enumerate(ranks) for b in ranks[i + 1 :]]
+    if prefer is not None:
+        pairs = [(a, b) for a, b in pairs if prefer(a.job, b.job)] or pairs
     best, best_value = None, -1.0
-    for i, a in enumerate(ranks):
-        for b in ranks[i + 1 :]:
-            p = 1.0 / (1.0 + math.exp(-(a.score - b.score)))
-            value = p * (1 - p) * (a.sigma**2 + b.sigma**2)
-            value /= 1 + met.get(frozenset((a.job, b.job)), 0)
-            if value > best_value + 1e-12:
-                best, best_value = (a.job, b.job), value
+    for a, b in pairs:
+        p = 1.0 / (1.0 + math.exp(-(a.score - b.score)))
+        value = p * (1 - p) * (a.sigma**2 + b.sigma**2)
+        value /= 1 + met.get(frozenset((a.job, b.job)), 0)
+        if value > best_value + 1e-12:
+            best, best_value = (a.job, b.job), value
     return best

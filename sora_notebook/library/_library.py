@@ -168,6 +168,12 @@ class Library:
         """A counter that moves when another connection (another process) commits."""
         return self.store.data_version()
 
+    def on_change(self, callback: Callable[[], object]) -> Callable[[], None] | None:
+        """Call `callback()` from any thread when another connection commits (a team's
+        PostgreSQL notifications); returns how to stop, or None where the store cannot
+        tell (SQLite: watch `data_version`)."""
+        return self.store.on_change(callback)
+
     # --- records ---------------------------------------------------------------------
 
     def add_submission(self, *, reserve: Reservation | None = None, **fields: Any) -> Job:
@@ -290,6 +296,11 @@ class Library:
             person=person,
         )
 
+    def people(self) -> dict[str | None, int]:
+        """Every person who made a job here, with how many they made, most first (None:
+        jobs recorded before people were). `jobs(person=...)` lists one person's."""
+        return self.records.people()
+
     def video_ids(self, backend_url: str) -> set[str]:
         """Server ids already recorded for this backend URL (claimed by a job)."""
         return self.records.video_ids(backend_url)
@@ -346,6 +357,10 @@ class Library:
     ) -> float:
         """Dollars billed (since a time, for one studio's owner id, for one person)."""
         return self.ledger.billed_total(since=since, owner=owner, person=person)
+
+    def billed_by_person(self, *, since: float | None = None) -> dict[str | None, float]:
+        """Dollars billed per person (since a time); their sum is the team's."""
+        return self.ledger.billed_by_person(since=since)
 
     def reserved(self) -> float:
         """Quotes of jobs not billed yet (pending or running)."""

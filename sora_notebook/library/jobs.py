@@ -420,6 +420,13 @@ class Records:
             out = [j for j in out if tag in j.tags]
         return out
 
+    def people(self) -> dict[str | None, int]:
+        """Who made how many jobs, most first (then by name)."""
+        with self.store.read() as db:
+            rows = db.execute("SELECT person, COUNT(*) FROM jobs GROUP BY person").fetchall()
+        counts = {row[0]: int(row[1]) for row in rows}
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or "")))
+
     def video_ids(self, backend_url: str) -> set[str]:
         """Server ids already recorded for this backend URL (claimed by a job)."""
         with self.store.read() as db:

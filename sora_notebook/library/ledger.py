@@ -87,6 +87,18 @@ class Ledger:
         with self.store.read() as db:
             return _billed(db, since, owner, person)
 
+    def billed_by_person(self, *, since: float | None = None) -> dict[str | None, float]:
+        """Dollars billed per person who made the job (since a time); None: charges
+        recorded before people were (a library made before step 5)."""
+        sql = "SELECT person, COALESCE(SUM(amount), 0) FROM ledger"
+        args: list[float] = []
+        if since is not None:
+            sql += " WHERE at >= ?"
+            args.append(since)
+        with self.store.read() as db:
+            rows = db.execute(sql + " GROUP BY person", args).fetchall()
+        return {row[0]: float(row[1]) for row in rows}
+
     def reserved(self) -> float:
         """Quotes of jobs not billed yet (pending or running)."""
         with self.store.read() as db:

@@ -5,15 +5,18 @@ SQL arrives in SQLite's spelling (`store.py`) and is translated here: `?` marks,
 transaction first takes one advisory lock, so writers take turns as they do on SQLite
 (`BEGIN IMMEDIATE`): a quote is reserved against what is billed and reserved with no
 other writer in between, whichever machine it comes from. Each commit sends a
-notification on `sora_notebook` (with the writer's backend pid); a listening connection
-counts the ones from other connections, which is `data_version`. "Today" is the server's
-UTC day.
+notification on `sora_notebook` (with the writer's backend pid): every job added, every
+answer (progress, status) recorded, every file saved. One listening connection per store,
+on a thread, counts the ones from other connections (`data_version`) and calls whoever
+asked (`on_change`) at once; it connects again when the server drops it. "Today" is the
+server's UTC day.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,6 +29,8 @@ from sora_notebook.library import schema
 from sora_notebook.library.store import StoreUnavailable
 
 __all__ = ["CHANNEL", "PostgresStore", "is_database_url", "safe_database_url"]
+
+log = logging.getLogger(__name__)
 
 #: Every commit notifies this channel; the payload is the writer's backend pid.
 CHANNEL = "sora_notebook"
@@ -117,6 +122,7 @@ class PostgresStore:
     """A library's records in a PostgreSQL database (see `store.Store`)."""
 
     kind = "postgresql"
+    day = "UTC"
     path: Path | None = None
 
     def __init__(self, url: str, *, connect_timeout: float = 30.0) -> None:
@@ -138,6 +144,7 @@ class PostgresStore:
         self._db = _Db(self._conn, psycopg, self._where)
         self._seen = 0
         self._listener: threading.Thread | None = None
+        self._callbacks: list[Callable[[], object]] = []
         self._closed = threading.Event()
         with self._lock:
             schema.migrate(self)
@@ -185,15 +192,32 @@ class PostgresStore:
     def data_version(self) -> int:
         """How many commits of other connections were announced (LISTEN/NOTIFY); the
         first call starts listening."""
+        self._start_listening()
+        return self._seen
+
+    def on_change(self, callback: Callable[[], object]) -> Callable[[], None]:
+        """Call `callback()` (on the listening thread: keep it short, hand over to your
+        loop) whenever another connection commits; returns how to stop."""
         with self._lock:
-            if self._listener is None:
-                ready = threading.Event()
-                self._listener = threading.Thread(
-                    target=self._listen, args=(ready,), name="sora-notebook-listen", daemon=True
-                )
-                self._listener.start()
-                ready.wait(self._timeout)
-            return self._seen
+            self._callbacks = [*self._callbacks, callback]
+        self._start_listening()
+
+        def stop() -> None:
+            with self._lock:
+                self._callbacks = [c for c in self._callbacks if c is not callback]
+
+        return stop
+
+    def _start_listening(self) -> None:
+        with self._lock:
+            if self._listener is not None:
+                return
+            ready = threading.Event()
+            self._listener = threading.Thread(
+                target=self._listen, args=(ready,), name="sora-notebook-listen", daemon=True
+            )
+            self._listener.start()
+        ready.wait(self._timeout)
 
     def _listen(self, ready: threading.Event) -> None:
         """Count other connections' commits until closed; after a lost connection,
@@ -205,15 +229,24 @@ class PostgresStore:
                 ) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     if ready.is_set():
-                        self._seen += 1
+                        self._changed()
                     ready.set()
                     while not self._closed.is_set():
                         for note in conn.notifies(timeout=0.2):
                             if note.payload != str(self._pid):
-                                self._seen += 1
-            except self._psycopg.Error:
+                                self._changed()
+            except self._psycopg.Error as exc:
+                log.debug("team library: listening again after %s", exc)
                 ready.set()
                 self._closed.wait(1.0)
+
+    def _changed(self) -> None:
+        self._seen += 1
+        for callback in self._callbacks:
+            try:
+                callback()
+            except Exception:  # one listener's mistake must not deafen the others
+                log.exception("team library: a change listener failed")
 
     def check(self) -> str:
         """Returns "ok" when the server answers."""

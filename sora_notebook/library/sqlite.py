@@ -8,7 +8,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sora_notebook.errors import SoraNotebookError
@@ -35,6 +35,7 @@ class SqliteStore:
     """A library folder's `library.sqlite3` (see `store.Store`)."""
 
     kind = "sqlite"
+    day = "local"
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 30.0) -> None:
         self.path: Path | None = Path(path)
@@ -96,6 +97,10 @@ class SqliteStore:
         """`PRAGMA data_version`: moves when another connection (process) commits."""
         with self._lock:
             return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def on_change(self, callback: Callable[[], object]) -> None:
+        """SQLite tells no one of another process's commit: look at `data_version`."""
+        return None
 
     def check(self) -> str:
         """`PRAGMA integrity_check`."""

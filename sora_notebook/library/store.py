@@ -9,7 +9,7 @@ read by name (`row["key"]`) and by position (`row[0]`). SQLite implements it
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
@@ -47,6 +47,8 @@ class Store(Protocol):
     kind: str
     #: The file the records live in (SQLite), None for a database server.
     path: Path | None
+    #: Whose calendar day "today" is (`day_start`): "local" (SQLite) or "UTC" (a team's).
+    day: str
 
     def write(self) -> AbstractContextManager[Db]:
         """One short write transaction; no other writer runs until it ends."""
@@ -63,6 +65,12 @@ class Store(Protocol):
 
     def data_version(self) -> int:
         """A counter that moves when another connection commits."""
+        ...
+
+    def on_change(self, callback: Callable[[], object]) -> Callable[[], None] | None:
+        """Call `callback()`, from any thread, soon after another connection commits;
+        returns how to stop, or None where the database cannot tell (then look at
+        `data_version` now and then)."""
         ...
 
     def check(self) -> str:

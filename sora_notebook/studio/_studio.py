@@ -23,11 +23,9 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
-
-import httpx
 
 from sora_notebook import export as export_formats
 from sora_notebook.client import AsyncSoraClient, Backend
@@ -39,24 +37,30 @@ from sora_notebook.errors import (
     VideoFailed,
     WaitTimeout,
 )
-from sora_notebook.judge import Metrics, Preference, Rank, Scorer
+from sora_notebook.judge import (
+    Metrics,
+    ModelStanding,
+    Preference,
+    Rank,
+    Scorer,
+    VideoRecord,
+    leaderboard,
+)
 from sora_notebook.library import DELETED_REMOTE, REJECTED, Job, Library
 from sora_notebook.library.lineage import Tree, build_tree, lineage_of
 from sora_notebook.protocol import COMPLETED, FAILED, Video, VideoError
-from sora_notebook.studio.capabilities import CapabilityBook
-from sora_notebook.studio.dispatch import Dispatcher
 from sora_notebook.studio.events import EventHub, StudioEvent
+from sora_notebook.studio.fanout import FanOut, TargetPlan, after
 from sora_notebook.studio.importing import ImportReport, import_listed
 from sora_notebook.studio.judging import Judge
-from sora_notebook.studio.money import Purse, Quote, Spend, Wallet, dollars
-from sora_notebook.studio.plans import Plan, Planner, Request, expand_grid
+from sora_notebook.studio.lanes import Lane, LaneSettings, Target, check_lane_name, parse_target
+from sora_notebook.studio.money import Purse, Quote, Spend, dollars
+from sora_notebook.studio.plans import Plan, Request, expand_grid
 from sora_notebook.studio.polling import PollPolicy
 from sora_notebook.studio.progress import Progress, ProgressBook
-from sora_notebook.studio.ratelimit import RateLimiter
 from sora_notebook.studio.refs import JobRef, resolve
-from sora_notebook.studio.runner import Runner, new_owner
+from sora_notebook.studio.runner import new_owner
 from sora_notebook.studio.sync import run_sync
-from sora_notebook.studio.tracker import Tracker
 from sora_notebook.studio.watch import LibraryWatch
 
 __all__ = ["Quote", "Studio", "StudioEvent", "Tree"]
@@ -85,7 +89,7 @@ class Studio:
 
     def __init__(
         self,
-        backend: Backend | None = None,
+        backend: Backend | Mapping[str, Backend] | None = None,
         library: str | os.PathLike[str] | Library = "sora_studio",
         budget: float | None = None,
         *,
@@ -105,51 +109,37 @@ class Studio:
         self.library = library if isinstance(library, Library) else Library(library, clock=clock)
         # The default emulator keeps its jobs beside the library, so jobs in flight
         # outlive a kernel restart as they would on a real server.
-        backend = backend or (client.backend if client else _default_backend(self.library))
-        self._owns_client = client is None
-        self._http: httpx.AsyncClient | None = None
-        create_client = client
-        if client is None:
-            client, create_client, self._http = _make_clients(backend, clock=clock, sleep=sleep)
-        self.client = client
+        named = _named_backends(backend, client, self.library)
         self._clock = clock
         self._events = EventHub(interval=coalesce)
         self._changed: asyncio.Event | None = None
         self.owner = new_owner()
-        self.wallet = Wallet(
-            self.library,
-            backend,
+        self.progress_book = ProgressBook(clock)
+        self._shared = LaneSettings(
+            library=self.library,
             owner=self.owner,
             clock=clock,
-            prices=prices,
-            allow_unknown_cost=allow_unknown_cost,
-        )
-        if budget is not None:
-            self.wallet.budget = budget
-        self.book = CapabilityBook(backend)
-        self.planner = Planner(backend, self.wallet, self.book)
-        self.progress_book = ProgressBook(clock)
-        self.judge = Judge(self.library, clock=clock, on_change=self._on_change)
-        self.runner = Runner(
-            *(client, self.library, backend),
-            capabilities=self.book,
-            wallet=self.wallet,
+            sleep=sleep,
+            max_rps=max_rps,
+            poll=poll or PollPolicy(),
+            downloads=downloads,
             progress=self.progress_book,
             on_change=self._on_change,
-            limiter=RateLimiter(max_rps, clock=clock, sleep=sleep),
-            policy=poll or PollPolicy(),
-            clock=clock,
-            owner=self.owner,
-            create_client=create_client,
-        )
-        self.tracker = Tracker(self.runner, clock=clock, sleep=sleep, concurrency=downloads)
-        self.dispatcher = Dispatcher(
-            *(self.library, self.wallet, self.book, self.runner, self.tracker),
-            on_change=self._on_change,
             start=self.start,
-            on_cost=on_cost,
         )
-        self._backend = backend
+        self._lanes: dict[str, Lane] = {}
+        for n, (name, one) in enumerate(named.items()):
+            self._add_lane(name, one, client if n == 0 else None)
+        first = next(iter(self._lanes.values()))
+        #: The first backend's services (the single-backend studio's, as before).
+        self.client, self.wallet, self.book = first.client, first.wallet, first.book
+        self.planner, self.runner, self.tracker = first.planner, first.runner, first.tracker
+        self.dispatcher = first.dispatcher
+        self.prices, self.allow_unknown_cost = prices or {}, allow_unknown_cost
+        self.on_cost = on_cost
+        if budget is not None:
+            self.wallet.budget = budget
+        self.judge = Judge(self.library, clock=clock, on_change=self._on_change)
         self._watch = LibraryWatch(self.library, self._on_foreign_change)
         try:
             asyncio.get_running_loop()
@@ -158,49 +148,93 @@ class Studio:
         else:
             self.start()
 
+    def _add_lane(self, name: str, backend: Backend, client: AsyncSoraClient | None) -> Lane:
+        check_lane_name(name, list(self._lanes))
+        lane = Lane(name, backend, self._shared, client=client)
+        if self._lanes:  # the person's settings, as the first lane has them
+            lane.wallet.prices = dict(self.prices)
+            lane.wallet.allow_unknown_cost = self.allow_unknown_cost
+            lane.dispatcher.on_cost = self.on_cost
+        clash = next((o for o in self._lanes.values() if o.address == lane.address), None)
+        if clash is not None and clash.backend.name == backend.name:
+            raise ValidationError(
+                f"Backends {clash.name!r} and {name!r} are one server ({lane.address}); its "
+                f"jobs could not be told apart. Use one name with several models as targets.",
+                param="backend",
+            )
+        self._lanes[name] = lane
+        return lane
+
     def __repr__(self) -> str:
-        where = f"backend={self.backend.label}, library={str(self.library.root)!r}"
+        names = [f"{n}={lane.backend.label}" for n, lane in self._lanes.items()]
+        on = f"backend={self.backend.label}" if len(names) == 1 else f"backends={', '.join(names)}"
+        where = f"{on}, library={str(self.library.root)!r}"
         if self._closed:
             return f"Studio({where}, closed)"
         budget = self.budget
         of = "" if budget is None else f" of ${budget:.2f}"
-        return f"Studio({where}, tracked={self.tracker.tracked}, spent=${self.spent:.2f}{of})"
+        tracked = sum(lane.tracker.tracked for lane in self._lanes.values())
+        return f"Studio({where}, tracked={tracked}, spent=${self.spent:.2f}{of})"
 
     # --- settings, kept by the services ------------------------------------------------
 
     @property
     def backend(self) -> Backend:
-        return self._backend
+        """The first backend (the only one of a single-backend studio)."""
+        return self.wallet.backend
 
     @backend.setter
     def backend(self, backend: Backend) -> None:
         """Declare the same server anew (e.g. `with_quirks`); its jobs stay this studio's."""
-        self._backend = self.wallet.backend = self.book.backend = self.planner.backend = backend
+        next(iter(self._lanes.values())).backend = backend
+
+    @property
+    def backends(self) -> dict[str, Backend]:
+        """Name -> backend, the first one first; targets are written `"name:model"`."""
+        return {name: lane.backend for name, lane in self._lanes.items()}
+
+    def add_backend(
+        self, name: str, backend: Backend, *, client: AsyncSoraClient | None = None
+    ) -> None:
+        """Add a named backend (its own client, key, rate limit and capabilities) that
+        jobs can be sent to as `"name:model"`; its unfinished jobs are resumed."""
+        lane = self._add_lane(name, backend, client)
+        if self._changed is not None:  # started: track what it owns
+            lane.tracker.start()
+            self._resume(lane)
+
+    def _lane_of(self, job: Job) -> Lane:
+        """The lane whose backend made `job` (the first lane for a job of none here)."""
+        lanes = self._lanes.values()
+        return next((lane for lane in lanes if lane.owns(job)), next(iter(lanes)))
 
     @property
     def prices(self) -> dict[str, float]:
         """Model -> dollars per second of video, set by the person (they win)."""
-        return self.wallet.prices
+        return self._first.wallet.prices
 
     @prices.setter
     def prices(self, prices: Mapping[str, float]) -> None:
-        self.wallet.prices = dict(prices)
+        for lane in self._lanes.values():
+            lane.wallet.prices = dict(prices)
 
     @property
     def allow_unknown_cost(self) -> bool:
-        return self.wallet.allow_unknown_cost
+        return self._first.wallet.allow_unknown_cost
 
     @allow_unknown_cost.setter
     def allow_unknown_cost(self, allow: bool) -> None:
-        self.wallet.allow_unknown_cost = allow
+        for lane in self._lanes.values():
+            lane.wallet.allow_unknown_cost = allow
 
     @property
     def on_cost(self) -> Callable[[Quote], object] | None:
-        return self.dispatcher.on_cost
+        return self._first.dispatcher.on_cost
 
     @on_cost.setter
     def on_cost(self, callback: Callable[[Quote], object] | None) -> None:
-        self.dispatcher.on_cost = callback
+        for lane in self._lanes.values():
+            lane.dispatcher.on_cost = callback
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -210,24 +244,25 @@ class Studio:
         if task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop():
             return
         self._changed = asyncio.Event()
-        self.tracker.start()
+        for lane in self._lanes.values():
+            lane.tracker.start()
         self._watch.start()
         self.library.sweep()
+        for lane in self._lanes.values():
+            self._resume(lane)
+
+    def _resume(self, lane: Lane) -> None:
         for job in self.library.jobs():
-            if self.runner.owns(job):
-                self.tracker.schedule(job)
+            if lane.owns(job):
+                lane.tracker.schedule(job)
 
     async def aclose(self) -> None:
         """Stop tracking (jobs stay recorded and resume next time), close what it opened."""
         self._closed = True
         await self._watch.stop()
-        await self.tracker.stop()
+        for lane in self._lanes.values():
+            await lane.aclose()
         self._events.close()
-        if self._owns_client:
-            await self.client.aclose()
-            await self.runner.create_client.aclose()
-            if self._http is not None:
-                await self._http.aclose()
         if self._owns_library:
             self.library.close()
 
@@ -253,10 +288,11 @@ class Studio:
     def _on_foreign_change(self, kind: str, job: Job) -> None:
         """Another process changed the library: announce it and re-plan the job here."""
         self._on_change(kind, job)
+        lane = self._lane_of(job)
         if kind == "removed":
-            self.tracker.forget(job.key)
-        elif self.runner.owns(job) and not (job.is_pending or job.is_final):
-            self.tracker.schedule(job, sooner_only=True)
+            lane.tracker.forget(job.key)
+        elif lane.owns(job) and not (job.is_pending or job.is_final):
+            lane.tracker.schedule(job, sooner_only=True)
 
     # --- money -------------------------------------------------------------------------
 
@@ -318,11 +354,14 @@ class Studio:
         input_reference: Any = None,
         fit: str = "none",
         edge_kind: str | None = None,
+        target: Target | None = None,
         **params: Any,
     ) -> Plan:
         """Every decision about a request before it is sent: problems by field (with what
         to do), the quote for all `n`, what the budget leaves, how the reference image is
-        fitted, and what the server cannot do. `submit` sends the same plan."""
+        fitted, and what the server cannot do. `submit` sends the same plan. `target`:
+        `"name:model"` of one of `backends` (default: the first backend)."""
+        lane, model = self._on(target, model)
         request = Request(
             prompt=prompt,
             mode=mode,
@@ -336,14 +375,93 @@ class Studio:
             edge_kind=edge_kind,
             params=params,
         )
-        return self.planner.plan(request, self.wallet.purse())
+        return lane.planner.plan(request, lane.wallet.purse())
 
-    def _planned(self, prompt: str, purse: Purse, **kw: Any) -> Plan:
-        """`plan` with the arguments the verbs take, against `purse` (read once)."""
+    def plan_fan_out(self, prompt: str, targets: Sequence[Target], **request: Any) -> FanOut:
+        """`prompt` planned for each target (`"name:model"`, see `backends`): each one's
+        quote, size and seconds, problems and what its server cannot do, and the quote
+        of the whole, checked against the budget before anything is sent."""
+        return self._fan_out_plan(prompt, targets, request)[0]
+
+    async def fan_out(self, prompt: str, targets: Sequence[Target], **request: Any) -> list[Job]:
+        """Send `prompt` to every target in one call (arguments as `submit`), quoted
+        whole: nothing is sent unless every target's plan is fine and the budget covers
+        them all; then each backend's jobs are reserved and sent as one batch."""
+        if isinstance(targets, str) or not targets:
+            raise ValidationError(
+                "targets must be a list of 'name:model' (or (name, model)), e.g. "
+                "['emulator:emu-amber', 'emulator:emu-slate'].",
+                param="targets",
+            )
+        combos = [{**request, "prompt": prompt, "target": target} for target in targets]
+        return await self._send_across(combos, "fan-out")
+
+    def _fan_out_plan(
+        self, prompt: str, targets: Sequence[Target], request: Mapping[str, Any]
+    ) -> tuple[FanOut, list[Lane]]:
+        if isinstance(targets, str) or not targets:
+            raise ValidationError(
+                "targets must be a list of 'name:model' (or (name, model)), e.g. "
+                "['emulator:emu-amber', 'emulator:emu-slate'].",
+                param="targets",
+            )
+        combos = [{**request, "prompt": prompt, "target": target} for target in targets]
+        return self._plan_across(combos)
+
+    def _plan_across(self, combos: list[dict[str, Any]]) -> tuple[FanOut, list[Lane]]:
+        """Each combination planned on its target's backend against the one budget, read
+        once, that the combinations before it left."""
+        purse = self.wallet.purse()
+        left = purse.left
+        plans, lanes = [], []
+        for combo in combos:
+            lane = self._take_target(combo)
+            plan = self._planned(
+                combo.pop("prompt"), replace(purse, prices=lane.wallet.rates()), lane=lane, **combo
+            )
+            purse = after(purse, plan.cost)
+            model = plan.submissions[0].model if plan.submissions else combo.get("model")
+            plans.append(TargetPlan(_written(lane.name, model), lane.name, model, plan))
+            lanes.append(lane)
+        return FanOut(tuple(plans), left), lanes
+
+    async def _send_across(self, combos: list[dict[str, Any]], what: str) -> list[Job]:
+        """Plan every combination whole, then send each backend's share as one batch,
+        reserved against the budget as it is sent."""
+        whole, lanes = self._plan_across(combos)
+        whole.raise_first()
+        sent: list[Job] = []
+        for lane in dict.fromkeys(lanes):
+            plans = [t.plan for t, on in zip(whole.targets, lanes, strict=True) if on is lane]
+            sent += await lane.dispatcher.send(plans, what, lane.wallet.purse())
+        return sent
+
+    def _planned(self, prompt: str, purse: Purse, *, lane: Lane | None = None, **kw: Any) -> Plan:
+        """`plan` with the arguments the verbs take, against `purse` (read once), on
+        `lane` (default: the first backend)."""
         named = {k: kw.pop(k) for k in _REQUEST_FIELDS & kw.keys()}
         if named.get("parent") is not None:
             named["parent"] = self._resolve(named["parent"])
-        return self.planner.plan(Request(prompt=prompt, **named, params=kw), purse)
+        planner = (lane or self._first).planner
+        return planner.plan(Request(prompt=prompt, **named, params=kw), purse)
+
+    @property
+    def _first(self) -> Lane:
+        return next(iter(self._lanes.values()))
+
+    def _on(self, target: Target | None, model: str | None) -> tuple[Lane, str | None]:
+        """The lane `target` names and the model (the target's, else `model`)."""
+        if target is None:
+            return self._first, model
+        name, named = parse_target(target, list(self._lanes))
+        return self._lanes[name], named or model
+
+    def _take_target(self, request: dict[str, Any]) -> Lane:
+        """The lane `request["target"]` names (taken out, its model put in), else the first."""
+        lane, model = self._on(request.pop("target", None), request.get("model"))
+        if model is not None:
+            request["model"] = model
+        return lane
 
     async def submit(self, prompt: str, **request: Any) -> Job:
         """Record and send one generation; returns at once (the tracker follows it).
@@ -352,9 +470,10 @@ class Studio:
         edge_kind, extra fields). Raises the plan's first problem (`ValidationError`,
         `BudgetExceeded`) before sending, or the server's refusal.
         """
-        purse = self.wallet.purse()
-        plan = self._planned(prompt, purse, **request)
-        return (await self.dispatcher.send([plan], "create", purse))[0]
+        lane = self._take_target(request)
+        purse = lane.wallet.purse()
+        plan = self._planned(prompt, purse, lane=lane, **request)
+        return (await lane.dispatcher.send([plan], "create", purse))[0]
 
     async def generate(self, prompt: str, *, timeout: float | None = None, **kw: Any) -> Job:
         """Submit, wait for completion, and return the job with its media saved."""
@@ -373,33 +492,35 @@ class Studio:
         return await self._derive("extend", job, prompt, seconds=seconds)
 
     async def _derive(self, mode: str, job: JobRef, prompt: str, **kw: Any) -> Job:
-        purse = self.wallet.purse()
-        plan = self._planned(prompt, purse, mode=mode, parent=job, **kw)
-        return await self.dispatcher.derive(plan, mode, purse)
+        """On the backend that made `job` (only that server knows its video)."""
+        lane = self._lane_of(self._resolve(job))
+        purse = lane.wallet.purse()
+        plan = self._planned(prompt, purse, mode=mode, parent=job, lane=lane, **kw)
+        return await lane.dispatcher.derive(plan, mode, purse)
 
     async def variants(self, prompt: str, n: int, **params: Any) -> list[Job]:
         """`n` submissions of the same request (the API has no `n`); all or none."""
-        purse = self.wallet.purse()
-        plan = self._planned(prompt, purse, n=n, **params)
-        return await self.dispatcher.send([plan], "batch", purse)
+        lane = self._take_target(params)
+        purse = lane.wallet.purse()
+        plan = self._planned(prompt, purse, lane=lane, n=n, **params)
+        return await lane.dispatcher.send([plan], "batch", purse)
 
     async def sweep(self, prompt: str | list[str], **grid: Any) -> list[Job]:
         """One submission per combination of the grid's values, e.g.
-        `sweep("a fox", seconds=[4, 8], size=["720x1280", "1280x720"])` (4 videos)."""
-        purse = self.wallet.purse()
-        combos = expand_grid({"prompt": prompt, **grid})
-        plans = [self._planned(combo.pop("prompt"), purse, **combo) for combo in combos]
-        return await self.dispatcher.send(plans, "batch", purse)
+        `sweep("a fox", seconds=[4, 8], size=["720x1280", "1280x720"])` (4 videos);
+        `target=["emulator:emu-amber", "lite:veo-3"]` sweeps backends and models too."""
+        return await self._send_across(expand_grid({"prompt": prompt, **grid}), "batch")
 
     # --- waiting -----------------------------------------------------------------------
 
     def _settled(self, job: Job) -> bool:
         if job.status in (FAILED, REJECTED, DELETED_REMOTE):
             return True
-        if not self.runner.owns(job):
+        runner = self._lane_of(job).runner
+        if not runner.owns(job):
             return True
         if job.status == COMPLETED:
-            return self.runner.download_done(job)
+            return runner.download_done(job)
         return False
 
     async def wait(self, job: JobRef, *, timeout: float | None = None) -> Job:
@@ -410,9 +531,10 @@ class Studio:
         a full disk during this wait (it starts again by itself once there is room).
         """
         self.start()
-        key = self._resolve(job).key
+        record = self._resolve(job)
+        key, lane = record.key, self._lane_of(record)
         deadline = None if timeout is None else self._clock() + timeout
-        state = self.runner.state(key)
+        state = lane.runner.state(key)
         full_before = state.disk_full_tries
         while True:
             current = self.library.get(key)
@@ -421,8 +543,8 @@ class Studio:
             if state.disk_full is not None and state.disk_full_tries > full_before:
                 full = state.disk_full  # it retries by itself once there is room
                 raise DiskFull(full.folder, full.free)
-            if not self.tracker.is_tracked(key):
-                self.tracker.schedule(current)
+            if not lane.tracker.is_tracked(key):
+                lane.tracker.schedule(current)
             assert self._changed is not None
             changed = self._changed
             try:
@@ -441,42 +563,56 @@ class Studio:
         (where it has no delete the server's copy stays until it expires; logged)."""
         record = self._resolve(job)
         self.library.check_removable(record)  # another person's job: refuse before anything
-        reason = self.book.reason("delete")
+        lane = self._lane_of(record)
+        reason = lane.book.reason("delete")
         if reason is not None and record.video_id is not None:
             log.info("%s Deleted %s here only.", reason, record.key)
         if remote and reason is None:
             self.start()
-            await self.runner.delete_remote(record)
-        self.tracker.forget(record.key)
+            await lane.runner.delete_remote(record)
+        lane.tracker.forget(record.key)
         self.library.remove(record.key)
         self._on_change("removed", record)
         return record
 
     async def import_remote(self) -> ImportReport:
-        """Add the jobs the backend lists that the library lacks.
+        """Add the jobs the backends list that the library lacks.
 
         Returns an `ImportReport`: how many were imported, the ids skipped (ids the
-        client cannot use, with the reason) and whether the list walk stopped at a limit.
-        Where the server has no working list nothing is asked, and the note says why.
+        client cannot use, with the reason) and whether a list walk stopped at a limit.
+        Where a server has no working list nothing is asked of it, and the note says why.
         """
-        reason = self.capabilities.reason("list")
+        reports = [await self._import_from(lane) for lane in self._lanes.values()]
+        if len(reports) == 1:
+            return reports[0]
+        named = zip(self._lanes, reports, strict=True)
+        notes = [f"{name}: {r.note}" for name, r in named if r.note]
+        return ImportReport(
+            sum(r.imported for r in reports),
+            [skip for r in reports for skip in r.skipped],
+            truncated=any(r.truncated for r in reports),
+            note="; ".join(notes),
+        )
+
+    async def _import_from(self, lane: Lane) -> ImportReport:
+        reason = lane.book.current.reason("list")
         if reason is not None:
             return ImportReport(0, [], truncated=False, note=f"Nothing imported: {reason}")
         self.start()
         for pending in self.library.jobs(status="pending"):
-            if self.runner.owns(pending) and self.runner.may_reconcile(pending):
-                await self.runner.reconcile(pending)
-        videos, cut = await self.runner.listed()
+            if lane.owns(pending) and lane.runner.may_reconcile(pending):
+                await lane.runner.reconcile(pending)
+        videos, cut = await lane.runner.listed()
 
         def added(job: Job) -> None:
             self._on_change("added", job)
-            self.tracker.schedule(job)
+            lane.tracker.schedule(job)
 
         imported, skipped = await import_listed(
             videos,
             self.library,
-            backend=self.runner.backend_name,
-            backend_url=self.runner.backend_url,
+            backend=lane.runner.backend_name,
+            backend_url=lane.runner.backend_url,
             on_added=added,
         )
         note = str(cut) if cut is not None else ""
@@ -501,7 +637,8 @@ class Studio:
         """Stop a running job where the server can (vLLM-Omni); refused with the reason
         (`ValidationError`) elsewhere. The record stays, marked failed "cancelled"."""
         record = self._resolve(job)
-        reason = self.book.reason("cancel")
+        lane = self._lane_of(record)
+        reason = lane.book.reason("cancel")
         if reason is not None:
             raise ValidationError(reason, param="cancel")
         if record.video_id is None or record.is_final:
@@ -509,8 +646,8 @@ class Studio:
                 f"Only a running job can be cancelled; this one is {record.status}."
             )
         self.start()
-        await self.client.cancel(record.video_id)
-        self.tracker.forget(record.key)
+        await lane.client.cancel(record.video_id)
+        lane.tracker.forget(record.key)
         cancelled = self.library.update(
             record.key,
             status=FAILED,
@@ -583,10 +720,16 @@ class Studio:
         """Write the tree (under `root`) in the format `path`'s suffix names: `*.html` a
         static gallery, otherwise a zip of the records, lineage and media (restore it with
         `sora_notebook.export.import_archive`). Formats live in `sora_notebook.export`.
-        A gallery carries ratings, cached metrics and the ranking of the tree's variants."""
+        A gallery carries ratings, cached metrics, the ranking of the tree's variants and,
+        where duels set two or more models against each other, the leaderboard by model."""
         tree = self.tree(root)
-        ranking = self.judge.ranking_among(list(tree.nodes.values()))
-        return export_formats.export(self.library, tree, path, embed=embed, ranking=ranking)
+        jobs = list(tree.nodes.values())
+        ranking = self.judge.ranking_among(jobs)
+        models = self.leaderboard([j for j in jobs if j.status == COMPLETED])
+        several = models if len(models) > 1 else None  # one model ranks nothing
+        return export_formats.export(
+            self.library, tree, path, embed=embed, ranking=ranking, models=several
+        )
 
     def progress(self, job: JobRef) -> Progress:
         """How far along a job is now, and its time left (see `studio.progress`).
@@ -595,7 +738,7 @@ class Studio:
         corrected by every server answer; `Progress.at(t)` moves it on between answers.
         """
         record = self._resolve(job)
-        return self.progress_book.of(record, self.runner.predicted(record))
+        return self.progress_book.of(record, self._lane_of(record).runner.predicted(record))
 
     # --- judging (the `Judge`) -----------------------------------------------------------
 
@@ -629,6 +772,24 @@ class Studio:
         """The two of `jobs` (default: every completed job with its video saved) whose
         order the ranking is least sure of; None with fewer than two."""
         return self.judge.next_pair(jobs)
+
+    def target_of(self, job: JobRef) -> str:
+        """`"name:model"` of the backend here that made `job` (its kind where none did)."""
+        record = job if isinstance(job, Job) else self._resolve(job)
+        lane = next((lane for lane in self._lanes.values() if lane.owns(record)), None)
+        return _written(lane.name if lane else record.backend, record.model)
+
+    def leaderboard(self, jobs: Sequence[JobRef] | None = None) -> list[ModelStanding]:
+        """Targets (`"name:model"`) best first, by Bradley-Terry over the duels of their
+        videos (default: every completed job), each with its uncertainty, cost and
+        seconds per video and wins per dollar (see `judge.leaderboard`)."""
+        chosen = (
+            self.library.jobs(status=COMPLETED)
+            if jobs is None
+            else [self._resolve(job) for job in jobs]
+        )
+        videos = [VideoRecord(j.key, self.target_of(j), j.billed, _took(j)) for j in chosen]
+        return leaderboard(videos, self.judge.preferences(chosen))
 
     # --- for the view (`widgets.port.StudioPort`): small public delegates ----------------
 
@@ -693,23 +854,33 @@ class Studio:
         display(panel)
 
 
+def _took(job: Job) -> float | None:
+    """Seconds from sending to finished (None while unknown)."""
+    if job.completed_at is None or not job.submitted_at:
+        return None
+    return max(0.0, job.completed_at - job.submitted_at)
+
+
+def _written(name: str, model: str | None) -> str:
+    return name if model is None else f"{name}:{model}"
+
+
+def _named_backends(
+    backend: Backend | Mapping[str, Backend] | None,
+    client: AsyncSoraClient | None,
+    library: Library,
+) -> dict[str, Backend]:
+    """Name -> backend; one backend is named by its kind (`emulator`, `openai`...)."""
+    if isinstance(backend, Mapping):
+        if not backend:
+            raise ValidationError("Give at least one backend.", param="backend")
+        return dict(backend)
+    one = backend or (client.backend if client else _default_backend(library))
+    return {one.name: one}
+
+
 def _default_backend(library: Library) -> Backend:
     return Backend.from_env(emulator_data_dir=library.root / "emulator")
-
-
-def _make_clients(
-    backend: Backend, *, clock: Callable[[], float], sleep: Callable[[float], Awaitable[object]]
-) -> tuple[AsyncSoraClient, AsyncSoraClient, httpx.AsyncClient]:
-    """Two clients on one connection pool: one that retries, for reading and
-    downloading, and one that never re-sends a create on its own. A create whose answer
-    is lost stays `pending` and is reconciled by the studio, which sends it again only
-    after the server's job list shows it is not there."""
-    http = httpx.AsyncClient(**backend.http_options(), timeout=60.0)
-    reader = AsyncSoraClient(backend, http_client=http, sleep=sleep, wall_clock=clock)
-    creator = AsyncSoraClient(
-        backend, http_client=http, max_retries=0, sleep=sleep, wall_clock=clock
-    )
-    return reader, creator, http
 
 
 def _as_video(job: Job) -> Video:

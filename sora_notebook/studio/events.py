@@ -1,8 +1,9 @@
 """Studio events, coalesced: many changes in one tick reach subscribers as one batch.
 
 A batch holds at most one event per (job, kind); repeated `updated` events of one job
-keep only the newest state, and an `updated` that arrives alongside a `completed`,
-`failed` or `removed` of the same job is dropped. Order follows first occurrence.
+keep only the newest state, and an `updated` that arrives alongside an `added`,
+`completed` or `failed` of the same job gives that event its newer state (one alongside
+a `removed` is dropped). Order follows first occurrence.
 Callbacks run on the event loop thread; one that raises is logged, never fatal.
 """
 
@@ -55,8 +56,13 @@ class EventHub:
         """Queue an event; it is delivered within `interval` seconds (at once off-loop)."""
         if kind not in EVENT_KINDS:
             raise ValueError(f"unknown event kind {kind!r}")
-        if kind == "updated" and any((job.key, k) in self._pending for k in _SUPERSEDES_UPDATE):
-            return
+        if kind == "updated":
+            held = [k for k in _SUPERSEDES_UPDATE if (job.key, k) in self._pending]
+            for k in held:  # the event that supersedes it carries the newest state
+                if k != "removed":
+                    self._pending[(job.key, k)] = StudioEvent(k, job)
+            if held:
+                return
         if kind in _SUPERSEDES_UPDATE:
             self._pending.pop((job.key, "updated"), None)
         # a dict keeps a replaced key's first position: first occurrence, newest state

@@ -143,12 +143,23 @@ class Judge:
 
     def next_pair(self, jobs: Sequence[JobRef] | None = None) -> tuple[Job, Job] | None:
         """The two of `jobs` (default: every completed job with its video saved) whose
-        order the ranking is least sure of; None with fewer than two."""
+        order the ranking is least sure of, made from one prompt by two models (or two
+        backends) while there are such pairs; None with fewer than two."""
         chosen = self._judged(jobs, self._playable)
         by_key = {j.key: j for j in chosen}
         prefs = self.preferences(list(by_key.values()))
-        pair = least_certain_pair(rank(list(by_key), prefs), prefs)
+
+        def across_models(a: str, b: str) -> bool:
+            one, other = by_key[a], by_key[b]
+            return one.prompt == other.prompt and _maker(one) != _maker(other)
+
+        pair = least_certain_pair(rank(list(by_key), prefs), prefs, across_models)
         return None if pair is None else (by_key[pair[0]], by_key[pair[1]])
+
+
+def _maker(job: Job) -> tuple[str, str, str | None]:
+    """Who made a video: the backend (kind and address) and the model."""
+    return job.backend, job.backend_url, job.model
 
 
 def _key(judge: Judge, job: JobRef) -> str:

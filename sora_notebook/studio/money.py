@@ -33,6 +33,7 @@ from sora_notebook.library.ledger import BUDGET, DAILY_BUDGET, UNKNOWN_COST_MESS
 from sora_notebook.protocol import COMPLETED, DEFAULT_SECONDS, FAILED, MODELS, Video, estimate_cost
 
 __all__ = [
+    "PersonSpend",
     "Purse",
     "Quote",
     "Spend",
@@ -46,14 +47,42 @@ __all__ = [
 
 
 @dataclass(frozen=True)
+class PersonSpend:
+    """Dollars billed for the jobs one person made: all time and today. `person` None:
+    charges recorded before the library kept people."""
+
+    person: str | None
+    total: float
+    today: float
+
+
+@dataclass(frozen=True)
 class Spend:
-    """Billed dollars: all time in this library, today (local calendar day), and this
-    studio's session. `unknown`: completed jobs whose price is unknown (not counted)."""
+    """Billed dollars: all time in this library, today (the library's day: the local
+    calendar day, a team store's UTC day), and this studio's session. `unknown`:
+    completed jobs whose price is unknown (not counted). `person`: who this studio works
+    as; `people`: each person's share of `total` and `today`, most spent first (their
+    sums are the team's). `day`: whose day `today` is, "local" or "UTC" (a team's)."""
 
     total: float
     today: float
     session: float
     unknown: int = 0
+    person: str | None = None
+    people: tuple[PersonSpend, ...] = ()
+    day: str = "local"
+
+    def of(self, person: str | None) -> PersonSpend:
+        """One person's share (nothing billed: zeros)."""
+        for share in self.people:
+            if share.person == person:
+                return share
+        return PersonSpend(person, 0.0, 0.0)
+
+    @property
+    def mine(self) -> PersonSpend:
+        """This studio's person's share (every studio they run, on any machine)."""
+        return self.of(self.person)
 
 
 @dataclass(frozen=True)
@@ -224,12 +253,23 @@ class Wallet:
 
     @property
     def spend(self) -> Spend:
+        """The team's spend and each person's, from the library's ledger."""
         lib = self.library
+        total = lib.billed_by_person()
+        today = lib.billed_by_person(since=lib.day_start(self.clock()))
+        people = [
+            PersonSpend(person, round(dollars, 6), round(today.get(person, 0.0), 6))
+            for person, dollars in total.items()
+        ]
+        people.sort(key=lambda p: (-p.total, p.person or ""))
         return Spend(
-            total=round(lib.billed_total(), 6),
-            today=round(lib.billed_total(since=lib.day_start(self.clock())), 6),
+            total=round(sum(total.values()), 6),
+            today=round(sum(today.values()), 6),
             session=round(lib.billed_total(owner=self.owner), 6),
             unknown=lib.unknown_costs(),
+            person=lib.person,
+            people=tuple(people),
+            day=lib.store.day,
         )
 
     @property

@@ -1,14 +1,18 @@
 """See what other processes write to a shared library (the library is the truth).
 
-`PRAGMA data_version` moves only when another connection commits, so checking it every
-`interval` seconds costs one tiny query. When it moves, the jobs whose `updated_at`
-changed are announced (`added` / `updated` / `removed`), which wakes `Studio.wait`,
-refreshes the view and lets the tracker re-plan them.
+A team's library (PostgreSQL) says when another connection commits (LISTEN/NOTIFY,
+`Library.on_change`): the watch wakes at once, and looks by itself only every `safety`
+seconds, in case a notification was lost. A folder library (SQLite) says nothing, so its
+`PRAGMA data_version`, which moves only when another connection commits, is checked
+every `interval` seconds (one tiny query). When the version moves, the jobs whose
+`updated_at` changed are announced (`added` / `updated` / `removed`), which wakes
+`Studio.wait`, refreshes the view and lets the tracker re-plan them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -20,6 +24,12 @@ __all__ = ["LibraryWatch"]
 
 log = logging.getLogger(__name__)
 
+#: Seconds between looks where the library notifies (a lost notification's bound).
+SAFETY_NET = 5.0
+#: The least seconds between two looks: a burst of notifications (ten people's
+#: progress) is looked at once per gap, not once per commit.
+GAP = 0.05
+
 
 class LibraryWatch:
     """A small task announcing the changes other processes make to one library."""
@@ -30,12 +40,17 @@ class LibraryWatch:
         on_change: Callable[[str, Job], object],
         *,
         interval: float = 0.5,
+        safety: float | None = None,
+        listen: bool = True,
     ) -> None:
         self.library = library
         self.on_change = on_change
         self.interval = interval
+        self.safety = SAFETY_NET if safety is None else safety
+        self.listen = listen
         self.task: asyncio.Task[None] | None = None
-        self.seen = 0
+        #: Changes announced; times a notification woke the watch.
+        self.seen = self.woken = 0
 
     def start(self) -> None:
         if self.task is not None and not self.task.done():
@@ -49,18 +64,37 @@ class LibraryWatch:
             await asyncio.wait({task}, timeout=5.0)
 
     async def _run(self) -> None:
-        version = self.library.data_version()
-        stamps = self.library.stamps()
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                now = self.library.data_version()
-                if now == version:
-                    continue
-                version = now
-                stamps = self.announce(stamps, self.library.stamps())
-            except (sqlite3.Error, StoreUnavailable) as exc:  # busy or gone: look again
-                log.debug("library watch: %s", exc)
+        wake = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def notified() -> None:  # on the library's listening thread
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(wake.set)
+
+        stop = self.library.on_change(notified) if self.listen else None
+        pace = self.interval if stop is None else self.safety
+        try:
+            version = self.library.data_version()
+            stamps = self.library.stamps()
+            looked = loop.time()
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), pace)
+                    self.woken += 1
+                    await asyncio.sleep(max(0.0, looked + GAP - loop.time()))
+                wake.clear()
+                looked = loop.time()
+                try:
+                    now = self.library.data_version()
+                    if now == version:
+                        continue
+                    version = now
+                    stamps = self.announce(stamps, self.library.stamps())
+                except (sqlite3.Error, StoreUnavailable) as exc:  # busy or gone: look again
+                    log.debug("library watch: %s", exc)
+        finally:
+            if stop is not None:
+                stop()
 
     def announce(self, before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
         """Announce what differs between two sets of stamps; returns `after`."""

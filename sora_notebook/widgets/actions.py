@@ -11,12 +11,12 @@ from typing import Any
 from sora_notebook.errors import SoraNotebookError
 from sora_notebook.library import Job
 from sora_notebook.studio.importing import ImportReport
-from sora_notebook.widgets.base import ViewBase
+from sora_notebook.widgets.base import Part
 from sora_notebook.widgets.player import png_frame
-from sora_notebook.widgets.rpc import Reply
+from sora_notebook.widgets.rpc import Handler, Reply
 from sora_notebook.widgets.state import ACTIVE, capabilities
 
-__all__ = ["CardIntents"]
+__all__ = ["Cards"]
 
 MAX_NOTE, MAX_TAGS, MAX_TAG = 4000, 20, 40
 
@@ -50,28 +50,26 @@ def _import_text(report: ImportReport) -> str:
     return text + "."
 
 
-class CardIntents(ViewBase):
-    """Mixed into `StudioView`."""
+class Cards(Part):
+    """What the cards ask: play, annotate, delete, cancel, import, media and settings."""
 
-    def _init_cards(self) -> None:
-        self.handle(
-            {
-                "play": self.request_play,
-                "annotate": self.request_annotate,
-                "delete": self.request_delete,
-                "cancel": self.request_cancel,
-                "import": self.request_import,
-                "prompt": self.request_prompt,
-                "media": self.request_media,
-                "frame": self.request_frame,
-                "budget": self.request_budget,
-                "allow_unknown": self.request_allow_unknown,
-                "prefs": self.request_prefs,
-            }
-        )
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "play": self.request_play,
+            "annotate": self.request_annotate,
+            "delete": self.request_delete,
+            "cancel": self.request_cancel,
+            "import": self.request_import,
+            "prompt": self.request_prompt,
+            "media": self.request_media,
+            "frame": self.request_frame,
+            "budget": self.request_budget,
+            "allow_unknown": self.request_allow_unknown,
+            "prefs": self.request_prefs,
+        }
 
     def _job(self, args: dict[str, Any]) -> Job:
-        job = self._find(str(args.get("key", "")))
+        job = self.view._find(str(args.get("key", "")))
         if job is None:
             raise LookupError("This video is no longer in the library.")
         return job
@@ -84,7 +82,7 @@ class CardIntents(ViewBase):
         job = self._job(args)
         if "video" not in job.media:
             raise LookupError("This video has no local file (yet).")
-        self.playing = job.key
+        self.view.playing = job.key
         return {"key": job.key}, []
 
     def request_annotate(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
@@ -99,7 +97,7 @@ class CardIntents(ViewBase):
         if "tags" in args:
             fields["tags"] = _tags(args["tags"])
         updated = self.studio.annotate(job, **fields)
-        self.flush()
+        self.view.flush()
         return {"rating": updated.rating, "notes": updated.notes, "tags": list(updated.tags)}, []
 
     def request_delete(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
@@ -112,15 +110,15 @@ class CardIntents(ViewBase):
         try:
             await self.studio.delete(job, remote=remote)
         except SoraNotebookError as exc:
-            self.say(f"Could not delete on the server: {exc}", "error")
+            self.view.say(f"Could not delete on the server: {exc}", "error")
             raise
         finally:
-            self.flush()
+            self.view.flush()
         reason = capabilities(self.studio).get("delete")
-        self.say("Deleted." if remote else f"Deleted here only: {reason}")
-        self.selected = [k for k in self.selected if k != job.key]
-        if self.playing == job.key:
-            self.playing = ""
+        self.view.say("Deleted." if remote else f"Deleted here only: {reason}")
+        self.view.selected = [k for k in self.view.selected if k != job.key]
+        if self.view.playing == job.key:
+            self.view.playing = ""
         return {"deleted": job.key, "remote": remote}, []
 
     def request_cancel(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
@@ -137,8 +135,8 @@ class CardIntents(ViewBase):
         try:
             await self.studio.cancel(job)
         finally:
-            self.flush()
-        self.say("Cancelled.")
+            self.view.flush()
+        self.view.say("Cancelled.")
         return {"cancelled": job.key}, []
 
     def request_import(self, _args: dict[str, Any], _buffers: list[Any]) -> Any:
@@ -149,16 +147,16 @@ class CardIntents(ViewBase):
         return self._import()
 
     async def _import(self) -> Reply:
-        self.say("Asking the server for its videos…")
+        self.view.say("Asking the server for its videos…")
         try:
             report = await self.studio.import_remote()
         except SoraNotebookError as exc:
-            self.say(f"Could not import: {exc}", "error")
+            self.view.say(f"Could not import: {exc}", "error")
             raise
         finally:
-            self.flush()
+            self.view.flush()
         text = _import_text(report)
-        self.say(text)
+        self.view.say(text)
         return {"text": text}, []
 
     def request_prompt(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
@@ -166,37 +164,40 @@ class CardIntents(ViewBase):
         return {"prompt": self._job(args).prompt}, []
 
     def request_media(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
-        return self.media.batch(args.get("items") or [])
+        return self.view.media.batch(args.get("items") or [])
 
     def request_frame(self, args: dict[str, Any], buffers: list[Any]) -> Reply:
         """A frame the person picked becomes the reference of a new video from that job."""
         job = self._job(args)
         data = png_frame(buffers)
-        self.set_mode("frame", job.key)
-        self.set_reference(data, name=f"frame at {float(args.get('time') or 0):.2f} s")
-        return {"reference": self.form["reference"]}, []
+        self.view.set_mode("frame", job.key)
+        self.view.set_reference(data, name=f"frame at {float(args.get('time') or 0):.2f} s")
+        return {"reference": self.view.form["reference"]}, []
 
     def request_budget(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """Set (or clear, with None) the budget, or the daily budget with `daily`: kept in
         the library for every studio sharing it."""
         value = args.get("value")
         budget = None if value in (None, "") else float(value)
-        if args.get("daily"):
+        daily = bool(args.get("daily"))
+        before = self.studio.daily_budget if daily else self.studio.budget
+        if daily:
             self.studio.daily_budget = budget
-            self.say("Daily budget cleared." if budget is None else f"Daily budget ${budget:,.2f}.")
         else:
             self.studio.budget = budget
-            self.say("Budget cleared." if budget is None else f"Budget set to ${budget:,.2f}.")
-        self.flush()
+        if budget != before:  # the page sends both budgets: say only what changed
+            name = "Daily budget" if daily else "Budget"
+            self.view.say(f"{name} cleared." if budget is None else f"{name} ${budget:,.2f}.")
+        self.view.flush()
         return {"budget": self.studio.budget, "daily_budget": self.studio.daily_budget}, []
 
     def request_allow_unknown(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         self.studio.allow_unknown_cost = bool(args.get("value"))
-        self.flush()
+        self.view.flush()
         return {"allow_unknown": self.studio.allow_unknown_cost}, []
 
     def request_prefs(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         if "show_rejected" in args:
-            self.prefs = {**self.prefs, "show_rejected": bool(args["show_rejected"])}
-        self.flush()
-        return dict(self.prefs), []
+            self.view.prefs = {**self.view.prefs, "show_rejected": bool(args["show_rejected"])}
+        self.view.flush()
+        return dict(self.view.prefs), []

@@ -1,8 +1,8 @@
-"""`ViewBase`: the studio view's traits and the helpers its parts share.
+"""`ViewBase`: the studio view's traits and the helpers its parts share; `Part`: one part.
 
-The view is one widget whose requests are answered by three parts (the form, the cards,
-compare and the duel), each a mixin over this base, so every part sees the same typed
-state. `StudioView` (view.py) puts them together.
+The view is one widget whose requests are answered by its parts (the form, the cards,
+compare and the duel), each an object that registers its handlers with the view's router
+and works on the view's state. `StudioView` (view.py) holds them.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from sora_notebook.widgets.rpc import Handler, Router
 
 if TYPE_CHECKING:
     from sora_notebook.widgets.port import StudioPort
+    from sora_notebook.widgets.view import StudioView
 
-__all__ = ["ViewBase"]
+__all__ = ["Part", "ViewBase"]
 
 
 class ViewBase(anywidget.AnyWidget):
@@ -35,6 +36,7 @@ class ViewBase(anywidget.AnyWidget):
     jobs = t.List(t.Dict()).tag(sync=True)
     tree = t.Dict().tag(sync=True)
     money = t.Dict().tag(sync=True)
+    people = t.List(t.Dict()).tag(sync=True)  # who made the jobs: the person filter
     form = t.Dict().tag(sync=True)
     plan = t.Dict().tag(sync=True)
     status = t.Dict({"text": "", "kind": "", "seq": 0}).tag(sync=True)
@@ -112,16 +114,19 @@ class ViewBase(anywidget.AnyWidget):
         while self.home.tasks:
             await asyncio.gather(*list(self.home.tasks), return_exceptions=True)
 
-    # --- implemented by the parts (declared here so each part can call the others) ---
 
-    def flush(self) -> None:
-        raise NotImplementedError
+class Part:
+    """One part of the view: answers some of the page's requests (`handlers`) and works
+    on the view's state; asks the view (or, through it, another part) for the rest."""
 
-    def replan(self) -> None:
-        raise NotImplementedError
+    def __init__(self, view: StudioView) -> None:
+        self.view = view
+        view.handle(self.handlers())
 
-    def set_mode(self, mode: str, key: Any = None) -> None:
-        raise NotImplementedError
+    @property
+    def studio(self) -> StudioPort:
+        return self.view.studio
 
-    def set_reference(self, data: bytes, *, name: str = "image") -> None:
+    def handlers(self) -> dict[str, Handler]:
+        """Request name -> handler, registered with the view's router."""
         raise NotImplementedError

@@ -10,20 +10,22 @@ with its fit ("1000x1000 -> cropped to 720x1280") and whether it is kept after a
 from __future__ import annotations
 
 import io
-from typing import Any
-
-import traitlets as t
+import time
+from typing import TYPE_CHECKING, Any
 
 from sora_notebook.client.references import fit_reference
 from sora_notebook.decoding import open_picture
 from sora_notebook.errors import BudgetExceeded, SoraNotebookError, ValidationError
 from sora_notebook.library import Job
 from sora_notebook.protocol import DEFAULT_MODEL, DEFAULT_SECONDS, DEFAULT_SIZE, MAX_PROMPT_CHARS
-from sora_notebook.widgets.base import ViewBase
-from sora_notebook.widgets.rpc import Problems, Reply
+from sora_notebook.widgets.base import Part
+from sora_notebook.widgets.rpc import Handler, Problems, Reply
 from sora_notebook.widgets.state import capabilities, model_options
 
-__all__ = ["BANNERS", "MODES", "FormIntents"]
+if TYPE_CHECKING:
+    from sora_notebook.widgets.view import StudioView
+
+__all__ = ["BANNERS", "MODES", "Form"]
 
 MODES = ("new", "remix", "edit", "extend", "frame", "reprompt")
 DERIVED = frozenset({"remix", "edit", "extend"})
@@ -48,7 +50,21 @@ PLACEHOLDERS = {
     "frame": "Describe the video that starts from this frame…",
 }
 ACTION = {"remix": "Remix", "edit": "Edit", "extend": "Extend"}
+#: The API's words in the studio's messages -> the form's (its Fit menu's labels).
+FORM_WORDS = {
+    "fit='crop'": "Fit: crop to fill",
+    "fit='pad'": "Fit: pad with bars",
+    "fit='none'": "Fit: send as is",
+}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+RECENT = 5.0  # seconds: sends this close together are counted together
+
+
+def in_form_words(text: str) -> str:
+    """A studio message as the form names things (its menus, not the API's arguments)."""
+    for api, form in FORM_WORDS.items():
+        text = text.replace(api, form)
+    return text
 
 
 def _same_kind(value: Any, default: Any) -> bool:
@@ -72,20 +88,15 @@ def _int(value: Any, low: int, high: int, name: str) -> tuple[int, str]:
     return number, ""
 
 
-class FormIntents(ViewBase):
-    """Mixed into `StudioView`: the form's state and its requests."""
+class Form(Part):
+    """The form's state (the view's `form` and `plan`) and its requests."""
 
-    def _init_form(self) -> None:
-        self.handle(
-            {
-                "form": self.request_form,
-                "mode": self.request_mode,
-                "generate": self.request_generate,
-                "reference": self.request_reference,
-            }
-        )
+    def __init__(self, view: StudioView) -> None:
+        super().__init__(view)
         self._source: bytes | None = None
         self._attempted = self._sending = False
+        self._planned_for: tuple[Any, ...] | None = None
+        self._recent: list[tuple[float, int]] = []  # (when, how many) sent
         models = model_options()
         backend = self.studio.backend
         open_models = not getattr(backend, "check_models", True) or backend.name not in {
@@ -93,7 +104,7 @@ class FormIntents(ViewBase):
             "openai",
             "azure",
         }
-        self.options = {
+        self.view.options = {
             "models": models,
             "open_models": open_models,
             "max_prompt": MAX_PROMPT_CHARS,
@@ -117,14 +128,20 @@ class FormIntents(ViewBase):
             "rev": 0,
             **self._mode_text("new"),
         }
-        self.form = dict(self._form_defaults)
+        self.view.form = dict(self._form_defaults)
 
-    @t.validate("form")
-    def _valid_form(self, proposal: Any) -> dict[str, Any]:
-        """Every field the form's code reads, of its type; anything else -> the default."""
-        form, defaults = proposal["value"], getattr(self, "_form_defaults", None)
-        if defaults is None:
-            return dict(form)
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "form": self.request_form,
+            "mode": self.request_mode,
+            "generate": self.request_generate,
+            "reference": self.request_reference,
+        }
+
+    def valid(self, form: Any) -> dict[str, Any]:
+        """Every field the form's code reads, of its type; anything else -> the default
+        (the view's validator of its `form` trait)."""
+        defaults = self._form_defaults
         form = form if isinstance(form, dict) else {}
         bad = [k for k, v in defaults.items() if not _same_kind(form.get(k, v), v)]
         if form.get("mode", "new") not in MODES:
@@ -145,19 +162,19 @@ class FormIntents(ViewBase):
         }
 
     def _set_form(self, *, rev: bool = False, **fields: Any) -> None:
-        form = {**self.form, **fields}
+        form = {**self.view.form, **fields}
         if rev:
             form["rev"] = int(form.get("rev", 0)) + 1
-        self.form = form
+        self.view.form = form
 
     def _parent(self) -> Job | None:
-        key = self.form.get("parent")
-        return self._find(key) if key else None
+        key = self.view.form.get("parent")
+        return self.view._find(key) if key else None
 
     # --- plan -----------------------------------------------------------------------------
 
     def _params(self) -> dict[str, Any]:
-        form = self.form
+        form = self.view.form
         mode = form["mode"]
         params: dict[str, Any] = {"n": 1 if mode in {"edit", "extend"} else int(form["n"])}
         if mode == "extend":
@@ -173,7 +190,7 @@ class FormIntents(ViewBase):
     def replan(self) -> None:
         """Ask the studio for the current form's plan (quote, budget left, problems), only
         when something it depends on changed: a flush does not fit the reference again."""
-        form = self.form
+        form = self.view.form
         parent = self._parent()
         inputs = (
             repr(
@@ -182,18 +199,18 @@ class FormIntents(ViewBase):
                 )
             ),
             id(self._source),
-            repr(sorted(self.money.items())),
+            repr(sorted(self.view.money.items())),
             None if parent is None else (parent.key, parent.status, parent.updated_at),
             repr(sorted(capabilities(self.studio).items())),
             self._attempted,
-            id(self.options),  # a server's model catalogue arrived
+            id(self.view.options),  # a server's model catalogue arrived
         )
-        if inputs == getattr(self, "_planned_for", None):
+        if inputs == self._planned_for:
             return
         self._planned_for = inputs
         mode = "create" if form["mode"] in {"new", "reprompt", "frame"} else form["mode"]
         result = self.studio.plan(form["prompt"], mode=mode, parent=parent, **self._params())
-        problems = dict(result.problems)
+        problems = {field: in_form_words(text) for field, text in result.problems.items()}
         if form["mode"] == "frame" and self._source is None:
             problems["input_reference"] = (
                 "Pick a frame first (a card's 'Use a frame as reference')."
@@ -203,7 +220,7 @@ class FormIntents(ViewBase):
         reference = form.get("reference")
         if reference and described and reference.get("describe") != described:
             self._set_form(reference={**reference, "describe": described})
-        self.plan = {
+        self.view.plan = {
             "ok": not problems,
             "problems": problems,
             "cost": result.cost,
@@ -220,11 +237,11 @@ class FormIntents(ViewBase):
         """The person changed fields: keep them (clamped, with a note), answer the plan."""
         self._take_fields(args)
         self.replan()
-        return {"plan": self.plan}, []
+        return {"plan": self.view.plan}, []
 
     def _take_fields(self, args: dict[str, Any]) -> None:
         fields = {k: args[k] for k in FIELDS if k in args}
-        notes = dict(self.form.get("notes") or {})
+        notes = dict(self.view.form.get("notes") or {})
         if "prompt" in fields:
             fields["prompt"] = str(fields["prompt"])[: MAX_PROMPT_CHARS * 2]
         if "n" in fields:
@@ -236,7 +253,7 @@ class FormIntents(ViewBase):
                 fields[name] = str(fields[name] or "")[:64]
         if "keep_reference" in fields:
             fields["keep_reference"] = bool(fields["keep_reference"])
-        refit = any(k in fields and fields[k] != self.form.get(k) for k in ("size", "fit"))
+        refit = any(k in fields and fields[k] != self.view.form.get(k) for k in ("size", "fit"))
         self._set_form(notes={k: v for k, v in notes.items() if v}, **fields)
         if refit and self._source is not None:
             self._refit()
@@ -244,12 +261,12 @@ class FormIntents(ViewBase):
     def request_mode(self, args: dict[str, Any], _buffers: list[Any]) -> Reply:
         """Switch to `mode` for the job `key` (remix, edit, extend, reprompt) or back to new."""
         self.set_mode(str(args.get("mode", "new")), args.get("key"))
-        return {"mode": self.form["mode"]}, []
+        return {"mode": self.view.form["mode"]}, []
 
     def set_mode(self, mode: str, key: Any = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}.")
-        parent = self._find(str(key)) if key else None
+        parent = self.view._find(str(key)) if key else None
         if mode != "new" and parent is None:
             raise LookupError(f"{mode} needs the video it starts from.")
         reason = capabilities(self.studio).get(mode)
@@ -265,11 +282,11 @@ class FormIntents(ViewBase):
             fields.update(
                 model=parent.model or "", size=parent.size or "", seconds=parent.seconds or ""
             )
-        if mode in DERIVED or (self.form["mode"] == "frame" and mode != "frame"):
+        if mode in DERIVED or (self.view.form["mode"] == "frame" and mode != "frame"):
             self._clear_reference()
         self._attempted = False
         self._set_form(rev=True, notes={}, **fields, **self._mode_text(mode))
-        self.say("")
+        self.view.say("")
         self.replan()
 
     def request_generate(self, args: dict[str, Any], _buffers: list[Any]) -> Any:
@@ -278,14 +295,14 @@ class FormIntents(ViewBase):
             raise ValueError("Still sending the previous request.")
         self._take_fields(args)
         self.replan()
-        if not self.plan["ok"]:
+        if not self.view.plan["ok"]:
             self._attempted = True
             self.replan()
-            self.say("Nothing was sent: see the messages next to the fields.", "error")
-            raise Problems(self.plan["problems"])
-        self.say("Sending…")
+            self.view.say("Nothing was sent: see the messages next to the fields.", "error")
+            raise Problems(self.view.plan["problems"])
+        self.view.say("Sending…")
         self._sending = True
-        return self._generate(dict(self.form), self._parent(), self._source)
+        return self._generate(dict(self.view.form), self._parent(), self._source)
 
     async def _generate(self, form: dict[str, Any], parent: Job | None, ref: bytes | None) -> Reply:
         try:
@@ -293,17 +310,17 @@ class FormIntents(ViewBase):
         except ValidationError as exc:
             self._attempted = True
             self.replan()
-            self.say("Nothing was sent.", "error")
+            self.view.say("Nothing was sent.", "error")
             raise Problems({exc.param or "prompt": exc.message}) from exc
         except BudgetExceeded as exc:
-            self.say("Nothing was sent.", "error")
+            self.view.say("Nothing was sent.", "error")
             raise Problems({"budget": str(exc)}) from exc
         except SoraNotebookError as exc:
-            self.say(f"Not accepted: {exc}", "error")
+            self.view.say(f"Not accepted: {exc}", "error")
             raise
         finally:
             self._sending = False
-            self.flush()
+            self.view.flush()
         self._attempted = False
         if not form["keep_reference"]:
             self._clear_reference()
@@ -312,8 +329,16 @@ class FormIntents(ViewBase):
             if form["mode"] == "extend":
                 self._set_form(rev=True, prompt="")
         self.replan()
-        self.say(f"Sent {len(jobs)} request{'s' if len(jobs) != 1 else ''}; the cards follow them.")
+        self.view.say(f"{self._sent(len(jobs))}; the cards follow them.")
         return {"keys": [j.key for j in jobs]}, []
+
+    def _sent(self, n: int) -> str:
+        """ "Sent n requests", with how many in the last few seconds when more were."""
+        now = time.monotonic()
+        self._recent = [(t, k) for t, k in self._recent if now - t < RECENT] + [(now, n)]
+        recent = sum(k for _, k in self._recent)
+        said = f"Sent {n} request{'s' if n != 1 else ''}"
+        return said if recent == n else f"{said} ({recent} in the last {RECENT:g} seconds)"
 
     async def _submit_form(
         self, form: dict[str, Any], parent: Job | None, ref: bytes | None
@@ -352,7 +377,7 @@ class FormIntents(ViewBase):
         if len(data) > MAX_IMAGE_BYTES:
             raise ValueError(f"The image is {len(data):,} bytes; the limit is {MAX_IMAGE_BYTES:,}.")
         self.set_reference(data, name=str(args.get("name", "image"))[:120])
-        return {"reference": self.form["reference"]}, []
+        return {"reference": self.view.form["reference"]}, []
 
     def set_reference(self, data: bytes, *, name: str = "image") -> None:
         self._source = data
@@ -362,7 +387,7 @@ class FormIntents(ViewBase):
     def _refit(self, name: str | None = None) -> None:
         """The preview of the reference as it will be sent (the studio fits the image)."""
         assert self._source is not None
-        size, fit = self.form["size"] or DEFAULT_SIZE, self.form["fit"]
+        size, fit = self.view.form["size"] or DEFAULT_SIZE, self.view.form["fit"]
         try:
             im = open_picture(self._source)  # bounded: a bomb is a ValueError here
             source = im.size
@@ -375,8 +400,8 @@ class FormIntents(ViewBase):
         shown.thumbnail((240, 240))
         small = io.BytesIO()
         shown.save(small, format="PNG")
-        self.media.extra["@reference"] = ("image/png", small.getvalue())
-        old = self.form.get("reference") or {}
+        self.view.media.extra["@reference"] = ("image/png", small.getvalue())
+        old = self.view.form.get("reference") or {}
         self._set_form(
             reference={
                 "name": name or old.get("name", "image"),
@@ -391,5 +416,5 @@ class FormIntents(ViewBase):
 
     def _clear_reference(self) -> None:
         self._source = None
-        self.media.extra.pop("@reference", None)
+        self.view.media.extra.pop("@reference", None)
         self._set_form(reference=None)

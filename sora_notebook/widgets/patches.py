@@ -40,7 +40,7 @@ def same_course(old: Any, new: Any) -> bool:
         return bool(f0 == f1 and left0 == left1)
     dt = t1 - t0
     moved = min(0.99, f0 + dt * (1.0 - f0) / left0)
-    return abs(moved - f1) <= 0.01 and abs((left0 - dt) - left1) <= max(2.0, 0.1 * left1)
+    return bool(abs(moved - f1) <= 0.01 and abs((left0 - dt) - left1) <= max(2.0, 0.1 * left1))
 
 
 class JobPatches:

@@ -47,8 +47,8 @@ class LiveSnapshot:
         self._render = render
         self._settled = settled
         self._home = home
-        self._publish = publish or ipd.display
-        self._update = update or ipd.update_display
+        self._publish: Callable[..., Any] = publish or ipd.display
+        self._update: Callable[..., Any] = update or ipd.update_display
         self.display_id: str | None = None
         self._handle: asyncio.TimerHandle | None = None
         self._context: contextvars.Context | None = None

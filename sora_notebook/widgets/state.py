@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ __all__ = [
     "failure_hint",
     "job_state",
     "model_options",
+    "people_state",
     "status_word",
 ]
 
@@ -121,9 +123,10 @@ def _media(job: Job, path_of: MediaPath, root: Path | None) -> dict[str, Any]:
 
 
 def job_state(
-    studio: StudioPort, job: Job, *, path_of: MediaPath, root: Path | None
+    studio: StudioPort, job: Job, *, path_of: MediaPath, root: Path | None, children: int = 0
 ) -> dict[str, Any]:
-    """One job as the page draws it (a card, a tree node, a compare column)."""
+    """One job as the page draws it (a card, a tree node, a compare column); `children`:
+    how many videos were made from it (said before it is deleted)."""
     status = status_word(job.status)
     p = studio.progress(job)
     failed = status in {"failed", "rejected"} or job.media_expired
@@ -133,6 +136,7 @@ def job_state(
         "p": [round(p.fraction, 4), p.seconds_left, round(p.as_of, 3), p.source],
         "prompt": _short(job.prompt or "", PROMPT_CHARS),
         "model": job.model or "",
+        "target": studio.target_of(job),
         "size": job.size or "",
         "seconds": job.seconds or "",
         "parent": job.parent_key,
@@ -145,8 +149,10 @@ def job_state(
         "rating": job.rating,
         "notes": job.notes or "",
         "tags": list(job.tags),
+        "person": job.person,
         "media": _media(job, path_of, root),
         "ref": "input_reference" in job.params,
+        "kids": children,
     }
     if failed or job.error_message:
         state["error"] = _short(
@@ -154,6 +160,16 @@ def job_state(
         )
         state["hint"] = failure_hint(job)
     return state
+
+
+def people_state(jobs: Iterable[Job], me: str | None) -> list[dict[str, Any]]:
+    """Who made the jobs, as the person filter offers them: this studio's person first
+    (even with no job yet), then the most jobs first; `person` None for jobs made before
+    the library kept people. A job's card carries its maker as `person`."""
+    counts = Counter(job.person for job in jobs)
+    counts.setdefault(me, 0)
+    order = sorted(counts.items(), key=lambda kv: (kv[0] != me, -kv[1], kv[0] or ""))
+    return [{"person": person, "jobs": n, "me": person == me} for person, n in order]
 
 
 def job_params(job: Job) -> dict[str, Any]:

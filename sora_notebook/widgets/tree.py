@@ -26,18 +26,26 @@ def _edge_diff(old: str, new: str) -> tuple[tuple[str, str], ...]:
 
 
 def tree_state(jobs: Sequence[Job], *, show_rejected: bool = False) -> dict[str, Any]:
-    """`{nodes: [[key, x, y]], edges: [[from, to, kind, diff]], width, height, hidden}`."""
+    """`{nodes: [[key, x, y]], edges: [[from, to, kind, diff]], width, height, hidden,
+    deleted}`. A deleted video that others were made from stays as a node of its own
+    (`deleted` lists their keys), so its children keep their place and their edges."""
     shown = [j for j in jobs if show_rejected or j.status != "rejected"]
     shown.sort(key=lambda j: (j.submitted_at or 0, j.key))
     by_key = {j.key: j for j in shown}
-    layout = layout_forest((j.key, j.parent_key) for j in shown)
-    nodes, edges = [], []
+    known = {j.key for j in jobs}
+    gone = list(dict.fromkeys(j.parent_key for j in shown if j.parent_key not in known))
+    deleted = [key for key in gone if key is not None]
+    pairs = [(key, None) for key in deleted] + [(j.key, j.parent_key) for j in shown]
+    layout = layout_forest(pairs)
+    nodes: list[list[Any]] = [[key, layout.nodes[key].x, layout.nodes[key].y] for key in deleted]
+    edges: list[list[Any]] = []
     for job in shown:
         placed = layout.nodes[job.key]
         nodes.append([job.key, placed.x, placed.y])
         if placed.parent is not None:
-            parent = by_key[placed.parent]
-            diff = [list(t) for t in _edge_diff(parent.prompt or "", job.prompt or "")]
+            parent = by_key.get(placed.parent)
+            was = parent.prompt or "" if parent is not None else ""
+            diff = [list(t) for t in _edge_diff(was, job.prompt or "")] if parent else []
             edges.append([placed.parent, job.key, job.edge_kind or "remix", diff])
     return {
         "nodes": nodes,
@@ -45,5 +53,6 @@ def tree_state(jobs: Sequence[Job], *, show_rejected: bool = False) -> dict[str,
         "width": layout.width,
         "height": layout.height,
         "hidden": len(jobs) - len(shown),
+        "deleted": deleted,
         "geometry": GEOMETRY,
     }

@@ -13,23 +13,27 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import traitlets as t
+
 from sora_notebook.errors import SoraNotebookError
 from sora_notebook.library import Job
-from sora_notebook.widgets.actions import CardIntents
+from sora_notebook.widgets.actions import Cards
 from sora_notebook.widgets.assets import CSS, ESM
+from sora_notebook.widgets.base import ViewBase
 from sora_notebook.widgets.fallback import static_html
 from sora_notebook.widgets.home import HomeLoop
-from sora_notebook.widgets.intents import FormIntents
-from sora_notebook.widgets.judging import JudgeIntents
+from sora_notebook.widgets.intents import Form
+from sora_notebook.widgets.judging import Judging
 from sora_notebook.widgets.media_url import server_root
 from sora_notebook.widgets.patches import JobPatches
 from sora_notebook.widgets.player import MediaServer
 from sora_notebook.widgets.snapshot import LiveSnapshot
-from sora_notebook.widgets.state import ACTIVE, job_state, model_options
+from sora_notebook.widgets.state import ACTIVE, job_state, model_options, people_state
 from sora_notebook.widgets.tree import tree_state
 
 if TYPE_CHECKING:
@@ -44,8 +48,12 @@ SAVED = frozenset({"added", "completed", "failed", "media_ready", "removed"})
 EMULATED_NOTE = "Emulated output: the built-in emulator draws these videos offline; no model runs."
 
 
-class StudioView(FormIntents, CardIntents, JudgeIntents):
-    """The live studio: generate, watch, play, remix, browse the tree, compare, duel."""
+class StudioView(ViewBase):
+    """The live studio: generate, watch, play, remix, browse the tree, compare, duel.
+
+    Its parts answer the page's requests: `form_part` (the form, Generate, the
+    reference), `cards` (play, annotate, delete, media, money settings) and `judging`
+    (selection, compare, the blind duel)."""
 
     _esm = ESM
     _css = CSS
@@ -72,14 +80,15 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
         self._init_requests(HomeLoop(studio))
         self.patches = JobPatches(self)
         self.media = MediaServer(self._find, self._path_of)
-        self._init_cards()
-        self._init_form()
-        self._init_judge()
+        self.cards = Cards(self)
+        self.form_part = Form(self)
+        self.judging = Judging(self)
         backend = studio.backend
         self.backend = {
             "label": str(getattr(backend, "label", "Server")),
             "name": str(getattr(backend, "name", "")),
             "note": EMULATED_NOTE if getattr(backend, "name", "") == "emulator" else "",
+            "several": len(studio.backends) > 1,  # cards name "backend:model"
         }
         self.live_snapshot = LiveSnapshot(self.static_html, settled=self._settled, home=self.home)
         self._unsubscribe: Callable[[], None] | None = studio.subscribe(self._on_events)
@@ -135,12 +144,19 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
         now = self._clock()
         with self.hold_sync():
             self.clock = round(now, 3)
+            kids = Counter(j.parent_key for j in jobs if j.parent_key)
             self.patches.update(
-                [job_state(self.studio, j, path_of=self._path_of, root=self._root) for j in jobs]
+                [
+                    job_state(
+                        self.studio, j, path_of=self._path_of, root=self._root, children=kids[j.key]
+                    )
+                    for j in jobs
+                ]
             )
             self._flush_tree(jobs)
             self._flush_money()
-            self._flush_selection(jobs)
+            self.people = people_state(jobs, self.money.get("person"))
+            self.judging.update(jobs)
 
     def _flush_tree(self, jobs: list[Job]) -> None:
         show = bool(self.prefs.get("show_rejected"))
@@ -156,12 +172,44 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
             "today": spend.today,
             "session": spend.session,
             "unknown": spend.unknown,
+            "day": spend.day,
+            "person": spend.person,
+            "people": [
+                {"person": p.person, "total": p.total, "today": p.today} for p in spend.people
+            ],
             "budget": studio.budget,
             "daily_budget": studio.daily_budget,
             "left": studio.left,
             "allow_unknown": studio.allow_unknown_cost,
         }
         self.replan()
+
+    # --- what the parts (and code) ask of each other ---------------------------------------
+
+    @t.validate("form")
+    def _valid_form(self, proposal: Any) -> dict[str, Any]:
+        part = getattr(self, "form_part", None)  # None while the form is being made
+        return dict(proposal["value"]) if part is None else part.valid(proposal["value"])
+
+    def replan(self) -> None:
+        """The form's plan, again if anything it depends on changed."""
+        self.form_part.replan()
+
+    def set_mode(self, mode: str, key: Any = None) -> None:
+        """Switch the form to `mode` for the job `key` (remix, edit, extend...)."""
+        self.form_part.set_mode(mode, key)
+
+    def set_reference(self, data: bytes, *, name: str = "image") -> None:
+        """Use `data` (an image) as the form's reference, fitted at once."""
+        self.form_part.set_reference(data, name=name)
+
+    def play(self, job: Job | str) -> None:
+        """Open a job in the view's main player (from code)."""
+        self.cards.play(job)
+
+    def select(self, *jobs: Job | str) -> None:
+        """Select jobs from code (as Ctrl+click in the tree): one plays, 2-4 open compare."""
+        self.judging.select(*jobs)
 
     # --- output ---------------------------------------------------------------------------
 
@@ -185,8 +233,9 @@ class StudioView(FormIntents, CardIntents, JudgeIntents):
 
     def _ipython_display_(self) -> None:
         """Show the view, then a snapshot output kept current as jobs finish (saved files)."""
-        from IPython.display import display
+        from IPython import display as ipython
 
+        display: Callable[..., object] = ipython.display
         data, metadata = self._widget_bundle()
         data["text/html"] = f"<p><em>{PLAIN_TEXT}; its latest snapshot follows.</em></p>"
         display(data, metadata=metadata, raw=True)

@@ -1,6 +1,8 @@
 """Run by test_kill.py: a studio that gets SIGKILLed mid-submit, mid-poll or mid-download.
 
     python kill_script.py ROOT BASE_URL MODE  (MODE: submit | poll | download | batch)
+    python kill_script.py ROOT BASE_URL fanout BASE_URL_B  (a fan-out to two servers, the
+        second one's create answer never arriving)
 
 It prints a line when it reaches the point where the parent should kill it.
 """
@@ -58,8 +60,19 @@ class Stall(httpx.AsyncBaseTransport):
         return response
 
 
+async def fan_out(root: str, url: str, url_b: str) -> None:
+    b = Backend.compatible(url_b, api_key="sk-b")
+    studio = Studio({"a": Backend.compatible(url, api_key="sk-a")}, root, budget=5.0)
+    stalled = AsyncSoraClient(b, http_client=httpx.AsyncClient(transport=Stall("submit")))
+    studio.add_backend("b", b, client=stalled)
+    await studio.fan_out("a lantern at sea", ["a:sora-2", "b:sora-2"], seconds=4)
+    say("finished")  # never reached: b's create hangs
+
+
 async def main() -> None:
     root, url, mode = sys.argv[1:4]
+    if mode == "fanout":
+        return await fan_out(root, url, sys.argv[4])
     backend = Backend.compatible(url, api_key="sk-test")
     client = AsyncSoraClient(backend, http_client=httpx.AsyncClient(transport=Stall(mode)))
     studio = Studio(

@@ -59,6 +59,25 @@ async def test_completed_drops_the_pending_update(jobs):
     assert [e.kind for e in batches[0]] == ["completed", "media_ready"]
 
 
+async def test_an_update_after_added_gives_the_added_event_its_newer_state(jobs):
+    """Another person's job added and completed within one tick (a team library's
+    notifications wake the watch at once): the batch says `added` with the newest state."""
+    hub = EventHub(interval=0.01)
+    batches: list[list] = []
+    hub.subscribe(batches.append)
+    job = jobs[0]
+    done = type(job)(**{**job.__dict__, "status": "completed", "progress": 100})
+    hub.emit("added", job)
+    hub.emit("updated", done)
+    hub.emit("removed", jobs[1])
+    hub.emit("updated", jobs[1])
+    await asyncio.sleep(0.05)
+    assert [(e.kind, e.job.status) for e in batches[0]] == [
+        ("added", "completed"),
+        ("removed", "pending"),
+    ]
+
+
 async def test_a_failing_subscriber_does_not_stop_the_others(jobs, caplog):
     hub = EventHub(interval=0.0)
     got: list[int] = []

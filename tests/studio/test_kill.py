@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from live_server import LiveServer
 
 from sora_notebook.client.backend import Backend
+from sora_notebook.emulator import create_app
 from sora_notebook.library import Library
 
 pytestmark = pytest.mark.slow
@@ -97,3 +99,49 @@ def test_two_studio_processes_share_one_library(served, tmp_path):
         assert all(j.status == "completed" and j.has_video for j in jobs)
         assert all(j.sha256 == emu.media_sha256(j.video_id) for j in jobs)
         assert lib.check() == "ok" and leftovers(root) == []
+
+
+async def test_sigkill_mid_fan_out_then_resume(served, tmp_path, make_studio):
+    """Killed while a fan-out is being sent: server a answered, server b made its job but
+    its answer never arrived. A new studio with both backends finds both jobs (b's by its
+    job list), sends nothing twice and bills each once."""
+    (server_a, emu_a), root = served, tmp_path / "lib"
+    app_b = create_app(speed=20, render="draft")
+    emu_b = app_b.state.emulator
+    with LiveServer(app_b) as server_b:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(SCRIPT),
+                str(root),
+                server_a.base_url,
+                "fanout",
+                server_b.base_url,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            line = proc.stdout.readline().strip()
+            assert line == "created", line
+            proc.send_signal(signal.SIGKILL)
+            assert proc.wait(timeout=30) == -signal.SIGKILL
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+        with Library(root) as lib:
+            sent = {j.backend_url: j for j in lib.jobs()}
+        assert sent[server_b.base_url].status == "pending"  # its answer was lost
+        backends = {
+            "a": Backend.compatible(server_a.base_url, api_key="sk-a"),
+            "b": Backend.compatible(server_b.base_url, api_key="sk-b"),
+        }
+        studio = make_studio(backends, root)
+        done = [await studio.wait(job.key, timeout=60) for job in sent.values()]
+        assert [j.status for j in done] == ["completed", "completed"]
+        assert emu_a.created == 1 and emu_b.created == 1  # nothing sent twice
+        assert [j.billed for j in done] == [j.cost for j in sent.values()]
+        assert studio.spend.total == pytest.approx(sum(j.cost for j in sent.values()))
+    emu_b.close()

@@ -71,3 +71,40 @@ async def test_two_model_groups_each_in_its_models_look(arena, tmp_path):
     assert noir.run_for > amber.run_for  # noir is the slower model
     assert estimate_cost("emu-amber", "1280x720", 4) == pytest.approx(0.20)
     assert estimate_cost("emu-noir", "1280x720", 4) == pytest.approx(1.00)
+
+
+async def test_one_studio_fans_out_to_a_local_emulator_and_the_proxy(arena, tmp_path):
+    """The arena flow in one studio with two named backends, one of them the real proxy:
+    each target's job is made where it was sent, and each key reaches its own host only."""
+    from dataclasses import replace
+
+    from studio.test_several_backends import KeyRecorder
+
+    from sora_notebook.studio import Studio
+
+    local = Backend.emulator(speed=40, render="draft", caption=False, api_key="canary-local")
+    recorder = KeyRecorder(local.app)
+    backends = {
+        "local": replace(local, app=recorder),
+        "lite": Backend.litellm(arena.base_url, MASTER_KEY),
+    }
+    targets = ["local:emu-slate", "lite:emu-amber", "lite:emu-noir"]
+    studio = Studio(backends, tmp_path / "lib", budget=10.0, max_rps=100.0)
+    try:
+        whole = studio.plan_fan_out("a heron at dawn", targets, size="1280x720", seconds=4)
+        assert whole.ok and whole.cost == pytest.approx(0.48 + 0.20 + 1.00)
+        jobs = await studio.fan_out("a heron at dawn", targets, size="1280x720", seconds=4)
+        done = [await studio.wait(job, timeout=120) for job in jobs]
+        a, b = studio.next_pair()
+        for winner, loser in ((done[2], done[0]), (done[2], done[1]), (done[1], done[0])):
+            studio.prefer(winner, loser)
+        board = studio.leaderboard()
+    finally:
+        await studio.aclose()
+        local.app.state.emulator.close()
+    assert [studio.target_of(j) for j in done] == targets
+    assert [j.model for j in done] == ["emu-slate", "emu-amber", "emu-noir"]
+    assert all(j.status == "completed" and j.media.get("video") for j in done)
+    assert a.model != b.model and a.prompt == b.prompt
+    assert [s.model for s in board] == ["lite:emu-noir", "lite:emu-amber", "local:emu-slate"]
+    assert recorder.seen == {"Bearer canary-local"}  # the proxy's key never went local

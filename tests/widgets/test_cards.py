@@ -158,3 +158,25 @@ async def test_a_full_disk_shows_on_the_card_with_what_to_do(page):
     job = p.job(key)
     assert job["status"] == "completed" and job["error"] == message
     assert "disk space" in job["hint"]
+
+
+async def test_a_duel_across_models_is_blind_and_the_models_are_ranked(page):
+    p = page(caption=False)
+    studio = p.view.studio
+    jobs = await studio.fan_out("a fox", ["emulator:emu-amber", "emulator:emu-noir"])
+    keys = {j.key for j in jobs}
+    await until(lambda: {j["key"] for j in p.view.jobs if "video" in j["media"]} >= keys)
+    assert {p.job(j.key)["target"] for j in jobs} == {"emulator:emu-amber", "emulator:emu-noir"}
+    assert (await p.ask("duel", {}))["ok"]
+    duel = p.view.duel
+    assert set(duel["pair"]) == keys
+    assert "emu-" not in json.dumps(duel) and "emulator" not in json.dumps(duel)
+    left = duel["pair"][0]
+    await p.ask("prefer", {"choice": 1, "round": duel["round"]})
+    assert "emu-" not in json.dumps(p.view.duel)  # nothing names a model while it is on
+    await p.ask("duel", {"stop": True})
+    rows = p.view.duel["models"]  # the leaderboard by model, once the duel is over
+    assert rows[0]["model"] == p.job(left)["target"]
+    assert rows[0]["wins"] == 1 and rows[1]["losses"] == 1 and rows[0]["cost"] > 0
+    await p.ask("duel", {"stop": True})
+    assert p.view.duel == {}

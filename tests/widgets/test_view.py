@@ -128,7 +128,7 @@ async def test_unknown_method_and_bad_image_answer_with_errors(page):
 
 async def test_a_second_generate_while_sending_is_refused(page):
     p = page()
-    first = p.view.request_generate({"prompt": "one"}, [])  # the coroutine is pending
+    first = p.view.form_part.request_generate({"prompt": "one"}, [])  # pending coroutine
     reply = await p.ask("generate", {"prompt": "two"})
     assert not reply["ok"] and "Still sending" in reply["error"]
     await first

@@ -147,8 +147,9 @@ class SGLang(Dialect):
 
     def media_url(self, raw: Mapping[str, Any], index: int) -> str | None:
         urls = raw.get("urls")
-        if isinstance(urls, list) and 0 <= index < len(urls) and isinstance(urls[index], str):
-            return urls[index]
+        url = urls[index] if isinstance(urls, list) and 0 <= index < len(urls) else None
+        if isinstance(url, str):
+            return url
         url = raw.get("url")
         return url if index == 0 and isinstance(url, str) and url else None
 

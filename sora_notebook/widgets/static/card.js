@@ -43,7 +43,8 @@ function makeCard(ctx, job) {
       money_.textContent = billedText(next);
       prompt.textContent = next.prompt;
       prompt.title = next.prompt;
-      meta.textContent = [next.model || "server default", next.size, next.seconds ? `${next.seconds} s` : "", next.from, next.ref ? "made from a reference image" : ""].filter(Boolean).join(" · ");
+      const maker = ctx.model.get("backend").several ? next.target : next.model;
+      meta.textContent = [maker || "server default", next.size, next.seconds ? `${next.seconds} s` : "", next.from, next.ref ? "made from a reference image" : ""].filter(Boolean).join(" · ");
       error.textContent = failed ? next.error : "";
       hint.textContent = failed ? next.hint : "";
       error.hidden = hint.hidden = !failed;

@@ -136,7 +136,12 @@ function cardActions(ctx, card) {
 }
 
 function confirmDelete(ctx, card, btn) {
-  if (btn.dataset.confirm !== "yes") { btn.dataset.confirm = "yes"; btn.textContent = "Confirm delete?"; return; }
+  if (btn.dataset.confirm !== "yes") {
+    const kids = card.job.kids || 0;
+    btn.dataset.confirm = "yes";
+    btn.textContent = kids ? `Delete? ${kids} video${kids > 1 ? "s were" : " was"} made from it` : "Confirm delete?";
+    return;
+  }
   btn.dataset.confirm = "";
   btn.textContent = "Deleting…";
   ctx.rpc.request("delete", { key: card.job.key }).catch((err) => { btn.textContent = "Delete"; ctx.say(err.message, "error"); });

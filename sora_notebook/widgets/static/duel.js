@@ -17,8 +17,15 @@ function duelView(ctx) {
   });
   function update() {
     const d = ctx.model.get("duel") || {};
-    el.hidden = !d.round;
-    if (!d.round) { if (sync) sync.dispose(); sync = null; round = -1; el.replaceChildren(); return; }
+    const results = !d.round && (d.models || []).length > 0;
+    el.hidden = !d.round && !results;
+    if (!d.round) {
+      if (sync) sync.dispose();
+      sync = null;
+      round = -1;
+      el.replaceChildren(...(results ? modelResults(ctx, d.models) : []));
+      return;
+    }
     if (d.round === round) return;
     round = d.round;
     if (sync) sync.dispose();
@@ -77,6 +84,33 @@ function leaderboard(ctx, rows) {
     const cells = [String(i + 1), short(r.prompt, 80), Number(r.score).toFixed(2), r.wins, r.losses, r.ties];
     tr.append(...cells.map((c) => make("td", "", c)), make("td"));
     tr.lastChild.append(remix);
+    t.append(tr);
+  });
+  return t;
+}
+
+// After a duel across models: the leaderboard by model ("name:model"). Never shown
+// during a duel, where each vote would tell which side was which model.
+function modelResults(ctx, rows) {
+  const head = make("div", "sn-row sn-between");
+  const close = button("Close", "sn-models-close");
+  close.addEventListener("click", () => ctx.rpc.request("duel", { stop: true }));
+  head.append(make("h3", "sn-h", "Models, ranked by your duels"), close);
+  return [head, modelBoard(rows)];
+}
+
+function modelBoard(rows) {
+  const t = make("table", "sn-table");
+  t.dataset.testid = "sn-model-board";
+  const head = make("tr");
+  for (const h of ["#", "model", "score", "won", "lost", "$ per video", "s per video", "wins per $"]) head.append(make("th", "", h));
+  t.append(head);
+  const num = (v, digits) => (v === null || v === undefined ? "unknown" : Number(v).toFixed(digits));
+  rows.forEach((r, i) => {
+    const tr = make("tr");
+    const score = `${Number(r.score).toFixed(2)} ± ${Number(r.sigma).toFixed(2)}`;
+    const cells = [String(i + 1), r.model, score, r.wins, r.losses, num(r.cost, 2), num(r.seconds, 1), num(r.per_dollar, 1)];
+    tr.append(...cells.map((c) => make("td", "", String(c))));
     t.append(tr);
   });
   return t;

@@ -154,7 +154,7 @@ function drawWindow(state) {
   for (const item of state.items.values()) {
     const show = item.key === state.current || near(item.x, item.x + g.node_w, item.y, item.y + g.node_h);
     if (show && !item.node) {
-      Object.assign(item, treeNode(ctx.byKey.get(item.key) || { key: item.key, prompt: "" }, item.x, item.y, g), { width: g.node_w - 16 });
+      Object.assign(item, treeNode(ctx.byKey.get(item.key) || { key: item.key, prompt: "(deleted)", status: "deleted" }, item.x, item.y, g), { width: g.node_w - 16 });
       frag.append(item.node);
     } else if (!show && item.node) { item.node.remove(); item.node = null; }
   }

@@ -1,0 +1,97 @@
+"""An arena in the browser (issue 22): a fan-out to two emulated models, then a blind duel
+between their clips in JupyterLab and in marimo. Nothing in the duel's DOM names a model
+or a backend (the clips carry no caption either); once the duel ends, the leaderboard by
+model names them, the winner first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from browser_pages import open_notebook, poll, run_all
+from studio_flow import StudioPage
+
+pytestmark = pytest.mark.browser
+
+TARGETS = ["emulator:emu-amber", "emulator:emu-noir"]
+SETUP = f"""from sora_notebook import Backend, Studio
+
+studio = Studio(Backend.from_env(emulator_data_dir="arena-emu", caption=False), library="arena")
+jobs = await studio.fan_out("a heron at dawn", {TARGETS!r}, seconds=4)"""
+MARIMO = f"""import marimo
+
+app = marimo.App(width="full")
+
+
+@app.cell
+async def _():
+    import marimo as mo
+
+    {SETUP.replace(chr(10), chr(10) + "    ")}
+    return mo, studio
+
+
+@app.cell
+def _(mo, studio):
+    view = mo.ui.anywidget(studio.panel())
+    view
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"""
+NAMES = ("emu-", "emulator", "amber", "noir")
+
+
+def duel_blind_then_ranked(sp: StudioPage) -> None:
+    sp.wait_ready()
+    poll(lambda: len(sp.keys()) == 2, timeout=120, what="two cards")
+    keys = sp.keys()
+    for key in keys:
+        assert sp.wait_status(key) == "completed", sp.card_text(key)
+    sp.select_in_tree(*keys)
+    sp.tid("sn-duel-start").click()
+    duel = sp.tid("sn-duel")
+    duel.wait_for(state="visible")
+    sp.tid("sn-duel-video").first.wait_for(state="visible")
+    html = duel.evaluate("d => d.outerHTML + ' ' + d.innerText").lower()
+    assert not [n for n in NAMES if n in html], f"the duel names a model: {html[:400]}"
+    duel.focus()
+    sp.page.keyboard.press("1")
+    sp.tid("sn-duel-stop").click()
+    board = sp.tid("sn-model-board")
+    board.wait_for(state="visible", timeout=30_000)
+    rows = board.locator("tr").evaluate_all(
+        "rows => rows.slice(1).map(r => [r.children[1].textContent, r.children[3].textContent])"
+    )
+    assert sorted(r[0] for r in rows) == sorted(TARGETS), rows
+    assert rows[0][1] == "1", f"the left clip won: its model leads: {rows}"
+
+
+def test_arena_duel_in_jupyterlab(lab_server, page_for):
+    folder = lab_server.root / "arena"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(SETUP), nbformat.v4.new_code_cell("studio")]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, folder / "arena.ipynb")
+    page = page_for(lab_server, viewport={"width": 1400, "height": 1100})
+    open_notebook(page, lab_server, "arena/arena.ipynb")
+    run_all(page, lab_server)
+    duel_blind_then_ranked(StudioPage(page, "lab"))
+
+
+def test_arena_duel_in_marimo(marimo_factory, page_for, tmp_path):
+    source = tmp_path / "arena_marimo.py"
+    source.write_text(MARIMO)
+    server = marimo_factory(Path(source))
+    page = page_for(server)
+    open_notebook(page, server)
+    run_all(page, server)
+    duel_blind_then_ranked(StudioPage(page, "marimo"))
