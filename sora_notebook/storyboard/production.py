@@ -165,14 +165,22 @@ class Production:
 
     # --- before anything is sent --------------------------------------------------------
 
-    def _model(self, shot: Shot) -> str | None:
+    def _target(self, shot: Shot) -> tuple[str, str | None]:
+        """(backend name, model) the shot's takes go to: its `"name:model"`, one of the
+        studio's backends (`studio.backends`), else the studio's first backend."""
+        names = list(self.studio.backends)
         name, model = split_target(shot.target)
-        if name and name != self.studio.backend.name:
+        if name and name not in names:
             raise ValidationError(
-                f"{shot.id}: its target {shot.target!r} names another backend; this studio "
-                f"runs {self.studio.backend.name!r}: use '{self.studio.backend.name}:MODEL'"
+                f"{shot.id}: its target {shot.target!r} names a backend this studio does not "
+                f"have (it has {', '.join(names)}); add it with "
+                f"studio.add_backend({name!r}, backend)."
             )
-        return model or None
+        return name or names[0], model or None
+
+    def _address(self, shot: Shot) -> str:
+        """Where the shot's takes are made, as the library records it."""
+        return safe_backend_url(self.studio.backends[self._target(shot)[0]].base_url)
 
     def _to_send(self, shot_id: str) -> int:
         """How many takes of `shot_id` a run would send: the unsent ones of its open
@@ -192,7 +200,7 @@ class Production:
         problems = []
         for shot in wanted:
             plan = self.studio.plan(
-                shot.prompt, model=self._model(shot), size=shot.size, seconds=shot.seconds
+                shot.prompt, target=self._target(shot), size=shot.size, seconds=shot.seconds
             )
             wrong = {k: v for k, v in plan.problems.items() if k != "budget"}
             problems += [f"{shot.id}: {field}: {why}" for field, why in wrong.items()]
@@ -269,7 +277,7 @@ class Production:
             slots = self.records.begin(self.id, shot_id, self.takes, *self._source(index, shot))
         made_from, skip = slots[0].made_from, slots[0].skip
         made = self.state[shot_id]
-        url = safe_backend_url(self.studio.backend.base_url)
+        url = self._address(shot)
         keys = []
         for slot in slots:  # each kept as soon as its job is recorded
             key = slot.key
@@ -304,7 +312,7 @@ class Production:
         if made_from is not None and self._extends(shot):
             return await self.studio.extend(made_from, shot.prompt, shot.seconds)
         request: dict[str, Any] = {
-            "model": self._model(shot),
+            "target": self._target(shot),
             "size": shot.size,
             "seconds": shot.seconds,
         }

@@ -5,6 +5,7 @@ import json
 import pytest
 from PIL import Image
 
+from sora_notebook.client.backend import Backend
 from sora_notebook.errors import BudgetExceeded, ValidationError
 from sora_notebook.storyboard import CastMember, Shot, Storyboard
 from sora_notebook.storyboard.production import Production
@@ -35,7 +36,7 @@ async def test_the_film_is_quoted_whole_and_refused_over_budget(studio, tmp_path
         await made.run()
     assert studio.jobs() == []  # nothing was sent
     bad = Production(studio, board.with_shots([Shot("x", target="other:sora-2")]))
-    with pytest.raises(ValidationError, match="another backend"):
+    with pytest.raises(ValidationError, match=r"does not have.*add_backend"):
         bad.quote()
 
 
@@ -154,3 +155,21 @@ async def test_shots_with_one_prompt_never_share_a_take(studio):
     one, two = (set(made.state[s].takes) for s in ("shot-1", "shot-2"))
     assert len(one) == len(two) == 2 and one.isdisjoint(two)
     assert studio.backend.app.state.emulator.created == 4
+
+
+async def test_shots_go_to_the_backends_their_targets_name(studio, served, tmp_path):
+    """A board across two backends of one studio: each shot's takes are made where its
+    target says, a continuation starting from the frame the other backend made."""
+    server, engine = served
+    studio.add_backend("far", Backend.compatible(server.base_url, "sk-far"))
+    shots = (
+        Shot("a red fox trots through fresh snow", seconds=4, target="far:sora-2"),
+        Shot("the fox stops and looks up", seconds=4, join="continue", target="emulator"),
+    )
+    made = Production(studio, Storyboard(shots=shots, title="two backends"))
+    assert made.quote().total == pytest.approx(2 * studio.estimate("sora-2", None, 4))
+    await made.run()
+    first, second = (studio.get(made.state[s.id].chosen) for s in made.board.shots)
+    assert first.backend_url == server.base_url and engine.created == 1
+    assert second.backend_url == studio.backend.base_url
+    assert made.state["shot-2"].made_from == first.key
