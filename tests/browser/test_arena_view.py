@@ -89,6 +89,23 @@ def test_arena_duel_in_jupyterlab(lab_server, page_for, tmp_path):
     duel_blind_then_ranked(sp)
     shift_enter_is_a_new_line(sp)
     a_big_photo_is_scaled_before_it_is_sent(sp, tmp_path)
+    play_shows_where_the_person_looks(sp)
+
+
+def play_shows_where_the_person_looks(sp: StudioPage) -> None:
+    """Play from a card low on a short page: the docked stage shows the video in view
+    (the player used to open above the form, off-screen)."""
+    sp.page.set_viewport_size({"width": 1400, "height": 600})
+    sp.tid("sn-tree").scroll_into_view_if_needed()
+    card = sp.tid("sn-card").last
+    card.get_by_test_id("sn-play").click()
+    video = sp.tid("sn-main-video")
+    video.wait_for(state="visible", timeout=30_000)
+    sp.page.wait_for_timeout(500)  # any scrolling settles
+    box = video.bounding_box()
+    stage = sp.tid("sn-stage").bounding_box()
+    n = sp.tid("sn-main-video").count()
+    assert box is not None and box["y"] >= 0 and box["y"] + 40 <= 600, (box, stage, n)
 
 
 def a_big_photo_is_scaled_before_it_is_sent(sp: StudioPage, folder: Path) -> None:

@@ -95,7 +95,7 @@ function context(model, root) {
   const rpc = requester(model);
   const ctx = { model, rpc, root, store: mediaStore(rpc), byKey: new Map() };
   ctx.say = (text, kind = "info") => { ctx.localStatus(text, kind); };
-  ctx.play = (key) => rpc.request("play", { key }).then(() => ctx.player.update(true), (err) => ctx.say(err.message, "error"));
+  ctx.play = (key) => rpc.request("play", { key }).then(() => { ctx.player.update(true); ctx.showStage(ctx.player.el); }, (err) => ctx.say(err.message, "error"));
   ctx.mode = (mode, key) => rpc.request("mode", { mode, key }).then(() => ctx.focusPrompt(), (err) => ctx.say(err.message, "error"));
   ctx.select = (keys) => rpc.request("select", { keys }).catch((err) => ctx.say(err.message, "error"));
   ctx.toggleSelect = (key) => {
@@ -132,8 +132,9 @@ function traitHandlers(model, ctx, parts) {
     "change:options": () => parts.form.options(), "change:prefs": () => { parts.cards.update(); },
     "change:people": () => parts.cards.update(),
     "change:selected": () => { syncJobs(); parts.cards.update(); parts.tree.update(); },
-    "change:compare": () => { syncJobs(); parts.compare.update(); }, "change:duel": () => { syncJobs(); parts.duel.update(); },
-    "change:playing": () => { syncJobs(); parts.player.update(true); },
+    "change:compare": () => { syncJobs(); parts.compare.update(); if ((model.get("compare") || {}).keys) ctx.showStage(parts.compare.el); },
+    "change:duel": () => { syncJobs(); parts.duel.update(); if ((model.get("duel") || {}).round) ctx.showStage(parts.duel.el); },
+    "change:playing": () => { syncJobs(); parts.player.update(true); if (model.get("playing")) ctx.showStage(parts.player.el); },
   };
 }
 
@@ -149,7 +150,13 @@ function render({ model, el }) {
   ctx.focusPrompt = parts.form.focus;
   const status = make("div", "sn-status");
   ctx.localStatus = (text, kind) => { status.textContent = text; status.className = `sn-status sn-status-${kind}`; };
-  root.append(parts.header.el, parts.form.el, status, parts.player.el, make("h3", "sn-h", "Videos"), parts.cards.el, parts.tree.el, parts.compare.el, parts.duel.el);
+  // The stage (player, compare, duel) above the videos: what the person opens there is
+  // brought into view, so it plays where they look, not thousands of pixels away.
+  const stage = make("div", "sn-stage");
+  stage.dataset.testid = "sn-stage";
+  stage.append(parts.player.el, parts.compare.el, parts.duel.el);
+  ctx.showStage = (/** @type {HTMLElement} */ part) => requestAnimationFrame(() => part.scrollIntoView({ block: "nearest" }));
+  root.append(parts.header.el, parts.form.el, status, stage, make("h3", "sn-h", "Videos"), parts.cards.el, parts.tree.el);
   el.append(root);
   const handlers = traitHandlers(model, ctx, parts);
   for (const [name, fn] of Object.entries(handlers)) if (name.startsWith("change:")) model.on(name, fn);
