@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from sora_notebook.export.boards import dump_boards
+from sora_notebook.export.gallery import Standing
 from sora_notebook.export.unpacking import FORMAT, Importer, ImportLimits
 from sora_notebook.export.untrusted import safe_media_path
 from sora_notebook.library import Job, Library, files
@@ -25,8 +26,16 @@ __all__ = ["FORMAT", "SUFFIXES", "ImportLimits", "export_zip", "import_archive",
 SUFFIXES = (".zip",)
 
 
-def export_zip(library: Library, jobs: Iterable[Job], dest: str | os.PathLike[str]) -> Path:
-    """Write `jobs` (records, edges, snapshots, media files) to a zip at `dest`."""
+def export_zip(
+    library: Library,
+    jobs: Iterable[Job],
+    dest: str | os.PathLike[str],
+    *,
+    models: Sequence[Standing] = (),
+) -> Path:
+    """Write `jobs` (records, edges, snapshots, media files) to a zip at `dest`, with the
+    leaderboard by model at the time (`models`, for reading; an import leaves it out: the
+    duels it came from stay in the library)."""
     dest = Path(dest)
     jobs = list(jobs)
     tree = build_tree(jobs)
@@ -37,6 +46,7 @@ def export_zip(library: Library, jobs: Iterable[Job], dest: str | os.PathLike[st
         "edges": tree.to_dict()["edges"],
         "snapshots": {j.key: library.snapshots(j.key) for j in jobs},
         "boards": boards,
+        "models": [_standing(s) for s in models],
     }
     media = library.media_dir.resolve()
     with files.atomic_output(dest) as tmp, zipfile.ZipFile(tmp, "w") as zf:
@@ -55,6 +65,12 @@ def export_zip(library: Library, jobs: Iterable[Job], dest: str | os.PathLike[st
                 zf.write(path, rel)
                 written.add(rel)
     return dest
+
+
+def _standing(s: Standing) -> dict[str, object]:
+    names = ("model", "score", "sigma", "wins", "losses", "ties")
+    more = ("cost_per_video", "seconds_per_video", "wins_per_dollar")
+    return {name: getattr(s, name) for name in (*names, *more)}
 
 
 def _media_files(job: Job) -> list[str]:
@@ -86,8 +102,8 @@ def write(
     *,
     embed: bool = True,
     ranking: object = None,
-    models: object = None,
+    models: Sequence[Standing] | None = None,
 ) -> Path:
     """The registry's entry point: every job of `tree` (media is always included; the
-    ranking is not: preferences stay in the library)."""
-    return export_zip(library, tree.nodes.values(), dest)
+    ranking is not: preferences stay in the library) and the leaderboard by model."""
+    return export_zip(library, tree.nodes.values(), dest, models=models or ())

@@ -4,6 +4,8 @@ its own server only (a canary key per backend, checked on real sockets)."""
 
 from __future__ import annotations
 
+import json
+import zipfile
 from typing import Any
 
 import httpx
@@ -201,3 +203,22 @@ async def test_the_gallery_carries_the_leaderboard_by_model(make_studio, emulato
     assert models.index("emulator:emu-noir") < models.index("emulator:emu-amber")
     assert "$1.00" in models and "$0.20" in models
     assert "<b>fox" not in html  # the prompt stays text
+
+
+async def test_the_archive_carries_the_leaderboard_and_imports_as_before(
+    make_studio, emulator, tmp_path
+):
+    from sora_notebook.export import import_archive
+
+    studio = make_studio(emulator(speed=50, caption=False))
+    jobs = await studio.fan_out("a fox", ["emu-amber", "emu-noir"], seconds=4)
+    done = [await studio.wait(job, timeout=60) for job in jobs]
+    studio.prefer(done[1], done[0])
+    path = studio.export(tmp_path / "arena.zip")
+    with zipfile.ZipFile(path) as zf:
+        payload = json.loads(zf.read("studio.json"))
+    assert [m["model"] for m in payload["models"]] == ["emulator:emu-noir", "emulator:emu-amber"]
+    assert payload["models"][0]["wins"] == 1 and payload["models"][1]["cost_per_video"] == 0.2
+    assert {j["backend_url"] for j in payload["jobs"]} == {studio.backend.base_url}
+    with Library(tmp_path / "elsewhere") as other:
+        assert import_archive(other, path) == 2
