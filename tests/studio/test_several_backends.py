@@ -66,6 +66,7 @@ async def test_a_fan_out_reaches_each_server_with_its_own_key_only(two_servers, 
         done = [await studio.wait(job, timeout=60) for job in jobs]
     finally:
         await studio.aclose()
+    assert [studio.target_of(j) for j in done] == ["a:sora-2", "b:sora-2-pro"]
     assert [j.backend_url for j in done] == [a.base_url, b.base_url]
     assert [j.model for j in done] == ["sora-2", "sora-2-pro"]
     assert all(j.status == "completed" and j.media.get("video") for j in done)
@@ -100,6 +101,7 @@ async def test_the_whole_fan_out_is_quoted_before_anything_is_sent(two_servers, 
         assert whole.cost == pytest.approx(1.2)
         assert [t.target for t in whole.targets] == targets
         assert list(whole.problems) == ["b:sora-2"]  # the third tips the budget
+        assert not whole.ok and whole.targets[0].plan.ok
         assert "budget" in whole.problems["b:sora-2"]
         assert not whole.targets[0].plan.problems and whole.targets[0].seconds == "4"
         with pytest.raises(BudgetExceeded):
@@ -160,6 +162,10 @@ async def test_two_backends_at_one_address_are_refused(tmp_path, emulator):
     try:
         with pytest.raises(ValidationError, match="without ':'"):
             studio.add_backend("bad:name", emulator())
+        with pytest.raises(ValidationError, match="already a backend named"):
+            studio.add_backend("emulator", emulator())
+        unpriced = studio.plan_fan_out("x", ["emulator:emu-amber", "emulator:no-such-model"])
+        assert unpriced.cost is None  # an unknown price is never counted as zero
         with pytest.raises(ValidationError, match="targets must be a list"):
             await studio.fan_out("x", "emulator:emu-amber")  # type: ignore[arg-type]
     finally:
