@@ -112,10 +112,10 @@ class Bodies:
             root = self.core.backend.base_url.removesuffix("/").removesuffix("/v1")
             provider = None
             try:
-                request = self.core._http.build_request(
+                request = self.core.http.build_request(
                     "GET", root + path, headers=await self.core.backend.request_headers()
                 )
-                sending = self.core._http.send(request, stream=True)
+                sending = self.core.http.send(request, stream=True)
                 response = await within(self.core.request_deadline, sending, url=root, what=path)
                 await read_capped(response, self.core.limits.json_bytes)
                 if response.is_success:
@@ -133,7 +133,7 @@ class Bodies:
                 param="input_reference",
             )
         return await fetch_reference(
-            self.core._http, str(ref["image_url"]), self.core.backend.base_url, self.core.limits
+            self.core.http, str(ref["image_url"]), self.core.backend.base_url, self.core.limits
         )
 
     def outputs_fields(self, n: int | None) -> dict[str, Any]:

@@ -91,9 +91,7 @@ class Downloads:
         @asynccontextmanager
         async def open_at(offset: int) -> AsyncIterator[httpx.Response]:
             headers = {"range": f"bytes={offset}-"} if offset else {}
-            response = await self.core._call(
-                "GET", source.path or "", params=dict(source.params), headers=headers, stream=True
-            )
+            response = await self.core.open_stream(source.path or "", dict(source.params), headers)
             try:
                 yield response
             finally:
@@ -136,11 +134,11 @@ class Downloads:
             video_id=video_id,
             variant=variant,
             max_retries=self.core.max_retries,
-            delay=lambda n: backoff(n, self.core._random),
-            sleep=self.core._sleep,
+            delay=lambda n: backoff(n, self.core.random),
+            sleep=self.core.sleep,
             on_progress=on_progress,
             limits=self.core.limits,
-            opener=self.core._open_file,
+            opener=self.core.open_file,
             url=url,
         )
 
@@ -160,10 +158,10 @@ class Downloads:
         @asynccontextmanager
         async def open_at(offset: int) -> AsyncIterator[httpx.Response]:
             headers = {"range": f"bytes={offset}-"} if offset else {}
-            request = self.core._http.build_request(
-                "GET", url, headers=headers, timeout=self.core._timeout
+            request = self.core.http.build_request(
+                "GET", url, headers=headers, timeout=self.core.timeout
             )
-            sending = self.core._http.send(request, stream=True)
+            sending = self.core.http.send(request, stream=True)
             response = await within(
                 self.core.request_deadline, sending, url=shown, what="media URL"
             )
@@ -191,7 +189,7 @@ class Downloads:
             return exc  # the server does not know the job at all
         except SoraNotebookError:
             video = None
-        if video is not None and video.is_expired(self.core._wall_clock()):
+        if video is not None and video.is_expired(self.core.wall_clock()):
             return Expired(video_id, video.expires_at)
         if video is not None and video.is_failed:
             return VideoFailed(video)

@@ -108,6 +108,40 @@ class RequestCore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.backend!r})"
 
+    # --- what the client's parts (`Bodies`, `Downloads`) build on --------------------
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The HTTP client every request of this client goes through."""
+        return self._http
+
+    @property
+    def timeout(self) -> float:
+        """Seconds each read may take."""
+        return self._timeout
+
+    @property
+    def sleep(self) -> Callable[[float], Awaitable[object]]:
+        return self._sleep
+
+    @property
+    def random(self) -> Callable[[], float]:
+        return self._random
+
+    @property
+    def wall_clock(self) -> Callable[[], float]:
+        return self._wall_clock
+
+    @property
+    def open_file(self) -> FileOpener:
+        return self._open_file
+
+    async def open_stream(
+        self, path: str, params: Mapping[str, str], headers: Mapping[str, str]
+    ) -> httpx.Response:
+        """A streamed GET of an API path, with the client's retries (its caller closes it)."""
+        return await self._call("GET", path, params=params, headers=headers, stream=True)
+
     async def __aenter__(self: _C) -> _C:
         return self
 

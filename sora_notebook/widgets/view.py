@@ -88,7 +88,6 @@ class StudioView(ViewBase):
             "label": str(getattr(backend, "label", "Server")),
             "name": str(getattr(backend, "name", "")),
             "note": EMULATED_NOTE if getattr(backend, "name", "") == "emulator" else "",
-            "several": len(studio.backends) > 1,  # cards name "backend:model"
         }
         self.live_snapshot = LiveSnapshot(self.static_html, settled=self._settled, home=self.home)
         self._unsubscribe: Callable[[], None] | None = studio.subscribe(self._on_events)
@@ -144,6 +143,9 @@ class StudioView(ViewBase):
         now = self._clock()
         with self.hold_sync():
             self.clock = round(now, 3)
+            several = len(self.studio.backends) > 1  # a backend added since: cards say which
+            if self.backend.get("several") != several:
+                self.backend = {**self.backend, "several": several}
             kids = Counter(j.parent_key for j in jobs if j.parent_key)
             self.patches.update(
                 [

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from sora_notebook import SoraNotebookError
+from sora_notebook.client.backend import Backend
 
 from .conftest import until
 
@@ -169,6 +170,7 @@ async def test_a_duel_across_models_is_blind_and_the_models_are_ranked(page):
     keys = {j.key for j in jobs}
     await until(lambda: {j["key"] for j in p.view.jobs if "video" in j["media"]} >= keys)
     assert {p.job(j.key)["target"] for j in jobs} == {"emulator:emu-amber", "emulator:emu-noir"}
+    assert p.view.backend["several"] is False  # one backend: cards name the model alone
     await p.ask("select", {"keys": [j.key for j in jobs]})  # compare: who made each, in what time
     rows = {r["name"]: r for r in p.view.compare["table"]["rows"]}
     assert rows["target"]["values"] == [p.job(j.key)["target"] for j in jobs]
@@ -187,6 +189,9 @@ async def test_a_duel_across_models_is_blind_and_the_models_are_ranked(page):
     assert rows[0]["wins"] == 1 and rows[1]["losses"] == 1 and rows[0]["cost"] > 0
     await p.ask("duel", {"stop": True})
     assert p.view.duel == {}
+    studio.add_backend("far", Backend.compatible("http://127.0.0.1:9/v1", "sk-far"))
+    p.view.flush()
+    assert p.view.backend["several"] is True  # now cards say "backend:model"
 
 
 async def test_the_form_sends_one_prompt_to_several_models_quoted_whole(page):
