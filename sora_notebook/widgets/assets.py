@@ -1,5 +1,7 @@
 """The view's ESM and CSS, joined from `static/` at import time (no network, no bundler).
 
+CSS: `studio.css` then every other `static/*.css` (one sheet per concern), joined.
+
 Each `static/*.js` is an ES module with explicit `import { a, b } from "./x.js"` and
 `export function|const` (so `tsc --checkJs` and ESLint see real boundaries). anywidget
 loads one module, so `join` puts them into one scope: dependencies first (the order of
@@ -15,7 +17,17 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["CSS", "ESM", "MODULES", "STATIC", "assemble", "exports_of", "imports_of", "order"]
+__all__ = [
+    "CSS",
+    "ESM",
+    "MODULES",
+    "STATIC",
+    "assemble",
+    "exports_of",
+    "imports_of",
+    "order",
+    "stylesheets",
+]
 
 STATIC = Path(__file__).parent / "static"
 ENTRY = "main"
@@ -96,4 +108,11 @@ def assemble(read: Reader = _read, entry: str = ENTRY) -> str:
 
 MODULES = order()
 ESM = assemble()
-CSS = _compact((STATIC / "studio.css").read_text("utf-8"))
+
+
+def stylesheets() -> tuple[Path, ...]:
+    """`studio.css` (the theme and shared rules) first, then one sheet per concern by name."""
+    return tuple(sorted(STATIC.glob("*.css"), key=lambda p: (p.name != "studio.css", p.name)))
+
+
+CSS = "\n".join(_compact(sheet.read_text("utf-8")) for sheet in stylesheets())
