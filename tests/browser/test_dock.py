@@ -134,8 +134,11 @@ def compare_and_duel_in_view(sp: StudioPage) -> None:
     after = a.bounding_box()
     assert after is not None and abs(after["y"] - before["y"]) <= 2, (before, after)
     sp.tid("sn-duel-start").click()
-    sp.tid("sn-duel-video").first.wait_for(state="visible", timeout=30_000)
-    assert in_view(sp.tid("sn-duel-video").first.bounding_box())
+    duel = sp.tid("sn-duel-video").first
+    duel.wait_for(state="visible", timeout=30_000)
+    assert in_view(duel.bounding_box())
+    veil = duel.evaluate("v => getComputedStyle(v).clipPath")
+    assert veil.startswith("inset(0px 0px 10%"), veil  # the burned-in caption is veiled
 
 
 def scroll_boxes(sp: StudioPage) -> list[str]:
