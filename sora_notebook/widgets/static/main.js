@@ -24,9 +24,15 @@
 //            sn-compare-step-back sn-compare-speed sn-compare-wipe sn-wipe-range
 //            sn-wipe-handle sn-compare-diff sn-compare-table sn-metrics sn-sparkline
 //            sn-diff-strip sn-remix-winner sn-duel-start
+//   board: sn-board (a <details>, open once a board is) sn-board-script sn-board-takes sn-board-new
+//          sn-board-run-all sn-board-film sn-board-crossfade sn-board-quote sn-board-shot (data-shot)
+//          sn-board-left sn-board-right sn-board-run sn-board-remove sn-board-keep
+//          sn-board-take (data-key, data-status, aria-pressed = chosen) sn-board-join
+//          sn-board-add-prompt sn-board-add-join sn-board-add sn-board-film-player sn-board-film-video
 //   duel: sn-duel sn-duel-side sn-duel-video sn-duel-1 sn-duel-2 sn-duel-0 sn-duel-play
 //         sn-duel-stop sn-leaderboard sn-leader-remix
 
+import { boardView } from "./board.js";
 import { cardGrid } from "./cards.js";
 import { mediaStore, requester } from "./channel.js";
 import { compareView } from "./compare.js";
@@ -127,6 +133,7 @@ function traitHandlers(model, ctx, parts) {
     parts.tree.update();
     parts.player.update();
     parts.compare.update();
+    parts.board.update();
   };
   return {
     onJobs, "change:jobs": onJobs, "change:tree": () => { syncJobs(); parts.tree.update(); },
@@ -144,6 +151,7 @@ function traitHandlers(model, ctx, parts) {
       comparing = keys;
     },
     "change:duel": () => { syncJobs(); parts.duel.update(); if ((model.get("duel") || {}).round) ctx.showStage(parts.duel.el); },
+    "change:board": () => { syncJobs(); parts.board.update(); },
     "change:playing": () => { syncJobs(); parts.player.update(true); if (model.get("playing")) ctx.showStage(parts.player.el); },
   };
 }
@@ -155,6 +163,7 @@ function render({ model, el }) {
   const parts = {
     header: header(ctx), form: formView(ctx), player: mainPlayer(ctx),
     cards: cardGrid(ctx), tree: treeView(ctx), compare: compareView(ctx), duel: duelView(ctx),
+    board: boardView(ctx),
   };
   ctx.player = parts.player;
   ctx.focusPrompt = parts.form.focus;
@@ -168,7 +177,7 @@ function render({ model, el }) {
   gallery.append(make("h3", "sn-h", "Videos"), parts.cards.el, parts.tree.el);
   const body = make("div", "sn-body");
   body.append(gallery, stage.el);
-  root.append(parts.header.el, parts.form.el, status, body);
+  root.append(parts.header.el, parts.form.el, status, parts.board.el, body);
   el.append(root);
   const handlers = traitHandlers(model, ctx, parts);
   for (const [name, fn] of Object.entries(handlers)) if (name.startsWith("change:")) model.on(name, fn);
@@ -191,6 +200,7 @@ function render({ model, el }) {
   parts.form.plan();
   parts.form.status();
   parts.duel.update();
+  parts.board.update();
   const ticker = setInterval(() => { if (model.get("jobs").some((j) => ACTIVE.has(j.status))) parts.tree.tick(); }, 1000);
   const retheme = () => requestAnimationFrame(() => { root.dataset.theme = themeOf(root); });
   const themes = new MutationObserver(retheme);
