@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from a11y import FOCUSED, axe_violations, tab_stops_in_cards
 from browser_pages import open_notebook, poll, run_all
 from studio_flow import StudioPage
 
@@ -141,6 +142,31 @@ def compare_and_duel_in_view(sp: StudioPage) -> None:
     assert veil.startswith("inset(0px 0px 10%"), veil  # the burned-in caption is veiled
 
 
+def keyboard_and_axe(sp: StudioPage) -> None:
+    """One tab stop for the grid of 72 cards, arrows between them, Enter into a card and
+    Escape out; axe-core finds no serious or critical violation in the studio."""
+    stops = tab_stops_in_cards(sp.page, sp.root, presses=4)
+    assert stops and max(stops.values()) <= 3 and len(stops) == 1, stops
+    first = sp.tid("sn-card").first
+    first.focus()
+    sp.page.keyboard.press("End")
+    key = lambda: sp.page.evaluate(f"() => ({FOCUSED})().dataset.key || ''")  # noqa: E731
+    assert key() == sp.tid("sn-card").last.get_attribute("data-key")
+    keys = sp.tid("sn-card").evaluate_all("cs => cs.map(c => c.dataset.key)")
+    sp.page.keyboard.press("Home")
+    at_home = keys.index(key()) if key() in keys else key()
+    sp.page.keyboard.press("ArrowRight")
+    assert key() == keys[1], (at_home, keys.index(key()) if key() in keys else key())
+    assert key() == sp.tid("sn-card").nth(1).get_attribute("data-key")
+    sp.page.keyboard.press("Enter")
+    assert sp.page.evaluate(f"() => ({FOCUSED})().tagName") in ("BUTTON", "VIDEO")
+    sp.page.keyboard.press("Escape")
+    assert key() == sp.tid("sn-card").nth(1).get_attribute("data-key")
+    name = sp.tid("sn-card").nth(1).get_attribute("aria-label") or ""
+    assert "video: shot" in name, name
+    assert axe_violations(sp.page, sp.root) == []
+
+
 def scroll_boxes(sp: StudioPage) -> list[str]:
     """The boxes between the studio and the page that scroll (the page's own scroller
     is one; a second one is a scroll box inside the page)."""
@@ -169,6 +195,7 @@ def test_72_videos_play_in_view_in_jupyter(kind, request, page_for, library72):
     plays_in_view(sp)
     compare_and_duel_in_view(sp)
     assert len(scroll_boxes(sp)) == 1, scroll_boxes(sp)
+    keyboard_and_axe(sp)
     if kind == "lab":
         narrow_with_the_side_panel(sp)
         own_panel_beside_the_notebook(sp)

@@ -15,12 +15,14 @@ function cardParts() {
     meta: make("div", "sn-muted sn-meta"), error: make("div", "sn-card-error"), hint: make("div", "sn-hint"),
   };
   p.el.dataset.testid = "sn-card";
+  p.el.setAttribute("role", "group");
   p.status.dataset.testid = "sn-card-status";
   p.money.dataset.testid = "sn-card-billed";
   p.head.append(p.status, p.money);
   p.bar.append(p.fill);
   p.bar.dataset.testid = "sn-progress";
   p.bar.setAttribute("role", "progressbar");
+  p.bar.setAttribute("aria-label", "Progress");
   p.bar.setAttribute("aria-valuemin", "0");
   p.bar.setAttribute("aria-valuemax", "100");
   p.time.dataset.testid = "sn-card-time";
@@ -49,6 +51,8 @@ export function makeCard(ctx, job) {
       money_.textContent = billedText(next);
       prompt.textContent = next.prompt;
       prompt.title = next.prompt;
+      const short = next.prompt.length > 100 ? `${next.prompt.slice(0, 100)}…` : next.prompt;
+      el.setAttribute("aria-label", `${status.textContent} video: ${short}. Enter for its actions.`);
       const maker = ctx.model.get("backend").several ? next.target : next.model;
       meta.textContent = [maker || "server default", next.size, next.seconds ? `${next.seconds} s` : "", next.from, next.ref ? "made from a reference image" : ""].filter(Boolean).join(" · ");
       error.textContent = failed ? next.error : "";

@@ -1,6 +1,7 @@
 // The card grid: one keyed card per job, filtered, searched and grouped in the page;
 // progress animated between messages from the Progress formula's parameters.
 
+import { rovingGrid } from "./roving.js";
 import { makeCard } from "./card.js";
 import { button, fillSelect, labelled, make } from "./dom.js";
 import { NOBODY, byPrompt, keep, ordered } from "./jobs.js";
@@ -70,6 +71,7 @@ export function cardGrid(ctx) {
   more.addEventListener("click", () => { limit += PAGE; draw(); });
   const announce = announcer();
   el.append(announce.el);
+  const roving = rovingGrid(grid);
   function draw() {
     tools.sync();
     const f = tools.filters();
@@ -93,6 +95,7 @@ export function cardGrid(ctx) {
     empty.hidden = jobs.length > 0;
     more.hidden = shown.length <= limit;
     more.textContent = `Show more (${shown.length - limit} hidden)`;
+    roving.refresh();
     tick();
   }
   function tick() {
