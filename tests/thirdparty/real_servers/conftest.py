@@ -16,8 +16,7 @@ KEY = "sk-realserver-secret-123"
 @pytest.fixture(scope="session")
 def vllm_omni(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
     """vLLM-Omni 0.30.0's real HTTP layer (vllm_omni_server.py), engine faked."""
-    folder = tmp_path_factory.mktemp("vllm-omni")
-    server = RealServer("vllm_omni_server.py", folder / "vllm-omni.log")
+    server = _start(tmp_path_factory, "vllm_omni_server.py")
     try:
         yield server.wait_ready()
     finally:
@@ -27,3 +26,34 @@ def vllm_omni(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
 @pytest.fixture
 def vllm_backend(vllm_omni: RealServer) -> Backend:
     return Backend.compatible(f"{vllm_omni.root}/v1", KEY, dialect="vllm-omni")
+
+
+def _start(tmp_path_factory: pytest.TempPathFactory, launcher: str, *args: str) -> RealServer:
+    name = "-".join([launcher.removesuffix("_server.py"), *args]).lower()
+    folder = tmp_path_factory.mktemp(name)
+    return RealServer(launcher, folder / f"{name}.log", *args)
+
+
+@pytest.fixture(scope="session")
+def sglang(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+    """SGLang 0.5.23's real HTTP layer serving Wan2.2-TI2V-5B, scheduler faked."""
+    server = _start(tmp_path_factory, "sglang_server.py", "TI2V")
+    try:
+        yield server.wait_ready()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sglang_t2v(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]:
+    """SGLang 0.5.23's real HTTP layer serving a text-only model (Wan2.1-T2V-1.3B)."""
+    server = _start(tmp_path_factory, "sglang_server.py", "T2V")
+    try:
+        yield server.wait_ready()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sglang_backend(sglang: RealServer) -> Backend:
+    return Backend.compatible(f"{sglang.root}/v1", KEY, dialect="sglang")

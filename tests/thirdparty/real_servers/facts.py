@@ -7,3 +7,9 @@ FRAMES = 8
 RUN_SECONDS = 0.6
 #: A prompt containing this makes the fake engine raise, as a GPU error would.
 FAIL_WORD = "fail"
+
+#: SGLang's served models, by the task types their `/v1/models` reports.
+SGLANG_MODELS = {
+    "TI2V": "Wan-AI/Wan2.2-TI2V-5B-Diffusers",
+    "T2V": "Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
+}
