@@ -42,7 +42,7 @@ def real(request: pytest.FixtureRequest):
 
 
 async def test_generate_saves_the_video_and_local_stills(real, tmp_path):
-    name, server, backend = real
+    _, server, backend = real
     async with studio_for(backend, tmp_path) as studio:
         job = await studio.generate(
             "a lighthouse", size="1280x720", seconds=4, input_reference=png(), timeout=30
@@ -62,7 +62,7 @@ async def test_generate_saves_the_video_and_local_stills(real, tmp_path):
 
 
 async def test_failed_job_and_import_and_delete(real, tmp_path):
-    name, server, backend = real
+    _, _, backend = real
     async with studio_for(backend, tmp_path) as studio:
         with pytest.raises(VideoFailed):
             await studio.generate("this will fail", timeout=30)
@@ -100,7 +100,11 @@ async def test_several_outputs_become_sibling_variants(sglang, tmp_path):
         assert sorted(j.params["output_index"] for j in siblings) == [1, 2]
         files = {studio.media_path(j).read_bytes() for j in [job, *siblings]}
         assert len(files) == 3  # each output its own video (`variant=1,2`)
-        assert all("thumbnail" in j.media for j in siblings)
+        assert all(j.parent_key == job.parent_key and "thumbnail" in j.media for j in siblings)
+        # named by backend + server id + output index, like every library file
+        names = sorted(studio.media_path(j).name for j in siblings)
+        stem = studio.media_path(job).name.removesuffix(".mp4")
+        assert names == [f"{stem}.o1.mp4", f"{stem}.o2.mp4"]
 
 
 async def test_outputs_refused_where_a_job_makes_one(vllm_omni, tmp_path):
