@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from sora_notebook.client import Backend
 
 from . import RealServer
+from .facts import VLLM_OMNI_MODEL
 
 KEY = "sk-realserver-secret-123"
 
@@ -57,3 +59,38 @@ def sglang_t2v(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealServer]
 @pytest.fixture
 def sglang_backend(sglang: RealServer) -> Backend:
     return Backend.compatible(f"{sglang.root}/v1", KEY, dialect="sglang")
+
+
+#: The LiteLLM model group in front of the real vLLM-Omni layer (`hosted_vllm` provider).
+HOSTED_GROUP = "wan-omni"
+
+
+@pytest.fixture(scope="session")
+def litellm_vllm(tmp_path_factory: pytest.TempPathFactory, vllm_omni: RealServer) -> Iterator[Any]:
+    """A real LiteLLM proxy (1.108.7) whose `hosted_vllm` provider fronts the real vLLM-Omni
+    layer, as a person serving Wan behind LiteLLM would configure it."""
+    from ..litellm_proxy import MASTER_KEY, Proxy
+
+    folder = tmp_path_factory.mktemp("litellm-vllm")
+    config = folder / "litellm.yaml"
+    config.write_text(
+        "\n".join(
+            [
+                "model_list:",
+                f"  - model_name: {HOSTED_GROUP}",
+                "    litellm_params:",
+                f"      model: hosted_vllm/{VLLM_OMNI_MODEL}",
+                f"      api_base: {vllm_omni.root}/v1",
+                "      api_key: vllm-upstream-key",
+                "general_settings:",
+                f"  master_key: {MASTER_KEY}",
+                "",
+            ]
+        )
+    )
+    proxy = Proxy(config, folder / "proxy.log")
+    try:
+        proxy.wait_ready()
+        yield proxy
+    finally:
+        proxy.stop()
