@@ -1,7 +1,7 @@
 # Two entry points, each doing all the set-up itself on a fresh machine:
 #   make lab    JupyterLab on the quickstart notebook (emulator backend, no key needed)
 #   make test   lint, types and the whole test suite: unit, client, emulator, studio,
-#               library (SQLite and a throwaway PostgreSQL), judge, third-party servers (a real LiteLLM proxy, stand-ins),
+#               library (SQLite and a throwaway PostgreSQL), judge, third-party servers (a real LiteLLM proxy, vLLM-Omni's and SGLang's real HTTP layers, gateway stand-ins),
 #               the view headless and in JupyterLab, Notebook 7 and marimo (headless
 #               Chromium), and the notebooks (nbval)
 PYTHON ?= python3

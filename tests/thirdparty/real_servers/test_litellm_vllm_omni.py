@@ -20,7 +20,7 @@ from ..litellm_proxy import MASTER_KEY
 from .conftest import HOSTED_GROUP
 from .facts import FRAMES
 
-pytestmark = pytest.mark.thirdparty
+pytestmark = [pytest.mark.thirdparty, pytest.mark.slow]  # a LiteLLM proxy: about 7 s to start
 
 FAST = PollPolicy(min_interval=0.2, max_interval=0.4, first_delay=0.2)
 
