@@ -5,8 +5,9 @@ A real LiteLLM proxy (scripts/install-litellm.sh; `SORA_LITELLM_VENV`) in front 
 upstream of tests/thirdparty/veo_upstream.py (written from Google's REST reference). The
 upstream notes when it first answers an operation `done`; a studio polling every
 `INTERVAL` s notes when the job's `failed` event reaches its subscribers; the lag is the
-difference. Side by side: the same studio with the LiteLLM dialect's failure hooks off
-(how it behaved before: it waits until the timeout, `WAIT` s here).
+difference. Side by side: the same studio with the proxy's retries on reads left on (the
+project before `read_headers`), and with the LiteLLM dialect's failure hooks off too (how
+it behaved before them: it waits until the timeout, `WAIT` s here).
 """
 
 from __future__ import annotations
@@ -29,23 +30,34 @@ INTERVAL = 1.0
 WAIT = {"smoke": 15.0, "full": 30.0}
 RUNS = {"smoke": 1, "full": 3}
 PROMPTS = {"failed operation": "the model breaks", "safety-filtered": "an unsafe scene"}
+VARIANTS = {
+    "now": "dialect hooks, no proxy retries on reads",
+    "retries": "dialect hooks, the proxy's retries on",
+    "before": "before (no hooks)",
+}
 
 
-def _before() -> Any:
-    """The LiteLLM dialect without its failure hooks (the project before them)."""
+def _dialect(variant: str) -> Any:
+    """The LiteLLM dialect as it is ("now"), with the proxy's retries on reads left on
+    ("retries": the project before `read_headers`), or without its failure hooks too
+    ("before": the project before them)."""
     from sora_notebook.client.dialects.base import Dialect
     from sora_notebook.client.dialects.servers import LiteLLM
 
     @dataclass(frozen=True)
-    class Before(LiteLLM):
+    class Retries(LiteLLM):
+        read_headers = Dialect.read_headers
+
+    @dataclass(frozen=True)
+    class Before(Retries):
         failed_status = Dialect.failed_status
         failed_media = Dialect.failed_media
 
-    return Before()
+    return {"now": LiteLLM, "retries": Retries, "before": Before}[variant]()
 
 
 async def _one(
-    base: str, veo: Any, prompt: str, hooks: bool, wait: float
+    base: str, veo: Any, prompt: str, variant: str, wait: float
 ) -> tuple[float, float] | None:
     """(seconds from the upstream's first `done` to red, from its last read to red)."""
     from sora_notebook.client import Backend
@@ -54,9 +66,7 @@ async def _one(
     from sora_notebook.studio.polling import PollPolicy
     from tests.thirdparty.litellm_proxy import MASTER_KEY, VEO_GROUP
 
-    backend = Backend.litellm(base, MASTER_KEY)
-    if not hooks:
-        backend = backend.with_quirks(dialect=_before())
+    backend = Backend.litellm(base, MASTER_KEY).with_quirks(dialect=_dialect(variant))
     every = PollPolicy(min_interval=INTERVAL, max_interval=INTERVAL, first_delay=INTERVAL)
     red: dict[str, float] = {}
 
@@ -108,20 +118,20 @@ def run(size: str) -> Result:
             try:
                 proxy.wait_ready()
                 for case, prompt in PROMPTS.items():
-                    for hooks in (True, False):
+                    for variant, label in VARIANTS.items():
                         got = [
-                            run_async(_one(proxy.base_url, veo, prompt, hooks, WAIT[size]))
-                            for _ in range(RUNS[size] if hooks else 1)
+                            run_async(_one(proxy.base_url, veo, prompt, variant, WAIT[size]))
+                            for _ in range(RUNS[size] if variant != "before" else 1)
                         ]
                         found = [g for g in got if g is not None]
-                        if hooks:
+                        if variant == "now":
                             lags += [g[0] for g in found]
                             shares += [g[1] for g in found]
                         whole = len(found) == len(got)
                         rows.append(
                             [
                                 case,
-                                "dialect hooks" if hooks else "before (no hooks)",
+                                label,
                                 f"{max(g[0] for g in found):.2f}" if whole else "never",
                                 f"{max(g[1] for g in found):.2f}" if whole else "never",
                             ]
@@ -156,7 +166,8 @@ def run(size: str) -> Result:
         data={"lags": lags, "shares": shares, "interval": INTERVAL},
         notes=[
             "'never': still not failed when the wait gave up (its timeout).",
-            "LiteLLM reads the operation again itself (2 more reads, about 3 s) before it "
-            "answers its 500, so the first column includes the proxy's own retries.",
+            "With its retries on, LiteLLM reads the operation twice more, with back-off, "
+            "before it answers its 500; the dialect now asks it not to retry reads "
+            "(x-litellm-num-retries: 0), as the studio polls and retries them itself.",
         ],
     )

@@ -30,11 +30,11 @@ ALLOWED: dict[str, set[str]] = {
     "judge": LEAVES,
     "export": LEAVES | {"library"},
     "studio": ENGINE,
-    "widgets": ENGINE,
+    "widgets": ENGINE | {"storyboard"},
     "storyboard": ENGINE,
     "emulator": LEAVES,
     "cli": ENGINE | {"emulator"},
-    "__init__": ENGINE | {"widgets"},
+    "__init__": ENGINE | {"widgets", "storyboard"},
 }
 #: (layer, imported layer) pairs allowed only inside a function: `Backend.emulator()`
 #: builds the in-process emulator on demand (client/backend.py).

@@ -180,6 +180,8 @@ class RequestCore:
         self._secrets.update(secrets_in(auth), secrets_in(self.backend.headers))
         remember_secrets(self._secrets)
         all_headers = {**self.backend.headers, **auth}
+        if method == "GET":
+            all_headers.update(self.backend.dialect.read_headers())
         if body is not None:
             all_headers["content-type"] = body.content_type
         all_headers.update(headers or {})

@@ -414,6 +414,8 @@ class Studio:
     async def _send_across(self, combos: list[dict[str, Any]], what: str) -> list[Job]:
         """Plan every combination whole, then send each backend's share as one batch,
         reserved against the budget as it is sent."""
+        for lane in self._lanes.values():
+            await lane.know_catalogue()
         whole, lanes = self._plan_across(combos)
         whole.raise_first()
         sent: list[Job] = []
@@ -457,6 +459,7 @@ class Studio:
         `BudgetExceeded`) before sending, or the server's refusal.
         """
         lane = self._take_target(request)
+        await lane.know_catalogue()
         purse = lane.wallet.purse()
         plan = self._planned(prompt, purse, lane=lane, **request)
         return (await lane.dispatcher.send([plan], "create", purse))[0]
@@ -487,6 +490,7 @@ class Studio:
     async def variants(self, prompt: str, n: int, **params: Any) -> list[Job]:
         """`n` submissions of the same request (the API has no `n`); all or none."""
         lane = self._take_target(params)
+        await lane.know_catalogue()
         purse = lane.wallet.purse()
         plan = self._planned(prompt, purse, lane=lane, n=n, **params)
         return await lane.dispatcher.send([plan], "batch", purse)
@@ -616,8 +620,7 @@ class Studio:
         """The server's models with their sizes and seconds where it has a catalogue
         (LiteLLM's `/v1/models`, OpenRouter's `/videos/models`), else the known ones.
         Once read, `plan` checks requests against it before anything is sent."""
-        self.planner.models = list(await self.client.models())
-        return list(self.planner.models)
+        return await self._first.models()
 
     async def cancel(self, job: JobRef) -> Job:
         """Stop a running job where the server can (vLLM-Omni); refused with the reason

@@ -12,6 +12,8 @@ A target is written `"name:model"`, `"name"` (the backend's default model), `"mo
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,8 @@ from typing import Any
 import httpx
 
 from sora_notebook.client import AsyncSoraClient, Backend
-from sora_notebook.errors import ValidationError
+from sora_notebook.client.dialects import ModelInfo
+from sora_notebook.errors import SoraNotebookError, ValidationError
 from sora_notebook.library import Job, Library, safe_backend_url
 from sora_notebook.studio.capabilities import CapabilityBook
 from sora_notebook.studio.dispatch import Dispatcher
@@ -35,6 +38,9 @@ from sora_notebook.studio.tracker import Tracker
 __all__ = ["Lane", "LaneSettings", "Target", "parse_target"]
 
 Target = str | tuple[str, str | None]
+log = logging.getLogger(__name__)
+#: How long a first request waits for a binding catalogue before it goes unchecked.
+CATALOGUE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class Lane:
         )
         self.book = CapabilityBook(backend)
         self.planner = Planner(backend, self.wallet, self.book)
+        self.catalogue_read = False
         self.runner = Runner(
             *(client, shared.library, backend),
             capabilities=self.book,
@@ -110,6 +117,23 @@ class Lane:
 
     def __repr__(self) -> str:
         return f"Lane({self.name!r}, {self.backend.label}, {self.address})"
+
+    async def models(self) -> list[ModelInfo]:
+        """The server's catalogue, read now; `plan` checks requests against it."""
+        self.planner.models = list(await self.client.models())
+        self.catalogue_read = True
+        return list(self.planner.models)
+
+    async def know_catalogue(self) -> None:
+        """Read a binding catalogue once before the first request (bounded in time); a
+        catalogue that cannot be read leaves the server's own checks, said in the log."""
+        if self.catalogue_read or not self.backend.dialect.catalogue_binds:
+            return
+        self.catalogue_read = True
+        try:
+            await asyncio.wait_for(self.models(), CATALOGUE_SECONDS)
+        except (SoraNotebookError, TimeoutError) as exc:
+            log.warning("%s: its catalogue could not be read (%s); sending unchecked", self, exc)
 
     @property
     def backend(self) -> Backend:

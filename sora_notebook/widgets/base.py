@@ -45,6 +45,7 @@ class ViewBase(anywidget.AnyWidget):
     selected = t.List(t.Unicode()).tag(sync=True)
     compare = t.Dict().tag(sync=True)
     duel = t.Dict().tag(sync=True)
+    board = t.Dict().tag(sync=True)  # the open storyboard (widgets/board.py)
     clock = t.Float(0.0).tag(sync=True)  # the kernel's time at the last flush
 
     studio: StudioPort

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sora_notebook.judge.metrics import METRICS
 from sora_notebook.library import Job
 from sora_notebook.widgets.diff import extra_params, param_table, word_diff
 from sora_notebook.widgets.state import job_params
@@ -74,7 +75,8 @@ def _spark(curve: Sequence[float], points: int = 48) -> list[float]:
 def metrics_table(
     values: Sequence[Mapping[str, float] | None],
 ) -> dict[str, Any]:
-    """Rows `{name, values, differs, curves}` from each job's metrics (None: not measured)."""
+    """Rows `{name, values, differs, curves, unit, meaning}` from each job's metrics (None:
+    not measured); units and meanings from `judge.metrics.METRICS`, their one home."""
     names: list[str] = []
     for metric in values:
         names += [n for n in (metric or {}) if n not in names]
@@ -83,5 +85,15 @@ def metrics_table(
         cells = [None if m is None or name not in m else round(float(m[name]), 4) for m in values]
         curves = [_spark(getattr(m, "curves", {}).get(name, [])) if m else [] for m in values]
         shown = {c for c in cells if c is not None}
-        rows.append({"name": name, "values": cells, "differs": len(shown) > 1, "curves": curves})
+        unit, scale, meaning = METRICS.get(name, ("", "", ""))
+        rows.append(
+            {
+                "name": name,
+                "values": cells,
+                "differs": len(shown) > 1,
+                "curves": curves,
+                "unit": unit,
+                "meaning": f"{meaning} ({unit}, {scale})" if unit else meaning,
+            }
+        )
     return {"rows": rows}

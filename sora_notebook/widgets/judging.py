@@ -18,6 +18,10 @@ from sora_notebook.widgets.base import Part
 from sora_notebook.widgets.compare import compare_state, metrics_table
 from sora_notebook.widgets.rpc import Handler, Reply
 
+#: The share of a clip's height, from the bottom, that the emulator's burned-in caption can
+#: cover (`emulator/_render.py`: a band of height/12, 10 px up; 10 % at 720 px, less above).
+CAPTION_BAND = 0.1
+
 if TYPE_CHECKING:
     from sora_notebook.widgets.view import StudioView
 
@@ -161,7 +165,18 @@ class Judging(Part):
             return
         sides = [pair[0].key, pair[1].key]
         self._random.shuffle(sides)
-        self.view.duel = {"pair": sides, **shown}
+        veil = CAPTION_BAND if any(self._captioned(j) for j in pair) else 0
+        self.view.duel = {"pair": sides, "veil": veil, **shown}
+
+    def _captioned(self, job: Job) -> bool:
+        """Whether the emulator burned the prompt into this clip (a blind duel hides it)."""
+        backend = self.studio.backends.get(self.studio.target_of(job).partition(":")[0])
+        if backend is None or backend.name != "emulator":
+            return False
+        if "caption" in job.params:
+            return bool(job.params["caption"])
+        engine = getattr(getattr(backend.app, "state", None), "emulator", None)
+        return bool(getattr(engine, "caption", True))
 
     def _models(self, pool: list[Job]) -> list[dict[str, Any]]:
         """The leaderboard by model (`"name:model"`) when the pool has two or more."""

@@ -25,6 +25,7 @@ from sora_notebook.library import Job
 from sora_notebook.widgets.actions import Cards
 from sora_notebook.widgets.assets import CSS, ESM
 from sora_notebook.widgets.base import ViewBase
+from sora_notebook.widgets.board import Boards
 from sora_notebook.widgets.fallback import static_html
 from sora_notebook.widgets.home import HomeLoop
 from sora_notebook.widgets.intents import Form
@@ -37,6 +38,7 @@ from sora_notebook.widgets.state import ACTIVE, job_state, model_options, people
 from sora_notebook.widgets.tree import tree_state
 
 if TYPE_CHECKING:
+    from sora_notebook.storyboard import Production
     from sora_notebook.studio import StudioEvent
     from sora_notebook.widgets.port import StudioPort
 
@@ -83,6 +85,7 @@ class StudioView(ViewBase):
         self.cards = Cards(self)
         self.form_part = Form(self)
         self.judging = Judging(self)
+        self.boards = Boards(self)
         backend = studio.backend
         self.backend = {
             "label": str(getattr(backend, "label", "Server")),
@@ -208,6 +211,10 @@ class StudioView(ViewBase):
     def play(self, job: Job | str) -> None:
         """Open a job in the view's main player (from code)."""
         self.cards.play(job)
+
+    def show_board(self, made: Production) -> None:
+        """Open a storyboard's production in the view's strip (shots, takes, joins, film)."""
+        self.boards.show(made)
 
     def select(self, *jobs: Job | str) -> None:
         """Select jobs from code (as Ctrl+click in the tree): one plays, 2-4 open compare."""

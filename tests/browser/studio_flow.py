@@ -40,7 +40,7 @@ WATCH = """(root, [key, busyJs]) => {
 STOP_WATCH = "() => { clearInterval(window.__snWatchTimer); return window.__snWatch; }"
 
 VIDEO_STATE = """(v) => ({ t: v.currentTime, seeking: v.seeking, paused: v.paused,
-  ready: v.readyState, error: v.error && v.error.message, src: v.currentSrc })"""
+  ready: v.readyState, error: v.error && v.error.message, src: v.currentSrc, d: v.duration })"""
 
 
 class StudioPage:
@@ -203,7 +203,28 @@ class StudioPage:
         poll(lambda: all(not s["seeking"] and abs(s["t"] - 0.5 - 1 / 24) < 0.02
                          for s in states()),
              timeout=30, what="both one frame on", detail=states)  # fmt: skip
+        self.timeline_seeks(states)
         self.wipe_has_one_divider()
+
+    def timeline_seeks(self, states) -> None:
+        """One timeline for both: the scrubber moves both and says the time; a click on the
+        difference strip at 75 % takes both to 75 % of the clip."""
+        scrubber, readout = self.tid("sn-compare-scrubber"), self.tid("sn-compare-time")
+        scrubber.evaluate("r => { r.value = '250'; r.dispatchEvent(new Event('input')); }")
+        poll(lambda: all(not s["seeking"] and abs(s["t"] - s["d"] / 4) < 0.1 for s in states()),
+             timeout=30, what="both at a quarter", detail=states)  # fmt: skip
+        assert readout.inner_text().startswith("1.0 s / "), readout.inner_text()
+        strip = self.tid("sn-diff-strip")
+        strip.wait_for(state="visible", timeout=60_000)  # with the metrics
+        box = strip.bounding_box()
+        assert box is not None
+        strip.click(position={"x": box["width"] * 0.75, "y": box["height"] / 2})
+        poll(lambda: all(not s["seeking"] and abs(s["t"] - s["d"] * 0.75) < 0.15
+                         for s in states()),
+             timeout=30, what="both at 75 % after a click on the strip", detail=states)  # fmt: skip
+        assert strip.get_attribute("aria-valuenow") == "75"
+        meanings = self.tid("sn-metrics").locator(".sn-meaning").all_inner_texts()
+        assert any("SSIM" in m or "luma" in m for m in meanings), meanings
 
     def wipe_has_one_divider(self) -> None:
         """Wipe on, off and on again: one divider, and none once it is off."""

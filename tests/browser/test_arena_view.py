@@ -109,21 +109,22 @@ def play_shows_where_the_person_looks(sp: StudioPage) -> None:
 
 
 def a_big_photo_is_scaled_before_it_is_sent(sp: StudioPage, folder: Path) -> None:
-    """A 3000x2400 noise PNG (about 21 MB; over about 10 MB the widget channel dropped the
-    upload silently) is scaled in the page to 2048 px a side before it is sent."""
+    """A 3400x2720 noise PNG (about 28 MB, over the issue's 25 MB; over about 10 MB the widget
+    channel dropped the upload silently) is scaled in the page to 2048 px a side before it
+    is sent."""
     import numpy as np
     from PIL import Image
 
     photo = folder / "photo.png"
-    noise = np.random.default_rng(1).integers(0, 255, (2400, 3000, 3), dtype=np.uint8)
+    noise = np.random.default_rng(1).integers(0, 255, (2720, 3400, 3), dtype=np.uint8)
     Image.fromarray(noise).save(photo, compress_level=1)
-    assert photo.stat().st_size > 15_000_000
+    assert photo.stat().st_size > 25_000_000
     sp.tid("sn-reference-input").set_input_files(str(photo))
     fit = sp.tid("sn-reference-fit")
     poll(lambda: "2048x1638" in (fit.text_content() or ""), timeout=60,
          what=f"the scaled picture as the reference: {fit.text_content()!r}")  # fmt: skip
     said = " | ".join(sp.root.locator(".sn-status").all_text_contents())
-    assert "Scaled photo.png from 3000x2400" in said, said
+    assert "Scaled photo.png from 3400x2720" in said, said
 
 
 def shift_enter_is_a_new_line(sp: StudioPage) -> None:

@@ -63,7 +63,11 @@ def test_studio_view_in_jupyterlab(lab_server, page_for, screenshot_dir):
 
     sp = StudioPage(page, "lab")
     scenario(sp, duel=False)
-    sp.tid("sn-close-player").click()  # the README picture: form, cards, tree, compare
+    # The README picture: form, cards, tree, compare on the stage. The player is behind it
+    # (the stage shows what opened last); its tab brings it forward to close it.
+    sp.tid("sn-stage-tab").filter(has_text="Player").click()
+    sp.tid("sn-close-player").click()
+    assert sp.tid("sn-stage-tab").count() == 0  # one part left open: no tabs
     sp.tid("sn-metrics").wait_for(state="visible")  # compare's metrics are measured
     check_contrast(sp, "light")
     readme_shot(sp, screenshot_dir, "studio-light.png")

@@ -8,6 +8,7 @@ import av
 import numpy as np
 
 from sora_notebook.protocol import estimate_cost
+from sora_notebook.widgets.judging import CAPTION_BAND
 
 from .conftest import asgi_client, complete
 
@@ -74,6 +75,7 @@ async def test_caption_off_removes_only_the_burned_in_prompt(make_app, clock):
     engine = app.state.emulator
     a, b = first_frame(engine, on["id"]), first_frame(engine, off["id"])
     band = 720 // 12 + 10 + 2  # the caption strip at the bottom of the picture
+    assert band - 2 <= CAPTION_BAND * 720  # what a blind duel veils covers it
     assert np.array_equal(a[: 720 - band - 16], b[: 720 - band - 16])  # the picture is the same
     assert np.abs(a[720 - band : 720] - b[720 - band : 720]).mean() > 1.0  # the text is gone
     assert engine.media_sha256(form["id"]) == engine.media_sha256(off["id"])

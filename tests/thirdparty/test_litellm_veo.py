@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sora_notebook.client import AsyncSoraClient, Backend
+from sora_notebook.client.dialects.servers import litellm_parts
 from sora_notebook.errors import ServerError, ValidationError, VideoFailed
 from sora_notebook.studio import Studio
 from sora_notebook.studio.polling import PollPolicy
@@ -171,6 +172,11 @@ async def test_18_a_safety_filtered_operation_fails_with_its_reason(litellm, tmp
             await studio.generate("an unsafe scene", model=VEO_GROUP, seconds=4, timeout=60)
         job = studio.library.find(caught.value.video.id)
     assert job is not None and job.status == "failed" and not job.has_video
+    # The proxy answered the status at once, without reading the operation again itself
+    # (its router retries twice, with back-off, unless told not to on reads).
+    name = (litellm_parts(job.video_id or "") or ["", "", ""])[2].removeprefix("video_id:")
+    reads = [t for op, t in litellm.veo.state.reads if op == name.rsplit("/", 1)[-1]]
+    assert len(reads) == 2 + 1, reads  # two "not done" (veo_app's polls), then done once
 
 
 async def test_19_an_operation_done_with_an_error_fails_with_its_reason(litellm, tmp_path):

@@ -109,6 +109,25 @@ async def test_the_catalogue_checks_requests_before_sending(serve, tmp_path):
     assert (sent["resolution"], sent["aspect_ratio"], sent["duration"]) == ("720p", "9:16", 8)
 
 
+async def test_a_binding_catalogue_is_read_before_the_first_request(serve, tmp_path):
+    """Code that never calls `studio.models()` is checked too: the plan reads OpenRouter's
+    catalogue before the first request (once), so an out-of-set value is refused before
+    sending, in a single submit, a batch and a sweep."""
+    from .standins_gateways import openrouter_app
+
+    app = openrouter_app()
+    backend = Backend.openrouter(KEY, base_url=f"{serve(app)}/api/v1")
+    async with studio_for(backend, tmp_path) as studio:
+        with pytest.raises(ValidationError, match="clips of 4, 6, 8 seconds"):
+            await studio.submit("too long", model="google/veo-3.1", seconds=12)
+        with pytest.raises(ValidationError, match="clips of 4, 6, 8 seconds"):
+            await studio.variants("too long", 2, model="google/veo-3.1", seconds=12)
+        with pytest.raises(ValidationError, match="clips of 4, 6, 8 seconds"):
+            await studio.sweep("too long", model=["google/veo-3.1"], seconds=[8, 12])
+        assert app.state.store.seen == []  # nothing was sent
+        assert studio.planner.models  # read once, kept for the plan
+
+
 async def test_a_text_only_model_is_refused_a_first_frame_before_sending(serve, tmp_path):
     """The catalogue says which models take a first frame: SGLang's `/v1/models` task
     types, OpenRouter's `supported_frame_images`. An image-to-video request on a

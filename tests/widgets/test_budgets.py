@@ -15,10 +15,22 @@ from sora_notebook.widgets import StudioView
 
 from .conftest import XSS, Page, until
 
+CODE = ("_esm", "_css")
+
 
 def _state_bytes(view: StudioView) -> int:
+    """The saved state of the view and its layout, without the view's code (counted apart)."""
     state = ipywidgets.Widget.get_manager_state(drop_defaults=False, widgets=[view, view.layout])
+    for model in state["state"].values():
+        for name in CODE:
+            model["state"].pop(name, None)
     return len(json.dumps(state).encode())
+
+
+def test_the_views_code_stays_within_its_budget():
+    """The ESM and CSS travel once per view (and are saved with widget state)."""
+    code = sum(len(str(getattr(StudioView, f"{name}")).encode()) for name in CODE)
+    assert code <= 128 * 1024, code
 
 
 async def test_ten_videos_open_few_models_and_keep_state_small(page):
@@ -28,7 +40,7 @@ async def test_ten_videos_open_few_models_and_keep_state_small(page):
         await p.generate(f"a paper boat, take {i}")
     opened = set(widget_module._instances) - before
     assert len(opened) <= 5, len(opened)  # the view and its layout
-    assert _state_bytes(p.view) <= 100 * 1024
+    assert _state_bytes(p.view) <= 32 * 1024  # ten videos' state, the code aside
     dumped = json.dumps(p.view.get_state())
     assert "base64" not in dumped and "data:image" not in dumped  # no media in the state
 

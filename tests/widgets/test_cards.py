@@ -9,6 +9,7 @@ import pytest
 
 from sora_notebook import SoraNotebookError
 from sora_notebook.client.backend import Backend
+from sora_notebook.widgets.judging import CAPTION_BAND
 
 from .conftest import until
 
@@ -98,6 +99,7 @@ async def test_blind_duel_records_preferences_and_ranks(page):
     duel = p.view.duel
     assert sorted(duel["pair"]) == sorted(set(duel["pair"])) and set(duel["pair"]) <= set(keys)
     assert "prompt" not in json.dumps(duel["pair"])  # the sides carry no labels
+    assert duel["veil"] == CAPTION_BAND  # the emulator's burned-in captions are veiled
     left, right = duel["pair"]
     reply = await p.ask("prefer", {"choice": 2, "round": duel["round"]})
     assert reply["ok"] and p.view.duel["round"] == duel["round"] + 1
@@ -180,6 +182,7 @@ async def test_a_duel_across_models_is_blind_and_the_models_are_ranked(page):
     duel = p.view.duel
     assert set(duel["pair"]) == keys
     assert "emu-" not in json.dumps(duel) and "emulator" not in json.dumps(duel)
+    assert duel["veil"] == 0  # clips without a caption: nothing to veil
     left = duel["pair"][0]
     await p.ask("prefer", {"choice": 1, "round": duel["round"]})
     assert "emu-" not in json.dumps(p.view.duel)  # nothing names a model while it is on

@@ -141,6 +141,9 @@ class Dialect:
     json_only: bool = False
     requires_model: bool = False
     models_path: str | None = "/models"
+    #: Its catalogue binds requests (sizes, seconds, task types): the studio reads it
+    #: before the first request, not only when `studio.models()` is called.
+    catalogue_binds: bool = False
     needs_job_for_media: bool = False
     reports_cost: bool = False
     failed_jobs_billed: bool = False  # the server charges for a job that failed
@@ -246,6 +249,11 @@ class Dialect:
     def cost_from_headers(self, headers: Mapping[str, str]) -> float | None:
         """USD a create's response headers report (LiteLLM's cost header)."""
         return None
+
+    def read_headers(self) -> Mapping[str, str]:
+        """Headers sent with every read (a GET: status, list, content): what a gateway
+        needs to answer a read at once, as the studio polls and retries reads itself."""
+        return {}
 
     def output_count(self, raw: Mapping[str, Any]) -> int:
         """How many outputs a completed job holds."""

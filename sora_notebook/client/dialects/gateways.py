@@ -83,6 +83,7 @@ class OpenRouter(Dialect):
     json_only: bool = True
     requires_model: bool = True
     models_path: str | None = "/videos/models"
+    catalogue_binds: bool = True
     capabilities: Capabilities = _OPENROUTER_CAPS
     reports_cost: bool = True
     reference_fields: str = "`frame_images` (first frame; a file goes as a data URL)"

@@ -1,4 +1,5 @@
-// Compare 2-4 videos: synced players (play, frame step, speed), a wipe with a visible
+// Compare 2-4 videos: synced players (play, frame step, speed), one timeline (a scrubber
+// and time readout for every side; the difference strip seeks too), a wipe with a visible
 // handle, prompt word diffs, the parameter table, metrics with sparklines and the
 // per-frame difference strip, "Remix the winner", and the blind duel's entry.
 
@@ -6,6 +7,8 @@ import { button, diffTokens, fillSelect, labelled, make, svgEl } from "./dom.js"
 import { videoFor } from "./player.js";
 
 const FPS = 24;
+/** The compare section's open timeline (one per view). @type {WeakMap<HTMLElement, any>} */
+const timelines = new WeakMap();
 
 export function syncGroup(videos) {
   const lead = () => videos[0];
@@ -43,16 +46,83 @@ function sparkline(values, testid) {
   return s;
 }
 
-function diffStrip(values) {
+/** The fraction of a strip's width at `clientX`, 0-1. @param {HTMLElement} el @param {number} clientX */
+export function fractionAt(el, clientX) {
+  const r = el.getBoundingClientRect();
+  return r.width ? Math.min(1, Math.max(0, (clientX - r.left) / r.width)) : 0;
+}
+
+/** "1.2 s / 4.0 s" @param {number} t @param {number} total */
+export function readout(t, total) {
+  const f = (x) => (Number.isFinite(x) ? x : 0).toFixed(1);
+  return `${f(t)} s / ${f(total)} s`;
+}
+
+function diffStrip(values, timeline) {
   const strip = make("div", "sn-strip");
   strip.dataset.testid = "sn-diff-strip";
-  strip.setAttribute("aria-label", "Per-frame difference between A and B (darker: more different)");
-  for (const v of values) {
+  strip.tabIndex = 0;
+  strip.setAttribute("role", "slider");
+  strip.setAttribute("aria-label", "Per-frame difference between A and B (darker: more different); click or use the arrow keys to seek");
+  strip.title = "Darker: A and B differ more at that moment. Click to go there.";
+  values.forEach((v, i) => {
     const cell = make("span", "sn-strip-cell");
     cell.style.opacity = String(0.1 + 0.9 * Math.min(1, Math.max(0, v)));
+    cell.title = `${Math.round((i / values.length) * 100)} %: difference ${Number(v).toFixed(2)} (0 same, 1 opposite)`;
     strip.append(cell);
-  }
+  });
+  const mark = make("span", "sn-strip-mark");
+  strip.append(mark);
+  strip.addEventListener("click", (e) => timeline.seekFraction(fractionAt(strip, e.clientX)));
+  strip.addEventListener("keydown", (e) => {
+    const step = { ArrowLeft: -1, ArrowRight: 1, Home: -Infinity, End: Infinity }[e.key];
+    if (step === undefined) return;
+    e.preventDefault();
+    const f = timeline.fraction() + step / Math.max(1, values.length);
+    timeline.seekFraction(Math.min(1, Math.max(0, f)));
+  });
+  timeline.follow((f, text) => {
+    mark.style.left = `${f * 100}%`;
+    strip.setAttribute("aria-valuenow", String(Math.round(f * 100)));
+    strip.setAttribute("aria-valuetext", text);
+  });
   return strip;
+}
+
+/**
+ * One timeline for every side: a scrubber, a time readout, and followers (the strip).
+ * The first video leads; a shorter side stops at its own end.
+ * @param {HTMLVideoElement[]} videos
+ */
+function timelineFor(videos) {
+  const lead = videos[0];
+  const total = () => Math.max(0, ...videos.map((v) => (Number.isFinite(v.duration) ? v.duration : 0)));
+  const row = make("div", "sn-row sn-timeline");
+  const range = make("input");
+  range.type = "range"; range.min = "0"; range.max = "1000"; range.value = "0"; range.step = "1";
+  range.dataset.testid = "sn-compare-scrubber";
+  range.setAttribute("aria-label", "Time in every video");
+  const time = make("span", "sn-time", readout(0, 0));
+  time.dataset.testid = "sn-compare-time";
+  row.append(range, time);
+  /** @type {((f: number, text: string) => void)[]} */
+  const followers = [];
+  const fraction = () => (total() ? Math.min(1, lead.currentTime / total()) : 0);
+  const show = () => {
+    const f = fraction(), text = readout(lead.currentTime, total());
+    if (document.activeElement !== range) range.value = String(Math.round(f * 1000));
+    time.textContent = text;
+    range.setAttribute("aria-valuetext", text);
+    for (const fn of followers) fn(f, text);
+  };
+  const seekFraction = (/** @type {number} */ f) => {
+    const t = f * total();
+    for (const v of videos) v.currentTime = Math.min(t, Number.isFinite(v.duration) ? v.duration : t);
+    show();
+  };
+  range.addEventListener("input", () => seekFraction(Number(range.value) / 1000));
+  for (const v of videos) for (const ev of ["timeupdate", "seeked", "loadedmetadata", "durationchange"]) v.addEventListener(ev, show);
+  return { el: row, seekFraction, fraction, follow: (fn) => { followers.push(fn); show(); } };
 }
 
 function compareTable(table, testid, extra) {
@@ -112,8 +182,10 @@ function drawCompare(ctx, el, c) {
   });
   const sync = syncGroup(players.map((p) => p.video));
   const controls = compareControls(ctx, sync, stage, players);
-  el.replaceChildren(make("h3", "sn-h", `Compare ${jobs.length} videos`), controls, stage, make("div", "sn-compare-details"));
-  drawDetails(ctx, el, c);
+  const timeline = timelineFor(players.map((p) => p.video));
+  timelines.set(el, timeline);
+  el.replaceChildren(make("h3", "sn-h", `Compare ${jobs.length} videos`), controls, timeline.el, stage, make("div", "sn-compare-details"));
+  drawDetails(ctx, el, c, timeline);
   return sync;
 }
 
@@ -161,7 +233,7 @@ function setWipe(stage, players, on) {
   move();
 }
 
-function drawDetails(ctx, el, c) {
+function drawDetails(ctx, el, c, timeline = timelines.get(el)) {
   const box = el.querySelector(".sn-compare-details");
   if (!box) return;
   const diffs = make("div", "sn-diffs");
@@ -170,10 +242,16 @@ function drawDetails(ctx, el, c) {
   const parts = [diffs, compareTable(c.table, "sn-compare-table")];
   const m = c.metrics || { rows: [] };
   if (m.rows.length) {
-    parts.push(compareTable({ columns: c.letters, rows: m.rows }, "sn-metrics", (td, row, i) => td.append(sparkline(row.curves[i], "sn-sparkline"))));
+    const rows = m.rows.map((row) => ({ ...row, name: row.unit ? `${row.name} (${row.unit})` : row.name }));
+    const table = compareTable({ columns: c.letters, rows }, "sn-metrics", (td, row, i) => td.append(sparkline(row.curves[i], "sn-sparkline")));
+    m.rows.forEach((row, i) => {
+      const th = table.rows[i + 1] && table.rows[i + 1].cells[0];
+      if (th && row.meaning) th.append(make("div", "sn-meaning", row.meaning));
+    });
+    parts.push(table);
   } else {
     parts.push(make("p", "sn-muted", c.judge || "Measuring…"));
   }
-  if ((c.strip || []).length) parts.push(make("div", "sn-field-label", "Per-frame difference A/B"), diffStrip(c.strip));
+  if ((c.strip || []).length && timeline) parts.push(make("div", "sn-field-label", "Per-frame difference A/B: click to go there"), diffStrip(c.strip, timeline));
   box.replaceChildren(...parts);
 }

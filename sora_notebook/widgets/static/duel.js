@@ -58,6 +58,8 @@ function duelPair(ctx, d, choose, keepSync) {
     col.dataset.testid = "sn-duel-side";
     const p = videoFor(ctx, { ...job, prompt: `variant ${i + 1}` }, { eager: true, testid: "sn-duel-video" });
     p.video.controls = false;
+    // The emulator burns the prompt into the bottom of its clips: veiled, the duel stays blind.
+    if (d.veil) { p.box.classList.add("sn-veiled"); p.box.style.setProperty("--sn-veil", `${Math.min(0.3, Number(d.veil)) * 100}%`); }
     col.append(make("div", "sn-letter", String(i + 1)), p.box);
     stage.append(col);
     return p;

@@ -14,6 +14,8 @@
 //          sn-compare-toggle sn-delete (asks to confirm) sn-cancel sn-rating sn-note sn-tags sn-more
 //          sn-search sn-filter-status sn-filter-rating sn-filter-tag sn-group sn-show-rejected
 //          sn-duel-all (a duel over every finished video)
+//   stage: sn-stage (docked: beside the videos, or above them when narrow; sticks in view)
+//          sn-stage-tab (one per part open when two or more are: Player, Compare, Duel)
 //   player: sn-main-player sn-main-video sn-use-frame sn-download-main sn-close-player
 //   tree: sn-tree (scroll box) sn-tree-node (data-key; only nodes near the visible part of
 //         the box are in the DOM: scroll it to reach others) sn-tree-edge (data-kind) sn-tree-tip
@@ -22,12 +24,19 @@
 //            sn-compare-step-back sn-compare-speed sn-compare-wipe sn-wipe-range
 //            sn-wipe-handle sn-compare-diff sn-compare-table sn-metrics sn-sparkline
 //            sn-diff-strip sn-remix-winner sn-duel-start
+//   board: sn-board (a <details>, open once a board is) sn-board-script sn-board-takes sn-board-new
+//          sn-board-run-all sn-board-film sn-board-crossfade sn-board-quote sn-board-shot (data-shot)
+//          sn-board-left sn-board-right sn-board-run sn-board-remove sn-board-keep
+//          sn-board-take (data-key, data-status, aria-pressed = chosen) sn-board-join
+//          sn-board-add-prompt sn-board-add-join sn-board-add sn-board-film-player sn-board-film-video
 //   duel: sn-duel sn-duel-side sn-duel-video sn-duel-1 sn-duel-2 sn-duel-0 sn-duel-play
 //         sn-duel-stop sn-leaderboard sn-leader-remix
 
+import { boardView } from "./board.js";
 import { cardGrid } from "./cards.js";
 import { mediaStore, requester } from "./channel.js";
 import { compareView } from "./compare.js";
+import { dockedStage } from "./dock.js";
 import { button, labelled, make, setDisabled } from "./dom.js";
 import { duelView } from "./duel.js";
 import { formView } from "./form.js";
@@ -109,6 +118,7 @@ function context(model, root) {
 // in any order: every handler reads the newest jobs first.
 function traitHandlers(model, ctx, parts) {
   let jobsSeen = null;
+  let comparing = "";
   const syncJobs = () => {
     const jobs = model.get("jobs");
     if (jobs === jobsSeen) return;
@@ -123,6 +133,7 @@ function traitHandlers(model, ctx, parts) {
     parts.tree.update();
     parts.player.update();
     parts.compare.update();
+    parts.board.update();
   };
   return {
     onJobs, "change:jobs": onJobs, "change:tree": () => { syncJobs(); parts.tree.update(); },
@@ -132,8 +143,15 @@ function traitHandlers(model, ctx, parts) {
     "change:options": () => parts.form.options(), "change:prefs": () => { parts.cards.update(); },
     "change:people": () => parts.cards.update(),
     "change:selected": () => { syncJobs(); parts.cards.update(); parts.tree.update(); },
-    "change:compare": () => { syncJobs(); parts.compare.update(); if ((model.get("compare") || {}).keys) ctx.showStage(parts.compare.el); },
+    "change:compare": () => {
+      syncJobs();
+      parts.compare.update();
+      const keys = String((model.get("compare") || {}).keys || "");
+      if (keys && keys !== comparing) ctx.showStage(parts.compare.el);  // new sides, not new metrics
+      comparing = keys;
+    },
     "change:duel": () => { syncJobs(); parts.duel.update(); if ((model.get("duel") || {}).round) ctx.showStage(parts.duel.el); },
+    "change:board": () => { syncJobs(); parts.board.update(); },
     "change:playing": () => { syncJobs(); parts.player.update(true); if (model.get("playing")) ctx.showStage(parts.player.el); },
   };
 }
@@ -145,18 +163,21 @@ function render({ model, el }) {
   const parts = {
     header: header(ctx), form: formView(ctx), player: mainPlayer(ctx),
     cards: cardGrid(ctx), tree: treeView(ctx), compare: compareView(ctx), duel: duelView(ctx),
+    board: boardView(ctx),
   };
   ctx.player = parts.player;
   ctx.focusPrompt = parts.form.focus;
   const status = make("div", "sn-status");
   ctx.localStatus = (text, kind) => { status.textContent = text; status.className = `sn-status sn-status-${kind}`; };
-  // The stage (player, compare, duel) above the videos: what the person opens there is
-  // brought into view, so it plays where they look, not thousands of pixels away.
-  const stage = make("div", "sn-stage");
-  stage.dataset.testid = "sn-stage";
-  stage.append(parts.player.el, parts.compare.el, parts.duel.el);
-  ctx.showStage = (/** @type {HTMLElement} */ part) => requestAnimationFrame(() => part.scrollIntoView({ block: "nearest" }));
-  root.append(parts.header.el, parts.form.el, status, stage, make("h3", "sn-h", "Videos"), parts.cards.el, parts.tree.el);
+  const stage = dockedStage(root, [
+    { el: parts.player.el, label: "Player" }, { el: parts.compare.el, label: "Compare" }, { el: parts.duel.el, label: "Duel" },
+  ]);
+  ctx.showStage = stage.show;
+  const gallery = make("div", "sn-gallery");
+  gallery.append(make("h3", "sn-h", "Videos"), parts.cards.el, parts.tree.el);
+  const body = make("div", "sn-body");
+  body.append(gallery, stage.el);
+  root.append(parts.header.el, parts.form.el, status, parts.board.el, body);
   el.append(root);
   const handlers = traitHandlers(model, ctx, parts);
   for (const [name, fn] of Object.entries(handlers)) if (name.startsWith("change:")) model.on(name, fn);
@@ -179,6 +200,7 @@ function render({ model, el }) {
   parts.form.plan();
   parts.form.status();
   parts.duel.update();
+  parts.board.update();
   const ticker = setInterval(() => { if (model.get("jobs").some((j) => ACTIVE.has(j.status))) parts.tree.tick(); }, 1000);
   const retheme = () => requestAnimationFrame(() => { root.dataset.theme = themeOf(root); });
   const themes = new MutationObserver(retheme);
@@ -193,6 +215,7 @@ function render({ model, el }) {
     parts.tree.dispose();
     parts.compare.dispose();
     parts.duel.dispose();
+    stage.dispose();
     ctx.rpc.dispose();
     ctx.store.dispose();
     root.remove();

@@ -68,8 +68,8 @@ async def test_image_to_video_by_upload_and_by_url(litellm_vllm, vllm_omni):
 
 async def test_a_failed_upstream_job_ends_with_its_reason(litellm_vllm):
     """vLLM-Omni answers a failed job's status with HTTP 500 + the job; LiteLLM turns that
-    into its own 500 embedding the job (after about 5 s of its own retries): the client
-    ends the job failed at that first answer, with the job's words."""
+    into its own 500 embedding the job (at once: the dialect asks it not to retry reads):
+    the client ends the job failed at that first answer, with the job's words."""
     async with AsyncSoraClient(backend(litellm_vllm), poll_interval=0.2) as client:
         job = await client.create("this one will fail", model=HOSTED_GROUP)
         started = time.monotonic()
