@@ -1,7 +1,7 @@
 # Two entry points, each doing all the set-up itself on a fresh machine:
 #   make lab    JupyterLab on the quickstart notebook (emulator backend, no key needed)
 #   make test   lint, types and the whole test suite: unit, client, emulator, studio,
-#               library (SQLite and a throwaway PostgreSQL), judge, third-party servers (a real LiteLLM proxy, stand-ins),
+#               library (SQLite and a throwaway PostgreSQL), judge, third-party servers (a real LiteLLM proxy, vLLM-Omni's and SGLang's real HTTP layers, gateway stand-ins),
 #               the view headless and in JupyterLab, Notebook 7 and marimo (headless
 #               Chromium), and the notebooks (nbval)
 PYTHON ?= python3
@@ -10,7 +10,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 JS      = node_modules/.installed
 
-.PHONY: lab test fast lint jslint bench chromium litellm postgresql clean
+.PHONY: lab test fast lint jslint bench chromium litellm realservers postgresql clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ postgresql:
 litellm:
 	@bash scripts/install-litellm.sh
 
+# vLLM-Omni's and SGLang's real HTTP layers from their wheels, no GPU stack (cached;
+# SORA_REALSERVERS_VENV).
+realservers:
+	@bash scripts/install-real-servers.sh
+
 # The view's JS: TypeScript's checker (strict, implicit any allowed in the views' DOM code;
 # none at all in the pure modules and the channel: tsconfig.strict.json) and ESLint, from
 # package-lock.json (npm ci, cached).
@@ -46,7 +51,7 @@ jslint: $(JS)
 	node_modules/.bin/tsc -p tsconfig.strict.json
 	node_modules/.bin/eslint sora_notebook/widgets/static tests/js eslint.config.js
 
-test: $(STAMP) chromium litellm postgresql jslint
+test: $(STAMP) chromium litellm realservers postgresql jslint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check sora_notebook tests benchmarks
 	$(BIN)/mypy
@@ -64,4 +69,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .venv-litellm .pytest_cache node_modules .npm-cache
+	rm -rf $(VENV) .venv-litellm .venv-realservers .pytest_cache node_modules .npm-cache

@@ -51,6 +51,7 @@ from sora_notebook.protocol import (
     MODELS,
     DeletedVideo,
     Video,
+    VideoError,
     normalize_seconds,
     validate_create,
 )
@@ -257,7 +258,9 @@ class AsyncSoraClient(RequestCore):
         Waits as the server's `openai-poll-after-ms` says, else backs off from
         `poll_interval` to `max_poll_interval`. Rides out up to `POLL_FAILURES_TOLERATED`
         rounds in a row of transient failures (no connection, 5xx, 429) after each
-        request's own retries. Raises `WaitTimeout` past `timeout`.
+        request's own retries; a 5xx the dialect reads as the job's end (LiteLLM's, in front
+        of a failed vLLM-Omni job) is a failed snapshot with that reason. Raises
+        `WaitTimeout` past `timeout`.
         """
         video_id = _id(video_id)
         deadline = None if timeout is None else self._clock() + timeout
@@ -268,7 +271,11 @@ class AsyncSoraClient(RequestCore):
             hint: float | None = None
             try:
                 last, hint = await self.retrieve_with_hint(video_id)
-            except (APIConnectionError, ServerError, RateLimitError):
+            except (APIConnectionError, ServerError, RateLimitError) as exc:
+                reason = self.backend.dialect.failed_status(exc, 1)
+                if reason is not None:  # a gateway's 5xx that says the job failed
+                    yield Video(id=video_id, status="failed", error=VideoError(reason))
+                    return
                 failures += 1
                 if failures > self.POLL_FAILURES_TOLERATED:
                     raise
@@ -308,6 +315,7 @@ class AsyncSoraClient(RequestCore):
         seconds: int | str | None = None,
     ) -> Video:
         reason = self.backend.capabilities.reason(kind)  # the server has no such route
+        reason = reason or self.backend.dialect.derive_refused(kind, video_id)
         if reason is not None:
             raise ValidationError(
                 f"{reason} Submit a new video with a changed prompt instead.", param=kind

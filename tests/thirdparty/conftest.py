@@ -1,4 +1,5 @@
-"""Stand-in servers on 127.0.0.1 (one per test module use), and backends pointing at them."""
+"""Gateway stand-ins on 127.0.0.1 (one per test module use), and backends pointing at them.
+vLLM-Omni and SGLang run from their real code instead: tests/thirdparty/real_servers."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from PIL import Image
 
 from sora_notebook.client import Backend
 
-from .standins import sglang_app, vllm_omni_app
 from .standins_gateways import openrouter_app, together_app
 
 KEY = "sk-standin-secret-123"
@@ -41,8 +41,6 @@ def _backend(name: str, root: str) -> Backend:
 
 
 _APPS = {
-    "vllm-omni": (vllm_omni_app, None, "input_reference"),
-    "sglang": (sglang_app, None, "input_reference"),
     "openrouter": (openrouter_app, "google/veo-3.1", "frame_images"),
     "together": (together_app, "kwaivgI/kling-2.1-master", "media"),
 }

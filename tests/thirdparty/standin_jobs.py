@@ -1,6 +1,6 @@
 """The job store the stand-ins share: jobs move on with time, a prompt with "fail" fails.
 
-Each stand-in (standins.py) copies one server's HTTP surface; this store only plays
+Each stand-in (standins_gateways.py) copies one gateway's HTTP surface; this store only plays
 the GPU: queued, then running, then done after `RUN_SECONDS`.
 """
 

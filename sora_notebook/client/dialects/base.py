@@ -201,6 +201,11 @@ class Dialect:
         """The create field asking for `n` outputs in one job ({} when there is none)."""
         return {}
 
+    def derive_refused(self, kind: str, video_id: str) -> str | None:
+        """Why this server cannot remix, edit or extend the job `video_id`, where the job
+        itself tells (a gateway's id naming its upstream); None: the capabilities decide."""
+        return None
+
     # --- failures ------------------------------------------------------------------
 
     def create_refused(self, error: SoraNotebookError) -> bool:

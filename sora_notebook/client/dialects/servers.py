@@ -269,6 +269,20 @@ class LiteLLM(Dialect):
     def providers_path(self, model: str) -> str | None:
         return f"/model_group/info?model_group={quote(model, safe='')}"
 
+    def derive_refused(self, kind: str, video_id: str) -> str | None:
+        """A job made through the `hosted_vllm` provider (its id names it) is a vLLM
+        server's, e.g. vLLM-Omni, which makes new videos only; and LiteLLM sends such a
+        remix to OpenAI's default host, not to the deployment (seen with 1.108.7 in
+        front of vLLM-Omni 0.30.0's real HTTP layer: tests/thirdparty/real_servers)."""
+        parts = litellm_parts(video_id)
+        if parts is None or parts[0] != f"{_LITELLM_TAG}hosted_vllm":
+            return None
+        return (
+            f"LiteLLM's hosted_vllm provider cannot {kind} this job: vLLM-Omni makes new "
+            "videos only, and LiteLLM would send the request to api.openai.com instead of "
+            "your deployment."
+        )
+
     def provider_of(self, body: Any) -> str | None:
         data = body.get("data") if isinstance(body, Mapping) else None
         first = data[0] if isinstance(data, list) and data else None
