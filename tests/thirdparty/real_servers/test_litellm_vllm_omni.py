@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 
 import pytest
 from PIL import Image
@@ -72,14 +71,12 @@ async def test_a_failed_upstream_job_ends_with_its_reason(litellm_vllm):
     the client ends the job failed at that first answer, with the job's words."""
     async with AsyncSoraClient(backend(litellm_vllm), poll_interval=0.2) as client:
         job = await client.create("this one will fail", model=HOSTED_GROUP)
-        started = time.monotonic()
         with pytest.raises(VideoFailed, match="CUDA out of memory") as caught:
-            await client.wait(job, timeout=30)
+            await client.wait(job, timeout=30)  # failed, not WaitTimeout
     assert (
         caught.value.video.error.message
         == "The upstream job failed: CUDA out of memory (fake engine)"
     )
-    assert time.monotonic() - started < 10  # from the first failed answer, not the timeout
 
 
 async def test_what_litellm_cannot_carry_is_refused_before_sending(litellm_vllm, vllm_omni):
@@ -106,7 +103,5 @@ async def test_studio_generate_and_a_failed_job(litellm_vllm, tmp_path):
         assert job.status == "completed" and "thumbnail" in job.media
         with pytest.raises(ValidationError, match="hosted_vllm provider cannot remix"):
             await studio.remix(job, "at night")
-        started = time.monotonic()
-        with pytest.raises(VideoFailed, match="CUDA out of memory"):
+        with pytest.raises(VideoFailed, match="CUDA out of memory"):  # not WaitTimeout
             await studio.generate("a studio fail", model=HOSTED_GROUP, timeout=30)
-        assert time.monotonic() - started < 10  # failed from LiteLLM's answer, not the timeout
