@@ -208,3 +208,33 @@ def make_mp4(path: Path, *, seconds: float = 4.0, size=(320, 240), fps: int = 24
         for packet in stream.encode():
             out.mux(packet)
     return path
+
+
+def marimo_studio(setup: str, *, awaits: bool = False) -> str:
+    """A marimo notebook: a cell running `setup` (which makes `studio`), then the studio's
+    panel as `mo.ui.anywidget`. `awaits`: the setup cell awaits (an async cell)."""
+    body = setup.replace("\n", "\n    ")
+    head = "async def" if awaits else "def"
+    return f"""import marimo
+
+app = marimo.App(width="full")
+
+
+@app.cell
+{head} _():
+    import marimo as mo
+
+    {body}
+    return mo, studio
+
+
+@app.cell
+def _(mo, studio):
+    view = mo.ui.anywidget(studio.panel())
+    view
+    return
+
+
+if __name__ == "__main__":
+    app.run()
+"""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from browser_pages import open_notebook, poll, run_all
+from browser_pages import marimo_studio, open_notebook, poll, run_all
 from studio_flow import StudioPage
 
 pytestmark = pytest.mark.browser
@@ -20,29 +20,7 @@ SETUP = f"""from sora_notebook import Backend, Studio
 
 studio = Studio(Backend.from_env(emulator_data_dir="arena-emu", caption=False), library="arena")
 jobs = await studio.fan_out("a heron at dawn", {TARGETS!r}, seconds=4)"""
-MARIMO = f"""import marimo
-
-app = marimo.App(width="full")
-
-
-@app.cell
-async def _():
-    import marimo as mo
-
-    {SETUP.replace(chr(10), chr(10) + "    ")}
-    return mo, studio
-
-
-@app.cell
-def _(mo, studio):
-    view = mo.ui.anywidget(studio.panel())
-    view
-    return
-
-
-if __name__ == "__main__":
-    app.run()
-"""
+MARIMO = marimo_studio(SETUP, awaits=True)
 NAMES = ("emu-", "emulator", "amber", "noir")
 
 

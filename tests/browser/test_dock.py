@@ -11,13 +11,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import nbformat
 import pytest
 from a11y import FOCUSED, axe_violations, tab_stops_in_cards
-from browser_pages import open_notebook, poll, run_all
+from browser_pages import marimo_studio, open_notebook, poll, run_all
 from studio_flow import StudioPage
 
 pytestmark = pytest.mark.browser
@@ -39,29 +38,7 @@ asyncio.run(main())
 OPEN = """from sora_notebook import Backend, Studio
 
 studio = Studio(Backend.emulator(), library="lib72")"""
-MARIMO = f"""import marimo
-
-app = marimo.App(width="full")
-
-
-@app.cell
-def _():
-    import marimo as mo
-
-{textwrap.indent(OPEN, "    ")}
-    return mo, studio
-
-
-@app.cell
-def _(mo, studio):
-    view = mo.ui.anywidget(studio.panel())
-    view
-    return
-
-
-if __name__ == "__main__":
-    app.run()
-"""
+MARIMO = marimo_studio(OPEN)
 HEIGHT = 900
 
 
