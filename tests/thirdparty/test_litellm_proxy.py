@@ -84,3 +84,39 @@ async def test_studio_through_the_proxy(litellm, tmp_path):
         assert report.imported == 0 and "one by one" in report.note
         await studio.delete(kid)  # the proxy has no delete: the record goes, the copy stays
         assert studio.library.find_key(kid.key) is None
+
+
+async def test_an_image_by_https_url_reaches_an_openai_shaped_upstream(litellm, tmp_path):
+    """The review's "openai provider, image by URL" flows: the proxy forwards no
+    `{image_url}` in a form, so the client fetches the https URL (no key sent there) and
+    uploads it; the emulator behind the proxy renders from those very bytes."""
+    import hashlib
+
+    from live_server import LiveServer, self_signed
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    image, asked = png(720, 1280), []  # the default size's shape
+
+    async def serve(request: Request) -> Response:
+        asked.append(dict(request.headers))
+        return Response(image, media_type="image/png")
+
+    cert, key = self_signed(tmp_path)
+    app = Starlette(routes=[Route("/frame.png", serve)])
+    with LiveServer(app, ssl_certfile=str(cert), ssl_keyfile=str(key)) as host:
+        url = f"https://127.0.0.1:{host.port}/frame.png"
+        proxied = Backend.litellm(litellm.base_url, MASTER_KEY, verify=str(cert))
+        async with AsyncSoraClient(proxied) as client:
+            await client.create(
+                "a kite over the bay",
+                model=LONG_GROUP,
+                seconds=4,
+                input_reference={"image_url": url},
+            )
+    engine = litellm.emulator.state.emulator
+    (spec,) = [j.render_spec for j in engine.jobs.values() if j.prompt == "a kite over the bay"]
+    assert spec.reference_sha256 == hashlib.sha256(image).hexdigest()
+    assert len(asked) == 1 and "authorization" not in asked[0]  # the proxy's key stayed home
