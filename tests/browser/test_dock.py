@@ -198,7 +198,8 @@ def narrow_with_the_side_panel(sp: StudioPage) -> None:
 def own_panel_beside_the_notebook(sp: StudioPage) -> None:
     """JupyterLab's "Create New View for Cell Output": the studio in a panel of its own."""
     page = sp.page
-    page.locator(".jp-Notebook .jp-Cell").nth(1).click(position={"x": 5, "y": 5})
+    shown = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # other tests' notebooks stay open in tabs
+    page.locator(f"{shown} .jp-Cell").nth(1).click(position={"x": 5, "y": 5})
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:create-output-view')")
     panel = page.locator(".jp-LinkedOutputView")
     panel.wait_for(state="visible", timeout=30_000)
