@@ -163,6 +163,8 @@ class StudioPage:
         assert all(v["text"].strip() and v["px"] >= 11 for v in labels.values()), (
             f"{when}: every tree node labelled, at least 11 px at the default zoom: {labels}"
         )
+        if self.edges():  # a remix is labelled by what it changed, not its first words
+            assert any(v["text"].startswith(("+ ", "- ")) for v in labels.values()), labels
 
     def select_in_tree(self, a: str, b: str) -> None:
         self.tid("sn-tree").scroll_into_view_if_needed()

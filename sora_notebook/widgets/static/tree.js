@@ -8,7 +8,13 @@ import { button, diffTokens, make, svgEl } from "./dom.js";
 import { short } from "./format.js";
 import { kernelNow, progressAt } from "./progress.js";
 
-function treeNode(job, x, y, g) {
+/** A node's label: how it differs from its parent (Python's `node_label`), else its prompt. */
+function labelOf(ctx, job) {
+  const labels = (ctx.model.get("tree") || {}).labels || {};
+  return labels[job.key] || job.prompt;
+}
+
+function treeNode(ctx, job, x, y, g) {
   const node = svgEl("g", "sn-node");
   node.setAttribute("transform", `translate(${x},${y})`);
   node.setAttribute("tabindex", "-1");
@@ -26,7 +32,7 @@ function treeNode(job, x, y, g) {
   bar.setAttribute("x", "8"); bar.setAttribute("y", String(g.node_h - 10)); bar.setAttribute("height", "4");
   const label = svgEl("text", "sn-node-label");
   label.setAttribute("x", "8"); label.setAttribute("y", "20");
-  label.textContent = short(job.prompt, 24);
+  label.textContent = short(labelOf(ctx, job), 24);
   const meta = svgEl("text", "sn-node-meta");
   meta.setAttribute("x", "8"); meta.setAttribute("y", "38");
   const title = svgEl("title");
@@ -141,7 +147,7 @@ function drawWindow(state) {
   for (const item of state.items.values()) {
     const show = item.key === state.current || near(item.x, item.x + g.node_w, item.y, item.y + g.node_h);
     if (show && !item.node) {
-      Object.assign(item, treeNode(ctx.byKey.get(item.key) || { key: item.key, prompt: "(deleted)", status: "deleted" }, item.x, item.y, g), { width: g.node_w - 16 });
+      Object.assign(item, treeNode(ctx, ctx.byKey.get(item.key) || { key: item.key, prompt: "(deleted)", status: "deleted" }, item.x, item.y, g), { width: g.node_w - 16 });
       frag.append(item.node);
     } else if (!show && item.node) { item.node.remove(); item.node = null; }
   }
@@ -170,7 +176,7 @@ function paint(ctx, state) {
     item.bar.setAttribute("width", String(Math.max(0, item.width * f)));
     if (item.prompt !== job.prompt) {
       item.prompt = job.prompt;
-      item.label.textContent = short(job.prompt, 24);
+      item.label.textContent = short(labelOf(ctx, job), 24);
       item.title.textContent = job.prompt;
     }
     item.meta.textContent = [job.status.replace("_", " "), job.seconds ? `${job.seconds} s` : "", job.rating ? "★".repeat(job.rating) : ""].filter(Boolean).join(" · ");
