@@ -83,10 +83,9 @@ def run_all(page, server: FrontEnd, timeout: float = RUN_TIMEOUT) -> None:
     page.wait_for_function(f"() => !({JUPYTER_BUSY})", timeout=timeout * 1000)
     state = page.evaluate("() => window.__snRunAll")
     errors = cell_errors(page, server)
-    prompts = page.evaluate(
-        """() => [...document.querySelectorAll(
-            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt')]
-            .map(p => p.textContent.trim())"""
+    prompts = page.evaluate(  # the notebook run, not others a restored layout shows beside it
+        """() => [...window.jupyterapp.shell.currentWidget.node.querySelectorAll(
+            '.jp-CodeCell .jp-InputArea-prompt')].map(p => p.textContent.trim())"""
     )
     unrun = [p for p in prompts if not any(ch.isdigit() for ch in p)]
     assert state == "done" and not errors and not unrun, (

@@ -212,6 +212,13 @@ def own_panel_beside_the_notebook(sp: StudioPage) -> None:
     box, frame = video.bounding_box(), panel.bounding_box()
     inside = box and frame and frame["y"] - 1 <= box["y"] <= frame["y"] + frame["height"]
     assert inside, (box, frame)
+    # Close the panel: JupyterLab keeps its layout for the next page on this server.
+    page.evaluate(
+        """() => { for (const w of [...window.jupyterapp.shell.widgets('main')])
+                     if (w.node.matches('.jp-LinkedOutputView, :has(.jp-LinkedOutputView)')) w.close(); }"""
+    )
+    panel.wait_for(state="detached", timeout=30_000)
+    page.wait_for_timeout(1500)  # the layout is saved
 
 
 def test_72_videos_play_in_view_in_marimo(marimo_factory, page_for, library72, tmp_path):
