@@ -214,8 +214,9 @@ def own_panel_beside_the_notebook(sp: StudioPage) -> None:
     assert inside, (box, frame)
     # Close the panel: JupyterLab keeps its layout for the next page on this server.
     page.evaluate(
-        """() => { for (const w of [...window.jupyterapp.shell.widgets('main')])
-                     if (w.node.matches('.jp-LinkedOutputView, :has(.jp-LinkedOutputView)')) w.close(); }"""
+        """() => { const own = '.jp-LinkedOutputView, :has(.jp-LinkedOutputView)';
+                   for (const w of [...window.jupyterapp.shell.widgets('main')])
+                     if (w.node.matches(own)) w.close(); }"""
     )
     panel.wait_for(state="detached", timeout=30_000)
     page.wait_for_timeout(1500)  # the layout is saved
